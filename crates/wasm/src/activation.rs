@@ -1,0 +1,1 @@
+//! Exports of the `activation` kernels (to be written).

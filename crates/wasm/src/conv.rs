@@ -1,0 +1,1 @@
+//! Exports of the `conv` kernels (to be written).

@@ -1,0 +1,1 @@
+//! Exports of the `dense` kernels (to be written).

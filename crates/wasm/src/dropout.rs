@@ -1,0 +1,1 @@
+//! Exports of the `dropout` kernels (to be written).

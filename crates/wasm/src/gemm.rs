@@ -1,0 +1,1 @@
+//! Exports of the `gemm` kernels (to be written).

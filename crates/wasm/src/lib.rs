@@ -1,0 +1,20 @@
+//! The WebAssembly face of `simdnet-kernels`: plain `extern "C"` functions over pointers
+//! into this module's linear memory. No wasm-bindgen (its CLI cannot be installed where
+//! this is built), so the TypeScript side (`ts/wasm/`) owns every allocation, passes
+//! byte offsets and element counts, and checks them before each call.
+//!
+//! One module per kernel family, each export a thin shell: turn pointers into slices,
+//! build the dims value, call one kernel. No logic lives here.
+
+mod memory;
+
+mod activation;
+mod conv;
+mod dense;
+mod dropout;
+mod gemm;
+mod loss;
+mod optim;
+mod pool;
+
+pub use memory::{simdnet_alloc, simdnet_free};

@@ -1,0 +1,1 @@
+//! Exports of the `loss` kernels (to be written).

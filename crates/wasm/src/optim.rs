@@ -1,0 +1,1 @@
+//! Exports of the `optim` kernels (to be written).

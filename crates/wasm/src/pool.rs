@@ -1,0 +1,1 @@
+//! Exports of the `pool` kernels (to be written).

@@ -1,0 +1,92 @@
+/**
+ * The shape arithmetic of convolution and pooling, in one place: layers use it to infer
+ * shapes, the kernel layer to size buffers, and `summary({ explain: true })` to show it.
+ *
+ * Keras semantics: `valid` gives out = floor((n - f) / s) + 1; `same` gives
+ * out = ceil(n / s) with total padding max((out - 1) * s + f - n, 0), the odd pixel going
+ * to the bottom/right.
+ */
+
+/** Padding mode of conv and pooling layers. */
+export type Padding = "valid" | "same";
+
+/** Output length of one spatial axis: input `n`, window `f`, stride `s`. */
+export function outputLength(n: number, f: number, s: number, padding: Padding): number {
+  return padding === "same" ? Math.ceil(n / s) : Math.floor((n - f) / s) + 1;
+}
+
+/** Padding of one axis: cells added before (top/left) and after (bottom/right). */
+export function axisPadding(n: number, f: number, s: number, padding: Padding): { before: number; after: number } {
+  if (padding === "valid") return { before: 0, after: 0 };
+  const total = Math.max((outputLength(n, f, s, padding) - 1) * s + f - n, 0);
+  const before = Math.floor(total / 2);
+  return { before, after: total - before };
+}
+
+/** Everything a conv2d kernel call needs to know about its shapes (NHWC). */
+export interface Conv2dDims {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  kH: number;
+  kW: number;
+  outC: number;
+  strideH: number;
+  strideW: number;
+  padding: Padding;
+  outH: number;
+  outW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** Shapes of a pooling call (NHWC); channels pass through unchanged. */
+export interface Pool2dDims {
+  batch: number;
+  inH: number;
+  inW: number;
+  channels: number;
+  poolH: number;
+  poolW: number;
+  strideH: number;
+  strideW: number;
+  padding: Padding;
+  outH: number;
+  outW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+function windowDims(inH: number, inW: number, fH: number, fW: number, sH: number, sW: number, padding: Padding) {
+  return {
+    outH: outputLength(inH, fH, sH, padding),
+    outW: outputLength(inW, fW, sW, padding),
+    padTop: axisPadding(inH, fH, sH, padding).before,
+    padLeft: axisPadding(inW, fW, sW, padding).before,
+  };
+}
+
+/** Conv2d dims from the input shape and the layer's configuration. */
+export function conv2dDims(
+  batch: number, inH: number, inW: number, inC: number,
+  kH: number, kW: number, outC: number,
+  strideH: number, strideW: number, padding: Padding,
+): Conv2dDims {
+  return { batch, inH, inW, inC, kH, kW, outC, strideH, strideW, padding, ...windowDims(inH, inW, kH, kW, strideH, strideW, padding) };
+}
+
+/** Pool2d dims from the input shape and the layer's configuration. */
+export function pool2dDims(
+  batch: number, inH: number, inW: number, channels: number,
+  poolH: number, poolW: number, strideH: number, strideW: number, padding: Padding,
+): Pool2dDims {
+  return { batch, inH, inW, channels, poolH, poolW, strideH, strideW, padding, ...windowDims(inH, inW, poolH, poolW, strideH, strideW, padding) };
+}
+
+/** Number of elements of a shape (1 for `[]`). */
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}

@@ -1,0 +1,131 @@
+/**
+ * Finding, compiling and instantiating simdnet's wasm modules, in Node and in browsers.
+ *
+ * Two builds exist: `simd` (simd128 instructions, the fast one) and `scalar` (for engines
+ * without SIMD). `init()` picks SIMD when the engine validates a SIMD instruction and
+ * falls back to scalar otherwise.
+ */
+import { WasmCore } from "./core.js";
+
+/** Which build of the kernels to run. */
+export type WasmFlavor = "simd" | "scalar";
+
+/**
+ * Where a module's bytes come from: a URL or path (fetched in browsers, read from disk
+ * in Node), the bytes themselves, an already compiled module, or a fetch Response.
+ */
+export type WasmSource = string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module | Response;
+
+/** Options of {@link init}. */
+export interface InitOptions {
+  /** `"auto"` (default) uses SIMD when supported, else scalar. */
+  flavor?: "auto" | WasmFlavor;
+  /** Where to load the modules from; by default the files shipped in the package's `wasm/`. */
+  wasm?: Partial<Record<WasmFlavor, WasmSource>>;
+}
+
+/** What {@link init} loaded. */
+export interface InitInfo {
+  flavor: WasmFlavor;
+  simdSupported: boolean;
+}
+
+// A 22-byte module whose one function returns a v128 constant: it validates exactly
+// when the engine implements the SIMD proposal.
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type: () -> v128
+  0x03, 0x02, 0x01, 0x00, // one function of type 0
+  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, // code: v128.const
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0b,
+]);
+
+/** True when this JavaScript engine supports WebAssembly SIMD (128-bit). */
+export function simdSupported(): boolean {
+  return WebAssembly.validate(SIMD_PROBE);
+}
+
+/** The default location of a build: `wasm/simdnet-<flavor>.wasm` in this package. */
+export function defaultWasmUrl(flavor: WasmFlavor): URL {
+  // Both ts/wasm/ (sources) and dist/wasm/ (compiled) sit two levels below the root.
+  return new URL(`../../wasm/simdnet-${flavor}.wasm`, import.meta.url);
+}
+
+const isNode = typeof process !== "undefined" && typeof process.versions?.node === "string";
+
+async function compile(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer) return WebAssembly.compile(source);
+  if (ArrayBuffer.isView(source)) {
+    const bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    return WebAssembly.compile(bytes.slice());
+  }
+  if (typeof Response !== "undefined" && source instanceof Response) {
+    if (!source.ok) throw new Error(`simdnet: fetching the wasm module failed: HTTP ${source.status}`);
+    return WebAssembly.compile(await source.arrayBuffer());
+  }
+  const url = source instanceof URL ? source : new URL(String(source), isNode ? `file://${process.cwd()}/` : globalThis.location?.href);
+  if (url.protocol === "file:" && isNode) {
+    const { readFile } = await import("node:fs/promises");
+    const { fileURLToPath } = await import("node:url");
+    const path = fileURLToPath(url);
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = new Uint8Array(await readFile(path));
+    } catch (e) {
+      throw new Error(`simdnet: cannot read the wasm module at ${path} (${(e as Error).message}); build it with \`npm run build:wasm\``);
+    }
+    return WebAssembly.compile(bytes);
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`simdnet: fetching ${url.href} failed: HTTP ${response.status}`);
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+/**
+ * Compiles and instantiates one build as a new, independent {@link WasmCore} (its own
+ * memory). Models normally share the default core made by {@link init}; tests and
+ * workers make their own.
+ */
+export async function createCore(flavor: WasmFlavor, source?: WasmSource): Promise<WasmCore> {
+  if (flavor === "simd" && !simdSupported()) {
+    throw new Error("simdnet: this engine does not support WebAssembly SIMD; use the scalar build");
+  }
+  const module = await compile(source ?? defaultWasmUrl(flavor));
+  const instance = await WebAssembly.instantiate(module, {});
+  return new WasmCore(instance, flavor === "simd");
+}
+
+let defaultCore: WasmCore | null = null;
+let pending: Promise<InitInfo> | null = null;
+
+/**
+ * Loads the kernels. Call once before building models; later calls return the first
+ * result (pass different options only before the first call).
+ */
+export function init(options: InitOptions = {}): Promise<InitInfo> {
+  if (pending) return pending;
+  const flavorOption = options.flavor ?? "auto";
+  if (!["auto", "simd", "scalar"].includes(flavorOption)) {
+    return Promise.reject(new Error(`init: flavor must be "auto", "simd" or "scalar", received ${JSON.stringify(flavorOption)}`));
+  }
+  const supported = simdSupported();
+  const flavor: WasmFlavor = flavorOption === "auto" ? (supported ? "simd" : "scalar") : flavorOption;
+  pending = createCore(flavor, options.wasm?.[flavor]).then(
+    (core) => {
+      defaultCore = core;
+      return { flavor, simdSupported: supported };
+    },
+    (e: unknown) => {
+      pending = null; // let a corrected call try again
+      throw e;
+    },
+  );
+  return pending;
+}
+
+/** The core loaded by {@link init}; throws when `init()` has not finished. */
+export function getCore(): WasmCore {
+  if (!defaultCore) throw new Error("simdnet: call `await init()` before using models or kernels");
+  return defaultCore;
+}
