@@ -55,3 +55,17 @@ pub(crate) unsafe fn slice_mut<'a, T>(ptr: *mut T, len: usize) -> &'a mut [T] {
         core::slice::from_raw_parts_mut(ptr, len)
     }
 }
+
+/// The GEMM packing workspace, kept in the module's static memory so that no kernel call
+/// allocates.
+static mut GEMM_PACK: [f32; simdnet_kernels::gemm::PACK_LEN] = [0.0; simdnet_kernels::gemm::PACK_LEN];
+
+/// The GEMM packing workspace for one kernel call.
+///
+/// # Safety
+/// wasm32 here runs one thread and kernels do not call back into JavaScript, so exactly
+/// one export holds this slice at a time; callers must not keep it past their call.
+#[allow(dead_code)]
+pub(crate) unsafe fn gemm_pack() -> &'static mut [f32] {
+    &mut *core::ptr::addr_of_mut!(GEMM_PACK)
+}

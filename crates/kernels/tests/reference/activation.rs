@@ -1,0 +1,1 @@
+//! Reference twin of the `activation` kernels (to be written).

@@ -1,0 +1,1 @@
+//! Reference twin of the `conv2d` kernels (to be written).

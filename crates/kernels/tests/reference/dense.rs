@@ -1,0 +1,1 @@
+//! Reference twin of the `dense` kernels (to be written).

@@ -1,0 +1,1 @@
+//! Reference twin of the `gemm` kernels (to be written).

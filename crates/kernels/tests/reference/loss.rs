@@ -1,0 +1,1 @@
+//! Reference twin of the `loss` kernels (to be written).

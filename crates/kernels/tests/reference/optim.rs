@@ -1,0 +1,1 @@
+//! Reference twin of the `optim` kernels (to be written).

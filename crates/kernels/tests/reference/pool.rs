@@ -1,0 +1,1 @@
+//! Reference twin of the `pool` kernels (to be written).
