@@ -58,6 +58,19 @@ describeEachCore("wasm memory", (getCore) => {
     expect(() => core.fn("no_such_kernel")).toThrow(/no export "no_such_kernel"/);
   });
 
+  it("makes windows that share memory, check bounds and die with their buffer", () => {
+    const core = getCore();
+    const a = core.alloc(10);
+    const w = a.subarray(4, 3);
+    core.f32(w).set([7, 8, 9]);
+    expect(Array.from(core.f32(a)).slice(3, 8)).toEqual([0, 7, 8, 9, 0]);
+    expect(w.subarray(1, 2).ptr).toBe(a.ptr + 5 * 4);
+    expect(() => a.subarray(8, 3)).toThrow("window [8, 8+3) does not fit in a buffer of 10 elements");
+    expect(() => core.free(w)).toThrow(/cannot be freed on its own/);
+    core.free(a);
+    expect(() => core.check("op", "w", w, 1)).toThrow("op: w has been freed");
+  });
+
   it("reuses freed memory instead of growing", () => {
     const core = getCore();
     const first = core.alloc(1 << 16);

@@ -13,24 +13,41 @@ export type RawExport = (...args: number[]) => number;
 /** Element type of a buffer: floats, or u32 indices (max-pooling arg-max). */
 export type BufferKind = "f32" | "u32";
 
-/** A block of the module's linear memory, owned by the TypeScript side. */
+/**
+ * A block of the module's linear memory, owned by the TypeScript side: either an
+ * allocation of its own, or a window into one (see {@link WasmBuffer.subarray}), which
+ * lets a model plan one arena and hand its parts to kernels.
+ */
 export class WasmBuffer {
   private freed = false;
 
-  /** @internal Made only by {@link WasmCore.alloc}. */
+  /** @internal Made only by {@link WasmCore.alloc} and {@link WasmBuffer.subarray}. */
   constructor(
     /** The module this buffer lives in. */
     readonly core: WasmCore,
-    /** Byte offset in linear memory (16-byte aligned). */
+    /** Byte offset in linear memory (16-byte aligned for allocations, 4 for windows). */
     readonly ptr: number,
     /** Number of 4-byte elements. */
     readonly length: number,
     readonly kind: BufferKind,
+    /** The allocation this is a window into, or null for an allocation. */
+    readonly parent: WasmBuffer | null = null,
   ) {}
 
-  /** True once {@link WasmCore.free} has released it. */
+  /** True once {@link WasmCore.free} has released it (or the allocation it lies in). */
   get isFreed(): boolean {
-    return this.freed;
+    return this.parent ? this.parent.isFreed : this.freed;
+  }
+
+  /**
+   * A window of `length` elements starting `offset` elements in. It shares this
+   * buffer's memory, is freed with it and cannot be freed on its own.
+   */
+  subarray(offset: number, length: number, kind: BufferKind = this.kind): WasmBuffer {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.length) {
+      throw new Error(`simdnet: window [${offset}, ${offset}+${length}) does not fit in a buffer of ${this.length} elements`);
+    }
+    return new WasmBuffer(this.core, this.ptr + offset * 4, length, kind, this.parent ?? this);
   }
 
   /** @internal */
@@ -100,6 +117,7 @@ export class WasmCore {
 
   /** Releases a buffer; freeing twice, or another module's buffer, is an error. */
   free(buf: WasmBuffer): void {
+    if (buf.parent) throw new Error("simdnet: a window into a buffer cannot be freed on its own; free the buffer");
     if (buf.core !== this || !this.live.has(buf)) {
       throw new Error("simdnet: freeing a buffer that is not live in this module");
     }
