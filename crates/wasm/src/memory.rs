@@ -58,7 +58,8 @@ pub(crate) unsafe fn slice_mut<'a, T>(ptr: *mut T, len: usize) -> &'a mut [T] {
 
 /// The GEMM packing workspace, kept in the module's static memory so that no kernel call
 /// allocates.
-static mut GEMM_PACK: [f32; simdnet_kernels::gemm::PACK_LEN] = [0.0; simdnet_kernels::gemm::PACK_LEN];
+static mut GEMM_PACK: [f32; simdnet_kernels::gemm::PACK_LEN] =
+    [0.0; simdnet_kernels::gemm::PACK_LEN];
 
 /// The GEMM packing workspace for one kernel call.
 ///
