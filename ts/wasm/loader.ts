@@ -32,7 +32,7 @@ export interface InitInfo {
 
 // A 22-byte module whose one function returns a v128 constant: it validates exactly
 // when the engine implements the SIMD proposal.
-const SIMD_PROBE = new Uint8Array([
+const SIMD_PROBE = /* @__PURE__ */ new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
   0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type: () -> v128
   0x03, 0x02, 0x01, 0x00, // one function of type 0
@@ -51,7 +51,9 @@ export function defaultWasmUrl(flavor: WasmFlavor): URL {
   return new URL(`../../wasm/simdnet-${flavor}.wasm`, import.meta.url);
 }
 
-const isNode = typeof process !== "undefined" && typeof process.versions?.node === "string";
+function isNode(): boolean {
+  return typeof process !== "undefined" && typeof process.versions?.node === "string";
+}
 
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
@@ -64,8 +66,8 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
     if (!source.ok) throw new Error(`simdnet: fetching the wasm module failed: HTTP ${source.status}`);
     return WebAssembly.compile(await source.arrayBuffer());
   }
-  const url = source instanceof URL ? source : new URL(String(source), isNode ? `file://${process.cwd()}/` : globalThis.location?.href);
-  if (url.protocol === "file:" && isNode) {
+  const url = source instanceof URL ? source : new URL(String(source), isNode() ? `file://${process.cwd()}/` : globalThis.location?.href);
+  if (url.protocol === "file:" && isNode()) {
     const { readFile } = await import("node:fs/promises");
     const { fileURLToPath } = await import("node:url");
     const path = fileURLToPath(url);
