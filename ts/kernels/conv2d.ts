@@ -156,8 +156,10 @@ export function conv2dForward(
 }
 
 /**
- * Input gradient: `dx = conv2d_backward_input(dy, w)`, the transpose of the forward map
- * in `x`. `dy`: `[batch, outH, outW, outC]`, `dx`: `[batch, inH, inW, inC]` (overwritten).
+ * Input gradient: `dx[n, ih, iw, ci] = sum of dy[n, oh, ow, co] * w[kh, kw, ci, co]` over
+ * every `(oh, ow, kh, kw)` whose tap lands on `(ih, iw)`, and every `co` (the transpose of
+ * the forward map). `dy`: `[batch, outH, outW, outC]`, `dx`: `[batch, inH, inW, inC]`
+ * (overwritten).
  */
 export function conv2dBackwardInput(
   core: WasmCore, d: Conv2dDims, dy: WasmBuffer, w: WasmBuffer, dx: WasmBuffer, scratch: WasmBuffer,
