@@ -15,12 +15,13 @@ pub const MR: usize = 4;
 /// a time. Two f32x4 vectors.
 pub const NR: usize = 8;
 
-/// Depth of one packed block (loop 4 splits `k`). A `KC x NR` sliver of B
+/// Depth of one block (loop 4 splits `k`). A packed `KC x NR` sliver of B
 /// (`KC * NR * 4` = 8 KB) stays in L1 while loop 1 streams A slivers past it.
 pub const KC: usize = 256;
 
-/// Rows of one packed A block (loop 3 splits `m`): `MC x KC` floats (64 KB), meant
-/// for L2. A multiple of [`MR`].
+/// Rows of one A block (loop 3 splits `m`): the `MC x KC` part of A (64 KB) that loop 2
+/// sweeps once per B sliver, meant to stay in L2. A is read in place, not packed (see
+/// `mod.rs`). A multiple of [`MR`].
 pub const MC: usize = 64;
 
 /// Columns of one packed B block (loop 5 splits `n`): `KC x NC` floats (256 KB), in
