@@ -34,7 +34,7 @@ use blocking::{KC, MC, MR, NC, NR};
 use pack::{pack_a, pack_b};
 
 /// Floats of workspace that [`sgemm`] needs in `pack`: one packed partial A sliver
-/// (`MR x KC`) and one packed B block (`KC x NC`), 264 KB.
+/// (`MR x KC`) and one packed B block (`KC x NC`): 260 KiB.
 pub const PACK_LEN: usize = MR * KC + KC * NC;
 
 /// The shape and operand layout of one GEMM call. All matrices are row-major and
