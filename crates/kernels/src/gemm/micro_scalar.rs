@@ -1,0 +1,35 @@
+//! The portable micro-kernel: plain f32 arithmetic, used by the scalar wasm module and
+//! natively. It is also the readable statement of the tile contract that
+//! `micro_simd.rs` must meet (same arguments, same summation order, same results).
+
+use super::blocking::{MR, NR};
+use super::View;
+
+/// One `MR x NR` tile of C from an `MR x kc` sliver of A (any strides: packed or read
+/// in place) and a packed `kc x NR` sliver of B:
+///
+/// `C[r][j] = (accumulate ? C[r][j] : 0) + sum_{p < kc} A[r][p] * b[p * NR + j]`
+///
+/// where `A[r][p]` is `a.data[r * a.rs + p * a.cs]` and `C[r][j]` is `c[r * ldc + j]`.
+/// The sum runs in increasing `p`. When `accumulate` is false, C is only written.
+///
+/// # Panics
+/// When a slice is too short for its part of the tile.
+pub(crate) fn kernel(kc: usize, a: View, b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
+    let b = &b[..kc * NR];
+    let mut acc = [[0.0f32; NR]; MR];
+    for (p, bp) in b.chunks_exact(NR).enumerate() {
+        for (r, row) in acc.iter_mut().enumerate() {
+            let ar = a.data[r * a.rs + p * a.cs];
+            for (x, &bv) in row.iter_mut().zip(bp) {
+                *x += ar * bv;
+            }
+        }
+    }
+    for (r, row) in acc.iter().enumerate() {
+        let dst = &mut c[r * ldc..r * ldc + NR];
+        for (d, &x) in dst.iter_mut().zip(row) {
+            *d = if accumulate { *d + x } else { x };
+        }
+    }
+}
