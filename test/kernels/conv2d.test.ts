@@ -169,6 +169,13 @@ describeEachCore("conv2d kernels", (getCore) => {
       );
       expect(() => conv2dBackwardBias(core, { ...d, outW: 2.5 }, y, w)).toThrow("conv2dBackwardBias: dims.outW is 2.5");
       expect(() => conv2dScratchLength(core, { ...d, kW: 6 })).toThrow("conv2dScratchLength: the kernel (3x6) is larger");
+      expect(() => conv2dScratchLength(core, conv2dDims(1, 4096, 4096, 64, 1, 1, 1, 1, 1, "valid"))).toThrow(
+        "conv2dScratchLength: x would hold 1073741824 floats, over the 2 GiB a wasm32 kernel can address",
+      );
+      // 32 rows of a 2^24-float patch: the kernel fits, the scratch would not.
+      expect(() => conv2dForward(core, conv2dDims(1, 8, 8, 16, 1024, 1024, 1, 1, 1, "same"), x, w, null, y, s)).toThrow(
+        "conv2dForward: the scratch for these shapes would be over the 2 GiB a wasm32 kernel can address",
+      );
       // Nothing was written by the refused calls.
       expect(core.read(y).every(Number.isNaN) && core.read(x).every(Number.isNaN)).toBe(true);
     } finally {

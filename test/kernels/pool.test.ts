@@ -126,6 +126,9 @@ describeEachCore("pooling kernels", (getCore) => {
       expect(() => avgPool2dBackward(core, d, y.subarray(0, 3), dx)).toThrow(`avgPool2dBackward: dy holds 3 elements, expected at least ${n.y}`);
       expect(() => maxPool2dForward(core, d, x, y, dx)).toThrow("maxPool2dForward: argmax holds f32, expected u32");
       expect(() => avgPool2dBackward(core, d, dx, dx)).toThrow("avgPool2dBackward: dy and dx share memory");
+      expect(() => avgPool2dBackward(core, pool2dDims(4096, 512, 512, 1, 2, 2, 2, 2, "valid"), y, dx)).toThrow(
+        "avgPool2dBackward: x would hold 1073741824 floats, over the 2 GiB a wasm32 kernel can address",
+      );
       expect(() => maxPool2dBackward(core, d, y, argmax, x.subarray(0, n.x - 1))).toThrow(
         `maxPool2dBackward: dx holds ${n.x - 1} elements, expected at least ${n.x}`,
       );

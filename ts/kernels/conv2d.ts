@@ -87,27 +87,49 @@ export function checkedPointers(core: WasmCore, op: string, args: readonly Buffe
   return spans.map((s) => s.ptr);
 }
 
-/** Checks a conv2d dims object (see {@link conv2dDims}) and returns the export's dims arguments. */
-function convArgs(op: string, d: Conv2dDims): number[] {
+const inputLength = (d: Conv2dDims) => d.batch * d.inH * d.inW * d.inC;
+const outputLength = (d: Conv2dDims) => d.batch * d.outH * d.outW * d.outC;
+const kernelLength = (d: Conv2dDims) => d.kH * d.kW * d.inC * d.outC;
+
+/**
+ * Rejects tensors the wasm32 kernels cannot address: Rust slices stop at 2^31 - 1 bytes.
+ * @internal Shared by the conv2d and pooling wrappers.
+ */
+export function checkAddressable(op: string, lengths: Record<string, number>): void {
+  for (const [name, length] of Object.entries(lengths)) {
+    if (length * 4 > 0x7fff_ffff) {
+      throw new Error(`${op}: ${name} would hold ${length} floats, over the 2 GiB a wasm32 kernel can address`);
+    }
+  }
+}
+
+/**
+ * Checks a conv2d dims object (see {@link conv2dDims}) and returns the export's dims
+ * arguments and the scratch length the kernels need.
+ */
+function convArgs(core: WasmCore, op: string, d: Conv2dDims): { args: number[]; scratchLength: number } {
   if (typeof d !== "object" || d === null) throw new Error(`${op}: dims is ${describe(d)}; expected an object from conv2dDims()`);
   const sizes = ["batch", "inH", "inW", "inC", "kH", "kW", "outC", "strideH", "strideW"];
   checkWindowFields(op, d, sizes, "kernel", ["inH", "inW", "kH", "kW"]);
   const want = conv2dDims(d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.padding);
   checkDerivedFields(op, d, want, "conv2dDims");
-  return [d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.padding === "same" ? 1 : 0];
+  checkAddressable(op, { x: inputLength(d), y: outputLength(d), w: kernelLength(d) });
+  const args = [d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.padding === "same" ? 1 : 0];
+  const scratchLength = core.fn("conv2d_scratch_len")(...args) >>> 0;
+  const pointwise = d.kH === 1 && d.kW === 1 && d.strideH === 1 && d.strideW === 1;
+  // The export answers 0 for dims it rejects; past the checks above only scratch remains.
+  if (scratchLength === 0 && !pointwise) {
+    throw new Error(`${op}: the scratch for these shapes would be over the 2 GiB a wasm32 kernel can address`);
+  }
+  return { args, scratchLength };
 }
-
-const inputLength = (d: Conv2dDims) => d.batch * d.inH * d.inW * d.inC;
-const outputLength = (d: Conv2dDims) => d.batch * d.outH * d.outW * d.outC;
-const kernelLength = (d: Conv2dDims) => d.kH * d.kW * d.inC * d.outC;
 
 /**
  * Floats of scratch that every conv2d kernel with dims `d` needs (0 for a 1x1 kernel
  * with stride 1). At most max(2^20, 32 * kH * kW * inC), whatever the batch size.
  */
 export function conv2dScratchLength(core: WasmCore, d: Conv2dDims): number {
-  const args = convArgs("conv2dScratchLength", d);
-  return core.fn("conv2d_scratch_len")(...args) >>> 0;
+  return convArgs(core, "conv2dScratchLength", d).scratchLength;
 }
 
 /**
@@ -121,8 +143,7 @@ export function conv2dForward(
   core: WasmCore, d: Conv2dDims, x: WasmBuffer, w: WasmBuffer, bias: WasmBuffer | null, y: WasmBuffer, scratch: WasmBuffer,
 ): void {
   const op = "conv2dForward";
-  const args = convArgs(op, d);
-  const scratchLength = core.fn("conv2d_scratch_len")(...args) >>> 0;
+  const { args, scratchLength } = convArgs(core, op, d);
   const biasArg: BufferArg[] = bias ? [["bias", bias, d.outC, false]] : [];
   const [xp, wp, yp, sp, bp] = checkedPointers(core, op, [
     ["x", x, inputLength(d), false],
@@ -135,15 +156,16 @@ export function conv2dForward(
 }
 
 /**
- * Input gradient: `dx = conv2d_backward_input(dy, w)`, the transpose of the forward map
- * in `x`. `dy`: `[batch, outH, outW, outC]`, `dx`: `[batch, inH, inW, inC]` (overwritten).
+ * Input gradient: `dx[n, ih, iw, ci] = sum of dy[n, oh, ow, co] * w[kh, kw, ci, co]` over
+ * every `(oh, ow, kh, kw)` whose tap lands on `(ih, iw)`, and every `co` (the transpose of
+ * the forward map). `dy`: `[batch, outH, outW, outC]`, `dx`: `[batch, inH, inW, inC]`
+ * (overwritten).
  */
 export function conv2dBackwardInput(
   core: WasmCore, d: Conv2dDims, dy: WasmBuffer, w: WasmBuffer, dx: WasmBuffer, scratch: WasmBuffer,
 ): void {
   const op = "conv2dBackwardInput";
-  const args = convArgs(op, d);
-  const scratchLength = core.fn("conv2d_scratch_len")(...args) >>> 0;
+  const { args, scratchLength } = convArgs(core, op, d);
   const ptrs = checkedPointers(core, op, [
     ["dy", dy, outputLength(d), false],
     ["w", w, kernelLength(d), false],
@@ -162,8 +184,7 @@ export function conv2dBackwardFilter(
   core: WasmCore, d: Conv2dDims, x: WasmBuffer, dy: WasmBuffer, dw: WasmBuffer, scratch: WasmBuffer,
 ): void {
   const op = "conv2dBackwardFilter";
-  const args = convArgs(op, d);
-  const scratchLength = core.fn("conv2d_scratch_len")(...args) >>> 0;
+  const { args, scratchLength } = convArgs(core, op, d);
   const ptrs = checkedPointers(core, op, [
     ["x", x, inputLength(d), false],
     ["dy", dy, outputLength(d), false],
@@ -176,7 +197,7 @@ export function conv2dBackwardFilter(
 /** Bias gradient: `db[co] = sum over n, oh, ow of dy[n, oh, ow, co]`; `db`: `[outC]` (overwritten). */
 export function conv2dBackwardBias(core: WasmCore, d: Conv2dDims, dy: WasmBuffer, db: WasmBuffer): void {
   const op = "conv2dBackwardBias";
-  const args = convArgs(op, d);
+  const { args } = convArgs(core, op, d);
   const ptrs = checkedPointers(core, op, [
     ["dy", dy, outputLength(d), false],
     ["db", db, d.outC, true],

@@ -8,7 +8,10 @@
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import { pool2dDims, type Pool2dDims } from "../shapes.js";
-import { checkDerivedFields, checkedPointers, checkWindowFields } from "./conv2d.js";
+import { checkAddressable, checkDerivedFields, checkedPointers, checkWindowFields } from "./conv2d.js";
+
+const inputLength = (d: Pool2dDims) => d.batch * d.inH * d.inW * d.channels;
+const outputLength = (d: Pool2dDims) => d.batch * d.outH * d.outW * d.channels;
 
 /** Checks a pooling dims object (see {@link pool2dDims}) and returns the export's dims arguments. */
 function poolArgs(op: string, d: Pool2dDims): number[] {
@@ -17,11 +20,9 @@ function poolArgs(op: string, d: Pool2dDims): number[] {
   checkWindowFields(op, d, sizes, "pool window", ["inH", "inW", "poolH", "poolW"]);
   const want = pool2dDims(d.batch, d.inH, d.inW, d.channels, d.poolH, d.poolW, d.strideH, d.strideW, d.padding);
   checkDerivedFields(op, d, want, "pool2dDims");
+  checkAddressable(op, { x: inputLength(d), y: outputLength(d) });
   return [d.batch, d.inH, d.inW, d.channels, d.poolH, d.poolW, d.strideH, d.strideW, d.padding === "same" ? 1 : 0];
 }
-
-const inputLength = (d: Pool2dDims) => d.batch * d.inH * d.inW * d.channels;
-const outputLength = (d: Pool2dDims) => d.batch * d.outH * d.outW * d.channels;
 
 /**
  * Max-pooling forward: `y` (overwritten) holds each window's maximum and `argmax` (a "u32"
