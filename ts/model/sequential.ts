@@ -202,6 +202,8 @@ export class Sequential {
    * Everything is checked before training starts; if training fails midway (e.g. a
    * callback throws) the weights and optimizer state are restored as they were.
    */
+  fit(x: Tensor, y: Tensor, options?: FitArgs): Promise<History>;
+  fit(source: BatchSource, options?: FitArgs): Promise<History>;
   async fit(x: Tensor | BatchSource, y?: Tensor | FitArgs, options?: FitArgs): Promise<History> {
     this.checkAlive("fit");
     if (this.training) throw new Error("fit: the model is already training (fit is not re-entrant)");
@@ -221,6 +223,7 @@ export class Sequential {
     } else {
       const n = checkInputs("fit", "x", x, inShape);
       checkLabels("fit", "y", y, n, c.loss, outShape);
+      if (n === 0) throw new Error("fit: x holds no samples");
       const splitAt = Math.floor(n * (1 - s.validationSplit));
       if (splitAt < 1) throw new Error(`fit: validationSplit ${s.validationSplit} leaves no training samples out of ${n}`);
       train = new ArrayFeeder(x as Tensor, y as Tensor, range(0, splitAt), c.loss, width);
