@@ -31,7 +31,7 @@ export interface ModelDescription {
 }
 
 /** Keys of a layer config that this file handles rather than keras_layers.ts. */
-const INPUT_KEYS = ["name", "batch_input_shape", "batch_shape"];
+const INPUT_KEYS = ["name", "batch_input_shape", "batch_shape", "input_shape"];
 
 /** `layer 2 ("dense", Dense)` for error messages. */
 function layerWhere(index: number, name: unknown, className: unknown): string {
@@ -112,8 +112,14 @@ export function topologyFromKeras(topology: unknown): ModelDescription {
   return { name, layers };
 }
 
-/** The input shape from `batch_input_shape` / `batch_shape`, or null when neither is there. */
+/**
+ * The input shape from `batch_input_shape` / `batch_shape` (or a hand-written
+ * `input_shape` without the batch axis), or null when none is there.
+ */
 function batchShape(config: JsonObject, where: string): number[] | null {
+  if (config.input_shape != null && config.batch_input_shape == null && config.batch_shape == null) {
+    return readShape(config.input_shape, `${where} input_shape`);
+  }
   const key = config.batch_input_shape !== undefined ? "batch_input_shape" : config.batch_shape !== undefined ? "batch_shape" : null;
   return key === null || config[key] === null ? null : readBatchShape(config[key], `${where} ${key}`);
 }
@@ -124,7 +130,7 @@ function readBatchShape(value: unknown, where: string): number[] {
   if (dims.length < 2 || !(dims[0] === null || Number.isSafeInteger(dims[0]))) {
     fail(where, value, "[null, ...input dimensions]");
   }
-  return readShape(dims.slice(1), where);
+  return dims.slice(1).map((d, i) => readInt(d, `${where}[${i + 1}]`));
 }
 
 function readShape(value: unknown, where: string): number[] {
