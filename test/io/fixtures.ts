@@ -51,3 +51,13 @@ export function randomInput(n: number, shape: number[], seed: number): Tensor {
   const size = shape.reduce((a, b) => a * b, n);
   return { data: randomArray(rng(seed), size), shape: [n, ...shape] };
 }
+
+/** Fails unless `a` and `b` hold the same float32 bits (a fast check for large weights). */
+export function expectSameFloats(a: Float32Array, b: Float32Array, what: string): void {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  if (x.length !== y.length) throw new Error(`${what}: ${x.length} values, expected ${y.length}`);
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] !== y[i]) throw new Error(`${what}: element ${i} is ${a[i]}, expected ${b[i]}`);
+  }
+}

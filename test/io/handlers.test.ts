@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { loadModel, loadModelParts, saveModel, type SavedModelInput } from "../../ts/io/handlers.js";
 import { topologyFromKeras } from "../../ts/io/topology.js";
-import { fakeModel, lenetDescriptors, randomWeights, variedDescriptors } from "./fixtures.js";
+import { expectSameFloats, fakeModel, lenetDescriptors, randomWeights, variedDescriptors } from "./fixtures.js";
 
 const root = mkdtempSync(join(tmpdir(), "simdnet-io-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -37,7 +37,7 @@ describe("in memory", () => {
       expect(parts.name).toBe("sequential");
       expect(parts.layers).toEqual(topologyFromKeras(saved.modelJson.modelTopology).layers);
       expect(parts.weights.map((w) => w.shape)).toEqual(weights.map((w) => w.shape));
-      parts.weights.forEach((w, i) => expect(w.data).toEqual(weights[i]!.data));
+      parts.weights.forEach((w, i) => expectSameFloats(w.data, weights[i]!.data, `weight ${i}`));
     }
   });
 
@@ -78,7 +78,7 @@ describe("file://", () => {
     expect(readFileSync(join(dir, "weights.bin")).byteLength).toBe(61706 * 4);
     for (const source of [`file://${dir}`, `file://${join(dir, "model.json")}`]) {
       const parts = await loadModelParts(source);
-      parts.weights.forEach((w, i) => expect(w.data).toEqual(weights[i]!.data));
+      parts.weights.forEach((w, i) => expectSameFloats(w.data, weights[i]!.data, `weight ${i}`));
     }
   });
 
@@ -104,7 +104,7 @@ describe("file://", () => {
     const json = { ...saved.modelJson, weightsManifest: [{ paths: ["./group1-shard1of2.bin", "group1-shard2of2.bin"], weights: specs.slice(0, 3) }, { paths: [], weights: specs.slice(3) }] };
     writeFileSync(join(dir, "model.json"), JSON.stringify(json));
     const parts = await loadModelParts(`file://${dir}/model.json`);
-    parts.weights.forEach((w, i) => expect(w.data).toEqual(weights[i]!.data));
+    parts.weights.forEach((w, i) => expectSameFloats(w.data, weights[i]!.data, `weight ${i}`));
   });
 
   it("leaves an earlier save untouched when saving fails", async () => {
@@ -115,8 +115,8 @@ describe("file://", () => {
     weights[3]!.data[2] = NaN;
     await expect(saveModel(fakeModel(layers, weights), `file://${dir}`)).rejects.toThrow("save: weight conv2d_1/bias has NaN at index 2");
     expect(readdirSync(dir).sort()).toEqual(["model.json", "weights.bin"]);
-    expect(readFileSync(join(dir, "model.json"))).toEqual(before[0]);
-    expect(readFileSync(join(dir, "weights.bin"))).toEqual(before[1]);
+    expect(readFileSync(join(dir, "model.json")).equals(before[0]!)).toBe(true);
+    expect(readFileSync(join(dir, "weights.bin")).equals(before[1]!)).toBe(true);
   });
 
   describe("refuses malformed files", () => {
