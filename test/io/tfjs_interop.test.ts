@@ -8,7 +8,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadModelParts, saveModel } from "../../ts/io/handlers.js";
-import { type LayerDescriptor, topologyFromKeras } from "../../ts/io/topology.js";
+import { type LayerDescriptor, topologyFromKeras, topologyToKeras } from "../../ts/io/topology.js";
 import type { Tensor } from "../../ts/tensor.js";
 import { expectClose } from "../helpers/assert.js";
 import { fakeModel, lenetDescriptors, randomInput, randomWeights, variedDescriptors } from "./fixtures.js";
@@ -89,6 +89,25 @@ describe("TF.js -> simdnet", () => {
     parts.weights.forEach((w, i) => expectClose(w.data, tfWeights[i]!.dataSync(), `weight ${i}`, 0, 0));
     const x = randomInput(4, [28, 28, 1], 9);
     expectClose(referenceForward(parts.layers, parts.weights, x).data, tfPredict(model, x), "prediction", 0, 1e-5);
+    model.dispose();
+  });
+
+  it("writes the same config keys per layer class as tfjs-layers", async () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [8, 8, 1] }),
+        tfl.layers.maxPooling2d({ poolSize: 2 }),
+        tfl.layers.averagePooling2d({ poolSize: 1 }),
+        tfl.layers.flatten(),
+        tfl.layers.dropout({ rate: 0.1 }),
+        tfl.layers.dense({ units: 2 }),
+        tfl.layers.activation({ activation: "relu" }),
+      ],
+    });
+    const theirs = ((await tfArtifacts(model)).modelTopology as any).config.layers;
+    const mine = (topologyToKeras(topologyFromKeras({ class_name: "Sequential", config: { layers: theirs } })) as any).config.layers;
+    const keys = (layers: any[]) => layers.map((l) => [l.class_name, Object.keys(l.config).sort()]);
+    expect(keys(mine)).toEqual(keys(theirs));
     model.dispose();
   });
 

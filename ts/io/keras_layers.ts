@@ -28,7 +28,7 @@ interface Option {
 
 interface Fixed {
   keras: string;
-  /** Value written on save. */
+  /** Value written on save; undefined for keys TF.js 4.22 does not write itself. */
   value: unknown;
   /** True when a value read from a model.json is harmless. */
   accepts(value: unknown): boolean;
@@ -89,7 +89,7 @@ const noDilation: Fixed = {
   accepts: (v) => v === 1 || (Array.isArray(v) && v.length === 2 && v[0] === 1 && v[1] === 1),
   expected: "1 or [1, 1] (dilated convolution is not supported)",
 };
-const oneGroup: Fixed = { keras: "groups", value: 1, accepts: (v) => v === 1, expected: "1 (grouped convolution is not supported)" };
+const oneGroup: Fixed = { keras: "groups", value: undefined, accepts: (v) => v === 1, expected: "1 (grouped convolution is not supported)" };
 
 /** Keys every layer may carry. `name` and the input shape are handled by topology.ts. */
 export const COMMON_FIXED: Fixed[] = [
@@ -120,11 +120,14 @@ export const LAYER_FORMATS: Record<string, LayerFormat> = {
   },
   Dense: {
     options: [{ keras: "units", camel: "units", read: positive }, activation, useBias, kernelInitializer, biasInitializer],
-    fixed: nulls("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint", "lora_rank"),
+    fixed: [
+      ...nulls("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"),
+      { keras: "lora_rank", value: undefined, accepts: isNull, expected: "null (LoRA is not supported)" },
+    ],
   },
   MaxPooling2D: poolingFormat(),
   AveragePooling2D: poolingFormat(),
-  Flatten: { options: [], fixed: [channelsLast] },
+  Flatten: { options: [], fixed: [{ ...channelsLast, value: undefined }] },
   Dropout: {
     options: [
       { keras: "rate", camel: "rate", read: readRate },
@@ -203,7 +206,7 @@ export function layerConfigToKeras(className: string, config: Record<string, unk
     if (option.keras === "strides" && value === null) value = out.pool_size;
     out[option.keras] = (option.write ?? option.read)(value, `${where} ${option.camel}`);
   }
-  for (const fixed of format.fixed) out[fixed.keras] = fixed.value;
+  for (const fixed of format.fixed) if (fixed.value !== undefined) out[fixed.keras] = fixed.value;
   for (const key of Object.keys(config)) {
     if (!known.has(key) && config[key] !== undefined) {
       throw new Error(`${where}: option "${key}" of ${className} cannot be saved in the TF.js layers format`);
