@@ -1,1 +1,172 @@
-//! (to be written)
+//! Losses over a batch, each returning the batch mean (as Keras reduces) and writing the
+//! gradient of that mean with respect to its input; and the accuracy count.
+//!
+//! Matrices are `[batch, classes]` (or `[batch, width]`) row-major; labels are one-hot
+//! rows (any non-negative weights work, the formulas below are exact for them too).
+//! Sums run in f64 so that the loss of a large batch keeps its precision. Rows are short
+//! (one value per class), so these stay scalar.
+
+use crate::activation::softmax_row;
+
+/// Keras's `epsilon()`: categorical cross-entropy clips probabilities to
+/// `[EPSILON, 1 - EPSILON]`.
+pub const EPSILON: f32 = 1e-7;
+
+/// Softmax followed by cross-entropy, fused so that it stays finite for any finite
+/// logits. Per row, with `lse = m + ln sum_j exp(x_j - m)` (`m` the row maximum):
+/// `loss = sum_j y_j (lse - x_j)`, `p = softmax(x)`, and
+/// `dlogits_j = (p_j sum_k y_k - y_j) / batch`, i.e. `(p - y) / batch` for one-hot labels.
+/// Returns the mean loss over the batch.
+///
+/// # Panics
+/// When a slice does not hold `batch * classes` values.
+pub fn softmax_cross_entropy(
+    batch: usize,
+    classes: usize,
+    logits: &[f32],
+    labels: &[f32],
+    probs: &mut [f32],
+    dlogits: &mut [f32],
+) -> f32 {
+    let len = batch * classes;
+    assert!(
+        logits.len() == len && labels.len() == len && probs.len() == len && dlogits.len() == len,
+        "softmax_cross_entropy: every slice must hold batch * classes values"
+    );
+    if len == 0 {
+        return 0.0;
+    }
+    let inv_batch = 1.0 / batch as f32;
+    let mut total = 0.0f64;
+    for r in 0..batch {
+        let row = r * classes..(r + 1) * classes;
+        let (x, y, p, d) = (
+            &logits[row.clone()],
+            &labels[row.clone()],
+            &mut probs[row.clone()],
+            &mut dlogits[row],
+        );
+        let max = x
+            .iter()
+            .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+        let sum_exp: f64 = x.iter().map(|&v| f64::from((v - max).exp())).sum();
+        let lse = f64::from(max) + sum_exp.ln();
+        let mut label_sum = 0.0f32;
+        for j in 0..classes {
+            total += f64::from(y[j]) * (lse - f64::from(x[j]));
+            label_sum += y[j];
+        }
+        p.copy_from_slice(x);
+        softmax_row(p);
+        for j in 0..classes {
+            d[j] = (p[j] * label_sum - y[j]) * inv_batch;
+        }
+    }
+    (total / batch as f64) as f32
+}
+
+/// Categorical cross-entropy from probabilities, as Keras computes it: each row is first
+/// divided by its sum (`q = p / S`), then clipped (`c = clip(q, EPSILON, 1 - EPSILON)`),
+/// and `loss = -sum_j y_j ln c_j`. The gradient follows the same path: with
+/// `a_j = -y_j / c_j` where `q_j` lies inside the clip range (else 0),
+/// `dprobs_k = (a_k - sum_j a_j q_j) / (S batch)`. Returns the mean loss over the batch.
+///
+/// # Panics
+/// When a slice does not hold `batch * classes` values.
+pub fn categorical_cross_entropy(
+    batch: usize,
+    classes: usize,
+    probs: &[f32],
+    labels: &[f32],
+    dprobs: &mut [f32],
+) -> f32 {
+    let len = batch * classes;
+    assert!(
+        probs.len() == len && labels.len() == len && dprobs.len() == len,
+        "categorical_cross_entropy: every slice must hold batch * classes values"
+    );
+    if len == 0 {
+        return 0.0;
+    }
+    let inv_batch = 1.0 / batch as f32;
+    let mut total = 0.0f64;
+    for r in 0..batch {
+        let row = r * classes..(r + 1) * classes;
+        let (p, y, d) = (&probs[row.clone()], &labels[row.clone()], &mut dprobs[row]);
+        let sum: f32 = p.iter().sum();
+        let mut a_dot_q = 0.0f32;
+        for j in 0..classes {
+            let q = p[j] / sum;
+            let c = q.clamp(EPSILON, 1.0 - EPSILON); // NaN stays NaN
+            total -= f64::from(y[j]) * f64::from(c.ln());
+            // Clipping passes the gradient only inside its range (ends included).
+            let a = if (EPSILON..=1.0 - EPSILON).contains(&q) {
+                -y[j] / c
+            } else {
+                0.0
+            };
+            d[j] = a;
+            a_dot_q += a * q;
+        }
+        let scale = inv_batch / sum;
+        for dj in d.iter_mut() {
+            *dj = (*dj - a_dot_q) * scale;
+        }
+    }
+    (total / batch as f64) as f32
+}
+
+/// Mean squared error over all `pred.len()` values (Keras's mean over the last axis,
+/// then over the batch, which is the same when rows have one width):
+/// `loss = mean((p - t)^2)`, `dpred = 2 (p - t) / n`.
+///
+/// # Panics
+/// When the slices differ in length.
+pub fn mean_squared_error(pred: &[f32], target: &[f32], dpred: &mut [f32]) -> f32 {
+    let n = pred.len();
+    assert!(
+        target.len() == n && dpred.len() == n,
+        "mean_squared_error: pred, target and dpred lengths differ"
+    );
+    if n == 0 {
+        return 0.0;
+    }
+    let scale = 2.0 / n as f32;
+    let mut total = 0.0f64;
+    for ((d, &p), &t) in dpred.iter_mut().zip(pred).zip(target) {
+        let e = p - t;
+        total += f64::from(e) * f64::from(e);
+        *d = e * scale;
+    }
+    (total / n as f64) as f32
+}
+
+/// The number of rows whose arg-max in `scores` equals the arg-max in `labels` (the first
+/// index wins ties, as in Keras; NaN never wins).
+///
+/// # Panics
+/// When a slice does not hold `batch * classes` values.
+pub fn count_correct(batch: usize, classes: usize, scores: &[f32], labels: &[f32]) -> u32 {
+    assert!(
+        scores.len() == batch * classes && labels.len() == batch * classes,
+        "count_correct: scores and labels must hold batch * classes values"
+    );
+    if classes == 0 {
+        return 0;
+    }
+    let rows = scores
+        .chunks_exact(classes)
+        .zip(labels.chunks_exact(classes));
+    rows.filter(|(s, y)| arg_max(s) == arg_max(y)).count() as u32
+}
+
+/// Index of the first largest value (0 when every value is NaN).
+fn arg_max(row: &[f32]) -> usize {
+    let mut best = 0;
+    for (j, &v) in row.iter().enumerate() {
+        if v > row[best] || row[best].is_nan() && !v.is_nan() {
+            best = j;
+        }
+    }
+    best
+}

@@ -1,1 +1,107 @@
-//! Exports of the `optim` kernels (to be written).
+//! Exports of the `optim` kernels. Optional state buffers are passed as pointer 0.
+//! These C-ABI shells take every value flat, hence `too_many_arguments`. Decay rates
+//! (beta1, beta2, rho) arrive as f64, as the kernels want them (see `optim::Adam`).
+
+use crate::memory::{slice, slice_mut};
+use simdnet_kernels::optim::{
+    adam_update as adam, rmsprop_update as rmsprop, sgd_update as sgd, Adam, RmsProp, Sgd,
+};
+
+/// One SGD step over `n` parameters; `velocity` 0 means no momentum state.
+///
+/// # Safety
+/// Every non-zero pointer is a live allocation of `n` floats, none overlapping.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn sgd_update(
+    n: usize,
+    params: *mut f32,
+    grads: *const f32,
+    velocity: *mut f32,
+    lr: f32,
+    momentum: f32,
+    nesterov: u32,
+) {
+    let h = Sgd {
+        lr,
+        momentum,
+        nesterov: nesterov != 0,
+    };
+    let velocity = if velocity.is_null() {
+        None
+    } else {
+        Some(slice_mut(velocity, n))
+    };
+    sgd(&h, slice_mut(params, n), slice(grads, n), velocity);
+}
+
+/// One Adam step over `n` parameters; `step` counts from 1.
+///
+/// # Safety
+/// Every pointer is a live allocation of `n` floats, none overlapping.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn adam_update(
+    n: usize,
+    params: *mut f32,
+    grads: *const f32,
+    m: *mut f32,
+    v: *mut f32,
+    lr: f32,
+    beta1: f64,
+    beta2: f64,
+    epsilon: f32,
+    step: u32,
+) {
+    let h = Adam {
+        lr,
+        beta1,
+        beta2,
+        epsilon,
+    };
+    adam(
+        &h,
+        step,
+        slice_mut(params, n),
+        slice(grads, n),
+        slice_mut(m, n),
+        slice_mut(v, n),
+    );
+}
+
+/// One RMSprop step over `n` parameters; `velocity` 0 means no momentum state.
+///
+/// # Safety
+/// Every non-zero pointer is a live allocation of `n` floats, none overlapping.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn rmsprop_update(
+    n: usize,
+    params: *mut f32,
+    grads: *const f32,
+    mean_square: *mut f32,
+    velocity: *mut f32,
+    lr: f32,
+    rho: f64,
+    momentum: f32,
+    epsilon: f32,
+) {
+    let h = RmsProp {
+        lr,
+        rho,
+        momentum,
+        epsilon,
+    };
+    let velocity = if velocity.is_null() {
+        None
+    } else {
+        Some(slice_mut(velocity, n))
+    };
+    rmsprop(
+        &h,
+        slice_mut(params, n),
+        slice(grads, n),
+        slice_mut(mean_square, n),
+        velocity,
+    );
+}

@@ -1,0 +1,420 @@
+//! 2-D convolution (Keras `Conv2D`: a cross-correlation), forward and backward, NHWC f32.
+//!
+//! Layouts: `x` is `[batch, in_h, in_w, in_c]`, `w` is `[k_h, k_w, in_c, out_c]`, `bias` is
+//! `[out_c]`, `y` and `dy` are `[batch, out_h, out_w, out_c]`. The math, with `x` read as 0
+//! outside the image:
+//!
+//! ```text
+//! y[n, oh, ow, co] = bias[co]
+//!     + sum over kh, kw, ci of x[n, oh*stride_h + kh - pad_top, ow*stride_w + kw - pad_left, ci]
+//!                              * w[kh, kw, ci, co]
+//! ```
+//!
+//! Method (im2col): number the output pixels `(n, oh, ow)` row-major as rows `r`. The patch
+//! matrix `col` is `[rows, k_h*k_w*in_c]`; its row `r` holds the receptive field of pixel `r`
+//! in `(kh, kw, ci)` order, which is exactly how `w` flattens to `W = [k_h*k_w*in_c, out_c]`.
+//! Then, each a single GEMM:
+//!
+//! ```text
+//! forward          y    = col · W      (y as [rows, out_c] is already NHWC)
+//! backward input   dcol = dy · Wᵀ,  dx = col2im(dcol)   (each row scattered back, summed)
+//! backward filter  dW   = colᵀ · dy
+//! backward bias    db   = sum of the rows of dy
+//! ```
+//!
+//! Scratch: rows are processed in chunks of [`Conv2dDims::chunk_rows`], which may end in the
+//! middle of an image, so `col` for one chunk is all the scratch a call needs. A chunk holds
+//! `SCRATCH_BUDGET / patch_len` rows (at least [`MIN_CHUNK_ROWS`], at most all of them), so
+//! [`Conv2dDims::scratch_len`] is at most `max(SCRATCH_BUDGET, MIN_CHUNK_ROWS * patch_len)`
+//! floats whatever the batch size or image size. A 1x1 kernel with stride 1 reads `x` as
+//! `col` directly and needs no scratch.
+
+mod im2col;
+
+use crate::gemm::{sgemm, Gemm};
+use core::fmt;
+
+/// Floats of scratch a conv call aims to use (4 MiB): large enough that the GEMMs have
+/// thousands of rows in typical layers (all of LeNet-5's with batch 64), small enough to
+/// stay planned memory rather than a copy of the batch.
+pub const SCRATCH_BUDGET: usize = 1 << 20;
+
+/// Fewest rows per chunk, so that layers with very long patches still make useful GEMMs.
+pub const MIN_CHUNK_ROWS: usize = 32;
+
+/// Why a set of convolution or pooling dimensions was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DimsError {
+    /// A size or stride was 0; names the argument.
+    Zero(&'static str),
+    /// With `valid` padding, a window (`window`) is larger than the input (`input`) along
+    /// `axis` ("height" or "width").
+    WindowTooLarge {
+        axis: &'static str,
+        window: usize,
+        input: usize,
+    },
+    /// An element count (or its size in bytes) does not fit in a `usize`.
+    Overflow,
+}
+
+impl fmt::Display for DimsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            DimsError::Zero(name) => write!(f, "{} is 0; expected at least 1", name),
+            DimsError::WindowTooLarge {
+                axis,
+                window,
+                input,
+            } => write!(
+                f,
+                "window {} {} is larger than the input {} {} with valid padding",
+                axis, window, axis, input
+            ),
+            DimsError::Overflow => write!(f, "the tensor sizes overflow the address space"),
+        }
+    }
+}
+
+/// One spatial axis of a sliding window, Keras rules: returns `(out, pad_before)` for an
+/// input of length `n`, window `f` and stride `s` (all at least 1).
+///
+/// `valid`: `out = floor((n - f) / s) + 1`, no padding. `same`: `out = ceil(n / s)`, total
+/// padding `max((out - 1) * s + f - n, 0)`, of which `floor(total / 2)` goes before.
+pub(crate) fn window_axis(
+    axis: &'static str,
+    n: usize,
+    f: usize,
+    s: usize,
+    same: bool,
+) -> Result<(usize, usize), DimsError> {
+    if same {
+        let out = n / s + usize::from(n % s != 0);
+        // (out - 1) * s < n, so only adding f can overflow.
+        let reach = ((out - 1) * s).checked_add(f).ok_or(DimsError::Overflow)?;
+        Ok((out, reach.saturating_sub(n) / 2))
+    } else if f > n {
+        Err(DimsError::WindowTooLarge {
+            axis,
+            window: f,
+            input: n,
+        })
+    } else {
+        Ok(((n - f) / s + 1, 0))
+    }
+}
+
+/// The product of `factors`, provided it and its size in bytes (as f32) fit in a `usize`.
+pub(crate) fn element_count(factors: &[usize]) -> Result<usize, DimsError> {
+    let n = factors
+        .iter()
+        .try_fold(1usize, |acc, &f| acc.checked_mul(f))
+        .ok_or(DimsError::Overflow)?;
+    match n.checked_mul(4) {
+        Some(bytes) if bytes <= isize::MAX as usize => Ok(n),
+        _ => Err(DimsError::Overflow),
+    }
+}
+
+/// Rejects a zero among named sizes.
+pub(crate) fn check_nonzero(named: &[(&'static str, usize)]) -> Result<(), DimsError> {
+    match named.iter().find(|(_, v)| *v == 0) {
+        Some((name, _)) => Err(DimsError::Zero(name)),
+        None => Ok(()),
+    }
+}
+
+/// The validated shapes of one conv2d call, with the derived output size and padding.
+/// Only [`Conv2dDims::new`] makes one, so every length below is known not to overflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conv2dDims {
+    pub batch: usize,
+    pub in_h: usize,
+    pub in_w: usize,
+    pub in_c: usize,
+    pub k_h: usize,
+    pub k_w: usize,
+    pub out_c: usize,
+    pub stride_h: usize,
+    pub stride_w: usize,
+    /// `same` padding (else `valid`).
+    pub same: bool,
+    pub out_h: usize,
+    pub out_w: usize,
+    /// Zero rows added above the image (the odd one of an odd total goes below).
+    pub pad_top: usize,
+    /// Zero columns added left of the image (the odd one goes right).
+    pub pad_left: usize,
+    chunk_rows: usize,
+}
+
+impl Conv2dDims {
+    /// Validates a conv2d configuration and derives its output size and padding.
+    ///
+    /// # Errors
+    /// A zero size or stride, a kernel larger than the input under `valid` padding, or
+    /// tensors (input, output, kernel, scratch) too large to address.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        batch: usize,
+        in_h: usize,
+        in_w: usize,
+        in_c: usize,
+        k_h: usize,
+        k_w: usize,
+        out_c: usize,
+        stride_h: usize,
+        stride_w: usize,
+        same: bool,
+    ) -> Result<Conv2dDims, DimsError> {
+        check_nonzero(&[
+            ("batch", batch),
+            ("in_h", in_h),
+            ("in_w", in_w),
+            ("in_c", in_c),
+            ("k_h", k_h),
+            ("k_w", k_w),
+            ("out_c", out_c),
+            ("stride_h", stride_h),
+            ("stride_w", stride_w),
+        ])?;
+        let (out_h, pad_top) = window_axis("height", in_h, k_h, stride_h, same)?;
+        let (out_w, pad_left) = window_axis("width", in_w, k_w, stride_w, same)?;
+        element_count(&[batch, in_h, in_w, in_c])?;
+        element_count(&[batch, out_h, out_w, out_c])?;
+        element_count(&[k_h, k_w, in_c, out_c])?;
+        let rows = element_count(&[batch, out_h, out_w])?;
+        let mut d = Conv2dDims {
+            batch,
+            in_h,
+            in_w,
+            in_c,
+            k_h,
+            k_w,
+            out_c,
+            stride_h,
+            stride_w,
+            same,
+            out_h,
+            out_w,
+            pad_top,
+            pad_left,
+            chunk_rows: rows,
+        };
+        if !d.is_pointwise() {
+            let per_budget = SCRATCH_BUDGET / d.patch_len();
+            d.chunk_rows = per_budget.max(MIN_CHUNK_ROWS).min(rows);
+            element_count(&[d.chunk_rows, d.patch_len()])?;
+        }
+        Ok(d)
+    }
+
+    /// The same dims processing at most `rows` output pixels per GEMM (at least 1), which
+    /// changes [`scratch_len`](Self::scratch_len). For tests of chunk boundaries and for
+    /// callers that want less scratch.
+    ///
+    /// # Panics
+    /// When `rows` is 0.
+    pub fn with_chunk_rows(mut self, rows: usize) -> Conv2dDims {
+        assert!(rows > 0, "chunk rows must be at least 1");
+        self.chunk_rows = rows.min(self.rows());
+        self
+    }
+
+    /// Output pixels (GEMM rows) per chunk.
+    pub fn chunk_rows(&self) -> usize {
+        self.chunk_rows
+    }
+
+    /// Floats in `x` (and `dx`): `batch * in_h * in_w * in_c`.
+    pub fn input_len(&self) -> usize {
+        self.batch * self.in_h * self.in_w * self.in_c
+    }
+
+    /// Floats in `y` (and `dy`): `batch * out_h * out_w * out_c`.
+    pub fn output_len(&self) -> usize {
+        self.rows() * self.out_c
+    }
+
+    /// Floats in `w` (and `dw`): `k_h * k_w * in_c * out_c`.
+    pub fn kernel_len(&self) -> usize {
+        self.patch_len() * self.out_c
+    }
+
+    /// Floats of scratch every kernel here needs: one chunk of the patch matrix (0 for a
+    /// 1x1, stride-1 kernel). Bounded as the module doc explains.
+    pub fn scratch_len(&self) -> usize {
+        if self.is_pointwise() {
+            0
+        } else {
+            self.chunk_rows * self.patch_len()
+        }
+    }
+
+    /// Output pixels over the batch: the rows of the patch matrix.
+    pub fn rows(&self) -> usize {
+        self.batch * self.out_h * self.out_w
+    }
+
+    /// Length of one receptive field: `k_h * k_w * in_c`, the columns of the patch matrix.
+    pub fn patch_len(&self) -> usize {
+        self.k_h * self.k_w * self.in_c
+    }
+
+    /// True for a 1x1 kernel with stride 1: then `x` is its own patch matrix (no padding
+    /// arises either way).
+    pub fn is_pointwise(&self) -> bool {
+        self.k_h == 1 && self.k_w == 1 && self.stride_h == 1 && self.stride_w == 1
+    }
+
+    /// The row ranges `[r0, r1)` processed one GEMM at a time.
+    fn chunks(&self) -> impl Iterator<Item = (usize, usize)> {
+        let (rows, step) = (self.rows(), self.chunk_rows);
+        (0..rows)
+            .step_by(step)
+            .map(move |r0| (r0, (r0 + step).min(rows)))
+    }
+
+    /// Rows `r0..r1` of the patch matrix: a slice of `x` itself for a pointwise kernel,
+    /// else gathered into `scratch`.
+    fn patches<'a>(&self, x: &'a [f32], r0: usize, r1: usize, scratch: &'a mut [f32]) -> &'a [f32] {
+        let cols = self.patch_len();
+        if self.is_pointwise() {
+            &x[r0 * cols..r1 * cols]
+        } else {
+            let col = &mut scratch[..(r1 - r0) * cols];
+            im2col::gather(self, x, r0, r1, col);
+            col
+        }
+    }
+}
+
+/// Forward pass: `y = conv(x, w) + bias` (the module doc has the formula). `y` is
+/// overwritten and never read; `scratch` holds [`Conv2dDims::scratch_len`] floats and `pack`
+/// [`crate::gemm::PACK_LEN`].
+///
+/// # Panics
+/// When a slice is shorter than the dims require.
+pub fn conv2d_forward(
+    d: &Conv2dDims,
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    y: &mut [f32],
+    scratch: &mut [f32],
+    pack: &mut [f32],
+) {
+    let (x, w, y) = (
+        &x[..d.input_len()],
+        &w[..d.kernel_len()],
+        &mut y[..d.output_len()],
+    );
+    let bias = bias.map(|b| &b[..d.out_c]);
+    for (r0, r1) in d.chunks() {
+        let y_rows = &mut y[r0 * d.out_c..r1 * d.out_c];
+        if let Some(b) = bias {
+            // The GEMM then adds the products to the bias instead of a second pass.
+            y_rows
+                .chunks_exact_mut(d.out_c)
+                .for_each(|row| row.copy_from_slice(b));
+        }
+        let col = d.patches(x, r0, r1, scratch);
+        let g = Gemm {
+            m: r1 - r0,
+            n: d.out_c,
+            k: d.patch_len(),
+            trans_a: false,
+            trans_b: false,
+            accumulate: bias.is_some(),
+        };
+        sgemm(&g, col, w, y_rows, pack);
+    }
+}
+
+/// Input gradient: `dx[n, ih, iw, ci] = sum of dy[n, oh, ow, co] * w[kh, kw, ci, co]` over
+/// every `(oh, ow, kh, kw)` that reads `(ih, iw)`, and `co`. Overwrites `dx`.
+///
+/// # Panics
+/// When a slice is shorter than the dims require.
+pub fn conv2d_backward_input(
+    d: &Conv2dDims,
+    dy: &[f32],
+    w: &[f32],
+    dx: &mut [f32],
+    scratch: &mut [f32],
+    pack: &mut [f32],
+) {
+    let (dy, w, dx) = (
+        &dy[..d.output_len()],
+        &w[..d.kernel_len()],
+        &mut dx[..d.input_len()],
+    );
+    let cols = d.patch_len();
+    if !d.is_pointwise() {
+        dx.fill(0.0);
+    }
+    for (r0, r1) in d.chunks() {
+        let g = Gemm {
+            m: r1 - r0,
+            n: cols,
+            k: d.out_c,
+            trans_a: false,
+            trans_b: true,
+            accumulate: false,
+        };
+        let dy_rows = &dy[r0 * d.out_c..r1 * d.out_c];
+        if d.is_pointwise() {
+            // Rows of dcol are pixels of dx one to one: write them in place.
+            sgemm(&g, dy_rows, w, &mut dx[r0 * cols..r1 * cols], pack);
+        } else {
+            let dcol = &mut scratch[..(r1 - r0) * cols];
+            sgemm(&g, dy_rows, w, dcol, pack);
+            im2col::scatter_add(d, dcol, r0, r1, dx);
+        }
+    }
+}
+
+/// Filter gradient: `dw[kh, kw, ci, co] = sum over n, oh, ow of
+/// x[n, oh*stride_h + kh - pad_top, ow*stride_w + kw - pad_left, ci] * dy[n, oh, ow, co]`.
+/// Overwrites `dw`.
+///
+/// # Panics
+/// When a slice is shorter than the dims require.
+pub fn conv2d_backward_filter(
+    d: &Conv2dDims,
+    x: &[f32],
+    dy: &[f32],
+    dw: &mut [f32],
+    scratch: &mut [f32],
+    pack: &mut [f32],
+) {
+    let (x, dy, dw) = (
+        &x[..d.input_len()],
+        &dy[..d.output_len()],
+        &mut dw[..d.kernel_len()],
+    );
+    for (i, (r0, r1)) in d.chunks().enumerate() {
+        let col = d.patches(x, r0, r1, scratch);
+        let g = Gemm {
+            m: d.patch_len(),
+            n: d.out_c,
+            k: r1 - r0,
+            trans_a: true,
+            trans_b: false,
+            accumulate: i > 0,
+        };
+        sgemm(&g, col, &dy[r0 * d.out_c..r1 * d.out_c], dw, pack);
+    }
+}
+
+/// Bias gradient: `db[co] = sum over n, oh, ow of dy[n, oh, ow, co]`. Overwrites `db`.
+///
+/// # Panics
+/// When a slice is shorter than the dims require.
+pub fn conv2d_backward_bias(d: &Conv2dDims, dy: &[f32], db: &mut [f32]) {
+    let db = &mut db[..d.out_c];
+    db.fill(0.0);
+    for row in dy[..d.output_len()].chunks_exact(d.out_c) {
+        db.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+    }
+}

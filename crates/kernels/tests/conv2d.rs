@@ -1,0 +1,305 @@
+//! conv2d kernels against the direct-loop reference on many random shapes.
+
+mod reference;
+
+use reference::conv2d::{self as naive, ConvCase};
+use reference::{assert_close, Rng};
+use simdnet_kernels::conv2d::*;
+use simdnet_kernels::gemm::PACK_LEN;
+
+fn dims(c: &ConvCase) -> Conv2dDims {
+    Conv2dDims::new(
+        c.batch, c.in_h, c.in_w, c.in_c, c.k_h, c.k_w, c.out_c, c.stride_h, c.stride_w, c.same,
+    )
+    .unwrap_or_else(|e| panic!("{:?}: {}", c, e))
+}
+
+/// A random case: odd and even sizes, strides 1..3, both paddings, kernels up to the
+/// input (and beyond it under `same`).
+fn random_case(rng: &mut Rng, max_batch: usize) -> ConvCase {
+    let same = rng.range(0, 1) == 1;
+    let (in_h, in_w) = (rng.range(1, 11), rng.range(1, 11));
+    let k_max = |n: usize| if same { n + 2 } else { n };
+    ConvCase {
+        batch: rng.range(1, max_batch),
+        in_h,
+        in_w,
+        in_c: rng.range(1, 17),
+        k_h: rng.range(1, k_max(in_h).min(5)),
+        k_w: rng.range(1, k_max(in_w).min(5)),
+        out_c: rng.range(1, 17),
+        stride_h: rng.range(1, 3),
+        stride_w: rng.range(1, 3),
+        same,
+    }
+}
+
+/// Runs all four kernels on `d` (maybe re-chunked) and compares them with the reference.
+fn check(c: &ConvCase, d: &Conv2dDims, rng: &mut Rng) {
+    let what = format!("{:?} chunk_rows {}", c, d.chunk_rows());
+    let (x, w, b, dy) = (
+        rng.vec(c.x_len()),
+        rng.vec(c.w_len()),
+        rng.vec(c.out_c),
+        rng.vec(c.y_len()),
+    );
+    // NaN everywhere a kernel must not read before writing.
+    let mut scratch = vec![f32::NAN; d.scratch_len()];
+    let mut pack = vec![f32::NAN; PACK_LEN];
+    let nan = |n: usize| vec![f32::NAN; n];
+    let tol = |terms: usize| 2e-6 * terms as f32 + 1e-5;
+
+    let mut y = nan(c.y_len());
+    conv2d_forward(d, &x, &w, Some(&b), &mut y, &mut scratch, &mut pack);
+    assert_close(
+        &y,
+        &naive::forward(c, &x, &w, Some(&b)),
+        1e-4,
+        tol(d.patch_len()),
+        &format!("forward {}", what),
+    );
+    let mut y = nan(c.y_len());
+    conv2d_forward(d, &x, &w, None, &mut y, &mut scratch, &mut pack);
+    assert_close(
+        &y,
+        &naive::forward(c, &x, &w, None),
+        1e-4,
+        tol(d.patch_len()),
+        &format!("forward no bias {}", what),
+    );
+
+    let mut dx = nan(c.x_len());
+    conv2d_backward_input(d, &dy, &w, &mut dx, &mut scratch, &mut pack);
+    let terms = c.k_h * c.k_w * c.out_c;
+    assert_close(
+        &dx,
+        &naive::backward_input(c, &dy, &w),
+        1e-4,
+        tol(terms),
+        &format!("backward input {}", what),
+    );
+
+    let mut dw = nan(c.w_len());
+    conv2d_backward_filter(d, &x, &dy, &mut dw, &mut scratch, &mut pack);
+    assert_close(
+        &dw,
+        &naive::backward_filter(c, &x, &dy),
+        1e-4,
+        tol(d.rows()),
+        &format!("backward filter {}", what),
+    );
+
+    let mut db = nan(c.out_c);
+    conv2d_backward_bias(d, &dy, &mut db);
+    assert_close(
+        &db,
+        &naive::backward_bias(c, &dy),
+        1e-4,
+        tol(d.rows()),
+        &format!("backward bias {}", what),
+    );
+}
+
+#[test]
+fn random_shapes_match_the_reference() {
+    let mut rng = Rng::new(7);
+    for _ in 0..250 {
+        let c = random_case(&mut rng, 3);
+        let d = dims(&c);
+        check(&c, &d, &mut rng);
+        // Small chunks put chunk boundaries inside images and rows.
+        let rows = rng.range(1, 7);
+        check(&c, &d.with_chunk_rows(rows), &mut rng);
+    }
+}
+
+#[test]
+fn kernel_equal_to_input_one_by_one_and_large_batches() {
+    let mut rng = Rng::new(11);
+    let case = |batch, in_h, in_w, in_c, k_h, k_w, out_c, s, same| ConvCase {
+        batch,
+        in_h,
+        in_w,
+        in_c,
+        k_h,
+        k_w,
+        out_c,
+        stride_h: s,
+        stride_w: s,
+        same,
+    };
+    let cases = [
+        case(2, 5, 7, 3, 5, 7, 4, 1, false), // the kernel covers the image: one output pixel
+        case(3, 5, 7, 3, 5, 7, 4, 2, true),
+        case(1, 1, 1, 1, 1, 1, 1, 1, false),
+        case(4, 6, 5, 9, 1, 1, 17, 1, false), // pointwise: no im2col
+        case(4, 6, 5, 9, 1, 1, 17, 1, true),
+        case(2, 7, 7, 5, 1, 1, 3, 2, false), // 1x1 with a stride still gathers
+        case(64, 4, 3, 2, 3, 2, 5, 1, true),
+        case(64, 5, 5, 1, 3, 3, 2, 2, false),
+        case(1, 3, 2, 2, 6, 5, 3, 1, true), // kernel larger than the input under same
+    ];
+    for c in &cases {
+        let d = dims(c);
+        check(c, &d, &mut rng);
+        check(c, &d.with_chunk_rows(3), &mut rng);
+    }
+}
+
+#[test]
+fn lenet5_layer_shapes() {
+    let mut rng = Rng::new(5);
+    let c1 = ConvCase {
+        batch: 2,
+        in_h: 28,
+        in_w: 28,
+        in_c: 1,
+        k_h: 5,
+        k_w: 5,
+        out_c: 6,
+        stride_h: 1,
+        stride_w: 1,
+        same: true,
+    };
+    let c2 = ConvCase {
+        batch: 2,
+        in_h: 14,
+        in_w: 14,
+        in_c: 6,
+        k_h: 5,
+        k_w: 5,
+        out_c: 16,
+        stride_h: 1,
+        stride_w: 1,
+        same: false,
+    };
+    let classic = ConvCase {
+        batch: 1,
+        in_h: 32,
+        in_w: 32,
+        in_c: 3,
+        k_h: 5,
+        k_w: 5,
+        out_c: 6,
+        stride_h: 1,
+        stride_w: 1,
+        same: false,
+    };
+    for c in [c1, c2, classic] {
+        check(&c, &dims(&c), &mut rng);
+    }
+    assert_eq!((dims(&c1).out_h, dims(&c1).pad_top), (28, 2));
+    assert_eq!((dims(&c2).out_h, dims(&c2).out_w), (10, 10));
+}
+
+#[test]
+fn geometry_matches_the_keras_rules() {
+    for n in 1..40 {
+        for f in 1..n + 6 {
+            for s in 1..8 {
+                for same in [false, true] {
+                    let got = Conv2dDims::new(1, n, 1, 1, f, 1, 1, s, 1, same);
+                    if !same && f > n {
+                        assert_eq!(
+                            got,
+                            Err(DimsError::WindowTooLarge {
+                                axis: "height",
+                                window: f,
+                                input: n
+                            })
+                        );
+                        continue;
+                    }
+                    let d = got.unwrap();
+                    assert_eq!(
+                        (d.out_h, d.pad_top),
+                        naive::axis(n, f, s, same),
+                        "n {} f {} s {} same {}",
+                        n,
+                        f,
+                        s,
+                        same
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn scratch_is_bounded_whatever_the_batch() {
+    for batch in [1, 64, 10_000] {
+        for (hw, c, k) in [(28, 1, 5), (14, 6, 5), (224, 64, 3), (8, 512, 7)] {
+            let d = Conv2dDims::new(batch, hw, hw, c, k, k, 8, 1, 1, true).unwrap();
+            let bound = SCRATCH_BUDGET.max(MIN_CHUNK_ROWS * d.patch_len());
+            assert!(
+                d.scratch_len() <= bound,
+                "batch {} hw {}: {} > {}",
+                batch,
+                hw,
+                d.scratch_len(),
+                bound
+            );
+            assert_eq!(d.scratch_len(), d.chunk_rows() * d.patch_len());
+        }
+    }
+    // LeNet-5's layers at batch 64 run as one GEMM each.
+    let d = Conv2dDims::new(64, 14, 14, 6, 5, 5, 16, 1, 1, false).unwrap();
+    assert_eq!(d.chunk_rows(), d.rows());
+    assert_eq!(
+        Conv2dDims::new(8, 9, 9, 4, 1, 1, 3, 1, 1, false)
+            .unwrap()
+            .scratch_len(),
+        0
+    );
+}
+
+#[test]
+fn rejects_bad_dims_with_reasons() {
+    let new = |v: [usize; 9], same| {
+        Conv2dDims::new(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], same)
+    };
+    assert_eq!(
+        new([0, 5, 5, 1, 3, 3, 1, 1, 1], false),
+        Err(DimsError::Zero("batch"))
+    );
+    assert_eq!(
+        new([1, 5, 5, 1, 3, 3, 1, 1, 0], true),
+        Err(DimsError::Zero("stride_w"))
+    );
+    assert_eq!(
+        new([1, 5, 5, 0, 3, 3, 1, 1, 1], true),
+        Err(DimsError::Zero("in_c"))
+    );
+    let too_wide = new([1, 5, 4, 1, 3, 5, 1, 1, 1], false).unwrap_err();
+    assert_eq!(
+        too_wide.to_string(),
+        "window width 5 is larger than the input width 4 with valid padding"
+    );
+    assert_eq!(
+        new([usize::MAX / 2, 2, 2, 2, 1, 1, 1, 1, 1], false),
+        Err(DimsError::Overflow)
+    );
+    assert_eq!(
+        new([1, 1, 1, 1, usize::MAX, 1, 1, 1, 1], true),
+        Err(DimsError::Overflow)
+    );
+    assert_eq!(
+        new([1, 1, 1, 1 << 40, 1, 1, 1 << 30, 1, 1], true),
+        Err(DimsError::Overflow)
+    );
+    assert_eq!(
+        DimsError::Zero("k_h").to_string(),
+        "k_h is 0; expected at least 1"
+    );
+}
+
+#[test]
+#[should_panic]
+fn short_scratch_panics() {
+    let d = Conv2dDims::new(1, 5, 5, 2, 3, 3, 2, 1, 1, false).unwrap();
+    let (x, w) = (vec![0.0; d.input_len()], vec![0.0; d.kernel_len()]);
+    let mut y = vec![0.0; d.output_len()];
+    let mut scratch = vec![0.0; d.scratch_len() - 1];
+    conv2d_forward(&d, &x, &w, None, &mut y, &mut scratch, &mut [0.0; PACK_LEN]);
+}

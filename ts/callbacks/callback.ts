@@ -1,0 +1,40 @@
+/**
+ * The callback protocol of `fit`, as in Keras: the training loop calls these hooks in
+ * order, and callbacks read the logs, change the learning rate, stop training or swap
+ * weights through a small view of the model.
+ */
+import type { Tensor } from "../tensor.js";
+
+/** Metric values by name, e.g. `{ loss: 0.31, accuracy: 0.9, val_loss: 0.35 }`. */
+export type Logs = Record<string, number>;
+
+/** What a callback may see and change of the model being trained. */
+export interface CallbackModel {
+  /** Set to true to end `fit` after the current epoch. */
+  stopTraining: boolean;
+  /** The optimizer's learning rate; a new value applies from the next step. */
+  learningRate: number;
+  /** The weights in Keras order (kernel, bias per layer). */
+  getWeights(): Tensor[];
+  /** Replaces the weights (same count, order and shapes as {@link getWeights}). */
+  setWeights(weights: Tensor[]): void;
+}
+
+/**
+ * A training callback: any subset of these hooks, each possibly async (fit awaits a
+ * returned promise before calling the next callback). Epoch and batch numbers count
+ * from 0. `logs` passed to `onEpochEnd` is shared by all callbacks of the call, so a
+ * value one callback writes (e.g. "learning_rate") is seen by those after it.
+ */
+export interface Callback {
+  /** Called by fit before training with the model being trained. */
+  setModel?(model: CallbackModel): void;
+  /** Called by fit before training with its settings (epochs, steps, verbose...), as Keras's `set_params`. */
+  setParams?(params: Record<string, unknown>): void;
+  onTrainBegin?(logs?: Logs): void | Promise<void>;
+  onTrainEnd?(logs?: Logs): void | Promise<void>;
+  onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
+  onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
+  onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
+}

@@ -1,0 +1,66 @@
+/**
+ * Kaggle "Digit Recognizer" CSV files: a header `label,pixel0,...,pixel783` (test files
+ * have no label column), then one image per line, pixel values 0..255. Pure: no Node
+ * imports, so a browser can parse a file the user picked (the Node loader is in files.ts).
+ */
+import { tensor, type Tensor } from "../tensor.js";
+
+const SIDE = 28;
+const PIXELS = SIDE * SIDE;
+
+/** Images `[n, 28, 28, 1]` in [0, 1], and labels `[n]` when the file has a label column. */
+export interface DigitCsv {
+  x: Tensor;
+  y: Tensor | null;
+}
+
+/**
+ * Parses a Digit Recognizer CSV. Accepts CRLF or LF line ends, a byte-order mark and
+ * trailing blank lines. Errors name the line (1-based, the header is line 1) and the
+ * column (1-based, with its header name).
+ */
+export function parseDigitCsv(text: string): DigitCsv {
+  if (typeof text !== "string") {
+    throw new Error(`parseDigitCsv: text must be a string, received ${typeof text}`);
+  }
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === "") lines.pop();
+  if (lines.length === 0) {
+    throw new Error("parseDigitCsv: the file is empty; expected a header line label,pixel0,...,pixel783 (or pixel0,...,pixel783 for unlabeled images)");
+  }
+  const header = lines[0]!.split(",").map((c) => c.trim());
+  const labeled = header[0] === "label";
+  const names = labeled ? ["label"] : [];
+  for (let i = 0; i < PIXELS; i++) names.push(`pixel${i}`);
+  if (header.length !== names.length) {
+    throw new Error(`parseDigitCsv: line 1 (header) has ${header.length} columns, expected ${names.length} (${labeled ? "label,pixel0,...,pixel783" : "pixel0,...,pixel783, or label first"})`);
+  }
+  header.forEach((cell, i) => {
+    if (cell !== names[i]) throw new Error(`parseDigitCsv: line 1 (header), column ${i + 1} is "${cell}", expected "${names[i]}"`);
+  });
+
+  const n = lines.length - 1;
+  const x = new Float32Array(n * PIXELS);
+  const y = labeled ? new Float32Array(n) : null;
+  for (let row = 0; row < n; row++) {
+    const lineNo = row + 2;
+    const cells = lines[row + 1]!.split(",");
+    if (cells.length !== names.length) {
+      throw new Error(`parseDigitCsv: line ${lineNo} has ${cells.length} columns, expected ${names.length} like the header`);
+    }
+    for (let col = 0; col < cells.length; col++) {
+      const raw = cells[col]!.trim();
+      const v = raw === "" ? NaN : Number(raw);
+      const where = `parseDigitCsv: line ${lineNo}, column ${col + 1} (${names[col]})`;
+      if (Number.isNaN(v)) throw new Error(`${where}: "${raw}" is not a number`);
+      if (labeled && col === 0) {
+        if (!Number.isInteger(v) || v < 0 || v > 9) throw new Error(`${where}: label ${raw} is not a digit 0..9`);
+        y![row] = v;
+      } else {
+        if (!(v >= 0 && v <= 255)) throw new Error(`${where}: pixel value ${raw} is outside 0..255`);
+        x[row * PIXELS + col - (labeled ? 1 : 0)] = v / 255;
+      }
+    }
+  }
+  return { x: tensor(x, [n, SIDE, SIDE, 1]), y: y ? tensor(y, [n]) : null };
+}

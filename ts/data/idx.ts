@@ -1,0 +1,145 @@
+/**
+ * The IDX format of the original MNIST files (LeCun's train-images-idx3-ubyte etc.):
+ * two zero bytes, a type byte, a dimension count, each dimension as a big-endian u32,
+ * then the values big-endian, row-major. Pure: no Node imports (gzip is handled by the
+ * Node-only loaders in idx_files.ts), so browsers can parse fetched bytes too.
+ */
+import { tensor, formatShape, type Tensor } from "../tensor.js";
+
+/** Typed arrays an IDX file can hold. */
+export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+
+/** A parsed IDX file. */
+export interface IdxArray {
+  shape: number[];
+  data: IdxData;
+}
+
+interface IdxType {
+  code: number;
+  name: string;
+  bytes: number;
+  make(n: number): IdxData;
+  read(view: DataView, offset: number): number;
+}
+
+const TYPES: readonly IdxType[] = [
+  { code: 0x08, name: "unsigned byte", bytes: 1, make: (n) => new Uint8Array(n), read: (v, o) => v.getUint8(o) },
+  { code: 0x09, name: "signed byte", bytes: 1, make: (n) => new Int8Array(n), read: (v, o) => v.getInt8(o) },
+  { code: 0x0b, name: "short", bytes: 2, make: (n) => new Int16Array(n), read: (v, o) => v.getInt16(o) },
+  { code: 0x0c, name: "int", bytes: 4, make: (n) => new Int32Array(n), read: (v, o) => v.getInt32(o) },
+  { code: 0x0d, name: "float", bytes: 4, make: (n) => new Float32Array(n), read: (v, o) => v.getFloat32(o) },
+  { code: 0x0e, name: "double", bytes: 8, make: (n) => new Float64Array(n), read: (v, o) => v.getFloat64(o) },
+];
+
+const hex = (b: number): string => `0x${b.toString(16).padStart(2, "0")}`;
+
+/** True when `bytes` start with the gzip magic number 1f 8b. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/**
+ * Parses an uncompressed IDX file. Every inconsistency is an error naming the byte
+ * offset: wrong magic, unknown type, a header or data cut short, bytes after the data.
+ * The declared shape is checked against the bytes present before anything is allocated,
+ * so a corrupt header cannot ask for gigabytes.
+ */
+export function parseIdx(bytes: Uint8Array): IdxArray {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new Error(`parseIdx: bytes must be a Uint8Array, received ${Object.prototype.toString.call(bytes)}`);
+  }
+  if (isGzip(bytes)) {
+    throw new Error("parseIdx: the bytes are gzip-compressed (they start 1f 8b); inflate them first (the Node loaders loadIdx* do)");
+  }
+  if (bytes.length < 4) {
+    throw new Error(`parseIdx: truncated header: ${bytes.length} bytes, expected at least 4 (magic 00 00, type, dimension count)`);
+  }
+  if (bytes[0] !== 0 || bytes[1] !== 0) {
+    throw new Error(`parseIdx: bad magic at offset 0: ${hex(bytes[0]!)} ${hex(bytes[1]!)}, expected 0x00 0x00`);
+  }
+  const type = TYPES.find((t) => t.code === bytes[2]);
+  if (!type) {
+    throw new Error(`parseIdx: unknown data type ${hex(bytes[2]!)} at offset 2, expected one of ${TYPES.map((t) => hex(t.code)).join(", ")}`);
+  }
+  const rank = bytes[3]!;
+  const headerEnd = 4 + 4 * rank;
+  if (bytes.length < headerEnd) {
+    throw new Error(`parseIdx: truncated header: ${rank} dimensions need ${headerEnd} header bytes, the input has ${bytes.length}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const shape: number[] = [];
+  for (let i = 0; i < rank; i++) shape.push(view.getUint32(4 + 4 * i));
+  // Multiply with an early exit: the product of up to 255 u32 dimensions could overflow a
+  // double, and any count beyond what the input holds is truncation anyway.
+  const available = Math.floor((bytes.length - headerEnd) / type.bytes);
+  let count = shape.includes(0) ? 0 : 1;
+  for (let i = 0; i < rank && count > 0 && count <= available; i++) count *= shape[i]!;
+  if (count > available) {
+    throw new Error(`parseIdx: truncated data: shape ${formatShape(shape)} of ${type.name} (${type.bytes} bytes each) does not fit in the ${bytes.length - headerEnd} bytes after the header at offset ${headerEnd}`);
+  }
+  const dataEnd = headerEnd + count * type.bytes;
+  if (dataEnd !== bytes.length) {
+    throw new Error(`parseIdx: ${bytes.length - dataEnd} trailing bytes at offset ${dataEnd}: shape ${formatShape(shape)} of ${type.name} ends there`);
+  }
+  const data = type.make(count);
+  if (type.bytes === 1) {
+    data.set(type.code === 0x08 ? bytes.subarray(headerEnd) : new Int8Array(bytes.buffer, bytes.byteOffset + headerEnd, count));
+  } else {
+    for (let i = 0, o = headerEnd; i < count; i++, o += type.bytes) data[i] = type.read(view, o);
+  }
+  return { shape, data };
+}
+
+/** Writes an IDX file (the inverse of {@link parseIdx}); the type follows the array's class. */
+export function encodeIdx(shape: readonly number[], data: IdxData): Uint8Array {
+  const type = TYPES.find((t) => t.make(0).constructor === data.constructor);
+  if (!type) throw new Error(`encodeIdx: data must be one of the IDX typed arrays, received ${Object.prototype.toString.call(data)}`);
+  if (shape.length > 255) throw new Error(`encodeIdx: shape has ${shape.length} dimensions, expected at most 255`);
+  let count = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0 || d > 0xffff_ffff) throw new Error(`encodeIdx: shape ${formatShape(shape)} has dimension ${d}, expected whole numbers in [0, 2^32)`);
+    count *= d;
+  }
+  if (count !== data.length) throw new Error(`encodeIdx: shape ${formatShape(shape)} needs ${count} values, received ${data.length}`);
+  const headerEnd = 4 + 4 * shape.length;
+  const out = new Uint8Array(headerEnd + count * type.bytes);
+  const view = new DataView(out.buffer);
+  out[2] = type.code;
+  out[3] = shape.length;
+  shape.forEach((d, i) => view.setUint32(4 + 4 * i, d));
+  const write: Record<number, (o: number, v: number) => void> = {
+    1: (o, v) => (type.code === 0x08 ? view.setUint8(o, v) : view.setInt8(o, v)),
+    2: (o, v) => view.setInt16(o, v),
+    4: (o, v) => (type.code === 0x0c ? view.setInt32(o, v) : view.setFloat32(o, v)),
+    8: (o, v) => view.setFloat64(o, v),
+  };
+  const put = write[type.bytes]!;
+  for (let i = 0; i < count; i++) put(headerEnd + i * type.bytes, data[i]!);
+  return out;
+}
+
+/**
+ * Images from a parsed IDX array of unsigned bytes shaped `[n, h, w]`: a tensor
+ * `[n, h, w, 1]` scaled from 0..255 to [0, 1].
+ */
+export function idxToImages(idx: IdxArray, what = "images"): Tensor {
+  if (!(idx.data instanceof Uint8Array) || idx.shape.length !== 3) {
+    throw new Error(`${what}: expected unsigned bytes (type 0x08) of shape [n, height, width], received ${typeName(idx.data)} of shape ${formatShape(idx.shape)}`);
+  }
+  const x = new Float32Array(idx.data.length);
+  for (let i = 0; i < x.length; i++) x[i] = idx.data[i]! / 255;
+  return tensor(x, [...idx.shape, 1]);
+}
+
+/** Labels from a parsed one-dimensional IDX array of integers: a float tensor `[n]`. */
+export function idxToLabels(idx: IdxArray, what = "labels"): Tensor {
+  if (idx.data instanceof Float32Array || idx.data instanceof Float64Array || idx.shape.length !== 1) {
+    throw new Error(`${what}: expected integers of shape [n], received ${typeName(idx.data)} of shape ${formatShape(idx.shape)}`);
+  }
+  return tensor(Float32Array.from(idx.data), idx.shape);
+}
+
+function typeName(data: IdxData): string {
+  return TYPES.find((t) => t.make(0).constructor === data.constructor)?.name ?? "unknown";
+}

@@ -1,0 +1,87 @@
+/**
+ * Activation: applies relu, sigmoid, tanh, softmax (over the last axis) or linear to
+ * its input, as a layer of its own.
+ */
+import { activationBackward, activationForward } from "../kernels/activation.js";
+import { sizeOf } from "../shapes.js";
+import type { Tensor } from "../tensor.js";
+import type { WasmCore } from "../wasm/core.js";
+import * as args from "./args.js";
+import { activationRows, copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+
+/** Options of {@link activation}. */
+export interface ActivationArgs {
+  activation: args.ActivationName;
+  inputShape?: number[];
+  name?: string;
+}
+
+/** An Activation layer (see {@link activation}). */
+export class Activation implements Layer {
+  readonly className = "Activation";
+  name: string;
+  readonly activation: args.ActivationName;
+  readonly declaredInputShape: number[] | null;
+  readonly aliasesInput = false;
+  readonly weights = new LayerWeights(() => this.name);
+  inputShape: number[] | null = null;
+  outputShape: number[] | null = null;
+
+  constructor(options: ActivationArgs) {
+    const where = "layers.activation";
+    if (typeof options !== "object" || options === null) throw new Error(`${where}: expected an options object, received ${args.show(options)}`);
+    args.knownKeys(where, options, ["activation", "inputShape", "name"]);
+    if (options.activation === undefined) throw new Error(`${where}: activation is required, e.g. { activation: "relu" }`);
+    this.activation = args.activation(where, options.activation);
+    this.declaredInputShape = args.inputShape(where, options.inputShape);
+    this.name = args.layerName(where, options.name) ?? "";
+  }
+
+  get config(): Record<string, unknown> {
+    return { ...args.commonConfig(this.name, this.declaredInputShape), activation: this.activation };
+  }
+
+  get outputActivation(): string {
+    return this.activation;
+  }
+
+  build(inputShape: readonly number[]): number[] {
+    this.inputShape = [...inputShape];
+    this.outputShape = [...inputShape];
+    return this.outputShape;
+  }
+
+  workspace(): Workspace {
+    return NO_WORKSPACE;
+  }
+
+  forward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
+    copyFloats(core, bufs.x, bufs.y, pass.count * sizeOf(this.inputShape!));
+    if (activate && this.activation !== "linear") {
+      const { rows, cols } = activationRows(pass.count, this.inputShape!);
+      activationForward(core, this.activation, rows, cols, bufs.y);
+    }
+  }
+
+  backward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
+    if (!bufs.dx) return;
+    copyFloats(core, bufs.dy, bufs.dx, pass.count * sizeOf(this.inputShape!));
+    if (activate && this.activation !== "linear") {
+      const { rows, cols } = activationRows(pass.count, this.inputShape!);
+      activationBackward(core, this.activation, rows, cols, bufs.y, bufs.dx);
+    }
+  }
+
+  getWeights(): Tensor[] {
+    return [];
+  }
+
+  setWeights(weights: readonly Tensor[]): void {
+    this.weights.set(weights);
+  }
+}
+
+/** Applies an activation function ("relu", "sigmoid", "tanh", "softmax", "linear"). */
+export function activation(options: ActivationArgs): Activation {
+  return new Activation(options);
+}

@@ -1,0 +1,115 @@
+/**
+ * Checks of layer options, shared by the layer factories. Each check names the factory
+ * and the option, echoes the value received and says what was expected, so that a bad
+ * option fails when the layer is made, before any model sees it.
+ */
+import { getInitializer, type Initializer } from "../initializers.js";
+import type { Padding } from "../shapes.js";
+import { formatShape } from "../tensor.js";
+
+/** The activations a layer can apply (Keras names). */
+export type ActivationName = "linear" | "relu" | "sigmoid" | "tanh" | "softmax";
+
+const ACTIVATIONS: readonly ActivationName[] = ["linear", "relu", "sigmoid", "tanh", "softmax"];
+
+/** A JSON-ish rendering of a received value for error messages. */
+export function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(show).join(", ")}]`;
+  if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return String(value);
+  return typeof value;
+}
+
+/** A whole number >= 1. */
+export function positiveInt(where: string, arg: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`${where}: ${arg} must be a whole number > 0, received ${show(value)}`);
+  }
+  return value;
+}
+
+/** A number or an [h, w] pair of whole numbers >= 1, returned as a pair. */
+export function positivePair(where: string, arg: string, value: unknown): [number, number] {
+  if (typeof value === "number") {
+    const v = positiveInt(where, arg, value);
+    return [v, v];
+  }
+  if (Array.isArray(value) && value.length === 2) {
+    const ok = value.every((v) => typeof v === "number" && Number.isSafeInteger(v) && v >= 1);
+    if (ok) return [value[0] as number, value[1] as number];
+  }
+  throw new Error(`${where}: ${arg} must be a whole number > 0 or a pair [h, w] of them, received ${show(value)}`);
+}
+
+/** "valid" (default) or "same". */
+export function padding(where: string, value: unknown): Padding {
+  if (value === undefined) return "valid";
+  if (value === "valid" || value === "same") return value;
+  throw new Error(`${where}: padding must be "valid" or "same", received ${show(value)}`);
+}
+
+/** One of the activation names; `undefined` is "linear" (as in Keras). */
+export function activation(where: string, value: unknown): ActivationName {
+  if (value === undefined || value === null) return "linear";
+  if (typeof value === "string" && (ACTIVATIONS as readonly string[]).includes(value)) return value as ActivationName;
+  throw new Error(`${where}: activation must be one of ${ACTIVATIONS.map((a) => `"${a}"`).join(", ")}, received ${show(value)}`);
+}
+
+/** A boolean with a default. */
+export function bool(where: string, arg: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new Error(`${where}: ${arg} must be true or false, received ${show(value)}`);
+  return value;
+}
+
+/** A layer name: a non-empty string without "/" (names become weight paths). */
+export function layerName(where: string, value: unknown): string | null {
+  if (value === undefined) return null;
+  if (typeof value !== "string" || value.length === 0 || value.includes("/")) {
+    throw new Error(`${where}: name must be a non-empty string without "/", received ${show(value)}`);
+  }
+  return value;
+}
+
+/** A per-sample input shape: whole numbers >= 1. */
+export function inputShape(where: string, value: unknown): number[] | null {
+  if (value === undefined || value === null) return null;
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "number" && Number.isSafeInteger(v) && v >= 1)) {
+    return [...(value as number[])];
+  }
+  throw new Error(`${where}: inputShape must be a non-empty array of whole numbers > 0 (one sample, without the batch), received ${show(value)}`);
+}
+
+/** Throws unless `shape` has rank `rank`; `what` names the layer. */
+export function expectRank(what: string, shape: readonly number[], rank: number, hint: string): void {
+  if (shape.length !== rank) {
+    throw new Error(`${what}: expected an input of rank ${rank} per sample ${hint}, received ${formatShape(shape)}`);
+  }
+}
+
+/** Throws when `options` holds keys the factory does not know (a typo would be ignored). */
+export function knownKeys(where: string, options: object, keys: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!keys.includes(key)) {
+      throw new Error(`${where}: unknown option "${key}"; expected one of ${keys.join(", ")}`);
+    }
+  }
+}
+
+/** An initializer by name or object; `fallback` (a Keras name) when undefined. */
+export function initializer(where: string, arg: string, value: unknown, fallback: string): Initializer {
+  if (value === undefined || value === null) return getInitializer(fallback);
+  if (typeof value !== "string" && (typeof value !== "object" || typeof (value as Initializer).fill !== "function")) {
+    throw new Error(`${where}: ${arg} must be an initializer name or object, received ${show(value)}`);
+  }
+  try {
+    return getInitializer(value as string | Initializer);
+  } catch (e) {
+    throw new Error(`${where}: ${arg}: ${(e as Error).message}`);
+  }
+}
+
+/** The config fields every layer shares: its name once it has one, and a declared inputShape. */
+export function commonConfig(name: string, declaredInputShape: readonly number[] | null): Record<string, unknown> {
+  return { ...(name ? { name } : {}), ...(declaredInputShape ? { inputShape: [...declaredInputShape] } : {}) };
+}

@@ -1,0 +1,106 @@
+/**
+ * Dense: y = x W + b on flat inputs, then an optional activation applied in place.
+ * Kernel `[inputs, units]` and bias `[units]`, as Keras.
+ */
+import type { Initializer } from "../initializers.js";
+import { activationBackward, activationForward } from "../kernels/activation.js";
+import { denseBackward, denseForward } from "../kernels/dense.js";
+import { formatShape, type Tensor } from "../tensor.js";
+import type { WasmCore } from "../wasm/core.js";
+import * as args from "./args.js";
+import { LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+
+/** Options of {@link dense}. */
+export interface DenseArgs {
+  units: number;
+  activation?: args.ActivationName;
+  useBias?: boolean;
+  kernelInitializer?: string | Initializer;
+  biasInitializer?: string | Initializer;
+  inputShape?: number[];
+  name?: string;
+}
+
+const KEYS = ["units", "activation", "useBias", "kernelInitializer", "biasInitializer", "inputShape", "name"];
+
+/** A Dense layer (see {@link dense}). */
+export class Dense implements Layer {
+  readonly className = "Dense";
+  name: string;
+  readonly units: number;
+  readonly activation: args.ActivationName;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  readonly declaredInputShape: number[] | null;
+  readonly aliasesInput = false;
+  readonly weights = new LayerWeights(() => this.name);
+  inputShape: number[] | null = null;
+  outputShape: number[] | null = null;
+
+  constructor(options: DenseArgs) {
+    const where = "layers.dense";
+    if (typeof options !== "object" || options === null) throw new Error(`${where}: expected an options object, received ${args.show(options)}`);
+    args.knownKeys(where, options, KEYS);
+    this.units = args.positiveInt(where, "units", options.units);
+    this.activation = args.activation(where, options.activation);
+    this.useBias = args.bool(where, "useBias", options.useBias, true);
+    this.kernelInitializer = args.initializer(where, "kernelInitializer", options.kernelInitializer, "glorotUniform");
+    this.biasInitializer = args.initializer(where, "biasInitializer", options.biasInitializer, "zeros");
+    this.declaredInputShape = args.inputShape(where, options.inputShape);
+    this.name = args.layerName(where, options.name) ?? "";
+  }
+
+  get config(): Record<string, unknown> {
+    return {
+      ...args.commonConfig(this.name, this.declaredInputShape), units: this.units, activation: this.activation, useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
+    };
+  }
+
+  get outputActivation(): string {
+    return this.activation;
+  }
+
+  build(inputShape: readonly number[]): number[] {
+    if (inputShape.length !== 1) {
+      throw new Error(`${this.name} (Dense): expected a flat input [features] per sample, received ${formatShape(inputShape)}; add layers.flatten() before it`);
+    }
+    this.inputShape = [inputShape[0]!];
+    this.outputShape = [this.units];
+    this.weights.specs = [{ name: "kernel", shape: [inputShape[0]!, this.units], initializer: this.kernelInitializer }];
+    if (this.useBias) this.weights.specs.push({ name: "bias", shape: [this.units], initializer: this.biasInitializer });
+    return this.outputShape;
+  }
+
+  workspace(): Workspace {
+    return NO_WORKSPACE;
+  }
+
+  forward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
+    const inputs = this.inputShape![0]!;
+    const bias = this.useBias ? this.weights.param(1) : null;
+    denseForward(core, pass.count, inputs, this.units, bufs.x, this.weights.param(0), bias, bufs.y);
+    if (activate && this.activation !== "linear") activationForward(core, this.activation, pass.count, this.units, bufs.y);
+  }
+
+  backward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
+    const inputs = this.inputShape![0]!;
+    if (activate && this.activation !== "linear") activationBackward(core, this.activation, pass.count, this.units, bufs.y, bufs.dy);
+    const db = this.useBias ? this.weights.grad(1) : null;
+    denseBackward(core, pass.count, inputs, this.units, bufs.x, this.weights.param(0), bufs.dy, bufs.dx, this.weights.grad(0), db);
+  }
+
+  getWeights(): Tensor[] {
+    return this.weights.get();
+  }
+
+  setWeights(weights: readonly Tensor[]): void {
+    this.weights.set(weights);
+  }
+}
+
+/** A fully connected layer. Defaults as Keras: no activation, a bias, glorot-uniform kernel, zero bias. */
+export function dense(options: DenseArgs): Dense {
+  return new Dense(options);
+}

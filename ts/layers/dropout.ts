@@ -1,0 +1,98 @@
+/**
+ * Dropout (inverted): while training, zeroes each value with probability `rate` and
+ * scales the kept ones by 1 / (1 - rate); at inference it passes values through.
+ * The mask depends only on (seed, training step, index), so training is reproducible.
+ */
+import { dropoutBackward, dropoutForward } from "../kernels/dropout.js";
+import { sizeOf } from "../shapes.js";
+import type { Tensor } from "../tensor.js";
+import type { WasmCore } from "../wasm/core.js";
+import * as args from "./args.js";
+import { copyFloats, LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+
+/** Options of {@link dropout}. */
+export interface DropoutArgs {
+  /** Fraction of values dropped, in [0, 1). */
+  rate: number;
+  /** Fixes this layer's masks; by default they follow `fit`'s seed. */
+  seed?: number;
+  inputShape?: number[];
+  name?: string;
+}
+
+/** A Dropout layer (see {@link dropout}). */
+export class Dropout implements Layer {
+  readonly className = "Dropout";
+  name: string;
+  readonly rate: number;
+  readonly seed: number | null;
+  readonly declaredInputShape: number[] | null;
+  readonly aliasesInput = false;
+  readonly outputActivation = "linear";
+  readonly weights = new LayerWeights(() => this.name);
+  inputShape: number[] | null = null;
+  outputShape: number[] | null = null;
+
+  constructor(options: DropoutArgs) {
+    const where = "layers.dropout";
+    if (typeof options !== "object" || options === null) throw new Error(`${where}: expected an options object, received ${args.show(options)}`);
+    args.knownKeys(where, options, ["rate", "seed", "inputShape", "name"]);
+    const rate = options.rate;
+    if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) {
+      throw new Error(`${where}: rate must be a number in [0, 1), received ${args.show(rate)}`);
+    }
+    if (options.seed !== undefined && (typeof options.seed !== "number" || !Number.isSafeInteger(options.seed) || options.seed < 0)) {
+      throw new Error(`${where}: seed must be a whole number >= 0, received ${args.show(options.seed)}`);
+    }
+    this.rate = rate;
+    this.seed = options.seed ?? null;
+    this.declaredInputShape = args.inputShape(where, options.inputShape);
+    this.name = args.layerName(where, options.name) ?? "";
+  }
+
+  get config(): Record<string, unknown> {
+    return {
+      ...args.commonConfig(this.name, this.declaredInputShape), rate: this.rate, ...(this.seed !== null ? { seed: this.seed } : {}),
+    };
+  }
+
+  build(inputShape: readonly number[]): number[] {
+    this.inputShape = [...inputShape];
+    this.outputShape = [...inputShape];
+    return this.outputShape;
+  }
+
+  workspace(_core: WasmCore, batch: number): Workspace {
+    return { f32: batch * sizeOf(this.inputShape!), u32: 0, scratch: 0 };
+  }
+
+  forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
+    const n = pass.count * sizeOf(this.inputShape!);
+    copyFloats(core, bufs.x, bufs.y, n);
+    if (pass.training && this.rate > 0) {
+      // Kernel seeds are u32: fold the layer seed (if any) into range.
+      const seed = this.seed !== null ? this.seed % 0x1_0000_0000 : pass.seed;
+      dropoutForward(core, n, this.rate, seed, pass.step, bufs.y, bufs.f32!);
+    }
+  }
+
+  backward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
+    if (!bufs.dx) return;
+    const n = pass.count * sizeOf(this.inputShape!);
+    copyFloats(core, bufs.dy, bufs.dx, n);
+    if (pass.training && this.rate > 0) dropoutBackward(core, n, bufs.f32!, bufs.dx);
+  }
+
+  getWeights(): Tensor[] {
+    return [];
+  }
+
+  setWeights(weights: readonly Tensor[]): void {
+    this.weights.set(weights);
+  }
+}
+
+/** Inverted dropout with the given rate (active only while training). */
+export function dropout(options: DropoutArgs): Dropout {
+  return new Dropout(options);
+}

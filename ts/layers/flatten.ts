@@ -1,0 +1,69 @@
+/**
+ * Flatten: reshapes each sample to one axis. NHWC data is already laid out in that
+ * order, so the plan lets the output share the input's buffer and nothing runs.
+ */
+import { sizeOf } from "../shapes.js";
+import type { Tensor } from "../tensor.js";
+import * as args from "./args.js";
+import { LayerWeights, NO_WORKSPACE, type Layer, type Workspace } from "./layer.js";
+
+/** Options of {@link flatten}. */
+export interface FlattenArgs {
+  inputShape?: number[];
+  name?: string;
+}
+
+/** A Flatten layer (see {@link flatten}). */
+export class Flatten implements Layer {
+  readonly className = "Flatten";
+  name: string;
+  readonly declaredInputShape: number[] | null;
+  readonly aliasesInput = true;
+  readonly outputActivation = "linear";
+  readonly weights = new LayerWeights(() => this.name);
+  inputShape: number[] | null = null;
+  outputShape: number[] | null = null;
+
+  constructor(options: FlattenArgs = {}) {
+    const where = "layers.flatten";
+    if (typeof options !== "object" || options === null) throw new Error(`${where}: expected an options object, received ${args.show(options)}`);
+    args.knownKeys(where, options, ["inputShape", "name"]);
+    this.declaredInputShape = args.inputShape(where, options.inputShape);
+    this.name = args.layerName(where, options.name) ?? "";
+  }
+
+  get config(): Record<string, unknown> {
+    return { ...args.commonConfig(this.name, this.declaredInputShape) };
+  }
+
+  build(inputShape: readonly number[]): number[] {
+    this.inputShape = [...inputShape];
+    this.outputShape = [sizeOf(inputShape)];
+    return this.outputShape;
+  }
+
+  workspace(): Workspace {
+    return NO_WORKSPACE;
+  }
+
+  forward(): void {
+    // The output buffer is the input buffer.
+  }
+
+  backward(): void {
+    // The input gradient buffer is the output gradient buffer.
+  }
+
+  getWeights(): Tensor[] {
+    return [];
+  }
+
+  setWeights(weights: readonly Tensor[]): void {
+    this.weights.set(weights);
+  }
+}
+
+/** Flattens each sample to one axis: [h, w, c] becomes [h * w * c]. */
+export function flatten(options: FlattenArgs = {}): Flatten {
+  return new Flatten(options);
+}

@@ -1,0 +1,117 @@
+/**
+ * MaxPooling2D and AveragePooling2D over NHWC images: one class, two modes, since the
+ * two differ only in the kernels they call (max pooling also keeps the arg-max of each
+ * window, for routing the gradient back).
+ */
+import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from "../kernels/pool.js";
+import { pool2dDims, sizeOf, type Padding, type Pool2dDims } from "../shapes.js";
+import type { Tensor } from "../tensor.js";
+import type { WasmCore } from "../wasm/core.js";
+import * as args from "./args.js";
+import { LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+
+/** Options of {@link maxPooling2d} and {@link averagePooling2d}. */
+export interface Pooling2dArgs {
+  /** Window size; default 2. */
+  poolSize?: number | [number, number];
+  /** Default: the pool size. */
+  strides?: number | [number, number];
+  padding?: Padding;
+  inputShape?: number[];
+  name?: string;
+}
+
+const KEYS = ["poolSize", "strides", "padding", "inputShape", "name"];
+
+/** A pooling layer; `mode` picks max or average. */
+export class Pooling2D implements Layer {
+  readonly className: "MaxPooling2D" | "AveragePooling2D";
+  name: string;
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly declaredInputShape: number[] | null;
+  readonly aliasesInput = false;
+  readonly outputActivation = "linear";
+  readonly weights = new LayerWeights(() => this.name);
+  inputShape: number[] | null = null;
+  outputShape: number[] | null = null;
+  private dims: Pool2dDims | null = null;
+
+  constructor(readonly mode: "max" | "average", options: Pooling2dArgs = {}) {
+    const where = mode === "max" ? "layers.maxPooling2d" : "layers.averagePooling2d";
+    if (typeof options !== "object" || options === null) throw new Error(`${where}: expected an options object, received ${args.show(options)}`);
+    args.knownKeys(where, options, KEYS);
+    this.className = mode === "max" ? "MaxPooling2D" : "AveragePooling2D";
+    this.poolSize = options.poolSize === undefined ? [2, 2] : args.positivePair(where, "poolSize", options.poolSize);
+    this.strides = options.strides === undefined || options.strides === null ? [...this.poolSize] : args.positivePair(where, "strides", options.strides);
+    this.padding = args.padding(where, options.padding);
+    this.declaredInputShape = args.inputShape(where, options.inputShape);
+    this.name = args.layerName(where, options.name) ?? "";
+  }
+
+  get config(): Record<string, unknown> {
+    return {
+      ...args.commonConfig(this.name, this.declaredInputShape), poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding,
+    };
+  }
+
+  build(inputShape: readonly number[]): number[] {
+    const what = `${this.name} (${this.className})`;
+    args.expectRank(what, inputShape, 3, "[height, width, channels]");
+    const [h, w, c] = inputShape as [number, number, number];
+    const [ph, pw] = this.poolSize;
+    if (this.padding === "valid" && (ph > h || pw > w)) {
+      throw new Error(`${what}: pool ${ph}x${pw} is larger than its input ${h}x${w} with padding "valid"; use a smaller poolSize or padding "same"`);
+    }
+    this.dims = pool2dDims(1, h, w, c, ph, pw, this.strides[0], this.strides[1], this.padding);
+    this.inputShape = [h, w, c];
+    this.outputShape = [this.dims.outH, this.dims.outW, c];
+    return this.outputShape;
+  }
+
+  workspace(_core: WasmCore, batch: number): Workspace {
+    if (this.mode === "average") return NO_WORKSPACE;
+    return { f32: 0, u32: batch * sizeOf(this.outputShape!), scratch: 0 };
+  }
+
+  forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
+    const d = this.dimsFor(pass.count);
+    if (this.mode === "max") maxPool2dForward(core, d, bufs.x, bufs.y, bufs.u32!);
+    else avgPool2dForward(core, d, bufs.x, bufs.y);
+  }
+
+  backward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
+    if (!bufs.dx) return; // no weights: only the input gradient is ever wanted
+    const d = this.dimsFor(pass.count);
+    if (this.mode === "max") maxPool2dBackward(core, d, bufs.dy, bufs.u32!, bufs.dx);
+    else avgPool2dBackward(core, d, bufs.dy, bufs.dx);
+  }
+
+  getWeights(): Tensor[] {
+    return [];
+  }
+
+  setWeights(weights: readonly Tensor[]): void {
+    this.weights.set(weights);
+  }
+
+  private dimsFor(batch: number): Pool2dDims {
+    if (!this.dims) throw new Error(`${this.name} (${this.className}): the layer is not built`);
+    this.dims.batch = batch;
+    return this.dims;
+  }
+}
+
+/** Max pooling over 2-D windows (default 2x2, strides = poolSize, padding "valid"). */
+export function maxPooling2d(options: Pooling2dArgs = {}): Pooling2D {
+  return new Pooling2D("max", options);
+}
+
+/**
+ * Average pooling over 2-D windows (default 2x2, strides = poolSize, padding "valid");
+ * with "same" padding, padded cells are left out of each window's divisor, as Keras.
+ */
+export function averagePooling2d(options: Pooling2dArgs = {}): Pooling2D {
+  return new Pooling2D("average", options);
+}

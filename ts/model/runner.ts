@@ -1,0 +1,81 @@
+/**
+ * One batch through a model on its plan: forward, loss and its gradient, backward.
+ * Nothing here allocates wasm memory or typed arrays; one {@link Pass} object is reused.
+ */
+import type { Layer, Pass } from "../layers/layer.js";
+import { categoricalCrossEntropy, countCorrect, meanSquaredError, softmaxCrossEntropy } from "../kernels/loss.js";
+import { sizeOf } from "../shapes.js";
+import type { Loss } from "../training/losses.js";
+import type { WasmCore } from "../wasm/core.js";
+import type { Plan } from "./plan.js";
+
+/** Runs batches of a built model through a plan. */
+export class Runner {
+  private readonly pass: Pass = { count: 0, training: false, seed: 0, step: 0 };
+  /** Per layer, the seed its randomness (dropout) uses in the current fit call. */
+  readonly seeds: Uint32Array;
+  /** True when the last layer's softmax is left to the fused softmax-cross-entropy loss. */
+  readonly fused: boolean;
+  private readonly outSize: number;
+
+  constructor(
+    private readonly core: WasmCore,
+    private readonly layers: readonly Layer[],
+    readonly plan: Plan,
+    readonly loss: Loss | null,
+  ) {
+    this.seeds = new Uint32Array(layers.length);
+    const last = layers[layers.length - 1]!;
+    this.fused = !!loss?.crossEntropy && last.outputActivation === "softmax";
+    this.outSize = sizeOf(last.outputShape!);
+  }
+
+  /**
+   * Runs every layer on the first `count` samples of the plan's input. With
+   * `forLoss`, a fused softmax output is left as logits (the loss applies softmax).
+   */
+  forward(count: number, training: boolean, step: number, forLoss: boolean): void {
+    const pass = this.pass;
+    pass.count = count;
+    pass.training = training;
+    pass.step = step;
+    const last = this.layers.length - 1;
+    for (let i = 0; i <= last; i++) {
+      pass.seed = this.seeds[i]!;
+      this.layers[i]!.forward(this.core, pass, this.plan.layers[i]!, !(forLoss && this.fused && i === last));
+    }
+  }
+
+  /** The mean loss of the batch; writes its gradient w.r.t. the output (or logits). */
+  lossAndGradient(count: number): number {
+    const { core, plan } = this;
+    const n = this.outSize;
+    switch (this.loss!.name) {
+      case "meanSquaredError":
+        return meanSquaredError(core, count, n, plan.output, plan.labels, plan.outputGrad);
+      default:
+        return this.fused
+          ? softmaxCrossEntropy(core, count, n, plan.output, plan.labels, plan.probs, plan.outputGrad)
+          : categoricalCrossEntropy(core, count, n, plan.output, plan.labels, plan.outputGrad);
+    }
+  }
+
+  /** Samples whose highest score is the label's class (after {@link lossAndGradient}). */
+  correct(count: number): number {
+    const scores = this.fused ? this.plan.probs : this.plan.output;
+    return countCorrect(this.core, count, this.outSize, scores, this.plan.labels);
+  }
+
+  /** Runs every layer backward, writing the model's weight gradients. */
+  backward(count: number, step: number): void {
+    const pass = this.pass;
+    pass.count = count;
+    pass.training = true;
+    pass.step = step;
+    const last = this.layers.length - 1;
+    for (let i = last; i >= 0; i--) {
+      pass.seed = this.seeds[i]!;
+      this.layers[i]!.backward(this.core, pass, this.plan.layers[i]!, !(this.fused && i === last));
+    }
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * Getting samples into a model's planned buffers: checking user arrays before anything
+ * changes (shapes, lengths, NaN, label ranges), then copying batches in a given order
+ * without allocating (sparse class indices become one-hot rows on the way).
+ */
+import { isBatchSource, type BatchSource } from "../data/batch_source.js";
+import type { Random } from "../random.js";
+import { sizeOf } from "../shapes.js";
+import { formatShape, type Tensor } from "../tensor.js";
+import type { WasmCore } from "../wasm/core.js";
+import type { Plan } from "../model/plan.js";
+import type { FitSettings } from "./fit.js";
+import type { Loss } from "./losses.js";
+
+/** Feeds samples of one epoch into a plan's input and label buffers. */
+export interface Feeder {
+  /** Samples per epoch. */
+  readonly length: number;
+  /** Fixes the order of epoch `epoch` (shuffled when `random` is given). */
+  startEpoch(epoch: number, random: Random | null): void;
+  /** Writes samples `start .. start + count` of the current order into the plan. */
+  fill(core: WasmCore, plan: Plan, start: number, count: number): void;
+}
+
+function isTensor(t: unknown): t is Tensor {
+  return typeof t === "object" && t !== null && (t as Tensor).data instanceof Float32Array && Array.isArray((t as Tensor).shape);
+}
+
+/**
+ * Checks `x` against the model's per-sample input shape and for NaN/Infinity; returns
+ * the number of samples. `where` names the call ("fit", "predict", ...) and `arg` the argument.
+ */
+export function checkInputs(where: string, arg: string, x: unknown, inputShape: readonly number[]): number {
+  if (!isTensor(x)) throw new Error(`${where}: ${arg} must be a tensor { data: Float32Array, shape }, received ${x === null ? "null" : typeof x}`);
+  const expected = `[n, ${inputShape.join(", ")}]`;
+  const same = x.shape.length === inputShape.length + 1 && inputShape.every((d, i) => x.shape[i + 1] === d);
+  if (!same) throw new Error(`${where}: ${arg} has shape ${formatShape(x.shape)}, expected ${expected} (the model's input shape)`);
+  const n = x.shape[0]!;
+  if (x.data.length !== n * sizeOf(inputShape)) {
+    throw new Error(`${where}: ${arg} holds ${x.data.length} values, expected ${n * sizeOf(inputShape)} for shape ${formatShape(x.shape)}`);
+  }
+  checkFinite(where, arg, x.data, x.data.length);
+  return n;
+}
+
+/** Throws naming the first NaN or infinite value among the first `n`. */
+export function checkFinite(where: string, arg: string, data: ArrayLike<number>, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = data[i]!;
+    // v - v is NaN exactly for NaN and +-Infinity: one test per value.
+    if (v - v !== 0) throw new Error(`${where}: ${arg} holds ${v} at index ${i}; inputs must be finite`);
+  }
+}
+
+/** The per-sample label shape a loss expects, for messages. */
+function labelShapeText(loss: Loss, outputShape: readonly number[]): string {
+  if (loss.sparse) return "[n] class indices";
+  if (loss.crossEntropy) return `[n, ${outputShape.join(", ")}] one-hot rows`;
+  return `[n, ${outputShape.join(", ")}] targets`;
+}
+
+/** Checks labels `y` of `n` samples for `loss` on a model with `outputShape`. */
+export function checkLabels(where: string, arg: string, y: unknown, n: number, loss: Loss, outputShape: readonly number[]): void {
+  if (!isTensor(y)) throw new Error(`${where}: ${arg} must be a tensor { data: Float32Array, shape }, received ${y === null ? "null" : typeof y}`);
+  if (y.shape[0] !== n) throw new Error(`${where}: x has ${n} samples but ${arg} has ${y.shape[0] ?? 0} (shape ${formatShape(y.shape)})`);
+  const perSample = y.shape.slice(1);
+  const classes = sizeOf(outputShape);
+  const ok = loss.sparse
+    ? perSample.length === 0 || (perSample.length === 1 && perSample[0] === 1)
+    : perSample.length === outputShape.length && outputShape.every((d, i) => perSample[i] === d);
+  if (!ok) {
+    const hint = loss.sparse ? "" : loss.crossEntropy && perSample.length === 0 ? "; for class indices use loss \"sparseCategoricalCrossentropy\" or toCategorical(y)" : "";
+    throw new Error(`${where}: ${arg} has shape ${formatShape(y.shape)}, expected ${labelShapeText(loss, outputShape)} for ${loss.name}${hint}`);
+  }
+  if (y.data.length !== n * (loss.sparse ? 1 : classes)) {
+    throw new Error(`${where}: ${arg} holds ${y.data.length} values, expected ${n * (loss.sparse ? 1 : classes)} for shape ${formatShape(y.shape)}`);
+  }
+  if (loss.sparse) {
+    for (let i = 0; i < n; i++) checkClassIndex(where, arg, y.data[i]!, i, classes);
+  } else {
+    checkFinite(where, arg, y.data, y.data.length);
+  }
+}
+
+function checkClassIndex(where: string, arg: string, v: number, i: number, classes: number): void {
+  if (!(Number.isInteger(v) && v >= 0 && v < classes)) {
+    throw new Error(`${where}: ${arg}[${i}] is ${v}, expected a class index: a whole number in [0, ${classes})`);
+  }
+}
+
+/** Feeds samples of in-memory tensors, by an index list (shuffled per epoch if asked). */
+export class ArrayFeeder implements Feeder {
+  private readonly sampleSize: number;
+
+  constructor(
+    private readonly x: Tensor,
+    /** Labels, or null for predict. */
+    private readonly y: Tensor | null,
+    /** Which samples of x/y this feeder covers, in their base order. */
+    private readonly indices: Uint32Array,
+    private readonly loss: Loss | null,
+    /** Floats per label row in the plan (the model's output size). */
+    private readonly width: number,
+  ) {
+    this.sampleSize = sizeOf(x.shape.slice(1));
+  }
+
+  get length(): number {
+    return this.indices.length;
+  }
+
+  startEpoch(_epoch: number, random: Random | null): void {
+    if (random) random.shuffle(this.indices);
+  }
+
+  fill(core: WasmCore, plan: Plan, start: number, count: number): void {
+    const s = this.sampleSize;
+    const src = this.x.data;
+    const xs = core.f32(plan.input);
+    for (let j = 0; j < count; j++) {
+      const from = this.indices[start + j]! * s;
+      const to = j * s;
+      for (let k = 0; k < s; k++) xs[to + k] = src[from + k]!;
+    }
+    if (!this.y) return;
+    const w = this.width;
+    const labels = core.f32(plan.labels);
+    const ys = this.y.data;
+    if (this.loss!.sparse) {
+      labels.fill(0, 0, count * w);
+      for (let j = 0; j < count; j++) labels[j * w + ys[this.indices[start + j]!]!] = 1;
+    } else {
+      for (let j = 0; j < count; j++) {
+        const from = this.indices[start + j]! * w;
+        for (let k = 0; k < w; k++) labels[j * w + k] = ys[from + k]!;
+      }
+    }
+  }
+}
+
+/** Checks a {@link BatchSource}'s shapes against the model and loss before training. */
+export function checkSource(where: string, source: BatchSource, inputShape: readonly number[], loss: Loss, outputShape: readonly number[]): void {
+  if (!Number.isSafeInteger(source.length) || source.length < 1) {
+    throw new Error(`${where}: the batch source holds ${source.length} samples, expected at least 1`);
+  }
+  if (formatShape(source.sampleShape) !== formatShape(inputShape)) {
+    throw new Error(`${where}: the batch source's samples have shape ${formatShape(source.sampleShape)}, expected ${formatShape(inputShape)} (the model's input shape)`);
+  }
+  const ls = source.labelShape;
+  const ok = loss.sparse
+    ? ls.length === 0 || (ls.length === 1 && ls[0] === 1)
+    : formatShape(ls) === formatShape(outputShape);
+  if (!ok) {
+    const expected = loss.sparse ? "[] (a class index)" : `${formatShape(outputShape)}${loss.crossEntropy ? " (a one-hot row)" : ""}`;
+    throw new Error(`${where}: the batch source's labels have shape ${formatShape(ls)} per sample, expected ${expected} for ${loss.name}`);
+  }
+}
+
+/** Feeds a {@link BatchSource}, checking each batch it writes (values finite, labels in range). */
+export class SourceFeeder implements Feeder {
+  private readonly sampleSize: number;
+
+  constructor(
+    private readonly source: BatchSource,
+    private readonly loss: Loss,
+    private readonly width: number,
+  ) {
+    this.sampleSize = sizeOf(source.sampleShape);
+  }
+
+  get length(): number {
+    return this.source.length;
+  }
+
+  startEpoch(epoch: number): void {
+    this.source.startEpoch(epoch);
+  }
+
+  fill(core: WasmCore, plan: Plan, start: number, count: number): void {
+    const where = "fit";
+    const xs = core.f32(plan.input);
+    if (this.loss.sparse) {
+      const raw = core.f32(plan.rawLabels);
+      this.source.fill(start, count, xs, raw);
+      const w = this.width;
+      // Read every index before writing: labels and rawLabels are distinct windows.
+      const labels = core.f32(plan.labels);
+      labels.fill(0, 0, count * w);
+      for (let j = 0; j < count; j++) {
+        checkClassIndex(where, "the batch source's label", raw[j]!, start + j, w);
+        labels[j * w + raw[j]!] = 1;
+      }
+    } else {
+      const labels = core.f32(plan.labels);
+      this.source.fill(start, count, xs, labels);
+      checkFinite(where, "the batch source's labels", labels, count * this.width);
+    }
+    checkFinite(where, "the batch source's samples", xs, count * this.sampleSize);
+  }
+}
+
+/** The indices `from .. to - 1`. */
+export function range(from: number, to: number): Uint32Array {
+  const out = new Uint32Array(to - from);
+  for (let i = 0; i < out.length; i++) out[i] = from + i;
+  return out;
+}
+
+/**
+ * Checks `fit`'s data and makes its feeders: the training samples and the validation
+ * ones (`validationData`, or the last `validationSplit` of the arrays, as Keras).
+ */
+export function fitFeeders(
+  x: Tensor | BatchSource, y: Tensor | null, s: FitSettings, loss: Loss,
+  inputShape: readonly number[], outputShape: readonly number[],
+): { train: Feeder; validation: Feeder | null } {
+  const width = sizeOf(outputShape);
+  let train: Feeder;
+  let validation: Feeder | null = null;
+  if (isBatchSource(x)) {
+    checkSource("fit", x, inputShape, loss, outputShape);
+    if (s.validationSplit > 0) throw new Error("fit: validationSplit needs arrays; with a batch source, pass validationData");
+    train = new SourceFeeder(x, loss, width);
+  } else {
+    const n = checkInputs("fit", "x", x, inputShape);
+    checkLabels("fit", "y", y, n, loss, outputShape);
+    if (n === 0) throw new Error("fit: x holds no samples");
+    const splitAt = Math.floor(n * (1 - s.validationSplit));
+    if (splitAt < 1) throw new Error(`fit: validationSplit ${s.validationSplit} leaves no training samples out of ${n}`);
+    train = new ArrayFeeder(x, y, range(0, splitAt), loss, width);
+    if (splitAt < n) validation = new ArrayFeeder(x, y, range(splitAt, n), loss, width);
+  }
+  if (s.validationData) {
+    const [vx, vy] = s.validationData;
+    const vn = checkInputs("fit", "validationData[0]", vx, inputShape);
+    checkLabels("fit", "validationData[1]", vy, vn, loss, outputShape);
+    validation = new ArrayFeeder(vx, vy, range(0, vn), loss, width);
+  }
+  return { train, validation };
+}

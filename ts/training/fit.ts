@@ -1,0 +1,161 @@
+/**
+ * The training loop of `fit`: epochs of shuffled batches, one optimizer update per
+ * batch, validation after each epoch, and the callback hooks in Keras's order
+ * (train begin, then per epoch: epoch begin, per batch: batch begin/end, epoch end,
+ * then train end). Logs carry "loss", "accuracy", "val_loss" and "val_accuracy".
+ */
+import type { Callback, CallbackModel, Logs } from "../callbacks/callback.js";
+import { CallbackList } from "../callbacks/callback_list.js";
+import type { Runner } from "../model/runner.js";
+import type { WeightStore } from "../model/weights.js";
+import type { Optimizer } from "../optimizers/index.js";
+import type { Random } from "../random.js";
+import type { Tensor } from "../tensor.js";
+import type { WasmCore } from "../wasm/core.js";
+import type { Feeder } from "./data.js";
+import { evaluateFeeder } from "./evaluate.js";
+import type { MetricName } from "./metrics.js";
+
+/** Options of `model.fit`. */
+export interface FitArgs {
+  /** Passes over the data (default 1). */
+  epochs?: number;
+  /** Samples per gradient step (default 32; a BatchSource's own by default). */
+  batchSize?: number;
+  /** Fraction of the samples, taken from the END before shuffling, kept for validation. */
+  validationSplit?: number;
+  /** Validation samples `[x, y]` (instead of a split). */
+  validationData?: [Tensor, Tensor];
+  /** Reshuffle the training samples each epoch (default true). */
+  shuffle?: boolean;
+  /** Seed of shuffling and dropout masks (default: a random one). */
+  seed?: number;
+  callbacks?: Callback[];
+  /** 0 silent, 1 (default) one line per epoch. */
+  verbose?: 0 | 1;
+}
+
+/** Fit options with defaults filled and checked. */
+export interface FitSettings {
+  epochs: number;
+  batchSize: number;
+  validationSplit: number;
+  validationData: [Tensor, Tensor] | null;
+  shuffle: boolean;
+  seed: number | null;
+  callbacks: Callback[];
+  verbose: 0 | 1;
+}
+
+const KEYS = ["epochs", "batchSize", "validationSplit", "validationData", "shuffle", "seed", "callbacks", "verbose"];
+
+/** Checks `fit`'s options; `defaultBatch` is 32 or a BatchSource's batch size. */
+export function fitSettings(options: FitArgs | undefined, defaultBatch: number): FitSettings {
+  const o = (options ?? {}) as Record<string, unknown>;
+  if (typeof o !== "object" || o === null) throw new Error(`fit: options must be an object, received ${String(options)}`);
+  for (const key of Object.keys(o)) {
+    if (!KEYS.includes(key)) throw new Error(`fit: unknown option "${key}"; expected one of ${KEYS.join(", ")}`);
+  }
+  const whole = (name: string, v: unknown, fallback: number): number => {
+    if (v === undefined) return fallback;
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) throw new Error(`fit: ${name} must be a whole number > 0, received ${String(v)}`);
+    return v;
+  };
+  const split = o.validationSplit ?? 0;
+  if (typeof split !== "number" || !(split >= 0 && split < 1)) {
+    throw new Error(`fit: validationSplit must be a number in [0, 1), received ${String(split)}`);
+  }
+  const vd = o.validationData;
+  if (vd !== undefined && (!Array.isArray(vd) || vd.length !== 2)) {
+    throw new Error(`fit: validationData must be [x, y], received ${Array.isArray(vd) ? `an array of ${vd.length}` : typeof vd}`);
+  }
+  if (vd !== undefined && split > 0) throw new Error("fit: give validationData or validationSplit, not both");
+  if (o.shuffle !== undefined && typeof o.shuffle !== "boolean") throw new Error(`fit: shuffle must be true or false, received ${String(o.shuffle)}`);
+  if (o.seed !== undefined && (typeof o.seed !== "number" || !Number.isSafeInteger(o.seed))) {
+    throw new Error(`fit: seed must be a whole number, received ${String(o.seed)}`);
+  }
+  const cbs = o.callbacks ?? [];
+  if (!Array.isArray(cbs)) throw new Error(`fit: callbacks must be an array, received ${typeof cbs}`);
+  const verbose = o.verbose ?? 1;
+  if (verbose !== 0 && verbose !== 1) throw new Error(`fit: verbose must be 0 or 1, received ${String(verbose)}`);
+  return {
+    epochs: whole("epochs", o.epochs, 1),
+    batchSize: whole("batchSize", o.batchSize, defaultBatch),
+    validationSplit: split,
+    validationData: (vd as [Tensor, Tensor] | undefined) ?? null,
+    shuffle: (o.shuffle as boolean | undefined) ?? true,
+    seed: (o.seed as number | undefined) ?? null,
+    callbacks: cbs as Callback[],
+    verbose,
+  };
+}
+
+/** What the loop needs of the model being trained. */
+export interface Trainee {
+  readonly core: WasmCore;
+  readonly runner: Runner;
+  readonly optimizer: Optimizer;
+  readonly store: WeightStore;
+  readonly metrics: readonly MetricName[];
+  /** The view of the model callbacks get (stopTraining, learningRate, weights). */
+  readonly callbackModel: CallbackModel;
+  /** Counts optimizer steps; returns the new count (1 for the first step). */
+  nextStep(): number;
+}
+
+/** Runs the epochs; resolves with the logs of the last epoch. */
+export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | null, s: FitSettings, random: Random, list: CallbackList, print: (line: string) => void): Promise<Logs> {
+  const { core, runner, optimizer, store, metrics } = t;
+  const n = train.length;
+  const batch = Math.min(s.batchSize, runner.plan.batch);
+  const steps = Math.ceil(n / batch);
+  list.setModel(t.callbackModel);
+  list.setParams({ epochs: s.epochs, steps, samples: n, batchSize: batch, verbose: s.verbose });
+  await list.onTrainBegin({});
+  let last: Logs = {};
+  for (let epoch = 0; epoch < s.epochs; epoch++) {
+    const began = performance.now();
+    await list.onEpochBegin(epoch, {});
+    train.startEpoch(epoch, s.shuffle ? random : null);
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    for (let b = 0; b < steps; b++) {
+      const start = b * batch;
+      const count = Math.min(batch, n - start);
+      const begin = list.onBatchBegin(b, { batch: b, size: count });
+      if (begin) await begin;
+      train.fill(core, runner.plan, start, count);
+      const step = t.nextStep();
+      runner.forward(count, true, step, true);
+      lossSum += runner.lossAndGradient(count) * count;
+      if (metrics.length > 0) correct += runner.correct(count);
+      runner.backward(count, step);
+      optimizer.apply(core, store.count, store.params!, store.grads!, store.state, step);
+      seen += count;
+      const logs: Logs = { batch: b, size: count, loss: lossSum / seen };
+      if (metrics.includes("accuracy")) logs.accuracy = correct / seen;
+      const end = list.onBatchEnd(b, logs);
+      if (end) await end;
+      if (t.callbackModel.stopTraining) break;
+    }
+    const logs: Logs = { loss: lossSum / seen };
+    if (metrics.includes("accuracy")) logs.accuracy = correct / seen;
+    if (validation) {
+      const v = evaluateFeeder(core, runner, validation, batch, metrics);
+      for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
+    }
+    await list.onEpochEnd(epoch, logs);
+    if (s.verbose === 1) print(epochLine(epoch, s.epochs, performance.now() - began, logs));
+    last = logs;
+    if (t.callbackModel.stopTraining) break;
+  }
+  await list.onTrainEnd(last);
+  return last;
+}
+
+/** "Epoch 2/5 - 1.3s - loss: 0.1234 - accuracy: 0.9612". */
+export function epochLine(epoch: number, epochs: number, ms: number, logs: Logs): string {
+  const parts = Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`);
+  return [`Epoch ${epoch + 1}/${epochs}`, `${(ms / 1000).toFixed(1)}s`, ...parts].join(" - ");
+}
