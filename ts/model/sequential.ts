@@ -14,7 +14,7 @@ import { getOptimizer, type Optimizer } from "../optimizers/index.js";
 import { Random, randomSeed } from "../random.js";
 import { sizeOf } from "../shapes.js";
 import { formatShape, type Tensor } from "../tensor.js";
-import { ArrayFeeder, checkInputs, checkLabels, checkSource, SourceFeeder, type Feeder } from "../training/data.js";
+import { ArrayFeeder, checkInputs, checkLabels, fitFeeders, range } from "../training/data.js";
 import { evaluateFeeder } from "../training/evaluate.js";
 import { fitSettings, trainLoop, type FitArgs, type Trainee } from "../training/fit.js";
 import { getLoss, type Loss } from "../training/losses.js";
@@ -211,30 +211,7 @@ export class Sequential {
     const source = isBatchSource(x) ? x : null;
     const args = source ? (y as FitArgs | undefined) : options;
     const s = fitSettings(args, source ? source.batchSize : 32);
-    const inShape = this.inputShape!;
-    const outShape = this.outputShape!;
-    const width = sizeOf(outShape);
-    let train: Feeder;
-    let validation: Feeder | null = null;
-    if (source) {
-      checkSource("fit", source, inShape, c.loss, outShape);
-      if (s.validationSplit > 0) throw new Error("fit: validationSplit needs arrays; with a batch source, pass validationData");
-      train = new SourceFeeder(source, c.loss, width);
-    } else {
-      const n = checkInputs("fit", "x", x, inShape);
-      checkLabels("fit", "y", y, n, c.loss, outShape);
-      if (n === 0) throw new Error("fit: x holds no samples");
-      const splitAt = Math.floor(n * (1 - s.validationSplit));
-      if (splitAt < 1) throw new Error(`fit: validationSplit ${s.validationSplit} leaves no training samples out of ${n}`);
-      train = new ArrayFeeder(x as Tensor, y as Tensor, range(0, splitAt), c.loss, width);
-      if (splitAt < n) validation = new ArrayFeeder(x as Tensor, y as Tensor, range(splitAt, n), c.loss, width);
-    }
-    if (s.validationData) {
-      const [vx, vy] = s.validationData;
-      const vn = checkInputs("fit", "validationData[0]", vx, inShape);
-      checkLabels("fit", "validationData[1]", vy, vn, c.loss, outShape);
-      validation = new ArrayFeeder(vx, vy, range(0, vn), c.loss, width);
-    }
+    const { train, validation } = fitFeeders(source ?? (x as Tensor), source ? null : (y as Tensor), s, c.loss, this.inputShape!, this.outputShape!);
     const list = new CallbackList(s.callbacks);
     const history = new History();
     list.append(history);
@@ -446,12 +423,6 @@ export class Sequential {
     this.steps = s.steps;
     this.compiled!.optimizer.learningRate = s.lr;
   }
-}
-
-function range(from: number, to: number): Uint32Array {
-  const out = new Uint32Array(to - from);
-  for (let i = 0; i < out.length; i++) out[i] = from + i;
-  return out;
 }
 
 function batchOption(op: string, options: BatchArgs): number {

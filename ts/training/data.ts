@@ -3,12 +3,13 @@
  * changes (shapes, lengths, NaN, label ranges), then copying batches in a given order
  * without allocating (sparse class indices become one-hot rows on the way).
  */
-import type { BatchSource } from "../data/batch_source.js";
+import { isBatchSource, type BatchSource } from "../data/batch_source.js";
 import type { Random } from "../random.js";
 import { sizeOf } from "../shapes.js";
 import { formatShape, type Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import type { Plan } from "../model/plan.js";
+import type { FitSettings } from "./fit.js";
 import type { Loss } from "./losses.js";
 
 /** Feeds samples of one epoch into a plan's input and label buffers. */
@@ -196,4 +197,44 @@ export class SourceFeeder implements Feeder {
     }
     checkFinite(where, "the batch source's samples", xs, count * this.sampleSize);
   }
+}
+
+/** The indices `from .. to - 1`. */
+export function range(from: number, to: number): Uint32Array {
+  const out = new Uint32Array(to - from);
+  for (let i = 0; i < out.length; i++) out[i] = from + i;
+  return out;
+}
+
+/**
+ * Checks `fit`'s data and makes its feeders: the training samples and the validation
+ * ones (`validationData`, or the last `validationSplit` of the arrays, as Keras).
+ */
+export function fitFeeders(
+  x: Tensor | BatchSource, y: Tensor | null, s: FitSettings, loss: Loss,
+  inputShape: readonly number[], outputShape: readonly number[],
+): { train: Feeder; validation: Feeder | null } {
+  const width = sizeOf(outputShape);
+  let train: Feeder;
+  let validation: Feeder | null = null;
+  if (isBatchSource(x)) {
+    checkSource("fit", x, inputShape, loss, outputShape);
+    if (s.validationSplit > 0) throw new Error("fit: validationSplit needs arrays; with a batch source, pass validationData");
+    train = new SourceFeeder(x, loss, width);
+  } else {
+    const n = checkInputs("fit", "x", x, inputShape);
+    checkLabels("fit", "y", y, n, loss, outputShape);
+    if (n === 0) throw new Error("fit: x holds no samples");
+    const splitAt = Math.floor(n * (1 - s.validationSplit));
+    if (splitAt < 1) throw new Error(`fit: validationSplit ${s.validationSplit} leaves no training samples out of ${n}`);
+    train = new ArrayFeeder(x, y, range(0, splitAt), loss, width);
+    if (splitAt < n) validation = new ArrayFeeder(x, y, range(splitAt, n), loss, width);
+  }
+  if (s.validationData) {
+    const [vx, vy] = s.validationData;
+    const vn = checkInputs("fit", "validationData[0]", vx, inputShape);
+    checkLabels("fit", "validationData[1]", vy, vn, loss, outputShape);
+    validation = new ArrayFeeder(vx, vy, range(0, vn), loss, width);
+  }
+  return { train, validation };
 }

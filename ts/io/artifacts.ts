@@ -1,0 +1,125 @@
+/**
+ * Model artifacts as TF.js defines them (topology, weight specs, weight data), made from a
+ * model and turned back into the validated pieces a model is built from, plus the
+ * model.json document that carries them next to the weight files.
+ */
+import type { Tensor } from "../tensor.js";
+import { type JsonObject, fail, readArray, readObject, readString } from "./json.js";
+import { type LayerDescriptor, SIMDNET_VERSION, topologyFromKeras, topologyToKeras } from "./topology.js";
+import { type WeightSpec, expectedWeights } from "./weight_shapes.js";
+import { decodeWeights, encodeWeights } from "./weights.js";
+
+/** A saved model in memory, as TF.js's `ModelArtifacts` (the fields we use). */
+export interface ModelArtifacts {
+  /** Keras JSON of the model (see topology.ts). */
+  modelTopology: JsonObject;
+  /** One entry per weight, in the order of `weightData`. */
+  weightSpecs: WeightSpec[];
+  /** Little-endian float32 values of every weight, concatenated. */
+  weightData: ArrayBuffer;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+}
+
+/** One group of the weights manifest: files holding consecutive weights. */
+export interface WeightsManifestGroup {
+  paths: string[];
+  weights: WeightSpec[];
+}
+
+/** The model.json document of the TF.js layers format. */
+export interface ModelJson {
+  modelTopology: JsonObject;
+  format: string;
+  generatedBy: string;
+  convertedBy: string | null;
+  weightsManifest: WeightsManifestGroup[];
+}
+
+/** What saving needs from a model (Sequential provides it). */
+export interface SavableModel {
+  readonly name: string;
+  /** The layers in order, with their options (`inputShape` on the first). */
+  describeLayers(): LayerDescriptor[];
+  /** Every weight in Keras order: per layer its kernel, then its bias. */
+  getWeights(): Tensor[];
+}
+
+/** A validated saved model: what a Sequential is rebuilt from. */
+export interface ModelParts {
+  name: string;
+  layers: LayerDescriptor[];
+  /** Weights in Keras order, checked against the layers' shapes; all finite. */
+  weights: Tensor[];
+}
+
+/** Makes the artifacts of a model. Throws (naming the layer or weight) if it cannot be saved. */
+export function artifactsFromModel(model: SavableModel): ModelArtifacts {
+  const modelTopology = topologyToKeras({ name: model.name, layers: model.describeLayers() });
+  // Reading our own output back both normalizes the options for the shape walk and
+  // proves that what we write is something we can load.
+  const expected = expectedWeights(topologyFromKeras(modelTopology).layers);
+  const { specs, data } = encodeWeights(model.getWeights(), expected);
+  return { modelTopology, weightSpecs: specs, weightData: data, format: "layers-model", generatedBy: SIMDNET_VERSION, convertedBy: null };
+}
+
+/**
+ * Validates artifacts (from a file, memory or another library) and returns the model's
+ * parts. Throws on anything unsupported, malformed or inconsistent; allocates nothing
+ * beyond the returned tensors.
+ */
+export function partsFromArtifacts(artifacts: { modelTopology: unknown; weightSpecs: unknown; weightData: ArrayBuffer | Uint8Array; format?: unknown }): ModelParts {
+  // Keras-converted files may omit the format; TF.js graph models say "graph-model".
+  if (artifacts.format !== undefined && artifacts.format !== "layers-model") {
+    fail("format", artifacts.format, '"layers-model" (graph models cannot be loaded)');
+  }
+  const { name, layers } = topologyFromKeras(artifacts.modelTopology);
+  const weights = decodeWeights(artifacts.weightSpecs, artifacts.weightData, expectedWeights(layers));
+  return { name, layers, weights };
+}
+
+/** The model.json of `artifacts`, all weights in one file at `weightsPath` (relative). */
+export function modelJsonFromArtifacts(artifacts: ModelArtifacts, weightsPath = "weights.bin"): ModelJson {
+  return {
+    modelTopology: artifacts.modelTopology,
+    format: artifacts.format ?? "layers-model",
+    generatedBy: artifacts.generatedBy ?? SIMDNET_VERSION,
+    convertedBy: artifacts.convertedBy ?? null,
+    weightsManifest: [{ paths: [weightsPath], weights: artifacts.weightSpecs }],
+  };
+}
+
+/** A parsed model.json, checked for the fields loading needs. */
+export interface ModelJsonFields {
+  modelTopology: unknown;
+  format: unknown;
+  /** Every weight file path, in order: groups in manifest order, paths in group order. */
+  paths: string[];
+  /** Every weight spec, in the same order as the bytes of the concatenated files. */
+  weightSpecs: unknown[];
+}
+
+/** Parses model.json text (or takes an object) and checks its outline. `where` names it. */
+export function readModelJson(json: unknown, where: string): ModelJsonFields {
+  let value = json;
+  if (typeof json === "string") {
+    try {
+      value = JSON.parse(json);
+    } catch (e) {
+      throw new Error(`${where} is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  const doc = readObject(value, where);
+  if (doc.modelTopology === undefined || doc.modelTopology === null) throw new Error(`${where} has no modelTopology`);
+  if (doc.weightsManifest === undefined) throw new Error(`${where} has no weightsManifest`);
+  const paths: string[] = [];
+  const weightSpecs: unknown[] = [];
+  readArray(doc.weightsManifest, `${where} weightsManifest`).forEach((group, g) => {
+    const at = `${where} weightsManifest[${g}]`;
+    const entry = readObject(group, at);
+    readArray(entry.paths, `${at}.paths`).forEach((p, i) => paths.push(readString(p, `${at}.paths[${i}]`)));
+    weightSpecs.push(...readArray(entry.weights, `${at}.weights`));
+  });
+  return { modelTopology: doc.modelTopology, format: doc.format, paths, weightSpecs };
+}

@@ -1,0 +1,78 @@
+/**
+ * Saving and loading a model: to and from "file://" addresses in Node, and to and from
+ * memory anywhere (the browser included) as a `{ modelJson, weights }` pair, the same two
+ * things the files hold.
+ *
+ * The model's `save()` and the public `loadModel()` call these. A failed load throws
+ * before the model is built, so it creates nothing and changes nothing.
+ */
+import { type ModelJson, type ModelParts, type SavableModel, artifactsFromModel, modelJsonFromArtifacts, partsFromArtifacts, readModelJson } from "./artifacts.js";
+import { describeValue, fail, isJsonObject } from "./json.js";
+import { declaredByteLength } from "./weights.js";
+
+/** A saved model in memory: the model.json document and the weights it describes. */
+export interface SavedModel {
+  modelJson: ModelJson;
+  weights: ArrayBuffer;
+}
+
+/**
+ * A saved model handed to `loadModel` from memory: model.json as an object or its text,
+ * and the weight bytes (every file of the manifest, concatenated in manifest order).
+ */
+export interface SavedModelInput {
+  modelJson: object | string;
+  weights: ArrayBuffer | Uint8Array;
+}
+
+/** Builds a model from validated parts (Sequential's hook). */
+export type ModelBuilder<M> = (parts: ModelParts) => M;
+
+const FILE_SCHEME = "file://";
+
+/**
+ * Saves `model`. With `destination` "file://dir" (Node only) writes dir/model.json and
+ * dir/weights.bin; with no destination writes nothing. Either way returns the saved model
+ * in memory.
+ */
+export async function saveModel(model: SavableModel, destination?: string): Promise<SavedModel> {
+  if (destination !== undefined && !(typeof destination === "string" && destination.startsWith(FILE_SCHEME) && destination.length > FILE_SCHEME.length)) {
+    fail("save: destination", destination, '"file://<directory>", or nothing to save in memory');
+  }
+  const artifacts = artifactsFromModel(model);
+  const saved = { modelJson: modelJsonFromArtifacts(artifacts), weights: artifacts.weightData };
+  if (destination !== undefined) {
+    const files = await import("./node_files.js");
+    await files.writeModelFiles(destination.slice(FILE_SCHEME.length), JSON.stringify(saved.modelJson), saved.weights);
+  }
+  return saved;
+}
+
+/**
+ * Reads and validates a saved model from "file://path/model.json" (or "file://dir",
+ * meaning dir/model.json; Node only) or from memory, without building anything.
+ */
+export async function loadModelParts(source: string | SavedModelInput): Promise<ModelParts> {
+  if (typeof source === "string") {
+    if (!source.startsWith(FILE_SCHEME) || source.length === FILE_SCHEME.length) {
+      fail("loadModel: source", source, '"file://<path to model.json>" or { modelJson, weights }');
+    }
+    const files = await import("./node_files.js");
+    const { text, file, dir } = await files.readModelJsonFile(source.slice(FILE_SCHEME.length));
+    const json = readModelJson(text, file);
+    const weightData = await files.readWeightFiles(dir, json.paths, declaredByteLength(json.weightSpecs));
+    return partsFromArtifacts({ ...json, weightData });
+  }
+  if (!isJsonObject(source)) fail("loadModel: source", source, '"file://<path to model.json>" or { modelJson, weights }');
+  const { modelJson, weights } = source as unknown as Record<string, unknown>;
+  if (!(weights instanceof ArrayBuffer || weights instanceof Uint8Array)) {
+    throw new Error(`loadModel: source.weights must be an ArrayBuffer or Uint8Array, received ${describeValue(weights)}`);
+  }
+  if (typeof modelJson !== "string" && !isJsonObject(modelJson)) fail("loadModel: source.modelJson", modelJson, "an object or JSON text");
+  return partsFromArtifacts({ ...readModelJson(modelJson, "source.modelJson"), weightData: weights });
+}
+
+/** Loads a saved model (see {@link loadModelParts}) and builds it with `build`. */
+export async function loadModel<M>(source: string | SavedModelInput, build: ModelBuilder<M>): Promise<M> {
+  return build(await loadModelParts(source));
+}

@@ -1,0 +1,91 @@
+/**
+ * Reading and writing a saved model's files with Node's fs. handlers.ts imports this
+ * module only when a "file://" address is used, so browser bundles never need node:fs.
+ */
+import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+
+/**
+ * Writes `dir/model.json` and `dir/weights.bin` (creating `dir`). Each file is written and
+ * flushed under a temporary name first, then renamed over the final name, weights before
+ * model.json: a crash leaves either the previous model.json or the new one, never a
+ * partly written file, and model.json always names a complete weights file.
+ */
+export async function writeModelFiles(dir: string, modelJson: string, weights: ArrayBuffer): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const tag = `.tmp-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  const files = [
+    { final: join(dir, "weights.bin"), temp: join(dir, `weights.bin${tag}`), data: new Uint8Array(weights) },
+    { final: join(dir, "model.json"), temp: join(dir, `model.json${tag}`), data: new TextEncoder().encode(modelJson) },
+  ];
+  try {
+    for (const file of files) {
+      const handle = await open(file.temp, "w");
+      try {
+        await handle.writeFile(file.data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+    for (const file of files) await rename(file.temp, file.final);
+  } catch (e) {
+    await Promise.all(files.map((f) => unlink(f.temp).catch(() => undefined)));
+    throw e;
+  }
+}
+
+/** model.json's text and the directory its weight paths are relative to. */
+export async function readModelJsonFile(path: string): Promise<{ text: string; file: string; dir: string }> {
+  let file = resolve(path);
+  const info = await stat(file).catch(() => {
+    throw new Error(`loadModel: no file or directory at ${file}`);
+  });
+  if (info.isDirectory()) file = join(file, "model.json");
+  const text = await readFile(file, "utf8").catch((e: Error) => {
+    throw new Error(`loadModel: cannot read ${file}: ${e.message}`);
+  });
+  return { text, file, dir: dirname(file) };
+}
+
+/**
+ * Reads the weight files `paths` (relative to `dir`, which they may not leave) and
+ * concatenates them. Their sizes must add up to `expectedBytes`, checked before reading.
+ */
+export async function readWeightFiles(dir: string, paths: readonly string[], expectedBytes: number): Promise<Uint8Array> {
+  const files = paths.map((p) => {
+    const full = resolve(dir, p);
+    const inside = relative(dir, full);
+    if (/^[a-z][a-z0-9+.-]*:/i.test(p) || isAbsolute(p) || inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+      throw new Error(`loadModel: weights path "${p}" must be relative to model.json's directory and stay inside it`);
+    }
+    return full;
+  });
+  const sizes = await Promise.all(
+    files.map((f) =>
+      stat(f).then(
+        (s) => s.size,
+        () => {
+          throw new Error(`loadModel: weights file ${f} named in model.json does not exist`);
+        },
+      ),
+    ),
+  );
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total !== expectedBytes) {
+    const list = files.map((f, i) => `${f} (${sizes[i]} bytes)`).join(", ");
+    const what = total < expectedBytes ? "truncated" : "oversized";
+    throw new Error(`loadModel: weights are ${what}: model.json declares ${expectedBytes} bytes, the files hold ${total}: ${list}`);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const f of files) {
+    const data = await readFile(f);
+    // The file may have changed since stat; never write past the buffer.
+    if (offset + data.length > total) throw new Error(`loadModel: weights file ${f} changed while it was being read`);
+    out.set(data, offset);
+    offset += data.length;
+  }
+  if (offset !== total) throw new Error(`loadModel: weights files changed while they were being read`);
+  return out;
+}
