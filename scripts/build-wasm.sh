@@ -44,7 +44,7 @@ MSG
 fi
 
 target=wasm32-unknown-unknown
-common=(build --offline --locked --release --target "$target" -p simdnet-wasm)
+common=(build --quiet --offline --locked --release --target "$target" -p simdnet-wasm)
 
 # SIMD: flags come from .cargo/config.toml.
 "${cargo_cmd[@]}" "${common[@]}" --target-dir target/wasm-simd

@@ -14,10 +14,10 @@ describe("ProgressBar", () => {
     bar.epochBegin(1);
     t = 500; // 250 samples in 0.5 s -> 500 img/s, 750 left -> 1.5 s
     expect(bar.line(250, { loss: 0.5, accuracy: 0.75 }, false)).toBe(
-      "Epoch 2/5  [==>.......]   250/1000  500 img/s  ETA 2s  loss 0.5000  accuracy 0.7500",
+      "Epoch 2/5  [==>.......]   250/1000  500 img/s  ETA 1.5s  loss 0.5000  accuracy 0.7500",
     );
     t = 2000;
-    expect(bar.line(1000, { loss: 0.25 }, true)).toBe("Epoch 2/5  [==========]  1000/1000  500 img/s  2s  loss 0.2500");
+    expect(bar.line(1000, { loss: 0.25 }, true)).toBe("Epoch 2/5  [==========]  1000/1000  500 img/s  2.0s  loss 0.2500");
   });
 
   it("redraws in place on a TTY, throttled", () => {
@@ -50,7 +50,8 @@ describe("ProgressBar", () => {
   });
 
   it("formats durations", () => {
-    expect(formatDuration(5.4)).toBe("5s");
+    expect(formatDuration(5.44)).toBe("5.4s");
+    expect(formatDuration(42.4)).toBe("42s");
     expect(formatDuration(185)).toBe("3m05s");
     expect(formatDuration(3720)).toBe("1h02m");
     expect(formatDuration(NaN)).toBe("?");

@@ -30,9 +30,10 @@ export interface ProgressBarOptions {
 
 type Metrics = Record<string, number>;
 
-/** Formats seconds as "42s", "3m05s" or "1h02m". */
+/** Formats seconds as "4.2s", "42s", "3m05s" or "1h02m". */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "?";
+  if (seconds < 9.95) return `${seconds.toFixed(1)}s`;
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);

@@ -26,6 +26,7 @@ import { planBuffers, releasePlan, type Plan } from "./plan.js";
 import { Runner } from "./runner.js";
 import { formatSummary } from "./summary.js";
 import { WeightStore } from "./weights.js";
+import { saveModel, type SavedModel } from "../io/handlers.js";
 
 /** Options of the {@link Sequential} constructor. */
 export interface SequentialArgs {
@@ -319,6 +320,15 @@ export class Sequential {
   /** Each layer as { className, name, config } (for saving). */
   describeLayers(): LayerDescriptor[] {
     return this.layers.map((l) => ({ className: l.className, name: l.name, config: { ...l.config } }));
+  }
+
+  /**
+   * Saves the model in the TensorFlow.js layers format: to `"file://<directory>"` in
+   * Node (model.json + weights.bin, written aside then renamed), or in memory when no
+   * destination is given (the returned artifacts can be passed to `loadModel`).
+   */
+  save(destination?: string): Promise<SavedModel> {
+    return saveModel(this, destination);
   }
 
   /** Frees the model's wasm memory; the model cannot be used afterwards. */

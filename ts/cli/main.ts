@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/** The `simdnet` command: train, summary, predict. */
+import { PREDICT_HELP, predict } from "./predict.js";
+import { SUMMARY_HELP, summary } from "./summary.js";
+import { TRAIN_HELP, train } from "./train.js";
+import { UsageError } from "./args.js";
+
+const HELP = `simdnet: Keras-style CNNs on SIMD WebAssembly
+
+Usage: simdnet <command> [options]
+
+Commands:
+  train      train LeNet-5 on the bundled MNIST digits (or IDX/CSV files)
+  summary    print a model's layers and parameter counts (Keras format)
+  predict    classify a PNG digit or an IDX file with a saved model
+
+Run 'simdnet <command> --help' for a command's options.
+
+Examples:
+  simdnet train --epochs 5 --out models/lenet5
+  simdnet summary lenet5 --explain
+  simdnet predict models/lenet5/model.json digit.png
+`;
+
+const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<unknown> }> = {
+  train: { help: TRAIN_HELP, run: train },
+  summary: { help: SUMMARY_HELP, run: summary },
+  predict: { help: PREDICT_HELP, run: predict },
+};
+
+/** Runs the CLI on `argv` (without node and script); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`simdnet: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(command.help);
+    return 0;
+  }
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`simdnet ${name}: ${e.message}\nRun 'simdnet ${name} --help' for usage.\n`);
+      return 2;
+    }
+    process.stderr.write(`simdnet ${name}: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === (await import("node:url")).pathToFileURL((await import("node:fs")).realpathSync(process.argv[1])).href;
+if (invokedDirectly) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,175 @@
+/**
+ * `simdnet train`: trains LeNet-5 on the bundled MNIST digits (or IDX/CSV files), with a
+ * progress bar per epoch, then reports the accuracy on held-out digits.
+ */
+import type { Callback, Logs } from "../callbacks/callback.js";
+import { ImageDataGenerator } from "../data/image_data_generator.js";
+import { loadDigitCsv, loadIdx } from "../data/files.js";
+import { loadMnistDigits, splitMnist, type LabeledImages } from "../data/mnist.js";
+import { lenet5 } from "../models/lenet5.js";
+import type { Sequential } from "../model/sequential.js";
+import { optimizers } from "../optimizers/index.js";
+import type { Tensor } from "../tensor.js";
+import { init } from "../wasm/loader.js";
+import { numberFlag, parse, UsageError } from "./args.js";
+import { ProgressBar, formatDuration, type ProgressStream } from "./progress.js";
+
+export const TRAIN_HELP = `simdnet train [options]
+
+Trains LeNet-5 (the course's Keras layout by default) and reports test accuracy.
+
+Data (default: the 10,000 MNIST digits bundled with the mnist package):
+  --idx-images FILE   IDX images (e.g. train-images-idx3-ubyte, optionally .gz)
+  --idx-labels FILE   IDX labels matching --idx-images
+  --csv FILE          Kaggle "Digit Recognizer" CSV with a label column
+  --test-fraction F   fraction held out for testing (default 0.2)
+
+Training:
+  --variant NAME      keras (28x28, same padding, ReLU) or classic (1998: 32x32, tanh);
+                      classic pads 28x28 digits to 32x32 as LeCun did (default keras)
+  --epochs N          passes over the training digits (default 10)
+  --batch-size N      samples per step (default 64)
+  --lr X              Adam learning rate (default 0.001)
+  --augment           random rotations, shifts and zoom (ImageDataGenerator)
+  --seed N            seed of the split, weights, shuffling and augmentation (default 0)
+  --out DIR           save the trained model to DIR (model.json + weights.bin)
+  --quiet             no progress bars, only the final result
+
+Examples:
+  simdnet train
+  simdnet train --epochs 10 --augment --out models/lenet5
+  simdnet train --idx-images train-images-idx3-ubyte.gz --idx-labels train-labels-idx1-ubyte.gz
+`;
+
+/** A Keras-style progress bar as a fit callback. */
+export class ProgressCallback implements Callback {
+  private bar: ProgressBar | null = null;
+  private batchSize = 1;
+  private samples = 1;
+
+  constructor(private readonly stream: ProgressStream) {}
+
+  setParams(params: Record<string, unknown>): void {
+    this.samples = Number(params.samples);
+    this.batchSize = Number(params.batchSize);
+    this.bar = new ProgressBar({ epochs: Number(params.epochs), samples: this.samples, stream: this.stream });
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.bar?.epochBegin(epoch);
+  }
+
+  onBatchEnd(batch: number, logs: Logs): void {
+    this.bar?.batchEnd(Math.min((batch + 1) * this.batchSize, this.samples), pick(logs, ["loss", "accuracy"]));
+  }
+
+  onEpochEnd(_epoch: number, logs: Logs): void {
+    this.bar?.epochEnd(pick(logs, ["loss", "accuracy", "val_loss", "val_accuracy"]));
+  }
+}
+
+function pick(logs: Logs, keys: string[]): Logs {
+  const out: Logs = {};
+  for (const k of keys) if (logs[k] !== undefined) out[k] = logs[k]!;
+  return out;
+}
+
+/** Zero-pads [n, h, w, c] images by `p` pixels on every side. */
+function padImages(x: Tensor, p: number): Tensor {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const H = h + 2 * p;
+  const W = w + 2 * p;
+  const out = new Float32Array(n * H * W * c);
+  for (let i = 0; i < n; i++) {
+    for (let r = 0; r < h; r++) {
+      const src = ((i * h + r) * w) * c;
+      out.set(x.data.subarray(src, src + w * c), ((i * H + r + p) * W + p) * c);
+    }
+  }
+  return { data: out, shape: [n, H, W, c] };
+}
+
+function loadData(values: Record<string, unknown>): { all: LabeledImages; source: string } {
+  const idxImages = values["idx-images"] as string | undefined;
+  const idxLabels = values["idx-labels"] as string | undefined;
+  const csv = values.csv as string | undefined;
+  if ((idxImages === undefined) !== (idxLabels === undefined)) {
+    throw new UsageError("--idx-images and --idx-labels go together");
+  }
+  if (idxImages !== undefined && csv !== undefined) throw new UsageError("give either --idx-images/--idx-labels or --csv, not both");
+  if (idxImages !== undefined) return { all: loadIdx(idxImages, idxLabels!), source: idxImages };
+  if (csv !== undefined) {
+    const { x, y } = loadDigitCsv(csv);
+    if (!y) throw new UsageError(`${csv} has no label column; training needs labels`);
+    return { all: { x, y }, source: csv };
+  }
+  return { all: loadMnistDigits(), source: "the bundled MNIST digits" };
+}
+
+function countClasses(y: Tensor): number {
+  let max = 0;
+  for (const v of y.data) max = Math.max(max, v);
+  return Math.max(2, max + 1);
+}
+
+/** Runs `simdnet train`; returns the test accuracy. */
+export async function train(argv: string[], out: ProgressStream = process.stdout): Promise<number> {
+  const { values } = parse(argv, {
+    "idx-images": { type: "string" },
+    "idx-labels": { type: "string" },
+    csv: { type: "string" },
+    "test-fraction": { type: "string" },
+    variant: { type: "string" },
+    epochs: { type: "string" },
+    "batch-size": { type: "string" },
+    lr: { type: "string" },
+    augment: { type: "boolean" },
+    seed: { type: "string" },
+    out: { type: "string" },
+    quiet: { type: "boolean" },
+  }, false);
+  const epochs = numberFlag(values, "epochs", 10, { min: 1, max: 10_000, integer: true });
+  const batchSize = numberFlag(values, "batch-size", 64, { min: 1, max: 65_536, integer: true });
+  const lr = numberFlag(values, "lr", 1e-3, { min: Number.MIN_VALUE, max: 10 });
+  const seed = numberFlag(values, "seed", 0, { min: 0, max: 2 ** 32 - 1, integer: true });
+  const testFraction = numberFlag(values, "test-fraction", 0.2, { min: 0.01, max: 0.99 });
+  const variant = (values.variant as string | undefined) ?? "keras";
+  if (variant !== "keras" && variant !== "classic") throw new UsageError(`--variant must be keras or classic, received ${JSON.stringify(variant)}`);
+  const write = (line: string) => out.write(line + "\n");
+
+  const loaded = loadData(values);
+  const all = variant === "classic" ? { x: padImages(loaded.all.x, 2), y: loaded.all.y } : loaded.all;
+  const n = all.x.shape[0]!;
+  const testCount = Math.round(n * testFraction);
+  if (testCount < 1 || testCount >= n) throw new UsageError(`--test-fraction ${testFraction} leaves no training or no test digits out of ${n}`);
+  const { train: trainSet, test } = splitMnist(all, { seed, testCount });
+
+  const { flavor } = await init();
+  const [, h, w, c] = all.x.shape as [number, number, number, number];
+  const model: Sequential = lenet5({ variant, inputShape: [h, w, c], classes: countClasses(all.y), seed });
+  model.compile({ optimizer: optimizers.adam({ learningRate: lr }), loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
+  write(`LeNet-5 (${variant}, ${model.countParams().toLocaleString("en-US")} parameters) on ${loaded.source}: ` +
+    `${trainSet.x.shape[0]!.toLocaleString("en-US")} to train, ${testCount.toLocaleString("en-US")} to test; ${flavor} wasm kernels`);
+
+  const callbacks: Callback[] = values.quiet ? [] : [new ProgressCallback(out)];
+  const began = performance.now();
+  if (values.augment) {
+    const generator = new ImageDataGenerator({ rotationRange: 10, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, seed });
+    await model.fit(generator.flow(trainSet.x, trainSet.y, { batchSize, seed }), { epochs, callbacks, verbose: 0 });
+  } else {
+    await model.fit(trainSet.x, trainSet.y, { epochs, batchSize, seed, callbacks, verbose: 0 });
+  }
+  const seconds = (performance.now() - began) / 1000;
+  const result = model.evaluate(test.x, test.y, { batchSize: 256 });
+  const accuracy = result.accuracy ?? NaN;
+  const correct = Math.round(accuracy * testCount);
+  write(`Trained ${epochs} epoch${epochs === 1 ? "" : "s"} in ${formatDuration(seconds)} ` +
+    `(${Math.round((epochs * trainSet.x.shape[0]!) / seconds).toLocaleString("en-US")} images/s).`);
+  write(`Test accuracy: ${(accuracy * 100).toFixed(2)}% (${correct}/${testCount}), loss ${result.loss.toFixed(4)}`);
+  if (values.out !== undefined) {
+    await model.save(`file://${values.out as string}`);
+    write(`Saved to ${values.out as string}/model.json`);
+  }
+  model.dispose();
+  return accuracy;
+}

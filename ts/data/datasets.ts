@@ -1,0 +1,56 @@
+/**
+ * The `datasets` namespace: ready-made data for training and the parsers behind it.
+ *
+ * Loaders that read files (the bundled MNIST digits, IDX, CSV, PNG) work in Node only;
+ * they load their modules on first use, so importing simdnet in a browser pulls in no
+ * Node built-ins. The parsers are plain functions over bytes and text and work anywhere.
+ */
+import type { Tensor } from "../tensor.js";
+import type { DigitCsv } from "./csv.js";
+import type { DecodedPng } from "./png.js";
+import type { LabeledImages, MnistOptions, MnistSplit } from "./mnist_digits.js";
+
+export { parseIdx, encodeIdx, idxToImages, idxToLabels, type IdxArray, type IdxData } from "./idx.js";
+export { parseDigitCsv, type DigitCsv } from "./csv.js";
+export { decodeMnistDigits, splitMnist, type LabeledImages, type MnistOptions, type MnistSplit } from "./mnist_digits.js";
+export { imageToDigit, type ImagePixels } from "./to_digit.js";
+
+/** Node-only loaders, imported lazily. */
+export const datasets = {
+  /**
+   * The 10,000 real MNIST digits of the `mnist` package, shuffled by `seed` (default 0)
+   * and split into train (8,000) and test (`testCount`, default 2,000) sets:
+   * x `[n, 28, 28, 1]` in [0, 1], y `[n]` class indices.
+   */
+  async loadMnist(options: MnistOptions = {}): Promise<MnistSplit> {
+    return (await import("./mnist.js")).loadMnist(options);
+  },
+  /** All 10,000 bundled digits in class order (x `[10000, 28, 28, 1]`, y `[10000]`). */
+  async loadMnistDigits(): Promise<LabeledImages> {
+    return (await import("./mnist.js")).loadMnistDigits();
+  },
+  /** IDX images and labels (plain or gzipped), checked to have the same count. */
+  async loadIdx(imagesPath: string, labelsPath: string): Promise<LabeledImages> {
+    return (await import("./files.js")).loadIdx(imagesPath, labelsPath);
+  },
+  /** IDX images as `[n, h, w, 1]` in [0, 1]. */
+  async loadIdxImages(path: string): Promise<Tensor> {
+    return (await import("./files.js")).loadIdxImages(path);
+  },
+  /** IDX labels as `[n]`. */
+  async loadIdxLabels(path: string): Promise<Tensor> {
+    return (await import("./files.js")).loadIdxLabels(path);
+  },
+  /** A Kaggle "Digit Recognizer" CSV: x `[n, 28, 28, 1]` in [0, 1], y `[n]` or null. */
+  async loadDigitCsv(path: string): Promise<DigitCsv> {
+    return (await import("./files.js")).loadDigitCsv(path);
+  },
+  /** Decodes an 8-bit PNG (gray, gray+alpha, RGB, RGBA or palette). */
+  async decodePng(bytes: Uint8Array): Promise<DecodedPng> {
+    return (await import("./png.js")).decodePng(bytes);
+  },
+  /** A PNG of a digit as 784 MNIST-like floats (gray, 28x28, white on black). */
+  async pngToDigit(bytes: Uint8Array): Promise<Float32Array> {
+    return (await import("./png.js")).pngToDigit(bytes);
+  },
+};
