@@ -55,6 +55,16 @@ describe("parseDigitCsv", () => {
     expect(parseDigitCsv(LABELED_HEADER + "\r\n").x.shape).toEqual([0, 28, 28, 1]);
   });
 
+  it("reads unusual but valid numbers (spaces, decimals, leading zeros) like plain ones", () => {
+    const plain = ["4", ...Array.from({ length: 784 }, (_, i) => String(i % 256))];
+    const odd = plain.map((cell, i) => [cell, ` ${cell} `, `${cell}.0`, `000${cell}`, `${cell}e0`][i % 5]!);
+    const a = parseDigitCsv([LABELED_HEADER, plain.join(",")].join("\n"));
+    const b = parseDigitCsv([LABELED_HEADER, odd.join(","), plain.join(",")].join("\n"));
+    expect(Array.from(b.x.data.subarray(0, 784))).toEqual(Array.from(a.x.data));
+    expect(Array.from(b.x.data.subarray(784))).toEqual(Array.from(a.x.data));
+    expect(Array.from(b.y!.data)).toEqual([4, 4]);
+  });
+
   it("names the line and column of every kind of error", () => {
     expect(() => parseDigitCsv("")).toThrow("parseDigitCsv: the file is empty; expected a header line label,pixel0,...,pixel783");
     expect(() => parseDigitCsv("\r\n\n")).toThrow("parseDigitCsv: the file is empty");

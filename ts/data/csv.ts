@@ -43,8 +43,10 @@ export function parseDigitCsv(text: string): DigitCsv {
   const x = new Float32Array(n * PIXELS);
   const y = labeled ? new Float32Array(n) : null;
   for (let row = 0; row < n; row++) {
+    const line = lines[row + 1]!;
+    if (parseCleanRow(line, labeled, x, row * PIXELS, y, row)) continue;
     const lineNo = row + 2;
-    const cells = lines[row + 1]!.split(",");
+    const cells = line.split(",");
     if (cells.length !== names.length) {
       throw new Error(`parseDigitCsv: line ${lineNo} has ${cells.length} columns, expected ${names.length} like the header`);
     }
@@ -63,4 +65,37 @@ export function parseDigitCsv(text: string): DigitCsv {
     }
   }
   return { x: tensor(x, [n, SIDE, SIDE, 1]), y: y ? tensor(y, [n]) : null };
+}
+
+/**
+ * The fast path for the usual line: only digits and commas, every value in range. Parses
+ * without creating strings; returns false (leaving the careful path to explain) otherwise.
+ */
+function parseCleanRow(line: string, labeled: boolean, x: Float32Array, xOffset: number, y: Float32Array | null, row: number): boolean {
+  const columns = labeled ? PIXELS + 1 : PIXELS;
+  let col = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= line.length; i++) {
+    const ch = i < line.length ? line.charCodeAt(i) : 44; // the end of the line ends a cell like a comma
+    if (ch >= 48 && ch <= 57) {
+      value = value * 10 + ch - 48;
+      if (++digits > 3) return false;
+    } else if (ch === 44) {
+      if (digits === 0 || col >= columns) return false;
+      if (labeled && col === 0) {
+        if (value > 9) return false;
+        y![row] = value;
+      } else {
+        if (value > 255) return false;
+        x[xOffset + col - (labeled ? 1 : 0)] = value / 255;
+      }
+      col++;
+      value = 0;
+      digits = 0;
+    } else {
+      return false;
+    }
+  }
+  return col === columns;
 }

@@ -2,7 +2,7 @@
  * The IDX format of the original MNIST files (LeCun's train-images-idx3-ubyte etc.):
  * two zero bytes, a type byte, a dimension count, each dimension as a big-endian u32,
  * then the values big-endian, row-major. Pure: no Node imports (gzip is handled by the
- * Node-only loaders in idx_files.ts), so browsers can parse fetched bytes too.
+ * Node-only loaders in files.ts), so browsers can parse fetched bytes too.
  */
 import { tensor, formatShape, type Tensor } from "../tensor.js";
 
@@ -21,15 +21,16 @@ interface IdxType {
   bytes: number;
   make(n: number): IdxData;
   read(view: DataView, offset: number): number;
+  write(view: DataView, offset: number, value: number): void;
 }
 
 const TYPES: readonly IdxType[] = [
-  { code: 0x08, name: "unsigned byte", bytes: 1, make: (n) => new Uint8Array(n), read: (v, o) => v.getUint8(o) },
-  { code: 0x09, name: "signed byte", bytes: 1, make: (n) => new Int8Array(n), read: (v, o) => v.getInt8(o) },
-  { code: 0x0b, name: "short", bytes: 2, make: (n) => new Int16Array(n), read: (v, o) => v.getInt16(o) },
-  { code: 0x0c, name: "int", bytes: 4, make: (n) => new Int32Array(n), read: (v, o) => v.getInt32(o) },
-  { code: 0x0d, name: "float", bytes: 4, make: (n) => new Float32Array(n), read: (v, o) => v.getFloat32(o) },
-  { code: 0x0e, name: "double", bytes: 8, make: (n) => new Float64Array(n), read: (v, o) => v.getFloat64(o) },
+  { code: 0x08, name: "unsigned byte", bytes: 1, make: (n) => new Uint8Array(n), read: (v, o) => v.getUint8(o), write: (v, o, x) => v.setUint8(o, x) },
+  { code: 0x09, name: "signed byte", bytes: 1, make: (n) => new Int8Array(n), read: (v, o) => v.getInt8(o), write: (v, o, x) => v.setInt8(o, x) },
+  { code: 0x0b, name: "short", bytes: 2, make: (n) => new Int16Array(n), read: (v, o) => v.getInt16(o), write: (v, o, x) => v.setInt16(o, x) },
+  { code: 0x0c, name: "int", bytes: 4, make: (n) => new Int32Array(n), read: (v, o) => v.getInt32(o), write: (v, o, x) => v.setInt32(o, x) },
+  { code: 0x0d, name: "float", bytes: 4, make: (n) => new Float32Array(n), read: (v, o) => v.getFloat32(o), write: (v, o, x) => v.setFloat32(o, x) },
+  { code: 0x0e, name: "double", bytes: 8, make: (n) => new Float64Array(n), read: (v, o) => v.getFloat64(o), write: (v, o, x) => v.setFloat64(o, x) },
 ];
 
 const hex = (b: number): string => `0x${b.toString(16).padStart(2, "0")}`;
@@ -108,14 +109,7 @@ export function encodeIdx(shape: readonly number[], data: IdxData): Uint8Array {
   out[2] = type.code;
   out[3] = shape.length;
   shape.forEach((d, i) => view.setUint32(4 + 4 * i, d));
-  const write: Record<number, (o: number, v: number) => void> = {
-    1: (o, v) => (type.code === 0x08 ? view.setUint8(o, v) : view.setInt8(o, v)),
-    2: (o, v) => view.setInt16(o, v),
-    4: (o, v) => (type.code === 0x0c ? view.setInt32(o, v) : view.setFloat32(o, v)),
-    8: (o, v) => view.setFloat64(o, v),
-  };
-  const put = write[type.bytes]!;
-  for (let i = 0; i < count; i++) put(headerEnd + i * type.bytes, data[i]!);
+  for (let i = 0; i < count; i++) type.write(view, headerEnd + i * type.bytes, data[i]!);
   return out;
 }
 

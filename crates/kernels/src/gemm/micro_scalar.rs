@@ -3,22 +3,24 @@
 //! `micro_simd.rs` must meet (same arguments, same summation order, same results).
 
 use super::blocking::{MR, NR};
+use super::View;
 
-/// One `MR x NR` tile of C from one packed A sliver and one packed B sliver:
+/// One `MR x NR` tile of C from an `MR x kc` sliver of A (any strides: packed or read
+/// in place) and a packed `kc x NR` sliver of B:
 ///
-/// `C[r][j] = (accumulate ? C[r][j] : 0) + sum_{p < kc} a[p * MR + r] * b[p * NR + j]`
+/// `C[r][j] = (accumulate ? C[r][j] : 0) + sum_{p < kc} A[r][p] * b[p * NR + j]`
 ///
-/// where `C[r][j]` is `c[r * ldc + j]`. The sum runs in increasing `p`. When
-/// `accumulate` is false, C is only written, never read.
+/// where `A[r][p]` is `a.data[r * a.rs + p * a.cs]` and `C[r][j]` is `c[r * ldc + j]`.
+/// The sum runs in increasing `p`. When `accumulate` is false, C is only written.
 ///
 /// # Panics
-/// When `a` holds fewer than `kc * MR` floats, `b` fewer than `kc * NR`, or `c` fewer
-/// than `(MR - 1) * ldc + NR`.
-pub fn kernel(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
-    let (a, b) = (&a[..kc * MR], &b[..kc * NR]);
+/// When a slice is too short for its part of the tile.
+pub(crate) fn kernel(kc: usize, a: View, b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
+    let b = &b[..kc * NR];
     let mut acc = [[0.0f32; NR]; MR];
-    for (ap, bp) in a.chunks_exact(MR).zip(b.chunks_exact(NR)) {
-        for (row, &ar) in acc.iter_mut().zip(ap) {
+    for (p, bp) in b.chunks_exact(NR).enumerate() {
+        for (r, row) in acc.iter_mut().enumerate() {
+            let ar = a.data[r * a.rs + p * a.cs];
             for (x, &bv) in row.iter_mut().zip(bp) {
                 *x += ar * bv;
             }

@@ -5,16 +5,17 @@
 //!
 //! ```text
 //!                 b0 = b[p*8 .. p*8+4]   b1 = b[p*8+4 .. p*8+8]
-//! a[p*4+0] splat  acc00 += a0 * b0       acc01 += a0 * b1
-//! a[p*4+1] splat  acc10 += a1 * b0       acc11 += a1 * b1
-//! a[p*4+2] splat  acc20 += a2 * b0       acc21 += a2 * b1
-//! a[p*4+3] splat  acc30 += a3 * b0       acc31 += a3 * b1
+//! A[0][p] splat   acc00 += a0 * b0       acc01 += a0 * b1
+//! A[1][p] splat   acc10 += a1 * b0       acc11 += a1 * b1
+//! A[2][p] splat   acc20 += a2 * b0       acc21 += a2 * b1
+//! A[3][p] splat   acc30 += a3 * b0       acc31 += a3 * b1
 //! ```
 //!
 //! Eight accumulators, two B vectors and one broadcast: eleven of the vector registers V8
 //! has on x64, so nothing spills.
 
 use super::blocking::{MR, NR};
+use super::View;
 use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_store};
 
 // The register layout above is written for this tile.
@@ -24,26 +25,30 @@ const _: () = assert!(MR == 4 && NR == 8);
 /// this function meets bit for bit.
 ///
 /// # Panics
-/// When `a` holds fewer than `kc * MR` floats, `b` fewer than `kc * NR`, or `c` fewer
-/// than `(MR - 1) * ldc + NR`.
-pub fn kernel(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
-    assert!(a.len() >= kc * MR && b.len() >= kc * NR && c.len() >= (MR - 1) * ldc + NR);
+/// When a slice is too short for its part of the tile.
+pub(crate) fn kernel(kc: usize, a: View, b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
+    if kc > 0 {
+        assert!(a.data.len() > (MR - 1) * a.rs + (kc - 1) * a.cs && b.len() >= kc * NR);
+    }
+    assert!(c.len() >= (MR - 1) * ldc + NR);
     let zero = f32x4_splat(0.0);
     let mut acc = [[zero; 2]; MR];
-    let (mut ap, mut bp) = (a.as_ptr(), b.as_ptr());
-    for _ in 0..kc {
-        // SAFETY: step p reads a[p*MR .. p*MR+MR] and b[p*NR .. p*NR+NR]; p < kc and the
-        // assert above bounds both slices. v128_load has no alignment requirement.
+    let (a0, b0) = (a.data.as_ptr(), b.as_ptr());
+    for p in 0..kc {
+        // SAFETY: step p reads A[r][p] for r < MR and b[p*NR .. p*NR+NR]; with p < kc
+        // the asserts above bound both. v128_load has no alignment requirement.
         unsafe {
-            let b0 = v128_load(bp as *const v128);
-            let b1 = v128_load(bp.add(4) as *const v128);
+            let bp = b0.add(p * NR);
+            let (bv0, bv1) = (
+                v128_load(bp as *const v128),
+                v128_load(bp.add(4) as *const v128),
+            );
+            let ap = a0.add(p * a.cs);
             for (r, row) in acc.iter_mut().enumerate() {
-                let ar = f32x4_splat(*ap.add(r));
-                row[0] = f32x4_add(row[0], f32x4_mul(ar, b0));
-                row[1] = f32x4_add(row[1], f32x4_mul(ar, b1));
+                let ar = f32x4_splat(*ap.add(r * a.rs));
+                row[0] = f32x4_add(row[0], f32x4_mul(ar, bv0));
+                row[1] = f32x4_add(row[1], f32x4_mul(ar, bv1));
             }
-            ap = ap.add(MR);
-            bp = bp.add(NR);
         }
     }
     for (r, row) in acc.iter().enumerate() {

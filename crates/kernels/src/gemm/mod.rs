@@ -1,19 +1,21 @@
 //! Single-precision matrix multiply: `C = op(A) op(B)` or `C += op(A) op(B)`.
 //!
 //! The GotoBLAS scheme, as in bluss/matrixmultiply: five loops around a register-blocked
-//! micro-kernel. Loops 5, 4 and 3 (here in [`sgemm`]) cut `n`, `k` and `m` into blocks
-//! ([`blocking`]) and pack each block of `op(B)` and `op(A)` into contiguous slivers
-//! ([`pack`]); loops 2 and 1 (in [`macro_kernel`]) run the `MR x NR` micro-kernel over
-//! every pair of slivers. Packing zero-pads the edges, so the micro-kernel always works
-//! on whole tiles and a partial tile of C goes through a small scratch tile.
+//! micro-kernel. Loops 5, 4 and 3 (in [`sgemm`]) cut `n`, `k` and `m` into blocks
+//! ([`blocking`]); each block of `op(B)` is packed into contiguous slivers of `NR`
+//! columns ([`pack`]); loops 2 and 1 (in [`macro_kernel`]) run the `MR x NR` micro-kernel
+//! over every pair of an A sliver and a B sliver. Packing zero-pads B's last sliver, and a
+//! tile of C that sticks out of the matrix goes through a small scratch tile.
 //!
-//! Shapes from CNN training (im2col convolutions, dense layers) are served by the same
-//! path rather than special cases: a tall, thin forward conv (m = 50176, k = 25, n = 6)
-//! runs one B sliver against every A sliver with no repacking of B, and a weight
-//! gradient with a long shared dimension (m = 25, n = 6, k = 50176) is a run of
-//! `k / KC` rank-KC updates of one small C. Vectorising along `n` (the tile's NR
-//! columns) rather than `m` keeps C's row-major stores contiguous; it costs a quarter of
-//! the lanes when n = 6, which measured cheaper than transposed, strided stores of C.
+//! Unlike GotoBLAS, A is not packed. The micro-kernel vectorises along `n` (NR = two
+//! f32x4 of B) and broadcasts A one scalar at a time; a broadcast load costs the same
+//! from any address, so reading A in place through its strides (either layout) is as fast
+//! as reading a packed copy, and skipping the copy matters most where A is used once: in
+//! CNN training, the im2col forward convolution (m = 50176, k = 25, n = 6) ran twice as
+//! fast, and the weight gradients with a long `k` and a tiny C (m = 25, n = 6, k = 50176,
+//! `trans_a`) gained too. Only a partial last A sliver (m not a multiple of MR) is packed,
+//! to zero-pad it. Vectorising along `n` wastes a quarter of the lanes when n = 6, but it
+//! keeps C's stores contiguous; the other orientation would need strided stores of C.
 
 pub mod blocking;
 mod pack;
@@ -29,11 +31,11 @@ mod micro_simd;
 use micro_simd::kernel as micro_kernel;
 
 use blocking::{KC, MC, MR, NC, NR};
-use pack::{pack_a, pack_b, View};
+use pack::{pack_a, pack_b};
 
-/// Floats of workspace that [`sgemm`] needs in `pack`: one packed A block (`MC x KC`)
-/// and one packed B block (`KC x NC`).
-pub const PACK_LEN: usize = MC * KC + KC * NC;
+/// Floats of workspace that [`sgemm`] needs in `pack`: one packed partial A sliver
+/// (`MR x KC`) and one packed B block (`KC x NC`): 260 KiB.
+pub const PACK_LEN: usize = MR * KC + KC * NC;
 
 /// The shape and operand layout of one GEMM call. All matrices are row-major and
 /// contiguous: `A` is `[m, k]` (or `[k, m]` when `trans_a`), `B` is `[k, n]` (or `[n, k]`
@@ -50,6 +52,35 @@ pub struct Gemm {
     pub accumulate: bool,
 }
 
+/// A read-only view of a matrix through its strides: element `(i, j)` is
+/// `data[i * rs + j * cs]`. `A` stored `[m, k]` is `(rs, cs) = (k, 1)`; stored
+/// transposed (`[k, m]`) it is `(1, m)`. A packed A sliver is `(1, MR)`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct View<'a> {
+    pub data: &'a [f32],
+    pub rs: usize,
+    pub cs: usize,
+}
+
+impl<'a> View<'a> {
+    /// The same matrix, transposed (no copy).
+    pub fn t(self) -> View<'a> {
+        View {
+            data: self.data,
+            rs: self.cs,
+            cs: self.rs,
+        }
+    }
+
+    /// The view whose element `(0, 0)` is this one's `(i, j)`.
+    fn from(self, i: usize, j: usize) -> View<'a> {
+        View {
+            data: &self.data[i * self.rs + j * self.cs..],
+            ..self
+        }
+    }
+}
+
 /// Computes the product described by `g`:
 /// `C[i][j] = (accumulate ? C[i][j] : 0) + sum_p op(A)[i][p] * op(B)[p][j]`, where
 /// `op(A)[i][p]` is `a[i * k + p]` (or `a[p * m + i]` when `trans_a`) and `op(B)[p][j]`
@@ -60,34 +91,10 @@ pub struct Gemm {
 /// When `a`, `b` or `c` is shorter than its shape requires, or `pack` than [`PACK_LEN`].
 pub fn sgemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], pack: &mut [f32]) {
     let (m, n, k) = (g.m, g.n, g.k);
-    let need = |x: usize, y: usize| {
-        x.checked_mul(y)
-            .expect("sgemm: matrix size overflows usize")
-    };
-    assert!(
-        a.len() >= need(m, k),
-        "sgemm: a holds {} floats, needs {}",
-        a.len(),
-        m * k
-    );
-    assert!(
-        b.len() >= need(k, n),
-        "sgemm: b holds {} floats, needs {}",
-        b.len(),
-        k * n
-    );
-    assert!(
-        c.len() >= need(m, n),
-        "sgemm: c holds {} floats, needs {}",
-        c.len(),
-        m * n
-    );
-    assert!(
-        pack.len() >= PACK_LEN,
-        "sgemm: pack holds {} floats, needs {}",
-        pack.len(),
-        PACK_LEN
-    );
+    check_len("a", a.len(), m, k);
+    check_len("b", b.len(), k, n);
+    check_len("c", c.len(), m, n);
+    check_len("pack", pack.len(), PACK_LEN, 1);
     let c = &mut c[..m * n];
     if m == 0 || n == 0 {
         return;
@@ -99,33 +106,31 @@ pub fn sgemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], pack: &mut [f32]) {
         }
         return;
     }
-    let a = if g.trans_a {
-        View {
-            data: a,
-            rs: 1,
-            cs: m,
-        }
-    } else {
-        View {
+    let a = match g.trans_a {
+        false => View {
             data: a,
             rs: k,
             cs: 1,
-        }
-    };
-    let b = if g.trans_b {
-        View {
-            data: b,
+        },
+        true => View {
+            data: a,
             rs: 1,
-            cs: k,
-        }
-    } else {
-        View {
+            cs: m,
+        },
+    };
+    let b = match g.trans_b {
+        false => View {
             data: b,
             rs: n,
             cs: 1,
-        }
+        },
+        true => View {
+            data: b,
+            rs: 1,
+            cs: k,
+        },
     };
-    let (a_pack, b_pack) = pack.split_at_mut(MC * KC);
+    let (a_pack, b_pack) = pack.split_at_mut(MR * KC);
 
     // Loop 5: columns of C, NC at a time.
     for j0 in (0..n).step_by(NC) {
@@ -139,20 +144,47 @@ pub fn sgemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], pack: &mut [f32]) {
             // Loop 3: rows of C, MC at a time.
             for i0 in (0..m).step_by(MC) {
                 let mc = MC.min(m - i0);
-                pack_a(a, i0, mc, p0, kc, a_pack);
-                let tile = Block {
-                    mc,
+                let c_block = &mut c[i0 * n + j0..];
+                let block = |rows| Block {
+                    mc: rows,
                     nc,
                     kc,
                     accumulate,
                 };
-                macro_kernel(&tile, a_pack, b_pack, &mut c[i0 * n + j0..], n);
+                // Whole A slivers are read in place; a partial last one is packed, which
+                // zero-pads it to MR rows.
+                let whole = mc - mc % MR;
+                macro_kernel(&block(whole), a.from(i0, p0), MR * a.rs, b_pack, c_block, n);
+                if whole < mc {
+                    pack_a(a, i0 + whole, mc - whole, p0, kc, a_pack);
+                    let packed = View {
+                        data: a_pack,
+                        rs: 1,
+                        cs: MR,
+                    };
+                    let c_rest = &mut c_block[whole * n..];
+                    macro_kernel(&block(mc - whole), packed, MR * kc, b_pack, c_rest, n);
+                }
             }
         }
     }
 }
 
-/// The extent of one packed block product.
+/// Panics unless a slice of `len` floats holds a `rows x cols` matrix.
+fn check_len(name: &str, len: usize, rows: usize, cols: usize) {
+    let need = rows
+        .checked_mul(cols)
+        .expect("sgemm: matrix size overflows usize");
+    assert!(
+        len >= need,
+        "sgemm: {} holds {} floats, needs {}",
+        name,
+        len,
+        need
+    );
+}
+
+/// The extent of one block product.
 struct Block {
     mc: usize,
     nc: usize,
@@ -160,24 +192,21 @@ struct Block {
     accumulate: bool,
 }
 
-/// `C[0..mc][0..nc] (+)= A_packed * B_packed`, where `c` starts at the block's first
-/// element and `ldc` is C's row stride.
-fn macro_kernel(t: &Block, a_pack: &[f32], b_pack: &[f32], c: &mut [f32], ldc: usize) {
+/// `C[0..mc][0..nc] (+)= A_block * B_packed`. A sliver `s` of the A block is the view
+/// `a` moved `s * a_step` floats on (in place or packed, see [`sgemm`]); `c` starts at
+/// the block's first element and `ldc` is C's row stride.
+fn macro_kernel(t: &Block, a: View, a_step: usize, b_pack: &[f32], c: &mut [f32], ldc: usize) {
     // Loop 2: columns of the block, one B sliver (NR columns) at a time.
-    for (jr, b_sliver) in b_pack
-        .chunks_exact(t.kc * NR)
-        .take((t.nc + NR - 1) / NR)
-        .enumerate()
-    {
+    let b_slivers = b_pack.chunks_exact(t.kc * NR).take((t.nc + NR - 1) / NR);
+    for (jr, b_sliver) in b_slivers.enumerate() {
         let j = jr * NR;
         let cols = NR.min(t.nc - j);
         // Loop 1: rows of the block, one A sliver (MR rows) at a time.
-        for (ir, a_sliver) in a_pack
-            .chunks_exact(t.kc * MR)
-            .take((t.mc + MR - 1) / MR)
-            .enumerate()
-        {
-            let i = ir * MR;
+        for i in (0..t.mc).step_by(MR) {
+            let a_sliver = View {
+                data: &a.data[i / MR * a_step..],
+                ..a
+            };
             let rows = MR.min(t.mc - i);
             let c_tile = &mut c[i * ldc + j..];
             if rows == MR && cols == NR {
@@ -191,13 +220,16 @@ fn macro_kernel(t: &Block, a_pack: &[f32], b_pack: &[f32], c: &mut [f32], ldc: u
 
 /// A tile that sticks out of C: computed whole into scratch, then only its valid
 /// `rows x cols` corner is written (or added) to C.
-fn edge_tile(t: &Block, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, rows: usize, cols: usize) {
+fn edge_tile(t: &Block, a: View, b: &[f32], c: &mut [f32], ldc: usize, rows: usize, cols: usize) {
     let mut scratch = [0.0f32; MR * NR];
     micro_kernel(t.kc, a, b, &mut scratch, NR, false);
     for (r, src) in scratch.chunks_exact(NR).take(rows).enumerate() {
         let dst = &mut c[r * ldc..r * ldc + cols];
-        for (d, &x) in dst.iter_mut().zip(src) {
-            *d = if t.accumulate { *d + x } else { x };
+        // Indexed over the whole NR so that it unrolls rather than becoming a memcpy call.
+        for (j, &x) in src.iter().enumerate() {
+            if j < cols {
+                dst[j] = if t.accumulate { dst[j] + x } else { x };
+            }
         }
     }
 }

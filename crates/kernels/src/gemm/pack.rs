@@ -1,4 +1,5 @@
-//! Packing: copying blocks of `op(A)` and `op(B)` into the order the micro-kernel reads.
+//! Packing: copying blocks of `op(B)` (and the partial last sliver of `op(A)`, see
+//! `mod.rs`) into the order the micro-kernel reads.
 //!
 //! A packed A block is a run of *slivers*, each [`MR`] rows of `op(A)` by `kc` columns,
 //! stored column by column: element `(r, p)` of a sliver sits at `p * MR + r`. A packed
@@ -8,30 +9,10 @@
 //!
 //! Rows (columns) past the edge of the matrix are packed as zeros, which lets every
 //! sliver run through the full-size micro-kernel; the driver keeps only the valid part
-//! of the result. The transposes live only here: the view below reads either layout.
+//! of the result. Transposes are handled by reading through a [`View`]'s strides.
 
 use super::blocking::{MR, NR};
-
-/// A read-only view of a row-major operand through its strides: element `(i, j)` of the
-/// viewed matrix is `data[i * rs + j * cs]`. `A` stored `[m, k]` is `(rs, cs) = (k, 1)`;
-/// stored transposed (`[k, m]`) it is `(1, m)`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct View<'a> {
-    pub data: &'a [f32],
-    pub rs: usize,
-    pub cs: usize,
-}
-
-impl<'a> View<'a> {
-    /// The same matrix, transposed (no copy).
-    pub fn t(self) -> View<'a> {
-        View {
-            data: self.data,
-            rs: self.cs,
-            cs: self.rs,
-        }
-    }
-}
+use super::View;
 
 /// Packs rows `i0 .. i0 + mc` by columns `p0 .. p0 + kc` of `a` (the `m x k` matrix
 /// `op(A)`) into `out` as `ceil(mc / MR)` slivers of `MR * kc` floats.
@@ -65,27 +46,39 @@ fn pack_sliver<const W: usize>(
     kc: usize,
     out: &mut [f32],
 ) {
+    // Runs of variable length are written element by element below: as slice copies or
+    // fills they become calls to memcpy/memset, which cost more than the few floats moved.
     let out = &mut out[..W * kc];
     let base = x0 * v.rs + p0 * v.cs;
-    if v.rs == 1 && count == W {
-        // Each step p is W contiguous source floats: copy them whole.
+    if v.rs == 1 {
+        // Each step p is `count` contiguous source floats (A stored transposed, B not):
+        // copy them as a run and zero the padding.
         for (p, dst) in out.chunks_exact_mut(W).enumerate() {
             let start = base + p * v.cs;
-            dst.copy_from_slice(&v.data[start..start + W]);
+            if count == W {
+                dst.copy_from_slice(&v.data[start..start + W]);
+            } else {
+                let src = &v.data[start..start + count];
+                for (x, d) in dst.iter_mut().enumerate() {
+                    *d = src.get(x).copied().unwrap_or(0.0);
+                }
+            }
         }
-        return;
-    }
-    // Otherwise walk each source line along p (contiguous when v.cs == 1) and scatter it
-    // into its lane of the sliver, which is small enough to stay in L1.
-    for x in 0..count {
-        let line = base + x * v.rs;
-        for (p, dst) in out.chunks_exact_mut(W).enumerate() {
-            dst[x] = v.data[line + p * v.cs];
+    } else {
+        // Each source line x runs along p (contiguous when v.cs == 1): read it in order
+        // and scatter it into lane x of the sliver, which is small enough to stay in L1.
+        for x in 0..count {
+            let line = v.data[base + x * v.rs..].iter().step_by(v.cs);
+            for (dst, &value) in out.chunks_exact_mut(W).zip(line) {
+                dst[x] = value;
+            }
         }
-    }
-    if count < W {
-        for dst in out.chunks_exact_mut(W) {
-            dst[count..].fill(0.0);
+        if count < W {
+            for dst in out.chunks_exact_mut(W) {
+                for d in &mut dst[count..] {
+                    *d = 0.0;
+                }
+            }
         }
     }
 }
