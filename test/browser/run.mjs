@@ -254,6 +254,19 @@ async function main() {
     await mkdir(resultsDir, { recursive: true });
     await page.screenshot({ path: join(resultsDir, "browser-demo.png"), fullPage: true });
 
+    await check("Stop ends a longer run early, through fit's stopTraining", async () => {
+      await page.fill("#epochs", "5");
+      await page.click("#train");
+      await waitFor(page, () => window.simdnetDemo.phase === "training" && window.simdnetDemo.batches > 3, null, 60_000, "a second run to be under way");
+      await page.click("#stop");
+      await waitFor(page, () => ["trained", "error"].includes(window.simdnetDemo.phase), null, 60_000, "the run to stop");
+      const s = await page.evaluate(() => window.simdnetDemo);
+      const status = await page.textContent("#status");
+      assert(status.startsWith("Stopped after"), `status after Stop: "${status}"`);
+      const perEpoch = Math.ceil((SHORT_RUN.samples * 0.9) / SHORT_RUN.batchSize);
+      assert(s.batches < 5 * perEpoch, `${s.batches} batches ran, expected fewer than all ${5 * perEpoch}`);
+    });
+
     await check("no errors in the page or the worker", async () => {
       const errors = await page.evaluate(() => window.simdnetDemo.errors);
       assert(errors.length === 0 && pageErrors.length === 0, [...errors, ...pageErrors].join("\n"));
