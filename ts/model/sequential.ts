@@ -211,6 +211,9 @@ export class Sequential {
     const c = this.requireCompiled("fit");
     const source = isBatchSource(x) ? x : null;
     const args = source ? (y as FitArgs | undefined) : options;
+    if (source && args?.shuffle !== undefined) {
+      throw new Error("fit: shuffle does not apply to a BatchSource, which decides its own order (pass shuffle to flow() or arraySource())");
+    }
     const s = fitSettings(args, source ? source.batchSize : 32);
     const { train, validation } = fitFeeders(source ?? (x as Tensor), source ? null : (y as Tensor), s, c.loss, this.inputShape!, this.outputShape!);
     const list = new CallbackList(s.callbacks);
