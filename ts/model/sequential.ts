@@ -274,6 +274,34 @@ export class Sequential {
   }
 
   /**
+   * Every layer's output for `x`, from one forward pass in inference mode (as `predict`):
+   * entry i is `layers[i]`'s output, [n, ...layers[i].outputShape], so the last entry
+   * equals `predict(x)`. For looking inside a model, e.g. drawing feature maps. Needs no
+   * compile.
+   */
+  activations(x: Tensor, options: BatchArgs = {}): Tensor[] {
+    this.checkAlive("activations");
+    if (this.layers.length === 0) throw new Error("activations: the model has no layers; add some first");
+    const batchSize = batchOption("activations", options);
+    const n = checkInputs("activations", "x", x, this.inputShape!);
+    const widths = this.layers.map((l) => sizeOf(l.outputShape!));
+    const outs = this.layers.map((l, i) => ({ data: new Float32Array(n * widths[i]!), shape: [n, ...l.outputShape!] }));
+    if (n === 0) return outs;
+    const core = this.ensurePlaced();
+    const runner = this.runnerFor(batchSize);
+    const chunk = Math.min(batchSize, runner.plan.batch);
+    const feeder = new ArrayFeeder(x, null, range(0, n), null, sizeOf(this.outputShape!));
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
+      feeder.fill(core, runner.plan, start, count);
+      runner.forward(count, false, 0, false);
+      // Each layer writes its own window of the plan (flatten shares its input's window).
+      outs.forEach((out, i) => out.data.set(core.f32(runner.plan.layers[i]!.y).subarray(0, count * widths[i]!), start * widths[i]!));
+    }
+    return outs;
+  }
+
+  /**
    * @internal For gradient tests: the training loss of one batch `x`, `y` (dropout on,
    * masks fixed by `seed` and `step`) and a copy of the weight gradients, in
    * `getWeights` order, without updating anything.
