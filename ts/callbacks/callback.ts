@@ -10,7 +10,7 @@ export type Logs = Record<string, number>;
 
 /** What a callback may see and change of the model being trained. */
 export interface CallbackModel {
-  /** Set to true to end `fit` after the current epoch. */
+  /** Set to true to end `fit` after the current batch (Keras checks it after each batch too). */
   stopTraining: boolean;
   /** The optimizer's learning rate; a new value applies from the next step. */
   learningRate: number;

@@ -12,7 +12,7 @@ import { type Tensor, formatShape } from "../tensor.js";
 import { describeValue, fail, readArray, readObject, readString } from "./json.js";
 import type { WeightSpec } from "./weight_shapes.js";
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const LITTLE_ENDIAN = /* @__PURE__ */ new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Bytes per element of the dtypes a manifest may hold in its optimizer group (skipped). */
 const OPTIMIZER_DTYPE_BYTES: Readonly<Record<string, number>> = Object.freeze({ float32: 4, int32: 4 });

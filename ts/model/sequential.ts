@@ -223,6 +223,9 @@ export class Sequential {
     const c = this.requireCompiled("fit");
     const source = isBatchSource(x) ? x : null;
     const args = source ? (y as FitArgs | undefined) : options;
+    if (source && args?.shuffle !== undefined) {
+      throw new Error("fit: shuffle does not apply to a BatchSource, which decides its own order (pass shuffle to flow() or arraySource())");
+    }
     const s = fitSettings(args, source ? source.batchSize : 32);
     const { train, validation } = fitFeeders(source ?? (x as Tensor), source ? null : (y as Tensor), s, c.loss, this.inputShape!, this.outputShape!);
     const list = new CallbackList(s.callbacks);
@@ -283,6 +286,34 @@ export class Sequential {
       out.set(core.f32(runner.plan.output).subarray(0, count * width), start * width);
     }
     return { data: out, shape: [n, ...outShape] };
+  }
+
+  /**
+   * Every layer's output for `x`, from one forward pass in inference mode (as `predict`):
+   * entry i is `layers[i]`'s output, [n, ...layers[i].outputShape], so the last entry
+   * equals `predict(x)`. For looking inside a model, e.g. drawing feature maps. Needs no
+   * compile.
+   */
+  activations(x: Tensor, options: BatchArgs = {}): Tensor[] {
+    this.checkAlive("activations");
+    if (this.layers.length === 0) throw new Error("activations: the model has no layers; add some first");
+    const batchSize = batchOption("activations", options);
+    const n = checkInputs("activations", "x", x, this.inputShape!);
+    const widths = this.layers.map((l) => sizeOf(l.outputShape!));
+    const outs = this.layers.map((l, i) => ({ data: new Float32Array(n * widths[i]!), shape: [n, ...l.outputShape!] }));
+    if (n === 0) return outs;
+    const core = this.ensurePlaced();
+    const runner = this.runnerFor(batchSize);
+    const chunk = Math.min(batchSize, runner.plan.batch);
+    const feeder = new ArrayFeeder(x, null, range(0, n), null, sizeOf(this.outputShape!));
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
+      feeder.fill(core, runner.plan, start, count);
+      runner.forward(count, false, 0, false);
+      // Each layer writes its own window of the plan (flatten shares its input's window).
+      outs.forEach((out, i) => out.data.set(core.f32(runner.plan.layers[i]!.y).subarray(0, count * widths[i]!), start * widths[i]!));
+    }
+    return outs;
   }
 
   /**

@@ -22,3 +22,5 @@ pub mod gemm;
 pub mod loss;
 pub mod optim;
 pub mod pool;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd;
