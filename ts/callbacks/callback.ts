@@ -18,6 +18,8 @@ export interface CallbackModel {
   getWeights(): Tensor[];
   /** Replaces the weights (same count, order and shapes as {@link getWeights}). */
   setWeights(weights: Tensor[]): void;
+  /** Saves the model as `model.save` does (used by ModelCheckpoint); absent on models that cannot save. */
+  save?(destination: string, options?: { includeOptimizer?: boolean }): Promise<unknown>;
 }
 
 /**
