@@ -22,3 +22,4 @@ pub mod gemm;
 pub mod loss;
 pub mod optim;
 pub mod pool;
+mod runs;

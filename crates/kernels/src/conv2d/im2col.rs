@@ -6,6 +6,7 @@
 //! so each kernel row is one contiguous copy between zero (padding) ends.
 
 use super::Conv2dDims;
+use crate::runs::{copy_run, zero_run};
 
 /// Where one patch row reads from: the taps inside the image on each axis.
 struct Patch {
@@ -192,46 +193,5 @@ pub(super) fn scatter_add(d: &Conv2dDims, dcol: &[f32], r0: usize, r1: usize, dx
                     .for_each(|(c, g)| *c += g);
             }
         }
-    }
-}
-
-/// `dst = src` (equal lengths) four floats at a time. Kernel rows are short (5 floats in
-/// LeNet-5's first layer): a `copy_from_slice` there becomes a call to wasm's software
-/// memcpy, which costs far more than the floats moved. Fixed-size chunks compile to plain
-/// loads and stores (f32x4 under simd128), and a loop of four stores per step is not
-/// turned back into a memcpy call.
-#[inline(always)]
-fn copy_run(dst: &mut [f32], src: &[f32]) {
-    let mut d4 = dst.chunks_exact_mut(4);
-    let mut s4 = src.chunks_exact(4);
-    for (d, s) in (&mut d4).zip(&mut s4) {
-        let s: [f32; 4] = [s[0], s[1], s[2], s[3]];
-        d.copy_from_slice(&s);
-    }
-    let (d, s) = (d4.into_remainder(), s4.remainder());
-    match d.len() {
-        1 => d[0] = s[0],
-        2 => {
-            d[0] = s[0];
-            d[1] = s[1];
-        }
-        3 => {
-            d[0] = s[0];
-            d[1] = s[1];
-            d[2] = s[2];
-        }
-        _ => {}
-    }
-}
-
-/// `dst = 0`, as [`copy_run`] and for the same reason (no memset call for short runs).
-#[inline(always)]
-fn zero_run(dst: &mut [f32]) {
-    let mut d4 = dst.chunks_exact_mut(4);
-    for d in &mut d4 {
-        d.copy_from_slice(&[0.0; 4]);
-    }
-    for d in d4.into_remainder() {
-        *d = 0.0;
     }
 }

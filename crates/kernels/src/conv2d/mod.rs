@@ -322,7 +322,7 @@ pub fn conv2d_forward(
             // The GEMM then adds the products to the bias instead of a second pass.
             y_rows
                 .chunks_exact_mut(d.out_c)
-                .for_each(|row| row.copy_from_slice(b));
+                .for_each(|row| crate::runs::copy_run(row, b));
         }
         let col = d.patches(x, r0, r1, scratch);
         let g = Gemm {
