@@ -11,6 +11,8 @@
  * and one image. Every figure is the median of >= 5 runs after warm-up. The per-layer
  * table comes from instrumenting simdnet's runner (bench/profile.ts).
  */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { lenet5 } from "../ts/models/lenet5.js";
 import type { Sequential } from "../ts/model/sequential.js";
 import { gemm } from "../ts/kernels/gemm.js";
@@ -133,11 +135,26 @@ function layerTable(rows: LayerProfile[], withBackward: boolean): string {
   return markdownTable(header, body);
 }
 
+interface Garbage {
+  bytesPerStep: number;
+  bytesPerPredict: number;
+  wasmBytesConstant: boolean;
+  gcDuring: number;
+}
+
+/** Runs bench/garbage.ts in a child process (it needs V8 flags) and returns its numbers. */
+function garbage(): Garbage {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const out = execFileSync(process.execPath, ["--expose-gc", "--min-semi-space-size=128", "node_modules/.bin/vite-node", "bench/garbage.ts"], { cwd: root, encoding: "utf8" });
+  return JSON.parse(out.trim().split("\n").pop()!) as Garbage;
+}
+
 async function main(): Promise<void> {
   await init({ flavor: "simd" });
   const { x, y } = randomData(128 * FIT_STEPS);
   console.log("simdnet ...");
   const us = await ours(x, y);
+  const junk = garbage();
   console.log("TF.js wasm ...");
   const wasm = await tfjs("wasm", x, y);
   console.log("TF.js cpu ...");
@@ -199,6 +216,13 @@ async function main(): Promise<void> {
     `(conv and dense layers, forward and backward), an inference image ${(inferFlopsPerImage / 1e6).toFixed(2)} MFLOP.`,
     `Training at batch 64 achieves ${gflops(trainFlopsPerImage, train64).toFixed(1)} GFLOP/s (${((100 * gflops(trainFlopsPerImage, train64)) / peak).toFixed(0)}% of the GEMM peak);`,
     `inference at batch ${INFER_BATCH} ${gflops(inferFlopsPerImage, us.infer).toFixed(1)} GFLOP/s (${((100 * gflops(inferFlopsPerImage, us.infer)) / peak).toFixed(0)}%).`,
+    "",
+    "### Memory",
+    "",
+    `Wasm memory across \`fit\` calls: ${junk.wasmBytesConstant ? "constant (no growth after the first fit)" : "GREW"}. JavaScript garbage of a`,
+    `steady-state training step (batch 64, Adam, accuracy; the extra heap a 110-step \`fit\` leaves over a 10-step one,`,
+    `no GC in the measured windows${junk.gcDuring ? `, ${junk.gcDuring} windows retried` : ""}): ${fmt(junk.bytesPerStep)} bytes per step; one batch-1 \`predict\`: ${fmt(junk.bytesPerPredict)} bytes`,
+    "(bench/garbage.ts).",
     "",
     "### Where the time goes: training step, batch 64",
     "",
