@@ -16,6 +16,8 @@ import { fileURLToPath } from "node:url";
 import { createCore } from "../ts/wasm/loader.js";
 import type { WasmCore } from "../ts/wasm/core.js";
 import { gemm, type GemmShape } from "../ts/kernels/gemm.js";
+import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dScratchLength } from "../ts/kernels/conv2d.js";
+import { conv2dDims, type Conv2dDims } from "../ts/shapes.js";
 
 /** One benchmarked operation: how to run it in a wasm core and in plain JavaScript. */
 interface BenchCase {
@@ -107,9 +109,50 @@ const lenet: BenchCase[] = [
   gemmCase("dense3 dX", { m: 64, n: 84, k: 10, transB: true }),
 ];
 
+type ConvOp = "forward" | "backward filter" | "backward input";
+
+/**
+ * A whole conv2d kernel call (im2col and GEMM, as a layer makes it), wasm only. Flops
+ * count the GEMM's multiply-adds: `2 * rows * patch * filters` for each op.
+ */
+function convCase(label: string, d: Conv2dDims, op: ConvOp): BenchCase {
+  const rows = d.batch * d.outH * d.outW;
+  const patch = d.kH * d.kW * d.inC;
+  return {
+    label: `${label} ${op} (batch ${d.batch}, ${d.inH}x${d.inW}x${d.inC} -> ${d.outH}x${d.outW}x${d.outC})`,
+    flops: 2 * rows * patch * d.outC,
+    wasm(core) {
+      const x = core.alloc(d.batch * d.inH * d.inW * d.inC);
+      const w = core.alloc(patch * d.outC);
+      const b = core.alloc(d.outC);
+      const y = core.alloc(rows * d.outC);
+      const scratch = core.alloc(Math.max(conv2dScratchLength(core, d), 1));
+      core.write(x, randomFloats(x.length, 3));
+      core.write(w, randomFloats(w.length, 4));
+      core.write(y, randomFloats(y.length, 5));
+      if (op === "forward") return () => conv2dForward(core, d, x, w, b, y, scratch);
+      if (op === "backward filter") return () => conv2dBackwardFilter(core, d, x, y, w, scratch);
+      return () => conv2dBackwardInput(core, d, y, w, x, scratch);
+    },
+    js: () => null,
+  };
+}
+
+const conv1 = conv2dDims(64, 28, 28, 1, 5, 5, 6, 1, 1, "same");
+const conv2 = conv2dDims(64, 14, 14, 6, 5, 5, 16, 1, 1, "valid");
+/** LeNet-5's two convolutions at batch 64 (the first layer needs no input gradient). */
+const lenetConv: BenchCase[] = [
+  convCase("conv1", conv1, "forward"),
+  convCase("conv1", conv1, "backward filter"),
+  convCase("conv2", conv2, "forward"),
+  convCase("conv2", conv2, "backward filter"),
+  convCase("conv2", conv2, "backward input"),
+];
+
 export const GROUPS: BenchGroup[] = [
   { title: "GEMM, square", cases: squares },
   { title: "GEMM, LeNet-5 training shapes (batch 64)", cases: lenet },
+  { title: "conv2d kernels (im2col + GEMM), LeNet-5 layers at batch 64", cases: lenetConv },
 ];
 
 /** Median milliseconds of one call of `f`. */
