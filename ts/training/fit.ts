@@ -33,6 +33,12 @@ export interface FitArgs {
   callbacks?: Callback[];
   /** 0 silent, 1 (default) one line per epoch. */
   verbose?: 0 | 1;
+  /**
+   * Threads computing each batch's gradient, the calling thread included (default 1):
+   * with N > 1, N - 1 worker threads (Web Workers in browsers) each train on a shard of
+   * every batch; results match one-worker training up to float rounding.
+   */
+  workers?: number;
 }
 
 /** Fit options with defaults filled and checked. */
@@ -45,9 +51,10 @@ export interface FitSettings {
   seed: number | null;
   callbacks: Callback[];
   verbose: 0 | 1;
+  workers: number;
 }
 
-const KEYS = ["epochs", "batchSize", "validationSplit", "validationData", "shuffle", "seed", "callbacks", "verbose"];
+const KEYS = ["epochs", "batchSize", "validationSplit", "validationData", "shuffle", "seed", "callbacks", "verbose", "workers"];
 
 /** Checks `fit`'s options; `defaultBatch` is 32 or a BatchSource's batch size. */
 export function fitSettings(options: FitArgs | undefined, defaultBatch: number): FitSettings {
@@ -87,7 +94,18 @@ export function fitSettings(options: FitArgs | undefined, defaultBatch: number):
     seed: (o.seed as number | undefined) ?? null,
     callbacks: cbs as Callback[],
     verbose,
+    workers: whole("workers", o.workers, 1),
   };
+}
+
+/**
+ * Computes a batch's gradient other than by one forward and backward pass on the model
+ * (data-parallel training, ts/parallel/): from the first `count` samples filled into the
+ * runner's plan, it writes the gradient of their mean loss to the model's gradient
+ * buffer and returns that mean loss and the number of correctly classified samples.
+ */
+export interface GradientStep {
+  gradients(count: number, step: number): Promise<{ loss: number; correct: number }>;
 }
 
 /** What the loop needs of the model being trained. */
@@ -101,6 +119,8 @@ export interface Trainee {
   readonly callbackModel: CallbackModel;
   /** Counts optimizer steps; returns the new count (1 for the first step). */
   nextStep(): number;
+  /** When set, computes each batch's gradient instead of the runner (see {@link GradientStep}). */
+  readonly parallel?: GradientStep | null;
 }
 
 /** Runs the epochs; resolves with the logs of the last epoch. */
@@ -127,10 +147,16 @@ export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | 
       if (begin) await begin;
       train.fill(core, runner.plan, start, count);
       const step = t.nextStep();
-      runner.forward(count, true, step, true);
-      lossSum += runner.lossAndGradient(count) * count;
-      if (metrics.length > 0) correct += runner.correct(count);
-      runner.backward(count, step);
+      if (t.parallel) {
+        const r = await t.parallel.gradients(count, step);
+        lossSum += r.loss * count;
+        correct += r.correct;
+      } else {
+        runner.forward(count, true, step, true);
+        lossSum += runner.lossAndGradient(count) * count;
+        if (metrics.length > 0) correct += runner.correct(count);
+        runner.backward(count, step);
+      }
       optimizer.apply(core, store.count, store.params!, store.grads!, store.state, step);
       seen += count;
       const logs: Logs = { batch: b, size: count, loss: lossSum / seen };
