@@ -75,7 +75,7 @@ port.listen((message) => {
       void createCore(message.flavor).then((core) => {
         replica = new Replica(core, message.spec);
         port.post({ type: "ready" });
-        if (message.buffer instanceof SharedArrayBuffer) {
+        if (message.buffer !== null) {
           serveShared(message.buffer);
           port.close();
         }
