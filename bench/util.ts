@@ -62,3 +62,24 @@ export async function writeResultsSection(title: string, body: string): Promise<
   }
   await writeFile(path, text.trimEnd() + "\n");
 }
+
+/**
+ * Times several functions in interleaved runs (a, b, c, a, b, c, ...) so that on a shared
+ * machine each sees the same background load; per-call milliseconds as in {@link measure}.
+ */
+export async function measureInterleaved(fns: (() => unknown)[], options: { warmup?: number; runs?: number; inner?: number } = {}): Promise<Timing[]> {
+  const { warmup = 2, runs = 7, inner = 1 } = options;
+  for (const fn of fns) for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[][] = fns.map(() => []);
+  for (let r = 0; r < runs; r++) {
+    for (let f = 0; f < fns.length; f++) {
+      const t0 = performance.now();
+      for (let i = 0; i < inner; i++) await fns[f]!();
+      samples[f]!.push((performance.now() - t0) / inner);
+    }
+  }
+  return samples.map((s) => {
+    s.sort((a, b) => a - b);
+    return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, runs };
+  });
+}

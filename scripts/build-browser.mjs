@@ -13,7 +13,7 @@
  */
 import { build } from "esbuild";
 import { copyFile, mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
@@ -21,18 +21,45 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const libraryEntry = join(root, "ts/index.ts");
 const flavors = ["simd", "scalar"];
 
+// No `external`: a Node built-in import that the plugin below does not rewrite fails the
+// build, so no bundle ever imports one.
 const common = {
   bundle: true,
   format: "esm",
   platform: "browser",
   target: "es2022",
-  // The loader reads files with node:fs only when running in Node; browsers never reach it.
-  external: ["node:*"],
   logLevel: "warning",
 };
 
 /**
+ * Modules of ts/ that import Node built-ins statically. The public API reaches them only
+ * through lazy `import()`s (the datasets namespace, file:// model paths), and a bundle
+ * turns each such `import()` into a rejection that says why and what to do instead.
+ * (Rewriting the call, rather than bundling a stub module, keeps esbuild from adding
+ * lazy-module wrappers that a user's bundler cannot tree-shake.)
+ * Each entry: what the user called (given the member the code uses, if any), and a hint.
+ */
+const NODE_ONLY = {
+  "ts/data/mnist.ts": { subject: (name) => `datasets.${name}()`, hint: "the bundled digits are files of the mnist package. In a browser, fetch IDX or CSV bytes and use parseIdx or parseDigitCsv" },
+  "ts/data/files.ts": { subject: (name) => `datasets.${name}()`, hint: "it reads files. In a browser, fetch the bytes and use parseIdx or parseDigitCsv" },
+  "ts/data/png.ts": { subject: (name) => `datasets.${name}()`, hint: "it inflates PNG data with node:zlib. In a browser, draw the image on a canvas and use imageToDigit" },
+  "ts/io/node_files.ts": { subject: () => "Saving or loading a model at a file:// path", hint: "it reads and writes files. In a browser, save with no destination and load from { modelJson, weights }" },
+};
+
+/** `import("./x.js")` of a Node-only module in `path`'s text as a rejected promise; anything else unchanged. */
+function rejectNodeOnlyImports(path, text) {
+  return text.replace(/import\(\s*(["'])(\.\.?\/[^"']+)\.js\1\s*\)(\)\.(\w+))?/g, (call, _q, target, member, name) => {
+    const file = relative(root, join(dirname(path), `${target}.ts`)).split(sep).join("/");
+    const entry = NODE_ONLY[file];
+    if (!entry) return call;
+    const message = `${entry.subject(name)} works in Node only (simdnet's browser build leaves out ${file}): ${entry.hint}.`;
+    return `Promise.reject(new Error(${JSON.stringify(message)}))${member ?? ""}`;
+  });
+}
+
+/**
  * Adapts ts/ sources to a bundle at bundle time, leaving the files themselves alone:
+ * - `import()`s of the Node-only modules above become rejections;
  * - the loader looks for `../../wasm/simdnet-<flavor>.wasm` (right for ts/wasm/ and
  *   dist/wasm/); a bundle looks next to itself instead;
  * - `import("node:…")` calls (Node-only branches) become rejections, so that a user's own
@@ -52,6 +79,7 @@ const browserSources = {
         }
         text = text.replaceAll(pattern, "./simdnet-");
       }
+      text = rejectNodeOnlyImports(args.path, text);
       text = text.replace(
         /import\(\s*(["'])node:([^"']+)\1\s*\)/g,
         (_, _q, name) => `Promise.reject(new Error("simdnet's browser build cannot load node:${name}; use the Node build in Node"))`,

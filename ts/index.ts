@@ -29,8 +29,8 @@ export { lenet5, type LeNet5Args } from "./models/lenet5.js";
 // Training pieces.
 export { optimizers, getOptimizer, SGD, Adam, RMSprop, type Optimizer, type SGDArgs, type AdamArgs, type RMSpropArgs } from "./optimizers/index.js";
 export { initializers, getInitializer, type Initializer } from "./initializers.js";
-export { callbacks, History, CallbackList, EarlyStopping, ReduceLROnPlateau } from "./callbacks/index.js";
-export type { Callback, CallbackModel, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs } from "./callbacks/index.js";
+export { callbacks, History, CallbackList, EarlyStopping, ReduceLROnPlateau, ModelCheckpoint } from "./callbacks/index.js";
+export type { Callback, CallbackModel, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs, ModelCheckpointArgs } from "./callbacks/index.js";
 
 // Data.
 export { datasets, parseIdx, encodeIdx, parseDigitCsv, decodeMnistDigits, splitMnist, imageToDigit } from "./data/datasets.js";
@@ -42,5 +42,5 @@ export type { BatchSource } from "./data/batch_source.js";
 
 // Saving and loading (TensorFlow.js layers format).
 export { loadSequential as loadModel } from "./io/sequential_io.js";
-export type { SavedModel, SavedModelInput } from "./io/handlers.js";
+export type { SavedModel, SavedModelInput, SaveOptions } from "./io/handlers.js";
 export type { ModelArtifacts } from "./io/artifacts.js";

@@ -201,7 +201,7 @@ export const initializers = {
 /** Name of an initializer factory. */
 export type InitializerName = keyof typeof initializers;
 
-const FACTORY_NAMES = Object.keys(initializers) as InitializerName[];
+const FACTORY_NAMES = /* @__PURE__ */ Object.keys(initializers) as InitializerName[];
 
 /** "glorot_uniform", "GlorotUniform", "glorotUniform" -> "glorotuniform". */
 function normalizeName(name: string): string {

@@ -19,8 +19,11 @@ export async function useBackend(backend: TfjsBackend): Promise<void> {
   if (backend === "wasm" && !wasmPathsSet) {
     const require = createRequire(import.meta.url);
     const dist = dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")) + "/dist/";
+    // A plain path prefix: emscripten then reads the file itself (the second argument,
+    // usePlatformFetch, would hand a path to Node's fetch, which only takes URLs).
+    setWasmPaths(dist);
     // One thread, to compare one core with one core.
-    setWasmPaths(dist, true);
+    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
     wasmPathsSet = true;
   }
   if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js backend ${backend} failed to initialize`);

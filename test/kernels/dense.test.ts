@@ -73,4 +73,22 @@ describeEachCore("dense kernels", (getCore) => {
     expect(() => denseBackward(core, 2, 3, 4, x, w, short, null, w, null)).toThrow("denseBackward: dy holds 3 elements, expected at least 8");
     for (const buf of [x, w, y, short]) core.free(buf);
   });
+
+  it("rejects outputs that overlap another argument by name, before writing", () => {
+    const core = getCore();
+    const arena = core.alloc(64);
+    core.write(arena, Array.from({ length: 64 }, (_, i) => i));
+    const at = (offset: number, length: number) => arena.subarray(offset, length);
+    const [x, w, bias, dy] = [at(0, 6), at(6, 12), at(18, 4), at(22, 8)];
+    const message = "share memory; an output must not overlap another argument";
+    expect(() => denseForward(core, 2, 3, 4, x, w, bias, at(4, 8))).toThrow(`denseForward: x and y ${message}`);
+    expect(() => denseForward(core, 2, 3, 4, x, w, bias, at(20, 8))).toThrow(`denseForward: bias and y ${message}`);
+    expect(() => denseBackward(core, 2, 3, 4, x, w, dy, at(29, 6), at(40, 12), null)).toThrow(`denseBackward: dy and dx ${message}`);
+    expect(() => denseBackward(core, 2, 3, 4, x, w, dy, at(30, 6), at(35, 12), null)).toThrow(`denseBackward: dx and dw ${message}`);
+    expect(() => denseBackward(core, 2, 3, 4, x, w, dy, null, at(40, 12), at(51, 4))).toThrow(`denseBackward: dw and db ${message}`);
+    // Inputs may share memory: only outputs are exclusive.
+    denseForward(core, 2, 3, 4, x, at(0, 12), at(0, 4), at(30, 8));
+    expect(Array.from(core.read(arena)).slice(0, 30)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    core.free(arena);
+  });
 });

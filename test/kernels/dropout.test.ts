@@ -87,6 +87,18 @@ describeEachCore("dropout kernels", (getCore) => {
     core.free(a);
     core.free(short);
   });
+
+  it("rejects buffers that overlap a written one by name, before writing", () => {
+    const core = getCore();
+    const arena = core.alloc(8);
+    core.write(arena, [1, 2, 3, 4, 5, 6, 7, 8]);
+    const message = "share memory; an output must not overlap another argument";
+    expect(() => dropoutForward(core, 4, 0.5, 1, 1, arena, arena)).toThrow(`dropoutForward: xy and mask ${message}`);
+    expect(() => dropoutForward(core, 4, 0.5, 1, 1, arena.subarray(0, 4), arena.subarray(3, 4))).toThrow(`dropoutForward: xy and mask ${message}`);
+    expect(() => dropoutBackward(core, 4, arena.subarray(2, 4), arena.subarray(0, 4))).toThrow(`dropoutBackward: mask and dxy ${message}`);
+    expect(Array.from(core.read(arena))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    core.free(arena);
+  });
 });
 
 describe("dropout: SIMD and scalar builds draw the same mask", () => {

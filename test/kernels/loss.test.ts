@@ -151,4 +151,19 @@ describeEachCore("loss kernels", (getCore) => {
     core.free(a);
     core.free(short);
   });
+
+  it("rejects outputs that overlap another argument by name, before writing", () => {
+    const core = getCore();
+    const arena = core.alloc(30);
+    const at = (offset: number) => arena.subarray(offset, 6);
+    const message = "share memory; an output must not overlap another argument";
+    expect(() => softmaxCrossEntropy(core, 2, 3, at(0), at(6), at(5), at(12))).toThrow(`softmaxCrossEntropy: logits and probs ${message}`);
+    expect(() => softmaxCrossEntropy(core, 2, 3, at(0), at(6), at(12), at(17))).toThrow(`softmaxCrossEntropy: probs and dlogits ${message}`);
+    expect(() => categoricalCrossEntropy(core, 2, 3, at(0), at(6), at(10))).toThrow(`categoricalCrossEntropy: labels and dprobs ${message}`);
+    expect(() => meanSquaredError(core, 2, 3, at(0), at(6), at(0))).toThrow(`meanSquaredError: pred and dpred ${message}`);
+    expect(Array.from(core.read(arena))).toEqual(new Array(30).fill(0));
+    // Inputs may share memory: countCorrect writes nothing.
+    expect(countCorrect(core, 2, 3, at(0), at(0))).toBe(2);
+    core.free(arena);
+  });
 });

@@ -224,6 +224,22 @@ describeEachCore("optim kernels", (getCore) => {
       }
     });
   });
+
+  it("rejects buffers that overlap each other by name, before changing anything", () => {
+    const core = getCore();
+    const arena = core.alloc(24);
+    core.write(arena, Array.from({ length: 24 }, (_, i) => i));
+    const at = (offset: number) => arena.subarray(offset, 4);
+    const message = "share memory; an output must not overlap another argument";
+    expect(() => sgdUpdate(core, 4, at(0), at(3), null, 0.1, 0, false)).toThrow(`sgdUpdate: params and grads ${message}`);
+    expect(() => sgdUpdate(core, 4, at(0), at(4), at(7), 0.1, 0.9, false)).toThrow(`sgdUpdate: grads and velocity ${message}`);
+    expect(() => adamUpdate(core, 4, at(0), at(4), at(8), at(8), 0.001, 0.9, 0.999, 1e-7, 1)).toThrow(`adamUpdate: m and v ${message}`);
+    expect(() => adamUpdate(core, 4, at(0), at(4), at(2), at(12), 0.001, 0.9, 0.999, 1e-7, 1)).toThrow(`adamUpdate: params and m ${message}`);
+    expect(() => rmspropUpdate(core, 4, at(0), at(4), at(8), at(11), 0.001, 0.9, 0.5, 1e-7)).toThrow(`rmspropUpdate: meanSquare and velocity ${message}`);
+    expect(() => rmspropUpdate(core, 4, at(0), at(4), at(4), null, 0.001, 0.9, 0, 1e-7)).toThrow(`rmspropUpdate: grads and meanSquare ${message}`);
+    expect(Array.from(core.read(arena))).toEqual(Array.from({ length: 24 }, (_, i) => i));
+    core.free(arena);
+  });
 });
 
 describe("optim kernels: SIMD and scalar builds agree bit for bit", () => {

@@ -199,6 +199,14 @@ describe("fit: data sources and labels", () => {
     await expect(m.fit(wrongShape, { verbose: 0 })).rejects.toThrow("fit: the batch source's samples have shape [5, 5, 1], expected [6, 6, 1] (the model's input shape)");
   });
 
+  it("rejects shuffle with a BatchSource instead of ignoring it", async () => {
+    const { x, y } = data(8, 12);
+    const m = model(1);
+    await expect(m.fit(arraySource(x, y, { batchSize: 4 }), { shuffle: false, verbose: 0 })).rejects.toThrow(
+      "fit: shuffle does not apply to a BatchSource, which decides its own order (pass shuffle to flow() or arraySource())",
+    );
+  });
+
   it("predicts the same in any chunk size, and softmax rows sum to 1", () => {
     const { x } = data(37, 13);
     const m = model(2);

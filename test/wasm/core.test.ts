@@ -80,3 +80,15 @@ describeEachCore("wasm memory", (getCore) => {
     expect(core.memoryBytes).toBe(bytes);
   });
 });
+
+describe("init", () => {
+  it("is idempotent, and refuses a different request once loaded", async () => {
+    const { init } = await import("../../ts/wasm/loader.js");
+    const first = await init();
+    expect(await init()).toEqual(first);
+    expect(await init({ flavor: first.flavor })).toEqual(first);
+    const other = first.flavor === "simd" ? "scalar" : "simd";
+    await expect(init({ flavor: other })).rejects.toThrow(`init: the ${first.flavor} kernels are already loaded; cannot switch to ${other}`);
+    await expect(init({ wasm: { simd: new Uint8Array(8) } })).rejects.toThrow("a wasm source applies only to the first init() call");
+  });
+});

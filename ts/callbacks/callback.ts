@@ -10,7 +10,7 @@ export type Logs = Record<string, number>;
 
 /** What a callback may see and change of the model being trained. */
 export interface CallbackModel {
-  /** Set to true to end `fit` after the current epoch. */
+  /** Set to true to end `fit` after the current batch (Keras checks it after each batch too). */
   stopTraining: boolean;
   /** The optimizer's learning rate; a new value applies from the next step. */
   learningRate: number;
@@ -18,6 +18,8 @@ export interface CallbackModel {
   getWeights(): Tensor[];
   /** Replaces the weights (same count, order and shapes as {@link getWeights}). */
   setWeights(weights: Tensor[]): void;
+  /** Saves the model as `model.save` does (used by ModelCheckpoint); absent on models that cannot save. */
+  save?(destination: string, options?: { includeOptimizer?: boolean }): Promise<unknown>;
 }
 
 /**

@@ -7,7 +7,9 @@ import type { Tensor } from "../tensor.js";
 import { type JsonObject, fail, readArray, readObject, readString } from "./json.js";
 import { type LayerDescriptor, SIMDNET_VERSION, topologyFromKeras, topologyToKeras } from "./topology.js";
 import { type WeightSpec, expectedWeights } from "./weight_shapes.js";
-import { decodeWeights, encodeWeights } from "./weights.js";
+import type { TrainingState } from "../model/training_state.js";
+import { decodeTrainingState, encodeTrainingState } from "./training_state_io.js";
+import { decodeOptimizerWeights, decodeWeights, encodeWeights } from "./weights.js";
 
 /** A saved model in memory, as TF.js's `ModelArtifacts` (the fields we use). */
 export interface ModelArtifacts {
@@ -20,6 +22,9 @@ export interface ModelArtifacts {
   format?: string;
   generatedBy?: string;
   convertedBy?: string | null;
+  /** Compile settings, present when the optimizer's state was saved too. */
+  trainingConfig?: JsonObject;
+  userDefinedMetadata?: JsonObject;
 }
 
 /** One group of the weights manifest: files holding consecutive weights. */
@@ -35,6 +40,8 @@ export interface ModelJson {
   generatedBy: string;
   convertedBy: string | null;
   weightsManifest: WeightsManifestGroup[];
+  trainingConfig?: JsonObject;
+  userDefinedMetadata?: JsonObject;
 }
 
 /** What saving needs from a model (Sequential provides it). */
@@ -44,6 +51,8 @@ export interface SavableModel {
   describeLayers(): LayerDescriptor[];
   /** Every weight in Keras order: per layer its kernel, then its bias. */
   getWeights(): Tensor[];
+  /** The optimizer's state and counters (null when not compiled), for `includeOptimizer`. */
+  getTrainingState?(): TrainingState | null;
 }
 
 /** A validated saved model: what a Sequential is rebuilt from. */
@@ -52,16 +61,32 @@ export interface ModelParts {
   layers: LayerDescriptor[];
   /** Weights in Keras order, checked against the layers' shapes; all finite. */
   weights: Tensor[];
+  /** The saved optimizer state and counters, or null when the file has none. */
+  training: TrainingState | null;
 }
 
-/** Makes the artifacts of a model. Throws (naming the layer or weight) if it cannot be saved. */
-export function artifactsFromModel(model: SavableModel): ModelArtifacts {
+/**
+ * Makes the artifacts of a model; with `includeOptimizer`, also its training state (see
+ * training_state_io.ts). Throws (naming the layer or weight) if it cannot be saved.
+ */
+export function artifactsFromModel(model: SavableModel, includeOptimizer = false): ModelArtifacts {
   const modelTopology = topologyToKeras({ name: model.name, layers: model.describeLayers() });
   // Reading our own output back both normalizes the options for the shape walk and
   // proves that what we write is something we can load.
   const expected = expectedWeights(topologyFromKeras(modelTopology).layers);
   const { specs, data } = encodeWeights(model.getWeights(), expected);
-  return { modelTopology, weightSpecs: specs, weightData: data, format: "layers-model", generatedBy: SIMDNET_VERSION, convertedBy: null };
+  const artifacts: ModelArtifacts = { modelTopology, weightSpecs: specs, weightData: data, format: "layers-model", generatedBy: SIMDNET_VERSION, convertedBy: null };
+  if (!includeOptimizer) return artifacts;
+  const state = model.getTrainingState?.() ?? null;
+  if (!state) throw new Error("save: includeOptimizer needs a compiled model (there is no optimizer state to save)");
+  const extra = encodeTrainingState(state, expected.map((s) => s.name));
+  const joined = new Uint8Array(data.byteLength + extra.data.byteLength);
+  joined.set(new Uint8Array(data), 0);
+  joined.set(new Uint8Array(extra.data), data.byteLength);
+  return {
+    ...artifacts, weightSpecs: [...specs, ...extra.specs], weightData: joined.buffer,
+    trainingConfig: extra.trainingConfig, userDefinedMetadata: extra.userDefinedMetadata,
+  };
 }
 
 /**
@@ -69,14 +94,20 @@ export function artifactsFromModel(model: SavableModel): ModelArtifacts {
  * parts. Throws on anything unsupported, malformed or inconsistent; allocates nothing
  * beyond the returned tensors.
  */
-export function partsFromArtifacts(artifacts: { modelTopology: unknown; weightSpecs: unknown; weightData: ArrayBuffer | Uint8Array; format?: unknown }): ModelParts {
+export function partsFromArtifacts(artifacts: {
+  modelTopology: unknown; weightSpecs: unknown; weightData: ArrayBuffer | Uint8Array; format?: unknown;
+  trainingConfig?: unknown; userDefinedMetadata?: unknown;
+}): ModelParts {
   // Keras-converted files may omit the format; TF.js graph models say "graph-model".
   if (artifacts.format !== undefined && artifacts.format !== "layers-model") {
     fail("format", artifacts.format, '"layers-model" (graph models cannot be loaded)');
   }
   const { name, layers } = topologyFromKeras(artifacts.modelTopology);
-  const weights = decodeWeights(artifacts.weightSpecs, artifacts.weightData, expectedWeights(layers));
-  return { name, layers, weights };
+  const expected = expectedWeights(layers);
+  const weights = decodeWeights(artifacts.weightSpecs, artifacts.weightData, expected);
+  const optimizerWeights = decodeOptimizerWeights(artifacts.weightSpecs, artifacts.weightData);
+  const training = decodeTrainingState(artifacts.trainingConfig, artifacts.userDefinedMetadata, optimizerWeights, expected);
+  return { name, layers, weights, training };
 }
 
 /** The model.json of `artifacts`, all weights in one file at `weightsPath` (relative). */
@@ -87,6 +118,8 @@ export function modelJsonFromArtifacts(artifacts: ModelArtifacts, weightsPath = 
     generatedBy: artifacts.generatedBy ?? SIMDNET_VERSION,
     convertedBy: artifacts.convertedBy ?? null,
     weightsManifest: [{ paths: [weightsPath], weights: artifacts.weightSpecs }],
+    ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
+    ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
   };
 }
 
@@ -98,6 +131,8 @@ export interface ModelJsonFields {
   paths: string[];
   /** Every weight spec, in the same order as the bytes of the concatenated files. */
   weightSpecs: unknown[];
+  trainingConfig: unknown;
+  userDefinedMetadata: unknown;
 }
 
 /** Parses model.json text (or takes an object) and checks its outline. `where` names it. */
@@ -121,5 +156,5 @@ export function readModelJson(json: unknown, where: string): ModelJsonFields {
     readArray(entry.paths, `${at}.paths`).forEach((p, i) => paths.push(readString(p, `${at}.paths[${i}]`)));
     weightSpecs.push(...readArray(entry.weights, `${at}.weights`));
   });
-  return { modelTopology: doc.modelTopology, format: doc.format, paths, weightSpecs };
+  return { modelTopology: doc.modelTopology, format: doc.format, paths, weightSpecs, trainingConfig: doc.trainingConfig, userDefinedMetadata: doc.userDefinedMetadata };
 }

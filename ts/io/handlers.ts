@@ -25,6 +25,16 @@ export interface SavedModelInput {
   weights: ArrayBuffer | Uint8Array;
 }
 
+/** Options of `model.save`. */
+export interface SaveOptions {
+  /**
+   * Also save the optimizer's state (slots and step count), the compile settings and the
+   * epoch count, as TF.js's `includeOptimizer`, so that training can resume from the
+   * file (default false).
+   */
+  includeOptimizer?: boolean;
+}
+
 /** Builds a model from validated parts (Sequential's hook). */
 export type ModelBuilder<M> = (parts: ModelParts) => M;
 
@@ -35,11 +45,15 @@ const FILE_SCHEME = "file://";
  * dir/weights.bin; with no destination writes nothing. Either way returns the saved model
  * in memory.
  */
-export async function saveModel(model: SavableModel, destination?: string): Promise<SavedModel> {
+export async function saveModel(model: SavableModel, destination?: string, options: SaveOptions = {}): Promise<SavedModel> {
   if (destination !== undefined && !(typeof destination === "string" && destination.startsWith(FILE_SCHEME) && destination.length > FILE_SCHEME.length)) {
     fail("save: destination", destination, '"file://<directory>", or nothing to save in memory');
   }
-  const artifacts = artifactsFromModel(model);
+  if (!isJsonObject(options)) fail("save: options", options, "{ includeOptimizer?: boolean }");
+  for (const key of Object.keys(options)) if (key !== "includeOptimizer") throw new Error(`save: unknown option "${key}"; expected includeOptimizer`);
+  const includeOptimizer = options.includeOptimizer ?? false;
+  if (typeof includeOptimizer !== "boolean") fail("save: options.includeOptimizer", includeOptimizer, "true or false");
+  const artifacts = artifactsFromModel(model, includeOptimizer);
   const saved = { modelJson: modelJsonFromArtifacts(artifacts), weights: artifacts.weightData };
   if (destination !== undefined) {
     const files = await import("./node_files.js");

@@ -34,7 +34,7 @@ const PARAMETERS: Record<string, Record<string, number | null>> = {
   TruncatedNormal: { mean: 0, stddev: 0.05, seed: null },
 };
 
-const SUPPORTED = Object.keys(PARAMETERS).join(", ");
+const SUPPORTED = /* @__PURE__ */ Object.keys(PARAMETERS).join(", ");
 
 /** "glorot_uniform", "glorotUniform", "GlorotUniform" -> "GlorotUniform" (or null). */
 function classNameOf(identifier: string): string | null {

@@ -6,6 +6,7 @@
 import { initializerFromConfig } from "../initializers.js";
 import { layerFromConfig } from "../layers/index.js";
 import { Sequential } from "../model/sequential.js";
+import { optimizerFromConfig } from "../optimizers/index.js";
 import type { ModelParts } from "./artifacts.js";
 import { type SavedModel, type SavedModelInput, loadModel, saveModel } from "./handlers.js";
 
@@ -27,7 +28,11 @@ export function loadSequential(source: string | SavedModelInput): Promise<Sequen
   return loadModel(source, buildSequential);
 }
 
-/** Makes the model from validated parts; if anything still fails, frees what it made. */
+/**
+ * Makes the model from validated parts; if anything still fails, frees what it made. A
+ * saved training state (a checkpoint) comes back compiled, with its optimizer's state,
+ * step and epoch counts, ready to resume with `fit(..., { initialEpoch: model.epochsTrained })`.
+ */
 export function buildSequential(parts: ModelParts): Sequential {
   const layers = parts.layers.map((d) => {
     const config: Record<string, unknown> = { ...d.config, name: d.name };
@@ -44,6 +49,11 @@ export function buildSequential(parts: ModelParts): Sequential {
   const model = new Sequential({ name: parts.name, layers });
   try {
     model.setWeights(parts.weights);
+    const t = parts.training;
+    if (t) {
+      model.compile({ optimizer: optimizerFromConfig(t.optimizer.className, t.optimizer.config), loss: t.loss, metrics: t.metrics });
+      model.setTrainingState(t);
+    }
   } catch (e) {
     model.dispose();
     throw e;

@@ -12,10 +12,10 @@ import { type Tensor, formatShape } from "../tensor.js";
 import { describeValue, fail, readArray, readObject, readString } from "./json.js";
 import type { WeightSpec } from "./weight_shapes.js";
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const LITTLE_ENDIAN = /* @__PURE__ */ new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Bytes per element of the dtypes a manifest may hold in its optimizer group (skipped). */
-const OPTIMIZER_DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4 };
+const OPTIMIZER_DTYPE_BYTES: Readonly<Record<string, number>> = Object.freeze({ float32: 4, int32: 4 });
 
 /** Encoded weights: manifest entries and the binary data they describe. */
 export interface EncodedWeights {
@@ -61,6 +61,33 @@ interface Located {
   byteOffset: number;
 }
 
+/** One entry of the manifest's optimizer group with its values. */
+export interface OptimizerWeight {
+  name: string;
+  shape: number[];
+  /** float32 entries as floats, int32 ones (TF.js's `iter`) converted exactly. */
+  values: Float32Array | Int32Array;
+}
+
+/**
+ * The entries of the optimizer group (`group: "optimizer"`), in manifest order, read from
+ * `data`. Validates the whole manifest as {@link decodeWeights} does; non-finite floats
+ * are an error naming the entry.
+ */
+export function decodeOptimizerWeights(specs: unknown, data: ArrayBuffer | Uint8Array): OptimizerWeight[] {
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  return locate(specs, bytes.byteLength).optimizer.map(({ spec, byteOffset }) => {
+    const count = sizeOf(spec.shape);
+    if (spec.dtype === "int32") {
+      const view = new DataView(bytes.buffer, bytes.byteOffset + byteOffset, count * 4);
+      return { name: spec.name, shape: spec.shape, values: Int32Array.from({ length: count }, (_, i) => view.getInt32(i * 4, true)) };
+    }
+    const values = readFloats(bytes, byteOffset, count);
+    checkFinite(values, `${spec.name} (optimizer state)`, "load");
+    return { name: spec.name, shape: spec.shape, values };
+  });
+}
+
 /**
  * Decodes weights from manifest entries `specs` (untrusted) and `data`, returning one
  * Tensor per entry of `expected`, in that order. Entries of the optimizer group are
@@ -102,10 +129,11 @@ export function declaredByteLength(specs: unknown): number {
  * declared sizes must add up to exactly it. Nothing proportional to a declared size is
  * allocated here.
  */
-function locate(specs: unknown, byteLength: number | null): { byName: Map<string, Located>; byteLength: number } {
+function locate(specs: unknown, byteLength: number | null): { byName: Map<string, Located>; optimizer: Located[]; byteLength: number } {
   const limit = byteLength ?? Number.MAX_SAFE_INTEGER;
   const entries = readArray(specs, "weights manifest");
   const byName = new Map<string, Located>();
+  const optimizer: Located[] = [];
   let offset = 0;
   entries.forEach((raw, i) => {
     const entry = readObject(raw, `weights manifest entry ${i}`);
@@ -116,8 +144,10 @@ function locate(specs: unknown, byteLength: number | null): { byName: Map<string
       return d;
     });
     const skipped = entry.group === "optimizer";
-    const elementBytes = skipped ? OPTIMIZER_DTYPE_BYTES[String(entry.dtype)] : entry.dtype === "float32" ? 4 : undefined;
-    if (elementBytes === undefined) fail(`${where} dtype`, entry.dtype, '"float32"');
+    // hasOwn: a dtype such as "constructor" must not find Object's prototype.
+    const dtype = String(entry.dtype);
+    const elementBytes = skipped ? (Object.hasOwn(OPTIMIZER_DTYPE_BYTES, dtype) ? OPTIMIZER_DTYPE_BYTES[dtype] : undefined) : entry.dtype === "float32" ? 4 : undefined;
+    if (elementBytes === undefined) fail(`${where} dtype`, entry.dtype, skipped ? '"float32" or "int32"' : '"float32"');
     if (entry.quantization !== undefined && entry.quantization !== null) {
       throw new Error(`${where}: quantized weights (${describeValue(entry.quantization)}) are not supported; save the model unquantized`);
     }
@@ -131,7 +161,9 @@ function locate(specs: unknown, byteLength: number | null): { byName: Map<string
       if (byteLength === null) throw new Error(`${where} with shape ${formatShape(shape)} declares more bytes than any file can hold`);
       throw new Error(`weights data is truncated: ${where} with shape ${formatShape(shape)} needs bytes up to ${offset + size}, received ${byteLength} bytes`);
     }
-    if (!skipped) {
+    if (skipped) {
+      optimizer.push({ spec: { name, shape, dtype: String(entry.dtype) }, byteOffset: offset });
+    } else {
       if (byName.has(name)) throw new Error(`${where} appears twice in the manifest`);
       byName.set(name, { spec: { name, shape, dtype: "float32" }, byteOffset: offset });
     }
@@ -140,7 +172,7 @@ function locate(specs: unknown, byteLength: number | null): { byName: Map<string
   if (byteLength !== null && offset !== byteLength) {
     throw new Error(`weights data has ${byteLength} bytes but the manifest declares ${offset}; the weights file is oversized or belongs to another model`);
   }
-  return { byName, byteLength: offset };
+  return { byName, optimizer, byteLength: offset };
 }
 
 function readFloats(bytes: Uint8Array, byteOffset: number, count: number): Float32Array {

@@ -4,6 +4,7 @@
  * each row of `cols` values; the others elementwise on `rows * cols` values.
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
+import { checkCounts, checkedPointers } from "./check.js";
 
 /** The activations a layer may name (as in Keras). */
 export type ActivationKind = "linear" | "relu" | "sigmoid" | "tanh" | "softmax";
@@ -24,13 +25,16 @@ export function activationForward(core: WasmCore, kind: ActivationKind, rows: nu
 /**
  * Turns `dxy` from dL/dy into dL/dx in place, given the forward output `y`
  * (relu: `dy * (y > 0)`, sigmoid: `dy y (1 - y)`, tanh: `dy (1 - y^2)`,
- * softmax per row: `y_j (dy_j - sum_k dy_k y_k)`, linear: unchanged).
+ * softmax per row: `y_j (dy_j - sum_k dy_k y_k)`, linear: unchanged). `dxy` must not
+ * overlap `y`.
  */
 export function activationBackward(core: WasmCore, kind: ActivationKind, rows: number, cols: number, y: WasmBuffer, dxy: WasmBuffer): void {
   const op = "activationBackward";
   checkArgs(op, kind, rows, cols);
-  const yPtr = core.check(op, "y", y, rows * cols);
-  const dxyPtr = core.check(op, "dxy", dxy, rows * cols);
+  const [yPtr, dxyPtr] = checkedPointers(core, op, [
+    ["y", y, rows * cols, false],
+    ["dxy", dxy, rows * cols, true],
+  ]);
   if (kind === "linear") return;
   if (kind === "softmax") core.fn("softmax_backward")(rows, cols, yPtr, dxyPtr);
   else core.fn(`${kind}_backward`)(rows * cols, yPtr, dxyPtr);
@@ -40,9 +44,5 @@ function checkArgs(op: string, kind: ActivationKind, rows: number, cols: number)
   if (!ACTIVATION_KINDS.includes(kind)) {
     throw new Error(`${op}: kind must be one of ${ACTIVATION_KINDS.map((k) => `"${k}"`).join(", ")}, received ${JSON.stringify(kind)}`);
   }
-  for (const [name, value] of [["rows", rows], ["cols", cols]] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new Error(`${op}: ${name} must be a whole number >= 1, received ${value}`);
-    }
-  }
+  checkCounts(op, { rows, cols });
 }

@@ -5,8 +5,9 @@
  * `bias` `[units]`, `y` and `dy` `[batch, units]`.
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
+import { checkCounts, checkedPointers } from "./check.js";
 
-/** `y = x w + bias` (no bias when `bias` is null). Overwrites `y`. */
+/** `y = x w + bias` (no bias when `bias` is null). Overwrites `y`, which must not overlap an input. */
 export function denseForward(
   core: WasmCore,
   batch: number,
@@ -18,22 +19,20 @@ export function denseForward(
   y: WasmBuffer,
 ): void {
   const op = "denseForward";
-  checkDims(op, batch, inputs, units);
-  core.fn("dense_forward")(
-    batch,
-    inputs,
-    units,
-    core.check(op, "x", x, batch * inputs),
-    core.check(op, "w", w, inputs * units),
-    bias === null ? 0 : core.check(op, "bias", bias, units),
-    core.check(op, "y", y, batch * units),
-  );
+  checkCounts(op, { batch, inputs, units });
+  const ptrs = checkedPointers(core, op, [
+    ["x", x, batch * inputs, false],
+    ["w", w, inputs * units, false],
+    ["bias", bias, units, false],
+    ["y", y, batch * units, true],
+  ]);
+  core.fn("dense_forward")(batch, inputs, units, ...ptrs);
 }
 
 /**
  * Gradients of {@link denseForward} from `dy`, overwriting each output:
  * `dw = x^T dy`, `db` = column sums of `dy` (skipped when null), `dx = dy w^T`
- * (skipped when null, as for a model's first layer).
+ * (skipped when null, as for a model's first layer). No output may overlap another argument.
  */
 export function denseBackward(
   core: WasmCore,
@@ -48,24 +47,14 @@ export function denseBackward(
   db: WasmBuffer | null,
 ): void {
   const op = "denseBackward";
-  checkDims(op, batch, inputs, units);
-  core.fn("dense_backward")(
-    batch,
-    inputs,
-    units,
-    core.check(op, "x", x, batch * inputs),
-    core.check(op, "w", w, inputs * units),
-    core.check(op, "dy", dy, batch * units),
-    dx === null ? 0 : core.check(op, "dx", dx, batch * inputs),
-    core.check(op, "dw", dw, inputs * units),
-    db === null ? 0 : core.check(op, "db", db, units),
-  );
-}
-
-function checkDims(op: string, batch: number, inputs: number, units: number): void {
-  for (const [name, value] of [["batch", batch], ["inputs", inputs], ["units", units]] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new Error(`${op}: ${name} must be a whole number >= 1, received ${value}`);
-    }
-  }
+  checkCounts(op, { batch, inputs, units });
+  const ptrs = checkedPointers(core, op, [
+    ["x", x, batch * inputs, false],
+    ["w", w, inputs * units, false],
+    ["dy", dy, batch * units, false],
+    ["dx", dx, batch * inputs, true],
+    ["dw", dw, inputs * units, true],
+    ["db", db, units, true],
+  ]);
+  core.fn("dense_backward")(batch, inputs, units, ...ptrs);
 }

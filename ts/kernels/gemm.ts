@@ -2,6 +2,7 @@
  * The GEMM kernel: single-precision matrix multiply on buffers in a wasm module.
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
+import { checkBoolean, checkedSpans, firstOverlap, MAX_KERNEL_DIM } from "./check.js";
 
 /**
  * The shape of one {@link gemm} call. Matrices are row-major: `op(A)` is `m x k`,
@@ -22,9 +23,6 @@ export interface GemmShape {
   accumulate?: boolean;
 }
 
-// Dimensions cross into wasm as i32.
-const MAX_DIM = 0x7fff_ffff;
-
 /**
  * `C = op(A) op(B)`, or `C += op(A) op(B)` with `accumulate`, where `op(X)` is X or its
  * transpose. `a` must hold at least `m * k` floats, `b` at least `k * n` and `c` at least
@@ -39,27 +37,23 @@ export function gemm(core: WasmCore, s: GemmShape, a: WasmBuffer, b: WasmBuffer,
   const op = "gemm";
   for (const name of ["m", "n", "k"] as const) {
     const v = s[name];
-    if (!Number.isInteger(v) || v < 0 || v > MAX_DIM) {
-      throw new Error(`${op}: ${name} must be a whole number between 0 and ${MAX_DIM}, received ${String(v)}`);
+    // Unlike the other kernels', gemm's sizes may be 0 (an empty product).
+    if (!Number.isInteger(v) || v < 0 || v > MAX_KERNEL_DIM) {
+      throw new Error(`${op}: ${name} must be a whole number between 0 and ${MAX_KERNEL_DIM}, received ${String(v)}`);
     }
   }
   for (const name of ["transA", "transB", "accumulate"] as const) {
-    const v = s[name];
-    if (v !== undefined && typeof v !== "boolean") {
-      throw new Error(`${op}: ${name} must be a boolean, received ${String(v)}`);
-    }
+    if (s[name] !== undefined) checkBoolean(op, name, s[name]);
   }
   const { m, n, k } = s;
-  const aPtr = core.check(op, "a", a, m * k);
-  const bPtr = core.check(op, "b", b, k * n);
-  const cPtr = core.check(op, "c", c, m * n);
-  const cBytes = m * n * 4;
-  if (overlaps(cPtr, cBytes, aPtr, m * k * 4)) throw new Error(`${op}: c overlaps a; the output must not share memory with an input`);
-  if (overlaps(cPtr, cBytes, bPtr, k * n * 4)) throw new Error(`${op}: c overlaps b; the output must not share memory with an input`);
-  core.fn("gemm")(m, n, k, aPtr, s.transA ? 1 : 0, bPtr, s.transB ? 1 : 0, cPtr, s.accumulate ? 1 : 0);
-}
-
-/** True when the byte ranges [p, p + pn) and [q, q + qn) share a byte. */
-function overlaps(p: number, pn: number, q: number, qn: number): boolean {
-  return pn > 0 && qn > 0 && p < q + qn && q < p + pn;
+  const spans = checkedSpans(core, op, [
+    ["a", a, m * k, false],
+    ["b", b, k * n, false],
+    ["c", c, m * n, true],
+  ]);
+  const clash = firstOverlap(spans);
+  // Only c is written, so a clash is (a or b, c); gemm words its error its own way.
+  if (clash) throw new Error(`${op}: c overlaps ${clash[0].name}; the output must not share memory with an input`);
+  const [aPtr, bPtr, cPtr] = spans.map((span) => span!.ptr);
+  core.fn("gemm")(m, n, k, aPtr!, s.transA ? 1 : 0, bPtr!, s.transB ? 1 : 0, cPtr!, s.accumulate ? 1 : 0);
 }

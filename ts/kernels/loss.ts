@@ -1,9 +1,10 @@
 /**
  * Loss kernels over wasm buffers. Each returns the mean loss over the batch (as Keras
  * reduces) and writes the gradient of that mean. Labels are one-hot rows
- * `[batch, classes]`.
+ * `[batch, classes]`. Written buffers must not overlap any other argument.
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
+import { checkCounts, checkedPointers } from "./check.js";
 
 /**
  * Softmax of `logits` fused with cross-entropy, stable for any finite logits
@@ -19,15 +20,15 @@ export function softmaxCrossEntropy(
   dlogits: WasmBuffer,
 ): number {
   const op = "softmaxCrossEntropy";
-  const n = matrixSize(op, "classes", batch, classes);
-  return core.fn("softmax_cross_entropy")(
-    batch,
-    classes,
-    core.check(op, "logits", logits, n),
-    core.check(op, "labels", labels, n),
-    core.check(op, "probs", probs, n),
-    core.check(op, "dlogits", dlogits, n),
-  );
+  checkCounts(op, { batch, classes });
+  const n = batch * classes;
+  const ptrs = checkedPointers(core, op, [
+    ["logits", logits, n, false],
+    ["labels", labels, n, false],
+    ["probs", probs, n, true],
+    ["dlogits", dlogits, n, true],
+  ]);
+  return core.fn("softmax_cross_entropy")(batch, classes, ...ptrs);
 }
 
 /**
@@ -44,14 +45,14 @@ export function categoricalCrossEntropy(
   dprobs: WasmBuffer,
 ): number {
   const op = "categoricalCrossEntropy";
-  const n = matrixSize(op, "classes", batch, classes);
-  return core.fn("categorical_cross_entropy")(
-    batch,
-    classes,
-    core.check(op, "probs", probs, n),
-    core.check(op, "labels", labels, n),
-    core.check(op, "dprobs", dprobs, n),
-  );
+  checkCounts(op, { batch, classes });
+  const n = batch * classes;
+  const ptrs = checkedPointers(core, op, [
+    ["probs", probs, n, false],
+    ["labels", labels, n, false],
+    ["dprobs", dprobs, n, true],
+  ]);
+  return core.fn("categorical_cross_entropy")(batch, classes, ...ptrs);
 }
 
 /** Mean of `(pred - target)^2` over batch and width; writes `dpred = 2 (pred - target) / (batch width)`. */
@@ -64,29 +65,23 @@ export function meanSquaredError(
   dpred: WasmBuffer,
 ): number {
   const op = "meanSquaredError";
-  const n = matrixSize(op, "width", batch, width);
-  return core.fn("mean_squared_error")(
-    batch,
-    width,
-    core.check(op, "pred", pred, n),
-    core.check(op, "target", target, n),
-    core.check(op, "dpred", dpred, n),
-  );
+  checkCounts(op, { batch, width });
+  const n = batch * width;
+  const ptrs = checkedPointers(core, op, [
+    ["pred", pred, n, false],
+    ["target", target, n, false],
+    ["dpred", dpred, n, true],
+  ]);
+  return core.fn("mean_squared_error")(batch, width, ...ptrs);
 }
 
 /** The number of rows whose arg-max in `scores` matches the label's (first index wins ties). */
 export function countCorrect(core: WasmCore, batch: number, classes: number, scores: WasmBuffer, labels: WasmBuffer): number {
   const op = "countCorrect";
-  const n = matrixSize(op, "classes", batch, classes);
-  const count = core.fn("count_correct")(batch, classes, core.check(op, "scores", scores, n), core.check(op, "labels", labels, n));
-  return count >>> 0;
-}
-
-function matrixSize(op: string, widthName: string, batch: number, width: number): number {
-  for (const [name, value] of [["batch", batch], [widthName, width]] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new Error(`${op}: ${name} must be a whole number >= 1, received ${value}`);
-    }
-  }
-  return batch * width;
+  checkCounts(op, { batch, classes });
+  const ptrs = checkedPointers(core, op, [
+    ["scores", scores, batch * classes, false],
+    ["labels", labels, batch * classes, false],
+  ]);
+  return core.fn("count_correct")(batch, classes, ...ptrs) >>> 0;
 }

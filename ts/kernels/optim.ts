@@ -4,9 +4,10 @@
  * One call updates `n` parameters in place from their gradients. State buffers
  * (velocity, moments, mean squares) start zeroed and stay with their parameter tensor.
  * Every argument is checked before the kernel runs, so a bad call throws and changes
- * nothing.
+ * nothing; the buffers of one call must not overlap each other.
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
+import { checkBoolean, checkCounts, checkedPointers, checkFraction, checkRange, checkWhole } from "./check.js";
 
 /**
  * One SGD step: `p -= lr g`; with a `velocity` buffer, `vel = momentum vel - lr g` and
@@ -25,18 +26,21 @@ export function sgdUpdate(
   nesterov: boolean,
 ): void {
   const op = "sgdUpdate";
-  checkCount(op, "n", n);
+  checkCounts(op, { n });
   checkRange(op, "lr", lr, 0, Infinity);
   checkRange(op, "momentum", momentum, 0, 1);
-  if (typeof nesterov !== "boolean") throw new Error(`${op}: nesterov must be a boolean, received ${String(nesterov)}`);
+  checkBoolean(op, "nesterov", nesterov);
   if (momentum !== 0 && velocity === null) {
     throw new Error(`${op}: momentum ${momentum} needs a velocity buffer, received null`);
   }
+  const ptrs = checkedPointers(core, op, [
+    ["params", params, n, true],
+    ["grads", grads, n, false],
+    ["velocity", velocity, n, true],
+  ]);
   core.fn("sgd_update")(
     n,
-    core.check(op, "params", params, n),
-    core.check(op, "grads", grads, n),
-    velocity === null ? 0 : core.check(op, "velocity", velocity, n),
+    ...ptrs,
     lr,
     momentum,
     nesterov ? 1 : 0,
@@ -63,20 +67,21 @@ export function adamUpdate(
   step: number,
 ): void {
   const op = "adamUpdate";
-  checkCount(op, "n", n);
+  checkCounts(op, { n });
   checkRange(op, "lr", lr, 0, Infinity);
-  checkBeta(op, "beta1", beta1);
-  checkBeta(op, "beta2", beta2);
+  checkFraction(op, "beta1", beta1);
+  checkFraction(op, "beta2", beta2);
   checkRange(op, "epsilon", epsilon, 0, Infinity);
-  if (!Number.isInteger(step) || step < 1 || step > 0xffff_ffff) {
-    throw new Error(`${op}: step must be a whole number from 1 to 4294967295, received ${step}`);
-  }
+  checkWhole(op, "step", step, 1, 0xffff_ffff);
+  const ptrs = checkedPointers(core, op, [
+    ["params", params, n, true],
+    ["grads", grads, n, false],
+    ["m", m, n, true],
+    ["v", v, n, true],
+  ]);
   core.fn("adam_update")(
     n,
-    core.check(op, "params", params, n),
-    core.check(op, "grads", grads, n),
-    core.check(op, "m", m, n),
-    core.check(op, "v", v, n),
+    ...ptrs,
     lr,
     beta1,
     beta2,
@@ -104,7 +109,7 @@ export function rmspropUpdate(
   epsilon: number,
 ): void {
   const op = "rmspropUpdate";
-  checkCount(op, "n", n);
+  checkCounts(op, { n });
   checkRange(op, "lr", lr, 0, Infinity);
   checkRange(op, "rho", rho, 0, 1);
   checkRange(op, "momentum", momentum, 0, 1);
@@ -112,36 +117,18 @@ export function rmspropUpdate(
   if (momentum !== 0 && velocity === null) {
     throw new Error(`${op}: momentum ${momentum} needs a velocity buffer, received null`);
   }
+  const ptrs = checkedPointers(core, op, [
+    ["params", params, n, true],
+    ["grads", grads, n, false],
+    ["meanSquare", meanSquare, n, true],
+    ["velocity", velocity, n, true],
+  ]);
   core.fn("rmsprop_update")(
     n,
-    core.check(op, "params", params, n),
-    core.check(op, "grads", grads, n),
-    core.check(op, "meanSquare", meanSquare, n),
-    velocity === null ? 0 : core.check(op, "velocity", velocity, n),
+    ...ptrs,
     lr,
     rho,
     momentum,
     epsilon,
   );
-}
-
-function checkCount(op: string, name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${op}: ${name} must be a whole number >= 1, received ${value}`);
-  }
-}
-
-/** A finite number in [lo, hi] (hi may be Infinity, meaning no upper bound). */
-function checkRange(op: string, name: string, value: number, lo: number, hi: number): void {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < lo || value > hi) {
-    const range = hi === Infinity ? `>= ${lo}` : `in [${lo}, ${hi}]`;
-    throw new Error(`${op}: ${name} must be a finite number ${range}, received ${value}`);
-  }
-}
-
-/** Adam's decay rates lie in [0, 1): at 1 the bias correction divides by zero. */
-function checkBeta(op: string, name: string, value: number): void {
-  if (typeof value !== "number" || !(value >= 0 && value < 1)) {
-    throw new Error(`${op}: ${name} must be a number in [0, 1), received ${value}`);
-  }
 }

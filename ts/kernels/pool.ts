@@ -8,7 +8,7 @@
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import { pool2dDims, type Pool2dDims } from "../shapes.js";
-import { checkAddressable, checkDerivedFields, checkedPointers, checkWindowFields } from "./conv2d.js";
+import { checkAddressable, checkDerivedFields, checkedPointers, checkWindowFields } from "./check.js";
 
 const inputLength = (d: Pool2dDims) => d.batch * d.inH * d.inW * d.channels;
 const outputLength = (d: Pool2dDims) => d.batch * d.outH * d.outW * d.channels;

@@ -95,7 +95,7 @@ export interface Layer {
 }
 
 /** A workspace asking for nothing. */
-export const NO_WORKSPACE: Readonly<Workspace> = Object.freeze({ f32: 0, u32: 0, scratch: 0 });
+export const NO_WORKSPACE: Readonly<Workspace> = /* @__PURE__ */ Object.freeze({ f32: 0, u32: 0, scratch: 0 });
 
 /**
  * A layer's weights: their specs (set by `build`) and, once the model has placed them,

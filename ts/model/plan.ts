@@ -81,13 +81,15 @@ export function planBuffers(core: WasmCore, layers: readonly Layer[], inputShape
     scratch = Math.max(scratch, ws.scratch);
     return { f32: ws.f32 > 0 ? take(ws.f32) : -1, f32Len: ws.f32, u32: ws.u32 > 0 ? take(ws.u32) : -1, u32Len: ws.u32 };
   });
-  const scratchAt = scratch > 0 ? take(scratch) : -1;
+  // Always a window, even an empty one: kernels whose scratch need is 0 (e.g. a 1x1
+  // convolution) still take a scratch argument.
+  const scratchAt = take(scratch);
 
   const arena = core.alloc(Math.max(total, ALIGN));
   const win = (at: number, n: number): WasmBuffer => arena.subarray(at, n);
   const acts = actAt.map((at, i) => win(at, batch * sizes[i]!));
   const grads = gradAt.map((at, i) => (i === 0 ? null : win(at, batch * sizes[i]!)));
-  const scratchBuf = scratchAt >= 0 ? win(scratchAt, scratch) : null;
+  const scratchBuf = win(scratchAt, scratch);
 
   const layerBufs: LayerBuffers[] = layers.map((_, i) => {
     const e = extras[i]!;

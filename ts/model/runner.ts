@@ -17,6 +17,12 @@ export class Runner {
   /** True when the last layer's softmax is left to the fused softmax-cross-entropy loss. */
   readonly fused: boolean;
   private readonly outSize: number;
+  /**
+   * When set (by a profiler such as bench/lenet.ts), each layer's forward and backward
+   * wall time in milliseconds is added to it: entry `i` is layer i's forward, entry
+   * `layers + i` its backward. Null (the default) costs one branch per layer.
+   */
+  timings: Float64Array | null = null;
 
   constructor(
     private readonly core: WasmCore,
@@ -40,9 +46,12 @@ export class Runner {
     pass.training = training;
     pass.step = step;
     const last = this.layers.length - 1;
+    const timings = this.timings;
     for (let i = 0; i <= last; i++) {
       pass.seed = this.seeds[i]!;
+      const t0 = timings ? performance.now() : 0;
       this.layers[i]!.forward(this.core, pass, this.plan.layers[i]!, !(forLoss && this.fused && i === last));
+      if (timings) timings[i] += performance.now() - t0;
     }
   }
 
@@ -73,9 +82,12 @@ export class Runner {
     pass.training = true;
     pass.step = step;
     const last = this.layers.length - 1;
+    const timings = this.timings;
     for (let i = last; i >= 0; i--) {
       pass.seed = this.seeds[i]!;
+      const t0 = timings ? performance.now() : 0;
       this.layers[i]!.backward(this.core, pass, this.plan.layers[i]!, !(this.fused && i === last));
+      if (timings) timings[last + 1 + i] += performance.now() - t0;
     }
   }
 }

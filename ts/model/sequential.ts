@@ -26,7 +26,8 @@ import { planBuffers, releasePlan, type Plan } from "./plan.js";
 import { Runner } from "./runner.js";
 import { formatSummary } from "./summary.js";
 import { WeightStore } from "./weights.js";
-import { saveModel, type SavedModel } from "../io/handlers.js";
+import { saveModel, type SaveOptions, type SavedModel } from "../io/handlers.js";
+import type { TrainingState } from "./training_state.js";
 import { startDataParallel, type DataParallel } from "../parallel/data_parallel.js";
 
 /** Options of the {@link Sequential} constructor. */
@@ -89,6 +90,7 @@ export class Sequential {
   private runner: Runner | null = null;
   private compiled: Compiled | null = null;
   private steps = 0;
+  private epochs = 0;
   private training = false;
   private disposed = false;
 
@@ -191,7 +193,17 @@ export class Sequential {
     this.compiled = { optimizer, loss, metrics };
     this.runner = null;
     this.steps = 0;
+    this.epochs = 0;
     if (this.store.placed) this.store.resetState(this.core!, optimizer.stateSlots());
+  }
+
+  /**
+   * Epochs completed by the last `fit` (its last finished epoch + 1, counting
+   * `initialEpoch`), restored when a checkpoint is loaded: pass it to `fit` as
+   * `initialEpoch` to resume. 0 after compile.
+   */
+  get epochsTrained(): number {
+    return this.epochs;
   }
 
   /** The optimizer set by compile, or null. */
@@ -212,6 +224,9 @@ export class Sequential {
     const c = this.requireCompiled("fit");
     const source = isBatchSource(x) ? x : null;
     const args = source ? (y as FitArgs | undefined) : options;
+    if (source && args?.shuffle !== undefined) {
+      throw new Error("fit: shuffle does not apply to a BatchSource, which decides its own order (pass shuffle to flow() or arraySource())");
+    }
     const s = fitSettings(args, source ? source.batchSize : 32);
     const { train, validation } = fitFeeders(source ?? (x as Tensor), source ? null : (y as Tensor), s, c.loss, this.inputShape!, this.outputShape!);
     const list = new CallbackList(s.callbacks);
@@ -283,6 +298,34 @@ export class Sequential {
   }
 
   /**
+   * Every layer's output for `x`, from one forward pass in inference mode (as `predict`):
+   * entry i is `layers[i]`'s output, [n, ...layers[i].outputShape], so the last entry
+   * equals `predict(x)`. For looking inside a model, e.g. drawing feature maps. Needs no
+   * compile.
+   */
+  activations(x: Tensor, options: BatchArgs = {}): Tensor[] {
+    this.checkAlive("activations");
+    if (this.layers.length === 0) throw new Error("activations: the model has no layers; add some first");
+    const batchSize = batchOption("activations", options);
+    const n = checkInputs("activations", "x", x, this.inputShape!);
+    const widths = this.layers.map((l) => sizeOf(l.outputShape!));
+    const outs = this.layers.map((l, i) => ({ data: new Float32Array(n * widths[i]!), shape: [n, ...l.outputShape!] }));
+    if (n === 0) return outs;
+    const core = this.ensurePlaced();
+    const runner = this.runnerFor(batchSize);
+    const chunk = Math.min(batchSize, runner.plan.batch);
+    const feeder = new ArrayFeeder(x, null, range(0, n), null, sizeOf(this.outputShape!));
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
+      feeder.fill(core, runner.plan, start, count);
+      runner.forward(count, false, 0, false);
+      // Each layer writes its own window of the plan (flatten shares its input's window).
+      outs.forEach((out, i) => out.data.set(core.f32(runner.plan.layers[i]!.y).subarray(0, count * widths[i]!), start * widths[i]!));
+    }
+    return outs;
+  }
+
+  /**
    * @internal For gradient tests: the training loss of one batch `x`, `y` (dropout on,
    * masks fixed by `seed` and `step`) and a copy of the weight gradients, in
    * `getWeights` order, without updating anything.
@@ -336,8 +379,75 @@ export class Sequential {
    * Node (model.json + weights.bin, written aside then renamed), or in memory when no
    * destination is given (the returned artifacts can be passed to `loadModel`).
    */
-  save(destination?: string): Promise<SavedModel> {
-    return saveModel(this, destination);
+  save(destination?: string, options?: SaveOptions): Promise<SavedModel> {
+    return saveModel(this, destination, options);
+  }
+
+  /**
+   * @internal For saving checkpoints: the optimizer's state and counters, or null when
+   * the model is not compiled.
+   */
+  getTrainingState(): TrainingState | null {
+    this.checkAlive("getTrainingState");
+    if (!this.compiled || this.layers.length === 0) return null;
+    const core = this.ensurePlaced();
+    const { optimizer, loss, metrics } = this.compiled;
+    const state = this.store.state ? core.f32(this.store.state) : null;
+    const weights = this.layers.flatMap((l) => l.weights.specs.map((spec) => spec.shape));
+    const slots: Tensor[][] = [];
+    for (let s = 0; s < optimizer.stateSlots(); s++) {
+      let at = s * this.store.count;
+      slots.push(weights.map((shape) => {
+        const n = sizeOf(shape);
+        const data = state!.slice(at, at + n);
+        at += n;
+        return { data, shape: [...shape] };
+      }));
+    }
+    return { optimizer: { className: optimizer.className, config: optimizer.getConfig() }, loss: loss.name, metrics: [...metrics], step: this.steps, epoch: this.epochs, slots };
+  }
+
+  /**
+   * @internal For loading checkpoints: restores the optimizer's slots and the step and
+   * epoch counters saved by {@link getTrainingState}. The model must be compiled with
+   * the same kind of optimizer; everything is checked before anything is written.
+   */
+  setTrainingState(state: TrainingState): void {
+    const where = "setTrainingState";
+    this.checkAlive(where);
+    const c = this.requireCompiled(where);
+    for (const [key, value] of [["step", state.step], ["epoch", state.epoch]] as const) {
+      if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${where}: ${key} must be a whole number >= 0, received ${value}`);
+    }
+    const slots = c.optimizer.stateSlots();
+    if (state.slots.length !== slots) {
+      throw new Error(`${where}: ${c.optimizer.className} keeps ${slots} state slot(s) per weight, received ${state.slots.length}`);
+    }
+    const shapes = this.layers.flatMap((l) => l.weights.specs.map((spec) => spec.shape));
+    state.slots.forEach((slot, s) => {
+      if (slot.length !== shapes.length) throw new Error(`${where}: slot ${s} holds ${slot.length} tensors, expected ${shapes.length} (one per weight)`);
+      slot.forEach((t, w) => {
+        if (formatShape(t.shape) !== formatShape(shapes[w]!) || t.data.length !== sizeOf(shapes[w]!)) {
+          throw new Error(`${where}: slot ${s} of weight ${w} has shape ${formatShape(t.shape)}, expected ${formatShape(shapes[w]!)}`);
+        }
+        for (let i = 0; i < t.data.length; i++) {
+          if (!Number.isFinite(t.data[i])) throw new Error(`${where}: slot ${s} of weight ${w} holds ${t.data[i]} at index ${i}; optimizer state must be finite`);
+        }
+      });
+    });
+    const core = this.ensurePlaced();
+    if (this.store.state) {
+      const out = core.f32(this.store.state);
+      state.slots.forEach((slot, s) => {
+        let at = s * this.store.count;
+        for (const t of slot) {
+          out.set(t.data, at);
+          at += t.data.length;
+        }
+      });
+    }
+    this.steps = state.step;
+    this.epochs = state.epoch;
   }
 
   /** Frees the model's wasm memory; the model cannot be used afterwards. */
@@ -409,6 +519,9 @@ export class Sequential {
       core, runner, optimizer: c.optimizer, store: this.store, metrics: c.metrics,
       callbackModel: this.callbackModel(c.optimizer),
       nextStep: () => ++this.steps,
+      epochDone: (epoch: number) => {
+        this.epochs = epoch + 1;
+      },
     };
   }
 
@@ -422,24 +535,27 @@ export class Sequential {
       set learningRate(v: number) { optimizer.learningRate = v; },
       getWeights: () => model.getWeights(),
       setWeights: (w: Tensor[]) => model.setWeights(w),
+      save: (destination: string, options?: SaveOptions) => model.save(destination, options),
     };
   }
 
-  private snapshot(): { params: Float32Array; state: Float32Array | null; steps: number; lr: number } {
+  private snapshot(): { params: Float32Array; state: Float32Array | null; steps: number; epochs: number; lr: number } {
     const core = this.core!;
     return {
       params: core.read(this.store.params!),
       state: this.store.state ? core.read(this.store.state) : null,
       steps: this.steps,
+      epochs: this.epochs,
       lr: this.compiled!.optimizer.learningRate,
     };
   }
 
-  private restore(s: { params: Float32Array; state: Float32Array | null; steps: number; lr: number }): void {
+  private restore(s: { params: Float32Array; state: Float32Array | null; steps: number; epochs: number; lr: number }): void {
     const core = this.core!;
     core.write(this.store.params!, s.params);
     if (s.state && this.store.state) core.write(this.store.state, s.state);
     this.steps = s.steps;
+    this.epochs = s.epochs;
     this.compiled!.optimizer.learningRate = s.lr;
   }
 }

@@ -19,7 +19,7 @@ export const optimizers = {
   rmsprop: (args?: RMSpropArgs): Optimizer => new RMSprop(args),
 };
 
-const NAMES = Object.keys(optimizers) as (keyof typeof optimizers)[];
+const NAMES = /* @__PURE__ */ Object.keys(optimizers) as (keyof typeof optimizers)[];
 
 function factoryFor(fn: string, id: string): keyof typeof optimizers {
   const name = NAMES.find((n) => n === id.toLowerCase());

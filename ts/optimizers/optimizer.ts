@@ -59,10 +59,17 @@ export function stateWindows(owner: string, state: WasmBuffer | null, slots: num
   if (state.length < slots * n) {
     throw new Error(`${owner}.apply: state must hold ${slots} * ${n} = ${slots * n} floats, received ${state.length}`);
   }
+  // Reused across steps: a training step should leave no garbage behind.
+  const cached = windowCache.get(state);
+  if (cached && cached.n === n && cached.windows.length === slots) return cached.windows;
   const windows: WasmBuffer[] = [];
   for (let s = 0; s < slots; s++) windows.push(state.subarray(s * n, n));
+  windowCache.set(state, { n, windows });
   return windows;
 }
+
+/** Per state buffer, the windows {@link stateWindows} last cut from it. */
+const windowCache = new WeakMap<WasmBuffer, { n: number; windows: WasmBuffer[] }>();
 
 // Keys Keras writes into every optimizer config that do not change the update when they
 // hold these values (names, switched-off regularisation, clipping and EMA, compile flags).

@@ -79,6 +79,28 @@ export function checkLabels(where: string, arg: string, y: unknown, n: number, l
     for (let i = 0; i < n; i++) checkClassIndex(where, arg, y.data[i]!, i, classes);
   } else {
     checkFinite(where, arg, y.data, y.data.length);
+    if (loss.crossEntropy) checkDistributions(where, arg, y.data, n, classes);
+  }
+}
+
+/**
+ * Cross-entropy labels must be one-hot rows, or at least probability distributions
+ * (smoothed labels): values in [0, 1] summing to 1. Anything else (class indices given
+ * as one column, scores, a row of zeros) would train on a meaningless loss.
+ */
+function checkDistributions(where: string, arg: string, data: ArrayLike<number>, rows: number, width: number, rowOffset = 0): void {
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    let inRange = true;
+    for (let k = 0; k < width; k++) {
+      const v = data[r * width + k]!;
+      sum += v;
+      if (!(v >= 0 && v <= 1)) inRange = false;
+    }
+    if (!inRange || Math.abs(sum - 1) > 1e-3) {
+      const row = Array.from({ length: Math.min(width, 8) }, (_, k) => data[r * width + k]!);
+      throw new Error(`${where}: ${arg} row ${r + rowOffset} is [${row.join(", ")}${width > 8 ? ", ..." : ""}] (sum ${sum}), expected a one-hot row (values in [0, 1] summing to 1)`);
+    }
   }
 }
 
@@ -194,6 +216,7 @@ export class SourceFeeder implements Feeder {
       const labels = core.f32(plan.labels);
       this.source.fill(start, count, xs, labels);
       checkFinite(where, "the batch source's labels", labels, count * this.width);
+      if (this.loss.crossEntropy) checkDistributions(where, "the batch source's labels", labels, count, this.width, start);
     }
     checkFinite(where, "the batch source's samples", xs, count * this.sampleSize);
   }

@@ -34,6 +34,13 @@ export interface FitArgs {
   /** 0 silent, 1 (default) one line per epoch. */
   verbose?: 0 | 1;
   /**
+   * Epoch to start at, counting from 0 (default 0), as Keras's `initial_epoch`: training
+   * runs epochs `initialEpoch .. epochs - 1`. To resume from a checkpoint pass the loaded
+   * model's `epochsTrained` and the same seed: the shuffles of the skipped epochs are
+   * replayed, so the run continues exactly as an uninterrupted one.
+   */
+  initialEpoch?: number;
+  /**
    * Threads computing each batch's gradient, the calling thread included (default 1):
    * with N > 1, N - 1 worker threads (Web Workers in browsers) each train on a shard of
    * every batch; results match one-worker training up to float rounding.
@@ -51,10 +58,11 @@ export interface FitSettings {
   seed: number | null;
   callbacks: Callback[];
   verbose: 0 | 1;
+  initialEpoch: number;
   workers: number;
 }
 
-const KEYS = ["epochs", "batchSize", "validationSplit", "validationData", "shuffle", "seed", "callbacks", "verbose", "workers"];
+const KEYS = ["epochs", "batchSize", "validationSplit", "validationData", "shuffle", "seed", "callbacks", "verbose", "initialEpoch", "workers"];
 
 /** Checks `fit`'s options; `defaultBatch` is 32 or a BatchSource's batch size. */
 export function fitSettings(options: FitArgs | undefined, defaultBatch: number): FitSettings {
@@ -85,8 +93,13 @@ export function fitSettings(options: FitArgs | undefined, defaultBatch: number):
   if (!Array.isArray(cbs)) throw new Error(`fit: callbacks must be an array, received ${typeof cbs}`);
   const verbose = o.verbose ?? 1;
   if (verbose !== 0 && verbose !== 1) throw new Error(`fit: verbose must be 0 or 1, received ${String(verbose)}`);
+  const epochs = whole("epochs", o.epochs, 1);
+  const initialEpoch = o.initialEpoch ?? 0;
+  if (typeof initialEpoch !== "number" || !Number.isSafeInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= epochs) {
+    throw new Error(`fit: initialEpoch must be a whole number in [0, epochs) = [0, ${epochs}), received ${String(initialEpoch)}; epochs counts up to the final epoch, as in Keras`);
+  }
   return {
-    epochs: whole("epochs", o.epochs, 1),
+    epochs,
     batchSize: whole("batchSize", o.batchSize, defaultBatch),
     validationSplit: split,
     validationData: (vd as [Tensor, Tensor] | undefined) ?? null,
@@ -94,6 +107,7 @@ export function fitSettings(options: FitArgs | undefined, defaultBatch: number):
     seed: (o.seed as number | undefined) ?? null,
     callbacks: cbs as Callback[],
     verbose,
+    initialEpoch,
     workers: whole("workers", o.workers, 1),
   };
 }
@@ -119,11 +133,20 @@ export interface Trainee {
   readonly callbackModel: CallbackModel;
   /** Counts optimizer steps; returns the new count (1 for the first step). */
   nextStep(): number;
+  /** Records that epoch `epoch` (from 0) has completed. */
+  epochDone(epoch: number): void;
   /** When set, computes each batch's gradient instead of the runner (see {@link GradientStep}). */
   readonly parallel?: GradientStep | null;
 }
 
-/** Runs the epochs; resolves with the logs of the last epoch. */
+/**
+ * Runs the epochs; resolves with the logs of the last epoch.
+ *
+ * Divergence: at the first batch whose loss is NaN or infinite, that batch's update is
+ * not applied, the epoch ends there (its logs, and so the History, carry the non-finite
+ * loss), training stops and a warning saying where is printed with `console.warn`
+ * whatever `verbose` is. Like Keras's TerminateOnNaN, the call then resolves normally.
+ */
 export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | null, s: FitSettings, random: Random, list: CallbackList, print: (line: string) => void): Promise<Logs> {
   const { core, runner, optimizer, store, metrics } = t;
   const n = train.length;
@@ -133,7 +156,10 @@ export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | 
   list.setParams({ epochs: s.epochs, steps, samples: n, batchSize: batch, verbose: s.verbose });
   await list.onTrainBegin({});
   let last: Logs = {};
-  for (let epoch = 0; epoch < s.epochs; epoch++) {
+  // Replay the skipped epochs' shuffles so the random stream is where it would be.
+  for (let epoch = 0; epoch < s.initialEpoch; epoch++) train.startEpoch(epoch, s.shuffle ? random : null);
+  let diverged = false;
+  for (let epoch = s.initialEpoch; epoch < s.epochs; epoch++) {
     const began = performance.now();
     await list.onEpochBegin(epoch, {});
     train.startEpoch(epoch, s.shuffle ? random : null);
@@ -147,18 +173,28 @@ export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | 
       if (begin) await begin;
       train.fill(core, runner.plan, start, count);
       const step = t.nextStep();
+      let batchLoss: number;
       if (t.parallel) {
+        // Computes the whole gradient (backward included) before the loss can be checked.
         const r = await t.parallel.gradients(count, step);
-        lossSum += r.loss * count;
+        batchLoss = r.loss;
         correct += r.correct;
       } else {
         runner.forward(count, true, step, true);
-        lossSum += runner.lossAndGradient(count) * count;
+        batchLoss = runner.lossAndGradient(count);
         if (metrics.length > 0) correct += runner.correct(count);
-        runner.backward(count, step);
       }
-      optimizer.apply(core, store.count, store.params!, store.grads!, store.state, step);
+      lossSum += batchLoss * count;
       seen += count;
+      if (!Number.isFinite(batchLoss)) {
+        diverged = true;
+        t.callbackModel.stopTraining = true;
+        console.warn(`fit: the loss became ${batchLoss} at epoch ${epoch + 1}/${s.epochs}, batch ${b + 1}/${steps}; training stopped without applying that batch. `
+          + `The learning rate (${optimizer.learningRate}) is probably too high, or the inputs are too large.`);
+        break;
+      }
+      if (!t.parallel) runner.backward(count, step);
+      optimizer.apply(core, store.count, store.params!, store.grads!, store.state, step);
       const logs: Logs = { batch: b, size: count, loss: lossSum / seen };
       if (metrics.includes("accuracy")) logs.accuracy = correct / seen;
       const end = list.onBatchEnd(b, logs);
@@ -167,6 +203,7 @@ export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | 
     }
     const logs: Logs = { loss: lossSum / seen };
     if (metrics.includes("accuracy")) logs.accuracy = correct / seen;
+    if (!diverged) t.epochDone(epoch);
     if (validation) {
       const v = evaluateFeeder(core, runner, validation, batch, metrics);
       for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;

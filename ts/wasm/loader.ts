@@ -100,19 +100,31 @@ export async function createCore(flavor: WasmFlavor, source?: WasmSource): Promi
 
 let defaultCore: WasmCore | null = null;
 let pending: Promise<InitInfo> | null = null;
+let requestedFlavor: WasmFlavor = "simd";
 
 /**
- * Loads the kernels. Call once before building models; later calls return the first
- * result (pass different options only before the first call).
+ * Loads the kernels. Call once before building models. Later calls return the first
+ * result; asking them for another flavor or another wasm source is an error, since the
+ * loaded kernels cannot be swapped under existing models.
  */
 export function init(options: InitOptions = {}): Promise<InitInfo> {
-  if (pending) return pending;
   const flavorOption = options.flavor ?? "auto";
+  if (pending) {
+    // Idempotent for the same request; a different one cannot be honoured once loaded.
+    if (flavorOption !== "auto" && flavorOption !== requestedFlavor) {
+      return Promise.reject(new Error(`init: the ${requestedFlavor} kernels are already loaded; cannot switch to ${flavorOption} (call init() once, before building models)`));
+    }
+    if (options.wasm !== undefined) {
+      return Promise.reject(new Error("init: the kernels are already loaded; a wasm source applies only to the first init() call"));
+    }
+    return pending;
+  }
   if (!["auto", "simd", "scalar"].includes(flavorOption)) {
     return Promise.reject(new Error(`init: flavor must be "auto", "simd" or "scalar", received ${JSON.stringify(flavorOption)}`));
   }
   const supported = simdSupported();
   const flavor: WasmFlavor = flavorOption === "auto" ? (supported ? "simd" : "scalar") : flavorOption;
+  requestedFlavor = flavor;
   pending = createCore(flavor, options.wasm?.[flavor]).then(
     (core) => {
       defaultCore = core;

@@ -10,6 +10,8 @@
 //! short (one per class) and bound by `exp`.
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+use crate::simd::{load4, store4};
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use core::arch::wasm32::*;
 
 /// `y = max(x, 0)`; NaN stays NaN.
@@ -137,20 +139,6 @@ pub fn softmax_backward(rows: usize, cols: usize, y: &[f32], dxy: &mut [f32]) {
 
 // SIMD bodies: each handles the leading multiple of 4 elements and returns how many it
 // did; the scalar loops above finish the rest (all of it in scalar builds).
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn load4(s: &[f32]) -> v128 {
-    assert!(s.len() >= 4);
-    // SAFETY: the slice holds at least 4 floats and v128_load has no alignment requirement.
-    unsafe { v128_load(s.as_ptr() as *const v128) }
-}
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn store4(s: &mut [f32], x: v128) {
-    assert!(s.len() >= 4);
-    // SAFETY: as in `load4`, and the slice is borrowed mutably.
-    unsafe { v128_store(s.as_mut_ptr() as *mut v128, x) }
-}
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn relu_forward_simd(xy: &mut [f32]) -> usize {

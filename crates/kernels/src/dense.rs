@@ -34,7 +34,7 @@ pub fn dense_forward(
             let b = &b[..d.units];
             if d.units > 0 {
                 for row in y.chunks_exact_mut(d.units) {
-                    row.copy_from_slice(b);
+                    crate::runs::copy_run(row, b);
                 }
             }
         }

@@ -8,6 +8,8 @@
 //! Training passes a fresh `step` per batch so that each batch gets a new mask.
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+use crate::simd::{load4, store4};
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use core::arch::wasm32::*;
 
 /// A bijective 32-bit mixer (xor-shift-multiply, constants by Chris Wellons's search).
@@ -91,20 +93,6 @@ pub fn dropout_backward(mask: &[f32], dxy: &mut [f32]) {
     for (d, &m) in dxy[done..].iter_mut().zip(&mask[done..]) {
         *d *= m;
     }
-}
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn load4(s: &[f32]) -> v128 {
-    assert!(s.len() >= 4);
-    // SAFETY: the slice holds at least 4 floats and v128_load has no alignment requirement.
-    unsafe { v128_load(s.as_ptr() as *const v128) }
-}
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn store4(s: &mut [f32], x: v128) {
-    assert!(s.len() >= 4);
-    // SAFETY: as in `load4`, and the slice is borrowed mutably.
-    unsafe { v128_store(s.as_mut_ptr() as *mut v128, x) }
 }
 
 /// [`mix`] on four lanes (wrapping multiply is the same for signed and unsigned lanes).

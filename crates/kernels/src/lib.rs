@@ -22,3 +22,6 @@ pub mod gemm;
 pub mod loss;
 pub mod optim;
 pub mod pool;
+mod runs;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd;

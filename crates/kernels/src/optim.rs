@@ -9,6 +9,8 @@
 //! here), so both builds give bit-identical results.
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+use crate::simd::{load4, store4};
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use core::arch::wasm32::*;
 
 /// Stochastic gradient descent with optional (Nesterov) momentum, as Keras `SGD`.
@@ -197,20 +199,6 @@ struct RmsPropStep {
 
 // SIMD bodies: each handles the leading multiple of 4 elements and returns how many it
 // did; the scalar loops above finish the rest (all of it in scalar builds).
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn load4(s: &[f32]) -> v128 {
-    assert!(s.len() >= 4);
-    // SAFETY: the slice holds at least 4 floats and v128_load has no alignment requirement.
-    unsafe { v128_load(s.as_ptr() as *const v128) }
-}
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn store4(s: &mut [f32], x: v128) {
-    assert!(s.len() >= 4);
-    // SAFETY: as in `load4`, and the slice is borrowed mutably.
-    unsafe { v128_store(s.as_mut_ptr() as *mut v128, x) }
-}
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn plain_sgd_simd(lr: f32, params: &mut [f32], grads: &[f32]) -> usize {

@@ -294,6 +294,7 @@ mod lanes {
 
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     mod simd {
+        use crate::simd::{load4, load4_u32, store4, store4_u32};
         use core::arch::wasm32::*;
 
         /// As [`super::scalar::max_update`], four channels per step.
@@ -307,23 +308,14 @@ mod lanes {
                 base as u32 + 2,
                 base as u32 + 3,
             );
-            for i in (0..full).step_by(4) {
-                // SAFETY: i + 4 <= full <= each slice's length, so every 16-byte access
-                // is in bounds; v128_load/v128_store need no alignment.
-                unsafe {
-                    let v = v128_load(cell.as_ptr().add(i) as *const v128);
-                    let b = v128_load(best.as_ptr().add(i) as *const v128);
-                    let a = v128_load(arg.as_ptr().add(i) as *const v128);
-                    let gt = f32x4_gt(v, b);
-                    v128_store(
-                        best.as_mut_ptr().add(i) as *mut v128,
-                        v128_bitselect(v, b, gt),
-                    );
-                    v128_store(
-                        arg.as_mut_ptr().add(i) as *mut v128,
-                        v128_bitselect(idx, a, gt),
-                    );
-                }
+            // Exact chunks of 4 let the compiler drop the helpers' length checks.
+            let best4 = best[..full].chunks_exact_mut(4);
+            let arg4 = arg[..full].chunks_exact_mut(4);
+            for ((b4, a4), c4) in best4.zip(arg4).zip(cell[..full].chunks_exact(4)) {
+                let (v, b) = (load4(c4), load4(b4));
+                let gt = f32x4_gt(v, b);
+                store4(b4, v128_bitselect(v, b, gt));
+                store4_u32(a4, v128_bitselect(idx, load4_u32(a4), gt));
                 idx = u32x4_add(idx, u32x4_splat(4));
             }
             super::scalar::max_update(
@@ -339,13 +331,11 @@ mod lanes {
             let n = dst.len().min(src.len());
             let full = n - n % 4;
             let kv = f32x4_splat(k);
-            for i in (0..full).step_by(4) {
-                // SAFETY: i + 4 <= full <= both lengths; no alignment is required.
-                unsafe {
-                    let s = v128_load(src.as_ptr().add(i) as *const v128);
-                    let p = dst.as_mut_ptr().add(i) as *mut v128;
-                    v128_store(p, f32x4_add(v128_load(p), f32x4_mul(s, kv)));
-                }
+            for (d4, s4) in dst[..full]
+                .chunks_exact_mut(4)
+                .zip(src[..full].chunks_exact(4))
+            {
+                store4(d4, f32x4_add(load4(d4), f32x4_mul(load4(s4), kv)));
             }
             super::scalar::add_scaled(&mut dst[full..n], &src[full..n], k);
         }

@@ -138,9 +138,14 @@ fn kernel_equal_to_input_one_by_one_and_large_batches() {
         case(64, 4, 3, 2, 3, 2, 5, 1, true),
         case(64, 5, 5, 1, 3, 3, 2, 2, false),
         case(1, 3, 2, 2, 6, 5, 3, 1, true), // kernel larger than the input under same
+        // A padded copy would exceed im2col::PADDED_IMAGE_LIMIT: zeros written per row.
+        case(2, 190, 180, 2, 3, 3, 3, 1, true),
     ];
     for c in &cases {
         let d = dims(c);
+        if c.in_h == 190 {
+            assert_eq!(im2col::padded_image_len(&d), 0);
+        }
         check(c, &d, &mut rng);
         check(c, &d.with_chunk_rows(3), &mut rng);
     }
@@ -231,7 +236,8 @@ fn scratch_is_bounded_whatever_the_batch() {
     for batch in [1, 64, 10_000] {
         for (hw, c, k) in [(28, 1, 5), (14, 6, 5), (224, 64, 3), (8, 512, 7)] {
             let d = Conv2dDims::new(batch, hw, hw, c, k, k, 8, 1, 1, true).unwrap();
-            let bound = SCRATCH_BUDGET.max(MIN_CHUNK_ROWS * d.patch_len());
+            let bound =
+                SCRATCH_BUDGET.max(MIN_CHUNK_ROWS * d.patch_len()) + im2col::PADDED_IMAGE_LIMIT;
             assert!(
                 d.scratch_len() <= bound,
                 "batch {} hw {}: {} > {}",
@@ -240,7 +246,10 @@ fn scratch_is_bounded_whatever_the_batch() {
                 d.scratch_len(),
                 bound
             );
-            assert_eq!(d.scratch_len(), d.chunk_rows() * d.patch_len());
+            assert_eq!(
+                d.scratch_len(),
+                d.chunk_rows() * d.patch_len() + im2col::padded_image_len(&d)
+            );
         }
     }
     // LeNet-5's layers at batch 64 run as one GEMM each.

@@ -1,20 +1,21 @@
 /**
- * The demo's Web Worker: loads the digits and the wasm kernels, trains LeNet-5 and
- * answers predictions, so the page's main thread only draws. It yields to its message
- * queue after every batch, so "stop" and "predict" are handled while training.
+ * The demo's Web Worker: loads the digits and the wasm kernels, trains simdnet's LeNet-5
+ * and answers predictions, so the page's main thread only draws. Its fit callback awaits
+ * a macrotask after every batch, so "stop" and "predict" messages are handled while
+ * training.
  */
-import { init } from "../../../ts/wasm/loader.js";
-import { Random } from "../../../ts/random.js";
-import type { Tensor } from "../../../ts/tensor.js";
-import type { DemoModel, Logs } from "./demo_model.js";
+import { init, lenet5, Random, type Callback, type CallbackModel, type Logs, type Sequential, type Tensor } from "../../../ts/index.js";
 import { featureMaps, filterMaps } from "./map_sets.js";
 import type { FromWorker, ToWorker } from "./messages.js";
-import { PlainLenet5 } from "./plain_lenet5.js";
 
-// Which model trains. Swap for simdnet's `lenet5()` (compiled with adam and
-// sparseCategoricalCrossentropy) once the model API is on this branch.
-const ENGINE = "plain TypeScript stand-in for simdnet's Sequential";
-const createModel = (seed: number): DemoModel => new PlainLenet5(seed);
+const ENGINE = "simdnet's lenet5() (Sequential, Adam, sparse categorical cross-entropy)";
+
+/** LeNet-5 as in the course's Keras code, compiled as the SPEC's examples compile it. */
+function createModel(seed: number): Sequential {
+  const model = lenet5({ seed });
+  model.compile({ optimizer: "adam", loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
+  return model;
+}
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: FromWorker, transfer: Transferable[] = []): void => scope.postMessage(message, transfer);
@@ -51,9 +52,9 @@ function pickDigits(digits: Digits, samples: number, seed: number): { x: Tensor;
 }
 
 let digits: Digits | null = null;
-let model: DemoModel | null = null;
+let model: Sequential | null = null;
 let training = false;
-let currentEpoch = 0; // fit's onBatchEnd is told the batch only
+let stopRequested = false;
 let lastDrawing: Float32Array | null = null;
 
 function postPrediction(pixels: Float32Array): void {
@@ -68,6 +69,37 @@ function postFilters(): void {
 
 const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
+/**
+ * Reports fit's progress to the page and stops it on request, through the callback
+ * model, as a Keras callback would.
+ */
+class PageReporter implements Callback {
+  private model: CallbackModel | null = null;
+  private epoch = 0; // onBatchEnd is told the batch only
+
+  setModel(model: CallbackModel): void {
+    this.model = model;
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.epoch = epoch;
+  }
+
+  async onBatchEnd(batch: number, logs: Logs): Promise<void> {
+    post({ type: "batch", epoch: this.epoch, batch, loss: logs.loss ?? NaN, accuracy: logs.accuracy ?? NaN });
+    if (batch % 8 === 0) {
+      postFilters();
+      if (lastDrawing) postPrediction(lastDrawing);
+    }
+    await nextTask(); // let "stop" and "predict" messages in
+    if (stopRequested && this.model) this.model.stopTraining = true;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs): void {
+    post({ type: "epoch", epoch, loss: logs.loss ?? NaN, accuracy: logs.accuracy ?? NaN, valLoss: logs.val_loss ?? NaN, valAccuracy: logs.val_accuracy ?? NaN });
+  }
+}
+
 async function train(request: Extract<ToWorker, { type: "train" }>): Promise<void> {
   if (!digits) throw new Error("the digits are not loaded yet");
   const { samples, epochs, batchSize, seed } = request;
@@ -76,42 +108,22 @@ async function train(request: Extract<ToWorker, { type: "train" }>): Promise<voi
   }
   const { x, y } = pickDigits(digits, samples, seed);
   const validationSplit = 0.1;
+  model?.dispose(); // the previous run's weights live in wasm memory
   const trained = createModel(seed);
   model = trained;
   training = true;
+  stopRequested = false;
   const started = performance.now();
   post({ type: "started", samples, epochs, batchesPerEpoch: Math.ceil((samples - Math.floor(samples * validationSplit)) / batchSize) });
   postFilters();
   try {
-    await trained.fit(x, y, {
-      epochs,
-      batchSize,
-      validationSplit,
-      shuffle: true,
-      callbacks: [
-        {
-          onBatchEnd: async (batch: number, logs: Logs) => {
-            post({ type: "batch", epoch: currentEpoch, batch, loss: logs.loss ?? NaN, accuracy: logs.accuracy ?? NaN });
-            if (batch % 8 === 0) {
-              postFilters();
-              if (lastDrawing) postPrediction(lastDrawing);
-            }
-            await nextTask(); // let "stop" and "predict" messages in
-          },
-          onEpochEnd: (epoch: number, logs: Logs) => {
-            currentEpoch = epoch + 1;
-            post({ type: "epoch", epoch, loss: logs.loss ?? NaN, accuracy: logs.accuracy ?? NaN, valLoss: logs.val_loss ?? NaN, valAccuracy: logs.val_accuracy ?? NaN });
-          },
-        },
-      ],
-    });
+    await trained.fit(x, y, { epochs, batchSize, validationSplit, shuffle: true, seed, verbose: 0, callbacks: [new PageReporter()] });
   } finally {
     training = false;
-    currentEpoch = 0;
   }
   postFilters();
   if (lastDrawing) postPrediction(lastDrawing);
-  post({ type: "done", stopped: trained.stopTraining, seconds: (performance.now() - started) / 1000 });
+  post({ type: "done", stopped: stopRequested, seconds: (performance.now() - started) / 1000 });
 }
 
 async function handle(message: ToWorker): Promise<void> {
@@ -121,7 +133,8 @@ async function handle(message: ToWorker): Promise<void> {
       await train(message);
       break;
     case "stop":
-      if (model) model.stopTraining = true;
+      // The reporter passes this on to fit after the batch it is waiting in.
+      stopRequested = training;
       break;
     case "predict":
       lastDrawing = message.pixels;
@@ -140,7 +153,9 @@ async function start(): Promise<void> {
   const [info, loaded] = await Promise.all([init(), loadDigits()]);
   digits = loaded;
   const preview = createModel(0);
-  post({ type: "ready", engine: ENGINE, wasmFlavor: info.flavor, summary: preview.summary({ explain: true }), digits: loaded.count });
+  const summary = preview.summary({ explain: true, print: () => {} });
+  preview.dispose();
+  post({ type: "ready", engine: ENGINE, wasmFlavor: info.flavor, summary, digits: loaded.count });
 }
 
 start().catch(fail);

@@ -6,6 +6,7 @@
 //! so each kernel row is one contiguous copy between zero (padding) ends.
 
 use super::Conv2dDims;
+use crate::runs::{copy_run, zero_run};
 
 /// Where one patch row reads from: the taps inside the image on each axis.
 struct Patch {
@@ -60,19 +61,117 @@ impl Patch {
     }
 }
 
+/// Largest zero-padded image (floats) the gather builds; larger images are gathered
+/// with explicit zero runs instead ([`gather_clipped`]).
+pub const PADDED_IMAGE_LIMIT: usize = 1 << 16;
+
+/// How far the windows reach, in padded coordinates: `(height, width)`.
+fn reach(d: &Conv2dDims) -> (usize, usize) {
+    (
+        (d.out_h - 1) * d.stride_h + d.k_h,
+        (d.out_w - 1) * d.stride_w + d.k_w,
+    )
+}
+
+/// True when windows reach outside the image (so the gather needs zeros).
+fn needs_padding(d: &Conv2dDims) -> bool {
+    let (h, w) = reach(d);
+    h > d.in_h || w > d.in_w
+}
+
+/// Height and width of the padded image: every window and every image cell fit (with a
+/// stride, windows may stop short of the image on one axis while overflowing the other).
+fn padded_size(d: &Conv2dDims) -> (usize, usize) {
+    let (h, w) = reach(d);
+    (h.max(d.pad_top + d.in_h), w.max(d.pad_left + d.in_w))
+}
+
+/// Floats of scratch for one zero-padded image: `hp * wp * in_c` when windows reach
+/// outside the image and that is at most [`PADDED_IMAGE_LIMIT`], else 0.
+pub fn padded_image_len(d: &Conv2dDims) -> usize {
+    if !needs_padding(d) {
+        return 0;
+    }
+    let (hp, wp) = padded_size(d);
+    match hp.checked_mul(wp).and_then(|n| n.checked_mul(d.in_c)) {
+        Some(n) if n <= PADDED_IMAGE_LIMIT => n,
+        _ => 0,
+    }
+}
+
 /// Writes rows `r0..r1` of the patch matrix of `x` into `col` (`[r1 - r0, patch_len]`),
-/// zeros where a tap falls in the padding.
-pub(super) fn gather(d: &Conv2dDims, x: &[f32], r0: usize, r1: usize, col: &mut [f32]) {
+/// zeros where a tap falls in the padding. `padded` holds at least
+/// [`padded_image_len`] floats (its contents are ignored).
+///
+/// Every window reads `k_h` runs of `k_w * in_c` consecutive floats, one per kernel row,
+/// from an image with no holes: `x` itself when no window leaves the image, else a
+/// zero-padded copy of each image in `padded`. So each patch row is `k_h` plain copies,
+/// with no bounds logic and no zero runs per row.
+pub(super) fn gather(
+    d: &Conv2dDims,
+    x: &[f32],
+    r0: usize,
+    r1: usize,
+    col: &mut [f32],
+    padded: &mut [f32],
+) {
+    let padded_len = padded_image_len(d);
+    if needs_padding(d) && padded_len == 0 {
+        gather_clipped(d, x, r0, r1, col);
+        return;
+    }
+    let (pixels, image_len) = (d.out_h * d.out_w, d.in_h * d.in_w * d.in_c);
+    let (kernel_row, patch_len) = (d.k_w * d.in_c, d.patch_len());
+    let padded = &mut padded[..padded_len];
+    // The border stays zero; only the interior is rewritten per image.
+    padded.fill(0.0);
+    let mut r = r0;
+    while r < r1 {
+        let n = r / pixels;
+        let end = r1.min((n + 1) * pixels);
+        let image = &x[n * image_len..(n + 1) * image_len];
+        let (src, row_len): (&[f32], usize) = if padded_len > 0 {
+            let wp = padded_size(d).1;
+            let row_len = wp * d.in_c;
+            let (in_row, at) = (d.in_w * d.in_c, d.pad_top * row_len + d.pad_left * d.in_c);
+            for (ih, src_row) in image.chunks_exact(in_row).enumerate() {
+                copy_run(&mut padded[at + ih * row_len..][..in_row], src_row);
+            }
+            (padded, row_len)
+        } else {
+            (image, d.in_w * d.in_c)
+        };
+        let (step_h, step_w) = (d.stride_h * row_len, d.stride_w * d.in_c);
+        let rows = &mut col[(r - r0) * patch_len..(end - r0) * patch_len];
+        let (mut oh, mut ow) = ((r - n * pixels) / d.out_w, (r - n * pixels) % d.out_w);
+        for patch in rows.chunks_exact_mut(patch_len) {
+            let base = oh * step_h + ow * step_w;
+            for (kh, dst) in patch.chunks_exact_mut(kernel_row).enumerate() {
+                copy_run(dst, &src[base + kh * row_len..][..kernel_row]);
+            }
+            ow += 1;
+            if ow == d.out_w {
+                ow = 0;
+                oh += 1;
+            }
+        }
+        r = end;
+    }
+}
+
+/// [`gather`] for images too large to pad: clips each kernel row to the image and writes
+/// the zeros itself.
+fn gather_clipped(d: &Conv2dDims, x: &[f32], r0: usize, r1: usize, col: &mut [f32]) {
     let kernel_row = d.k_w * d.in_c;
     for (r, patch) in (r0..r1).zip(col.chunks_exact_mut(d.patch_len())) {
         let p = Patch::of_row(d, r);
         for (kh, dst) in patch.chunks_exact_mut(kernel_row).enumerate() {
             match p.run(d, kh) {
-                None => dst.fill(0.0),
+                None => zero_run(dst),
                 Some((lo, hi, src)) => {
-                    dst[..lo].fill(0.0);
-                    dst[lo..hi].copy_from_slice(&x[src..src + (hi - lo)]);
-                    dst[hi..].fill(0.0);
+                    zero_run(&mut dst[..lo]);
+                    copy_run(&mut dst[lo..hi], &x[src..src + (hi - lo)]);
+                    zero_run(&mut dst[hi..]);
                 }
             }
         }

@@ -26,10 +26,12 @@
 //! middle of an image, so `col` for one chunk is all the scratch a call needs. A chunk holds
 //! `SCRATCH_BUDGET / patch_len` rows (at least [`MIN_CHUNK_ROWS`], at most all of them), so
 //! [`Conv2dDims::scratch_len`] is at most `max(SCRATCH_BUDGET, MIN_CHUNK_ROWS * patch_len)`
-//! floats whatever the batch size or image size. A 1x1 kernel with stride 1 reads `x` as
-//! `col` directly and needs no scratch.
+//! floats whatever the batch size or image size, plus (under `same` padding) one
+//! zero-padded image of at most [`im2col::PADDED_IMAGE_LIMIT`] floats that the gather reads
+//! from (see `im2col.rs`). A 1x1 kernel with stride 1 reads `x` as `col` directly and needs
+//! no scratch.
 
-mod im2col;
+pub mod im2col;
 
 use crate::gemm::{sgemm, Gemm};
 use core::fmt;
@@ -204,7 +206,9 @@ impl Conv2dDims {
         if !d.is_pointwise() {
             let per_budget = SCRATCH_BUDGET / d.patch_len();
             d.chunk_rows = per_budget.max(MIN_CHUNK_ROWS).min(rows);
-            element_count(&[d.chunk_rows, d.patch_len()])?;
+            let col = element_count(&[d.chunk_rows, d.patch_len()])?;
+            // At most PADDED_IMAGE_LIMIT more: no overflow past the check above.
+            element_count(&[col + im2col::padded_image_len(&d)])?;
         }
         Ok(d)
     }
@@ -247,7 +251,7 @@ impl Conv2dDims {
         if self.is_pointwise() {
             0
         } else {
-            self.chunk_rows * self.patch_len()
+            self.chunk_rows * self.patch_len() + im2col::padded_image_len(self)
         }
     }
 
@@ -282,8 +286,10 @@ impl Conv2dDims {
         if self.is_pointwise() {
             &x[r0 * cols..r1 * cols]
         } else {
-            let col = &mut scratch[..(r1 - r0) * cols];
-            im2col::gather(self, x, r0, r1, col);
+            // Scratch is [one chunk of patch rows | one zero-padded image].
+            let (col, padded) = scratch.split_at_mut(self.chunk_rows * cols);
+            let col = &mut col[..(r1 - r0) * cols];
+            im2col::gather(self, x, r0, r1, col, padded);
             col
         }
     }
@@ -316,7 +322,7 @@ pub fn conv2d_forward(
             // The GEMM then adds the products to the bias instead of a second pass.
             y_rows
                 .chunks_exact_mut(d.out_c)
-                .for_each(|row| row.copy_from_slice(b));
+                .for_each(|row| crate::runs::copy_run(row, b));
         }
         let col = d.patches(x, r0, r1, scratch);
         let g = Gemm {

@@ -196,6 +196,9 @@ struct Block {
 /// `a` moved `s * a_step` floats on (in place or packed, see [`sgemm`]); `c` starts at
 /// the block's first element and `ldc` is C's row stride.
 fn macro_kernel(t: &Block, a: View, a_step: usize, b_pack: &[f32], c: &mut [f32], ldc: usize) {
+    // Edge tiles are computed here first. Made once per block: zeroing a fresh array
+    // per tile is a memset call, and with n = 6 (LeNet's first layer) every tile is one.
+    let mut scratch = [0.0f32; MR * NR];
     // Loop 2: columns of the block, one B sliver (NR columns) at a time.
     let b_slivers = b_pack.chunks_exact(t.kc * NR).take((t.nc + NR - 1) / NR);
     for (jr, b_sliver) in b_slivers.enumerate() {
@@ -212,17 +215,26 @@ fn macro_kernel(t: &Block, a: View, a_step: usize, b_pack: &[f32], c: &mut [f32]
             if rows == MR && cols == NR {
                 micro_kernel(t.kc, a_sliver, b_sliver, c_tile, ldc, t.accumulate);
             } else {
-                edge_tile(t, a_sliver, b_sliver, c_tile, ldc, rows, cols);
+                edge_tile(t, a_sliver, b_sliver, c_tile, ldc, rows, cols, &mut scratch);
             }
         }
     }
 }
 
-/// A tile that sticks out of C: computed whole into scratch, then only its valid
-/// `rows x cols` corner is written (or added) to C.
-fn edge_tile(t: &Block, a: View, b: &[f32], c: &mut [f32], ldc: usize, rows: usize, cols: usize) {
-    let mut scratch = [0.0f32; MR * NR];
-    micro_kernel(t.kc, a, b, &mut scratch, NR, false);
+/// A tile that sticks out of C: computed whole into `scratch` (overwritten, never read
+/// first), then only its valid `rows x cols` corner is written (or added) to C.
+#[allow(clippy::too_many_arguments)]
+fn edge_tile(
+    t: &Block,
+    a: View,
+    b: &[f32],
+    c: &mut [f32],
+    ldc: usize,
+    rows: usize,
+    cols: usize,
+    scratch: &mut [f32; MR * NR],
+) {
+    micro_kernel(t.kc, a, b, scratch, NR, false);
     for (r, src) in scratch.chunks_exact(NR).take(rows).enumerate() {
         let dst = &mut c[r * ldc..r * ldc + cols];
         // Indexed over the whole NR so that it unrolls rather than becoming a memcpy call.

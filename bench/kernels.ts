@@ -1,0 +1,248 @@
+/**
+ * Kernel benchmarks: GFLOP/s of the SIMD module, the scalar module and plain JavaScript,
+ * on one core, in one process.
+ *
+ *   npx vite-node bench/kernels.ts            print a markdown table
+ *   npx vite-node bench/kernels.ts --write    also store it in bench/RESULTS.md ("## Kernels")
+ *   npx vite-node bench/kernels.ts --only=conv1   just the cases whose label contains "conv1"
+ *
+ * Each case is timed as the median of RUNS runs after a warm-up (which also lets V8 tier
+ * the wasm up to its optimising compiler). A group is a list of cases; conv2d forward and
+ * backward can be added as another group with the same {@link BenchCase} shape.
+ */
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { createCore } from "../ts/wasm/loader.js";
+import type { WasmCore } from "../ts/wasm/core.js";
+import { gemm, type GemmShape } from "../ts/kernels/gemm.js";
+import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dScratchLength } from "../ts/kernels/conv2d.js";
+import { conv2dDims, type Conv2dDims } from "../ts/shapes.js";
+
+/** One benchmarked operation: how to run it in a wasm core and in plain JavaScript. */
+interface BenchCase {
+  label: string;
+  /** Floating-point operations of one call (a multiply-add counts as 2). */
+  flops: number;
+  /** Allocates inputs in `core` and returns a closure making one call. */
+  wasm(core: WasmCore): () => void;
+  /** The same operation in plain JavaScript, or null when there is no JS baseline. */
+  js(): (() => void) | null;
+}
+
+interface BenchGroup {
+  title: string;
+  cases: BenchCase[];
+}
+
+const RUNS = 7;
+const MIN_RUN_MS = 25;
+const WARMUP_MS = 150;
+
+function randomFloats(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = ((s >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+/** C = op(A) op(B) in plain JavaScript, ikj order (the inner loop runs along rows of B and C). */
+function jsGemm(s: GemmShape, a: Float32Array, b: Float32Array, c: Float32Array): void {
+  const { m, n, k } = s;
+  const [ars, acs] = s.transA ? [1, m] : [k, 1];
+  const [brs, bcs] = s.transB ? [1, k] : [n, 1];
+  if (!s.accumulate) c.fill(0, 0, m * n);
+  for (let i = 0; i < m; i++) {
+    const ci = i * n;
+    for (let p = 0; p < k; p++) {
+      const aip = a[i * ars + p * acs]!;
+      const bp = p * brs;
+      for (let j = 0; j < n; j++) c[ci + j] += aip * b[bp + j * bcs]!;
+    }
+  }
+}
+
+function gemmCase(label: string, s: GemmShape): BenchCase {
+  const { m, n, k } = s;
+  return {
+    label: `${label} (${m}x${n}x${k}${s.transA ? ", A^T" : ""}${s.transB ? ", B^T" : ""})`,
+    flops: 2 * m * n * k,
+    wasm(core) {
+      const a = core.alloc(m * k);
+      const b = core.alloc(k * n);
+      const c = core.alloc(m * n);
+      core.write(a, randomFloats(m * k, 1));
+      core.write(b, randomFloats(k * n, 2));
+      return () => gemm(core, s, a, b, c);
+    },
+    js() {
+      const a = randomFloats(m * k, 1);
+      const b = randomFloats(k * n, 2);
+      const c = new Float32Array(m * n);
+      return () => jsGemm(s, a, b, c);
+    },
+  };
+}
+
+const squares = [64, 128, 256, 384, 512].map((d) => gemmCase(`square ${d}`, { m: d, n: d, k: d }));
+
+/** The GEMMs of LeNet-5 training at batch 64 (im2col convolutions in NHWC, Keras layouts). */
+const lenet: BenchCase[] = [
+  gemmCase("conv1 fwd", { m: 50176, n: 6, k: 25 }),
+  gemmCase("conv1 dW", { m: 25, n: 6, k: 50176, transA: true }),
+  gemmCase("conv2 fwd", { m: 6400, n: 16, k: 150 }),
+  gemmCase("conv2 dW", { m: 150, n: 16, k: 6400, transA: true }),
+  gemmCase("conv2 dX", { m: 6400, n: 150, k: 16, transB: true }),
+  gemmCase("dense1 fwd", { m: 64, n: 120, k: 400 }),
+  gemmCase("dense1 dW", { m: 400, n: 120, k: 64, transA: true }),
+  gemmCase("dense1 dX", { m: 64, n: 400, k: 120, transB: true }),
+  gemmCase("dense2 fwd", { m: 64, n: 84, k: 120 }),
+  gemmCase("dense2 dW", { m: 120, n: 84, k: 64, transA: true }),
+  gemmCase("dense2 dX", { m: 64, n: 120, k: 84, transB: true }),
+  gemmCase("dense3 fwd", { m: 64, n: 10, k: 84 }),
+  gemmCase("dense3 dW", { m: 84, n: 10, k: 64, transA: true }),
+  gemmCase("dense3 dX", { m: 64, n: 84, k: 10, transB: true }),
+];
+
+type ConvOp = "forward" | "backward filter" | "backward input";
+
+/**
+ * A whole conv2d kernel call (im2col and GEMM, as a layer makes it), wasm only. Flops
+ * count the GEMM's multiply-adds: `2 * rows * patch * filters` for each op.
+ */
+function convCase(label: string, d: Conv2dDims, op: ConvOp): BenchCase {
+  const rows = d.batch * d.outH * d.outW;
+  const patch = d.kH * d.kW * d.inC;
+  return {
+    label: `${label} ${op} (batch ${d.batch}, ${d.inH}x${d.inW}x${d.inC} -> ${d.outH}x${d.outW}x${d.outC})`,
+    flops: 2 * rows * patch * d.outC,
+    wasm(core) {
+      const x = core.alloc(d.batch * d.inH * d.inW * d.inC);
+      const w = core.alloc(patch * d.outC);
+      const b = core.alloc(d.outC);
+      const y = core.alloc(rows * d.outC);
+      const scratch = core.alloc(Math.max(conv2dScratchLength(core, d), 1));
+      core.write(x, randomFloats(x.length, 3));
+      core.write(w, randomFloats(w.length, 4));
+      core.write(y, randomFloats(y.length, 5));
+      if (op === "forward") return () => conv2dForward(core, d, x, w, b, y, scratch);
+      if (op === "backward filter") return () => conv2dBackwardFilter(core, d, x, y, w, scratch);
+      return () => conv2dBackwardInput(core, d, y, w, x, scratch);
+    },
+    js: () => null,
+  };
+}
+
+const conv1 = conv2dDims(64, 28, 28, 1, 5, 5, 6, 1, 1, "same");
+const conv2 = conv2dDims(64, 14, 14, 6, 5, 5, 16, 1, 1, "valid");
+/** LeNet-5's two convolutions at batch 64 (the first layer needs no input gradient). */
+const lenetConv: BenchCase[] = [
+  convCase("conv1", conv1, "forward"),
+  convCase("conv1", conv1, "backward filter"),
+  convCase("conv2", conv2, "forward"),
+  convCase("conv2", conv2, "backward filter"),
+  convCase("conv2", conv2, "backward input"),
+];
+
+export const GROUPS: BenchGroup[] = [
+  { title: "GEMM, square", cases: squares },
+  { title: "GEMM, LeNet-5 training shapes (batch 64)", cases: lenet },
+  { title: "conv2d kernels (im2col + GEMM), LeNet-5 layers at batch 64", cases: lenetConv },
+];
+
+/** Median milliseconds of one call of `f`. */
+function timeMs(f: () => void): number {
+  const warmEnd = performance.now() + WARMUP_MS;
+  let reps = 0;
+  do {
+    f();
+    reps++;
+  } while (performance.now() < warmEnd || reps < 2);
+  // Calls per run, so that one run lasts at least MIN_RUN_MS.
+  const t0 = performance.now();
+  f();
+  const once = Math.max(performance.now() - t0, 1e-3);
+  const perRun = Math.max(1, Math.ceil(MIN_RUN_MS / once));
+  const samples: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const start = performance.now();
+    for (let i = 0; i < perRun; i++) f();
+    samples.push((performance.now() - start) / perRun);
+  }
+  samples.sort((x, y) => x - y);
+  return samples[Math.floor(samples.length / 2)]!;
+}
+
+const gflops = (flops: number, ms: number): number => flops / (ms * 1e6);
+const fmt = (x: number): string => x.toFixed(x >= 10 ? 1 : 2);
+
+async function main(): Promise<void> {
+  const write = process.argv.includes("--write");
+  const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
+  if (write && only) throw new Error("bench: --write stores the full table; drop --only");
+  const simd = await createCore("simd");
+  const scalar = await createCore("scalar");
+  const lines: string[] = [];
+  const totals = { flops: 0, simd: 0, scalar: 0 };
+  for (const group of GROUPS) {
+    lines.push(`### ${group.title}`, "", "| case | SIMD GFLOP/s | scalar GFLOP/s | JS GFLOP/s | SIMD / scalar | SIMD / JS |", "| --- | ---: | ---: | ---: | ---: | ---: |");
+    for (const c of group.cases) {
+      if (only && !c.label.includes(only)) continue;
+      const tSimd = timeMs(c.wasm(simd));
+      const tScalar = timeMs(c.wasm(scalar));
+      const jsRun = c.js();
+      const tJs = jsRun ? timeMs(jsRun) : NaN;
+      if (group.cases === lenet) {
+        totals.flops += c.flops;
+        totals.simd += tSimd;
+        totals.scalar += tScalar;
+      }
+      const row = `| ${c.label} | ${fmt(gflops(c.flops, tSimd))} | ${fmt(gflops(c.flops, tScalar))} | ${jsRun ? fmt(gflops(c.flops, tJs)) : "-"} | ${fmt(tScalar / tSimd)}x | ${jsRun ? fmt(tJs / tSimd) + "x" : "-"} |`;
+      lines.push(row);
+      console.log(row);
+    }
+    lines.push("");
+  }
+  lines.push(
+    `LeNet-5 GEMMs together: SIMD ${fmt(gflops(totals.flops, totals.simd))} GFLOP/s ` +
+      `(${totals.simd.toFixed(2)} ms per batch of 64), scalar ${fmt(gflops(totals.flops, totals.scalar))} GFLOP/s ` +
+      `(${totals.scalar.toFixed(2)} ms).`,
+    "",
+  );
+  const table = lines.join("\n");
+  console.log("\n" + table);
+  if (write) writeResults(table);
+}
+
+/** Replaces (or appends) the "## Kernels" section of bench/RESULTS.md. */
+function writeResults(table: string): void {
+  const path = fileURLToPath(new URL("./RESULTS.md", import.meta.url));
+  const machine = `${os.cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}, ${os.platform()} ${os.arch()}`;
+  const section = [
+    "## Kernels",
+    "",
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}, one core, by \`npx vite-node bench/kernels.ts --write\`.`,
+    `GFLOP/s counts a multiply-add as 2 flops; each figure is the median of ${RUNS} runs after warm-up.`,
+    "",
+    table,
+  ].join("\n");
+  const old = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmark results\n";
+  const start = old.search(/^## Kernels\s*$/m);
+  let next: string;
+  if (start < 0) {
+    next = old.trimEnd() + "\n\n" + section;
+  } else {
+    const rest = old.slice(start + 1).search(/^## /m);
+    const end = rest < 0 ? old.length : start + 1 + rest;
+    next = old.slice(0, start) + section + "\n" + old.slice(end);
+  }
+  writeFileSync(path, next.trimEnd() + "\n");
+  console.log(`wrote ${path}`);
+}
+
+await main();
