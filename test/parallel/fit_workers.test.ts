@@ -4,7 +4,7 @@
  * dropout, shuffling, validation, uneven last batches, batch sources and both
  * transports; option errors; a crashing worker; no worker left running.
  */
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Callback, CallbackModel, Logs } from "../../ts/callbacks/callback.js";
 import { arraySource } from "../../ts/data/array_source.js";
 import { layers } from "../../ts/layers/index.js";
@@ -155,6 +155,32 @@ describe("fit with workers: same training as one worker", () => {
       m.dispose();
     }
     expectClose(weights[1]!, weights[0]!, "weights after callback changes", 1e-4, 1e-4);
+  });
+});
+
+describe("fit with workers: divergence", () => {
+  it("stops at the same non-finite batch as one worker, without applying it", async () => {
+    // A linear net with a step just past stability (as test/reliability): the loss overflows.
+    const next = rng(8);
+    const x = { data: randomArray(next, 60, 0, 10), shape: [12, 5] };
+    const y = { data: randomArray(next, 24, -100, 100), shape: [12, 2] };
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const runs = [];
+    try {
+      for (const workers of [1, 2]) {
+        const m = new Sequential({ seed: 4, layers: [layers.dense({ units: 8, inputShape: [5] }), layers.dense({ units: 2 })] });
+        m.compile({ optimizer: optimizers.sgd({ learningRate: 0.003 }), loss: "meanSquaredError" });
+        const h = await m.fit(x, y, { epochs: 50, batchSize: 4, seed: 1, verbose: 0, workers });
+        runs.push({ epochs: h.epoch, weights: flatWeights(m), warning: String(warn.mock.calls[warn.mock.calls.length - 1]![0]) });
+        m.dispose();
+      }
+    } finally {
+      warn.mockRestore();
+    }
+    expect(runs[1]!.epochs).toEqual(runs[0]!.epochs);
+    expect(runs[1]!.warning.replace(/became \S+/, "")).toBe(runs[0]!.warning.replace(/became \S+/, ""));
+    expect(runs[1]!.weights.every(Number.isFinite)).toBe(true);
+    expectClose(runs[1]!.weights, runs[0]!.weights, "weights before divergence", 1e-3, 1e-3);
   });
 });
 
