@@ -8,6 +8,7 @@
  *
  *   npx vite-node bench/parallel.ts [--rounds 5] [--steps 12]
  */
+import { loadavg } from "node:os";
 import { lenet5 } from "../ts/models/lenet5.js";
 import { combine } from "../ts/parallel/data_parallel.js";
 import { jobBytes, jobViews } from "../ts/parallel/job_buffer.js";
@@ -90,15 +91,20 @@ async function main(): Promise<void> {
   await init();
   const d = data(BATCH * steps);
   const params = lenet5().countParams();
+  const loadBefore = loadavg()[0]!;
   const times: Record<number, number[]> = { 1: [], 2: [] };
   const starts: Record<number, number[]> = { 1: [], 2: [] };
+  const roundSpeedups: number[] = [];
   for (let r = 0; r < rounds; r++) {
+    const medians: Record<number, number> = {};
     for (const workers of [1, 2]) {
       const { stepMs, startMs } = await run(workers, d);
       times[workers]!.push(...stepMs);
       starts[workers]!.push(startMs);
-      console.log(`round ${r + 1}/${rounds}, workers ${workers}: median step ${median(stepMs).toFixed(1)} ms`);
+      medians[workers] = median(stepMs);
+      console.log(`round ${r + 1}/${rounds}, workers ${workers}: median step ${medians[workers]!.toFixed(1)} ms`);
     }
+    roundSpeedups.push(medians[1]! / medians[2]!);
   }
   const step1 = median(times[1]!);
   const step2 = median(times[2]!);
@@ -111,9 +117,11 @@ async function main(): Promise<void> {
   const body = [
     `LeNet-5 (Keras layout, ${params} parameters), Adam, batch ${BATCH}, MNIST-shaped data; ${machineLine()}.`,
     `Median of ${rounds} alternating fit calls x ${steps - WARMUP_STEPS} steady steps each (first ${WARMUP_STEPS} steps of each fit dropped).`,
-    `Load average at the end: ${(await import("node:os")).loadavg().map((v) => v.toFixed(1)).join(", ")} (the machine is shared: numbers move with it).`,
+    `One-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after: the machine is shared, and two workers only help while both cores are free.`,
     "",
     markdownTable(["workers", "ms / step", "images / s", "speedup", "fit start-up (ms)"], rows),
+    "",
+    `Speedup of each round (a one-worker fit, then a two-worker fit): ${roundSpeedups.map((v) => `${v.toFixed(2)}x`).join(", ")}; median ${median(roundSpeedups).toFixed(2)}x.`,
     "",
     `Main-thread exchange cost per step with one worker: copying the weights and a ${BATCH / 2}-sample shard into the job buffer ` +
       `${(cost.copyMs * 1000).toFixed(0)} us, combining the gradients ${(cost.combineMs * 1000).toFixed(0)} us. ` +
