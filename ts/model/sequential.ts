@@ -269,6 +269,7 @@ export class Sequential {
    * `getWeights` order, without updating anything.
    */
   lossAndGradients(x: Tensor, y: Tensor, seed: number, step: number): { loss: number; grads: Float32Array } {
+    this.checkAlive("lossAndGradients");
     const c = this.requireCompiled("lossAndGradients");
     const n = checkInputs("lossAndGradients", "x", x, this.inputShape!);
     checkLabels("lossAndGradients", "y", y, n, c.loss, this.outputShape!);
@@ -313,7 +314,7 @@ export class Sequential {
    */
   getTrainingState(): TrainingState | null {
     this.checkAlive("getTrainingState");
-    if (!this.compiled || this.layers.length === 0) return null;
+    if (!this.compiled) return null;
     const core = this.ensurePlaced();
     const { optimizer, loss, metrics } = this.compiled;
     const { state, count } = this.memory.store;
@@ -353,8 +354,8 @@ export class Sequential {
   }
 
   private requireCompiled(op: string): Compiled {
+    // compile needs layers and layers are never removed, so a compiled model has some.
     if (!this.compiled) throw new Error(`${op}: call compile({ optimizer, loss }) first`);
-    if (this.layers.length === 0) throw new Error(`${op}: the model has no layers`);
     return this.compiled;
   }
 
@@ -371,9 +372,11 @@ export class Sequential {
     return this.memory.placed ? this.memory.core : this.placeWeights();
   }
 
+  /**
+   * Places the weights (see ModelMemory.place). Every caller has checked that the model
+   * is alive and has layers; a disposed model's layers have no `materialize` hook.
+   */
   private placeWeights(keep: (Tensor[] | null)[] = []): WasmCore {
-    if (this.disposed) throw new Error("the model has been disposed");
-    if (this.layers.length === 0) throw new Error("the model has no layers");
     return this.memory.place(this.compiled?.optimizer.stateSlots() ?? 0, keep);
   }
 
