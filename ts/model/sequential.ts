@@ -28,6 +28,7 @@ import { formatSummary } from "./summary.js";
 import { WeightStore } from "./weights.js";
 import { saveModel, type SaveOptions, type SavedModel } from "../io/handlers.js";
 import type { TrainingState } from "./training_state.js";
+import { startDataParallel, type DataParallel } from "../parallel/data_parallel.js";
 
 /** Options of the {@link Sequential} constructor. */
 export interface SequentialArgs {
@@ -239,12 +240,20 @@ export class Sequential {
     const snapshot = this.snapshot();
     this.stopTraining = false;
     this.training = true;
+    let parallel: DataParallel | null = null;
     try {
-      await trainLoop(this.trainee(core, runner, c), train, validation, s, random, list, (line) => console.log(line));
+      // workers > 1: data-parallel over worker threads (ts/parallel/data_parallel.ts).
+      if (s.workers > 1) {
+        parallel = await startDataParallel({
+          workers: s.workers, layers: this.describeLayers(), inputShape: this.inputShape!, loss: c.loss, batch: s.batchSize, core, runner, store: this.store,
+        });
+      }
+      await trainLoop({ ...this.trainee(core, runner, c), parallel }, train, validation, s, random, list, (line) => console.log(line));
     } catch (e) {
       this.restore(snapshot);
       throw e;
     } finally {
+      await parallel?.close();
       this.training = false;
     }
     return history;

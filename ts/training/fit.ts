@@ -40,6 +40,12 @@ export interface FitArgs {
    * replayed, so the run continues exactly as an uninterrupted one.
    */
   initialEpoch?: number;
+  /**
+   * Threads computing each batch's gradient, the calling thread included (default 1):
+   * with N > 1, N - 1 worker threads (Web Workers in browsers) each train on a shard of
+   * every batch; results match one-worker training up to float rounding.
+   */
+  workers?: number;
 }
 
 /** Fit options with defaults filled and checked. */
@@ -53,9 +59,10 @@ export interface FitSettings {
   callbacks: Callback[];
   verbose: 0 | 1;
   initialEpoch: number;
+  workers: number;
 }
 
-const KEYS = ["epochs", "batchSize", "validationSplit", "validationData", "shuffle", "seed", "callbacks", "verbose", "initialEpoch"];
+const KEYS = ["epochs", "batchSize", "validationSplit", "validationData", "shuffle", "seed", "callbacks", "verbose", "initialEpoch", "workers"];
 
 /** Checks `fit`'s options; `defaultBatch` is 32 or a BatchSource's batch size. */
 export function fitSettings(options: FitArgs | undefined, defaultBatch: number): FitSettings {
@@ -101,7 +108,18 @@ export function fitSettings(options: FitArgs | undefined, defaultBatch: number):
     callbacks: cbs as Callback[],
     verbose,
     initialEpoch,
+    workers: whole("workers", o.workers, 1),
   };
+}
+
+/**
+ * Computes a batch's gradient other than by one forward and backward pass on the model
+ * (data-parallel training, ts/parallel/): from the first `count` samples filled into the
+ * runner's plan, it writes the gradient of their mean loss to the model's gradient
+ * buffer and returns that mean loss and the number of correctly classified samples.
+ */
+export interface GradientStep {
+  gradients(count: number, step: number): Promise<{ loss: number; correct: number }>;
 }
 
 /** What the loop needs of the model being trained. */
@@ -117,6 +135,8 @@ export interface Trainee {
   nextStep(): number;
   /** Records that epoch `epoch` (from 0) has completed. */
   epochDone(epoch: number): void;
+  /** When set, computes each batch's gradient instead of the runner (see {@link GradientStep}). */
+  readonly parallel?: GradientStep | null;
 }
 
 /**
@@ -153,10 +173,18 @@ export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | 
       if (begin) await begin;
       train.fill(core, runner.plan, start, count);
       const step = t.nextStep();
-      runner.forward(count, true, step, true);
-      const batchLoss = runner.lossAndGradient(count);
+      let batchLoss: number;
+      if (t.parallel) {
+        // Computes the whole gradient (backward included) before the loss can be checked.
+        const r = await t.parallel.gradients(count, step);
+        batchLoss = r.loss;
+        correct += r.correct;
+      } else {
+        runner.forward(count, true, step, true);
+        batchLoss = runner.lossAndGradient(count);
+        if (metrics.length > 0) correct += runner.correct(count);
+      }
       lossSum += batchLoss * count;
-      if (metrics.length > 0) correct += runner.correct(count);
       seen += count;
       if (!Number.isFinite(batchLoss)) {
         diverged = true;
@@ -165,7 +193,7 @@ export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | 
           + `The learning rate (${optimizer.learningRate}) is probably too high, or the inputs are too large.`);
         break;
       }
-      runner.backward(count, step);
+      if (!t.parallel) runner.backward(count, step);
       optimizer.apply(core, store.count, store.params!, store.grads!, store.state, step);
       const logs: Logs = { batch: b, size: count, loss: lossSum / seen };
       if (metrics.includes("accuracy")) logs.accuracy = correct / seen;

@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+/**
+ * Data-parallel fit in a real browser (Debian's Chromium, headless, via playwright-core):
+ * bundles a page and the worker entry side by side with esbuild, serves them twice, once cross-origin
+ * isolated (COOP/COEP headers: SharedArrayBuffer transport) and once not (postMessage
+ * transport), and checks that `fit({ workers: 2 })` in module Web Workers trains the same
+ * weights as `workers: 1`.
+ *
+ *   node test/parallel/browser_check.mjs      (CHROMIUM=/path overrides the browser)
+ *
+ * Prints one line per check; exits 1 when any failed.
+ */
+import { build } from "esbuild";
+import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, extname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+const PAGE = `
+import { init } from ${JSON.stringify(join(root, "ts/wasm/loader.ts"))};
+import { lenet5 } from ${JSON.stringify(join(root, "ts/models/lenet5.ts"))};
+const sharedTransportAvailable = () => crossOriginIsolated && typeof Atomics.waitAsync === "function";
+window.result = (async () => {
+  await init();
+  const n = 96;
+  const x = { data: new Float32Array(n * 784), shape: [n, 28, 28, 1] };
+  for (let i = 0; i < x.data.length; i++) x.data[i] = ((i * 7919) % 1000) / 1000;
+  const y = { data: new Float32Array(n).map((_, i) => i % 10), shape: [n] };
+  const weights = [];
+  for (const workers of [1, 2]) {
+    const m = lenet5({ seed: 1 });
+    m.compile({ optimizer: "adam", loss: "sparseCategoricalCrossentropy" });
+    await m.fit(x, y, { batchSize: 32, epochs: 1, seed: 2, workers, verbose: 0 });
+    weights.push(m.getWeights().flatMap((w) => Array.from(w.data)));
+  }
+  let maxDiff = 0;
+  for (let i = 0; i < weights[0].length; i++) maxDiff = Math.max(maxDiff, Math.abs(weights[0][i] - weights[1][i]));
+  return { isolated: crossOriginIsolated, shared: sharedTransportAvailable(), maxDiff };
+})().catch((e) => ({ error: String(e && e.stack || e) }));
+`;
+
+/**
+ * The loader looks for ../../wasm/ (right for ts/ and dist/); bundles keep the wasm beside
+ * them. io/node_files.ts (saving to disk, loaded with a dynamic import in Node only) stays
+ * out of the bundle: inlined, its static node: imports would break the page.
+ */
+const wasmBeside = {
+  name: "wasm-beside",
+  setup(b) {
+    b.onResolve({ filter: /[\\/]node_files\.js$/ }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /[\\/]ts[\\/]wasm[\\/]loader\.ts$/ }, async (args) => ({
+      contents: (await readFile(args.path, "utf8")).replaceAll("../../wasm/simdnet-", "./simdnet-"),
+      loader: "ts",
+    }));
+  },
+};
+
+/** The page and the worker entry, bundled side by side with the wasm modules. */
+async function bundle(dir) {
+  const common = { bundle: true, format: "esm", platform: "browser", target: "es2022", external: ["node:*"], plugins: [wasmBeside], logLevel: "warning" };
+  await build({ ...common, stdin: { contents: PAGE, resolveDir: root, loader: "js" }, outfile: join(dir, "page.js") });
+  await build({ ...common, entryPoints: [join(root, "ts/parallel/replica_worker.ts")], outfile: join(dir, "replica_worker.js") });
+  for (const flavor of ["simd", "scalar"]) await copyFile(join(root, `wasm/simdnet-${flavor}.wasm`), join(dir, `simdnet-${flavor}.wasm`));
+}
+
+const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
+
+function serve(dir) {
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, "http://x");
+    const isolated = url.pathname.startsWith("/isolated/");
+    const file = url.pathname.replace(/^\/(isolated|plain)\//, "");
+    if (file === "favicon.ico") return void res.writeHead(204).end();
+    const headers = isolated ? { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" } : {};
+    try {
+      const body = file === "" ? '<!doctype html><script type="module" src="page.js"></script>' : await readFile(join(dir, file));
+      res.writeHead(200, { "Content-Type": TYPES[extname(file) || ".html"] ?? "application/octet-stream", ...headers });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
+}
+
+const dir = await mkdtemp(join(tmpdir(), "simdnet-parallel-"));
+let failed = 0;
+const server = await serve(dir);
+try {
+  await bundle(dir);
+  const { chromium } = createRequire(join(root, "noop.js"))("playwright-core");
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu"] });
+  try {
+    for (const [path, expectShared] of [["isolated", true], ["plain", false]]) {
+      const page = await browser.newPage();
+      page.on("pageerror", (e) => console.log(`  page error: ${e.message}`));
+      page.on("console", (m) => console.log(`  console: ${m.text()}`));
+      page.on("requestfailed", (q) => console.log(`  request failed: ${q.url()}`));
+      await page.goto(`http://127.0.0.1:${server.address().port}/${path}/`);
+      await page.waitForFunction(() => window.result !== undefined);
+      const r = await page.evaluate(() => window.result);
+      const ok = !r.error && r.shared === expectShared && r.maxDiff < 1e-4;
+      if (!ok) failed++;
+      console.log(`${ok ? "ok  " : "FAIL"} ${path}: ${JSON.stringify(r)}`);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+} finally {
+  server.close();
+  await rm(dir, { recursive: true, force: true });
+}
+console.log(failed === 0 ? "all passed" : `${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,23 @@
+/** The messages between the main thread and a data-parallel worker (replica_worker.ts). */
+import type { WasmFlavor } from "../wasm/loader.js";
+import type { ReplicaSpec } from "./replica.js";
+
+/** Main thread to worker. */
+export type ToWorker =
+  | {
+      type: "init";
+      spec: ReplicaSpec;
+      /** The build the main thread's model runs, so that both compute alike. */
+      flavor: WasmFlavor;
+      /** The job buffer: shared (kept by both sides) or, in message mode, sent per job. */
+      buffer: SharedArrayBuffer | null;
+      /** @internal Tests only: the worker throws on this step (0: never). */
+      failAtStep: number;
+    }
+  | { type: "job"; buffer: ArrayBuffer };
+
+/** Worker to main thread. */
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "done"; buffer: ArrayBuffer }
+  | { type: "failed"; message: string };

@@ -1,0 +1,103 @@
+/**
+ * A replica: a copy of a model on its own wasm core that computes the gradient of one
+ * shard of a batch. It keeps no optimizer: each job brings the current weights, so the
+ * replica can never drift from the model (see data_parallel.ts for why).
+ */
+import { Dropout } from "../layers/dropout.js";
+import { layerFromConfig } from "../layers/index.js";
+import type { Layer } from "../layers/layer.js";
+import { planBuffers, releasePlan, type Plan } from "../model/plan.js";
+import { Runner } from "../model/runner.js";
+import type { LayerDescriptor } from "../model/sequential.js";
+import { WeightStore } from "../model/weights.js";
+import { getLoss, type LossName } from "../training/losses.js";
+import type { WasmCore } from "../wasm/core.js";
+import { H_COUNT, H_OFFSET, H_STEP, type JobSizes, type JobViews } from "./job_buffer.js";
+import { ShardDropout } from "./shard_dropout.js";
+
+/** Everything a worker needs to rebuild a model (structured-cloneable). */
+export interface ReplicaSpec {
+  /** The model's layers, as `describeLayers()` gives them, without initializers. */
+  layers: LayerDescriptor[];
+  /** Per-sample input shape. */
+  inputShape: number[];
+  loss: LossName;
+  /** Samples in a whole batch (dropout masks are indexed by batch position). */
+  batch: number;
+  /** Sizes of the job buffer. */
+  sizes: JobSizes;
+}
+
+/**
+ * The layer descriptors a replica is built from: the model's, minus the initializers
+ * (weights arrive with each job, and initializer objects do not survive postMessage).
+ */
+export function replicaLayers(descriptors: readonly LayerDescriptor[]): LayerDescriptor[] {
+  return descriptors.map((d) => {
+    const config = { ...d.config };
+    delete config.kernelInitializer;
+    delete config.biasInitializer;
+    return { className: d.className, name: d.name, config };
+  });
+}
+
+/** A model copy that turns a job (weights, shard, step, seeds) into the shard's gradient. */
+export class Replica {
+  private readonly layers: Layer[];
+  private readonly dropouts: ShardDropout[];
+  private readonly store = new WeightStore();
+  private readonly plan: Plan;
+  private readonly runner: Runner;
+
+  constructor(private readonly core: WasmCore, private readonly spec: ReplicaSpec) {
+    const { sizes } = spec;
+    this.layers = spec.layers.map((d) => {
+      const layer = layerFromConfig(d.className, { ...d.config, name: d.name });
+      return layer instanceof Dropout ? ShardDropout.of(layer, spec.batch) : layer;
+    });
+    this.dropouts = this.layers.filter((l): l is ShardDropout => l instanceof ShardDropout);
+    let shape: readonly number[] = spec.inputShape;
+    for (const layer of this.layers) shape = layer.build(shape);
+    this.store.place(core, this.layers, this.layers.map(() => 0));
+    if (this.store.count !== sizes.params) {
+      throw new Error(`simdnet worker: the rebuilt model has ${this.store.count} parameters, expected ${sizes.params}`);
+    }
+    this.plan = planBuffers(core, this.layers, spec.inputShape, sizes.shard);
+    this.runner = new Runner(core, this.layers, this.plan, getLoss(spec.loss));
+  }
+
+  /** The layout of this replica's job buffers. */
+  get sizes(): JobSizes {
+    return this.spec.sizes;
+  }
+
+  /**
+   * Runs the job in `job`: loads its weights and shard, computes the shard's mean loss,
+   * its correct count and the gradient of its mean loss, and writes them back.
+   */
+  run(job: JobViews): void {
+    const { core, plan, runner, spec } = this;
+    const count = job.header[H_COUNT]!;
+    const offset = job.header[H_OFFSET]!;
+    const step = job.header[H_STEP]! >>> 0;
+    if (count < 1 || count > spec.sizes.shard || offset < 0 || offset + count > spec.batch) {
+      throw new Error(`simdnet worker: shard [${offset}, ${offset + count}) does not fit shards of ${spec.sizes.shard} in a batch of ${spec.batch}`);
+    }
+    core.write(this.store.params!, job.params);
+    core.f32(plan.input).set(job.inputs.subarray(0, count * spec.sizes.inSize));
+    core.f32(plan.labels).set(job.labels.subarray(0, count * spec.sizes.outSize));
+    runner.seeds.set(job.seeds);
+    for (const d of this.dropouts) d.offset = offset;
+    runner.forward(count, true, step, true);
+    job.results[0] = runner.lossAndGradient(count);
+    job.results[1] = runner.correct(count);
+    runner.backward(count, step);
+    job.grads.set(core.f32(this.store.grads!));
+  }
+
+  /** Frees the replica's wasm memory. */
+  dispose(): void {
+    releasePlan(this.core, this.plan);
+    this.store.release(this.core, this.layers);
+  }
+}

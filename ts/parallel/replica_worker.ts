@@ -1,0 +1,95 @@
+/**
+ * Entry module of a data-parallel worker (a Node worker thread or a browser module
+ * Worker). It waits for an "init" message, builds a {@link Replica} on a fresh wasm
+ * core, answers "ready", then runs one job per training step:
+ * - shared mode: the job buffer is a SharedArrayBuffer; the worker blocks in
+ *   Atomics.wait for the next job number and signals completion with Atomics.notify;
+ * - message mode: each "job" message carries the buffer (transferred), and the worker
+ *   sends it back in a "done" message.
+ * Any error is reported as a "failed" message, after which the worker stops.
+ */
+import { createCore } from "../wasm/loader.js";
+import { H_DONE, H_SEQ, H_STEP, H_STOP, jobViews } from "./job_buffer.js";
+import type { FromWorker, ToWorker } from "./messages.js";
+import { Replica } from "./replica.js";
+
+interface Port {
+  post(message: FromWorker, transfer?: ArrayBuffer[]): void;
+  listen(handler: (message: ToWorker) => void): void;
+  /** Ends the worker. */
+  close(): void;
+}
+
+async function parentPort(): Promise<Port> {
+  if (typeof process !== "undefined" && typeof process.versions?.node === "string") {
+    const { parentPort: port } = await import("node:worker_threads");
+    if (!port) throw new Error("simdnet: replica_worker must run in a worker thread");
+    return {
+      post: (m, t) => port.postMessage(m, t ?? []),
+      listen: (h) => port.on("message", h),
+      close: () => port.close(),
+    };
+  }
+  const scope = globalThis as unknown as DedicatedWorkerGlobalScope;
+  return {
+    post: (m, t) => scope.postMessage(m, t ?? []),
+    listen: (h) => scope.addEventListener("message", (e) => h(e.data as ToWorker)),
+    close: () => scope.close(),
+  };
+}
+
+const port = await parentPort();
+let replica: Replica | null = null;
+let failAtStep = 0;
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function runJob(buffer: ArrayBuffer | SharedArrayBuffer): void {
+  const job = jobViews(buffer, replica!.sizes);
+  if (failAtStep > 0 && job.header[H_STEP] === failAtStep) throw new Error(`simulated failure at step ${failAtStep}`);
+  replica!.run(job);
+}
+
+/** Shared mode: run each job the main thread posts until it asks to stop. */
+function serveShared(buffer: SharedArrayBuffer): void {
+  const header = jobViews(buffer, replica!.sizes).header;
+  let seen = 0; // job numbers start at 1; the first may be posted before we get here
+  for (;;) {
+    Atomics.wait(header, H_SEQ, seen);
+    if (Atomics.load(header, H_STOP) !== 0) return;
+    const seq = Atomics.load(header, H_SEQ);
+    if (seq === seen) continue;
+    seen = seq;
+    runJob(buffer);
+    Atomics.store(header, H_DONE, seq);
+    Atomics.notify(header, H_DONE);
+  }
+}
+
+port.listen((message) => {
+  try {
+    if (message.type === "init") {
+      failAtStep = message.failAtStep;
+      void createCore(message.flavor).then((core) => {
+        replica = new Replica(core, message.spec);
+        port.post({ type: "ready" });
+        if (message.buffer !== null) {
+          serveShared(message.buffer);
+          port.close();
+        }
+      }).catch(fail);
+    } else if (message.type === "job") {
+      runJob(message.buffer);
+      port.post({ type: "done", buffer: message.buffer }, [message.buffer]);
+    }
+  } catch (e) {
+    fail(e);
+  }
+});
+
+function fail(e: unknown): void {
+  port.post({ type: "failed", message: describe(e) });
+  port.close();
+}

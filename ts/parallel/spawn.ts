@@ -1,0 +1,133 @@
+/**
+ * Starting a replica worker in Node (worker_threads) or a browser (module Worker), behind
+ * one small interface.
+ *
+ * The entry module is `replica_worker` next to this file, with this file's own extension:
+ * `.js` when running compiled (dist/, or a bundle that ships replica_worker.js beside
+ * it), `.ts` when running from sources. Node cannot import TypeScript, so from sources
+ * the worker first registers module hooks that compile `.ts` with esbuild (present
+ * wherever the sources are run, as vite's and vitest's compiler) and map the `.js`
+ * import specifiers to the `.ts` files. Browsers running sources go through a dev
+ * server (vite) that compiles `.ts` itself.
+ */
+import type { FromWorker, ToWorker } from "./messages.js";
+
+/** A started worker, whatever the platform. */
+export interface WorkerHandle {
+  post(message: ToWorker, transfer?: ArrayBuffer[]): void;
+  /** Messages from the worker. */
+  onMessage(handler: (message: FromWorker) => void): void;
+  /** An uncaught error in the worker, or its exit before {@link terminate}. */
+  onFailure(handler: (error: Error) => void): void;
+  /** Stops the worker; resolves once it is gone. */
+  terminate(): Promise<void>;
+}
+
+let live = 0;
+
+/** @internal Workers started and not yet exited (tests check that fit leaks none). */
+export function liveWorkers(): number {
+  return live;
+}
+
+function isNode(): boolean {
+  return typeof process !== "undefined" && typeof process.versions?.node === "string";
+}
+
+/** The worker entry's URL: replica_worker.ts or .js, beside this module. */
+export function workerEntryUrl(): URL {
+  const here = import.meta.url;
+  const ext = /\.ts(\?.*)?$/.test(here) ? ".ts" : ".js";
+  return new URL(`./replica_worker${ext}`, here);
+}
+
+/** Starts a replica worker (it then waits for its "init" message). */
+export async function spawnWorker(): Promise<WorkerHandle> {
+  return isNode() ? spawnNode(workerEntryUrl()) : spawnBrowser(workerEntryUrl());
+}
+
+async function spawnNode(entry: URL): Promise<WorkerHandle> {
+  const { Worker } = await import("node:worker_threads");
+  const worker = entry.pathname.endsWith(".ts")
+    ? new Worker(await typeScriptBootstrap(entry), { eval: true })
+    : new Worker(entry);
+  live++;
+  let terminating = false;
+  let failure: ((e: Error) => void) | null = null;
+  const exited = new Promise<void>((resolve) => {
+    worker.once("exit", (code) => {
+      live--;
+      if (!terminating) failure?.(new Error(`the worker exited unexpectedly (code ${code})`));
+      resolve();
+    });
+  });
+  worker.on("error", (e) => failure?.(e instanceof Error ? e : new Error(String(e))));
+  return {
+    post: (m, t) => worker.postMessage(m, t ?? []),
+    onMessage: (h) => worker.on("message", h),
+    onFailure: (h) => {
+      failure = h;
+    },
+    terminate: async () => {
+      terminating = true;
+      await worker.terminate();
+      await exited;
+    },
+  };
+}
+
+/**
+ * Code for an eval'd worker that registers TypeScript hooks, then imports `entry`.
+ * esbuild is resolved from here, so it is found in this package's node_modules.
+ */
+async function typeScriptBootstrap(entry: URL): Promise<string> {
+  const { createRequire } = await import("node:module");
+  const { pathToFileURL } = await import("node:url");
+  const esbuild = pathToFileURL(createRequire(import.meta.url).resolve("esbuild")).href;
+  const hooks = `
+    import { readFile } from "node:fs/promises";
+    const { transform } = await import(${JSON.stringify(esbuild)});
+    export async function resolve(specifier, context, next) {
+      try {
+        return await next(specifier, context);
+      } catch (e) {
+        // Sources import "./x.js" for the file x.ts.
+        if (e?.code === "ERR_MODULE_NOT_FOUND" && specifier.endsWith(".js")) return next(specifier.slice(0, -3) + ".ts", context);
+        throw e;
+      }
+    }
+    export async function load(url, context, next) {
+      if (!url.startsWith("file:") || !url.endsWith(".ts")) return next(url, context);
+      const source = await readFile(new URL(url), "utf8");
+      const out = await transform(source, { loader: "ts", format: "esm", target: "es2022", sourcefile: url });
+      return { format: "module", source: out.code, shortCircuit: true };
+    }`;
+  const hooksUrl = `data:text/javascript,${encodeURIComponent(hooks)}`;
+  return `import("node:module").then((m) => { m.register(${JSON.stringify(hooksUrl)}); return import(${JSON.stringify(entry.href)}); });`;
+}
+
+function spawnBrowser(entry: URL): WorkerHandle {
+  const worker = new Worker(entry, { type: "module" });
+  live++;
+  let gone = false;
+  let failure: ((e: Error) => void) | null = null;
+  worker.addEventListener("error", (e) => {
+    e.preventDefault();
+    failure?.(new Error(e.message || `the worker failed to load ${entry.href}`));
+  });
+  worker.addEventListener("messageerror", () => failure?.(new Error("a message from the worker could not be read")));
+  return {
+    post: (m, t) => worker.postMessage(m, t ?? []),
+    onMessage: (h) => worker.addEventListener("message", (e: MessageEvent<FromWorker>) => h(e.data)),
+    onFailure: (h) => {
+      failure = h;
+    },
+    terminate: () => {
+      // Browsers terminate synchronously and report no exit.
+      worker.terminate();
+      if (!gone) live--;
+      gone = true;
+      return Promise.resolve();
+    },
+  };
+}
