@@ -213,6 +213,10 @@ async function main(): Promise<void> {
       `(${totals.simd.toFixed(2)} ms per batch of 64), scalar ${fmt(gflops(totals.flops, totals.scalar))} GFLOP/s ` +
       `(${totals.scalar.toFixed(2)} ms).`,
     "",
+    "The SIMD module is built with `+simd128,+bulk-memory` (copies and fills as `memory.copy` / `memory.fill`), the",
+    "scalar one with neither. In an interleaved A/B (bench/ab.ts, 2026-11-28) bulk memory was neutral on the conv",
+    "kernels and cut average-pooling backward (which zeroes dx first) by about 30%.",
+    "",
   );
   const table = lines.join("\n");
   console.log("\n" + table);

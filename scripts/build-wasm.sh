@@ -46,9 +46,10 @@ fi
 target=wasm32-unknown-unknown
 common=(build --quiet --offline --locked --release --target "$target" -p simdnet-wasm)
 
-# SIMD: flags come from .cargo/config.toml.
+# SIMD: flags come from .cargo/config.toml (simd128 and bulk-memory).
 "${cargo_cmd[@]}" "${common[@]}" --target-dir target/wasm-simd
-# Scalar: the same stack size, simd128 explicitly off (0x1f separates encoded flags).
+# Scalar: the same stack size, simd128 explicitly off and no bulk-memory, for engines
+# older than wasm SIMD (0x1f separates encoded flags).
 CARGO_ENCODED_RUSTFLAGS=$(printf -- '-C\x1ftarget-feature=-simd128\x1f-C\x1flink-arg=-zstack-size=1048576') \
   "${cargo_cmd[@]}" "${common[@]}" --target-dir target/wasm-scalar
 

@@ -7,6 +7,9 @@ import { checkedPointers, type BufferArg } from "../../ts/kernels/check.js";
 import { dropoutBackward } from "../../ts/kernels/dropout.js";
 import { denseForward } from "../../ts/kernels/dense.js";
 import { WasmBuffer } from "../../ts/wasm/core.js";
+import { conv2dForward, conv2dScratchLength } from "../../ts/kernels/conv2d.js";
+import { avgPool2dForward } from "../../ts/kernels/pool.js";
+import { conv2dDims, pool2dDims } from "../../ts/shapes.js";
 import { describeEachCore } from "../helpers/cores.js";
 
 describeEachCore("kernel argument checks", (getCore) => {
@@ -41,5 +44,35 @@ describeEachCore("kernel argument checks", (getCore) => {
     expect(() => dropoutBackward(core, 2 ** 29, huge(16), huge(16))).toThrow(`dropoutBackward: mask would hold 536870912 floats, ${limit}`);
     expect(() => denseForward(core, 2 ** 29, 1, 1, huge(16), huge(16), null, huge(16))).toThrow(`denseForward: x would hold 536870912 floats, ${limit}`);
     expect(() => checkedPointers(core, "op", [["a", huge(16), 2 ** 29 - 1, false]])).not.toThrow();
+  });
+
+  it("still rejects wrong derived dims after the same geometry passed (the remembered geometries)", () => {
+    const core = getCore();
+    const d = conv2dDims(1, 6, 6, 1, 3, 3, 2, 1, 1, "valid");
+    const same = conv2dDims(1, 6, 6, 1, 3, 3, 2, 1, 1, "same");
+    const buf = (n: number) => core.alloc(Math.max(n, 1));
+    const [x, w, b, y, s] = [buf(36), buf(18), buf(2), buf(72), buf(conv2dScratchLength(core, same))];
+    conv2dForward(core, d, x, w, b, y, s);
+    conv2dForward(core, same, x, w, b, y, s);
+    const fwd = (dims: typeof d) => () => conv2dForward(core, dims, x, w, b, y, s);
+    expect(fwd({ ...d, outH: 5 })).toThrow("conv2dForward: dims.outH is 5, but the shapes give 4; make dims with conv2dDims()");
+    // A valid geometry's derived fields under the other padding are still wrong.
+    expect(fwd({ ...d, padding: "same" })).toThrow("conv2dForward: dims.outH is 4, but the shapes give 6; make dims with conv2dDims()");
+    expect(fwd({ ...same, padTop: 0 })).toThrow("conv2dForward: dims.padTop is 0, but the shapes give 1; make dims with conv2dDims()");
+    // A pooling window with a conv's remembered geometry is checked on its own.
+    const p = pool2dDims(1, 6, 6, 1, 3, 3, 1, 1, "valid");
+    avgPool2dForward(core, p, x, y);
+    expect(() => avgPool2dForward(core, { ...p, outW: 3 }, x, y)).toThrow("avgPool2dForward: dims.outW is 3, but the shapes give 4; make dims with pool2dDims()");
+    // Many geometries (more than are remembered) are each checked correctly.
+    for (let n = 3; n < 60; n++) {
+      const big = pool2dDims(1, n, 6, 1, 3, 3, 1, 1, "valid");
+      const input = core.alloc(n * 6);
+      const out = core.alloc(big.outH * big.outW);
+      avgPool2dForward(core, big, input, out);
+      expect(() => avgPool2dForward(core, { ...big, outH: big.outH + 1 }, input, out)).toThrow(`dims.outH is ${big.outH + 1}`);
+      core.free(input);
+      core.free(out);
+    }
+    for (const buffer of [x, w, b, y, s]) core.free(buffer);
   });
 });

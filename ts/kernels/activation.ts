@@ -4,13 +4,18 @@
  * each row of `cols` values; the others elementwise on `rows * cols` values.
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { checkCounts, checkedPointers } from "./check.js";
+import { beginBuffers, checkCount, checkedBuffer, checkNoOverlap } from "./check.js";
 
 /** The activations a layer may name (as in Keras). */
 export type ActivationKind = "linear" | "relu" | "sigmoid" | "tanh" | "softmax";
 
 /** Every {@link ActivationKind}, for validating user input. */
 export const ACTIVATION_KINDS: readonly ActivationKind[] = ["linear", "relu", "sigmoid", "tanh", "softmax"];
+
+// Export names spelled out once: building them per call would allocate a string each time.
+type Elementwise = "relu" | "sigmoid" | "tanh";
+const FORWARD_EXPORT: Record<Elementwise, string> = { relu: "relu_forward", sigmoid: "sigmoid_forward", tanh: "tanh_forward" };
+const BACKWARD_EXPORT: Record<Elementwise, string> = { relu: "relu_backward", sigmoid: "sigmoid_backward", tanh: "tanh_backward" };
 
 /** Applies activation `kind` in place to a `[rows, cols]` buffer (`linear` does nothing). */
 export function activationForward(core: WasmCore, kind: ActivationKind, rows: number, cols: number, xy: WasmBuffer): void {
@@ -19,7 +24,7 @@ export function activationForward(core: WasmCore, kind: ActivationKind, rows: nu
   const xyPtr = core.check(op, "xy", xy, rows * cols);
   if (kind === "linear") return;
   if (kind === "softmax") core.fn("softmax_forward")(rows, cols, xyPtr);
-  else core.fn(`${kind}_forward`)(rows * cols, xyPtr);
+  else core.fn(FORWARD_EXPORT[kind])(rows * cols, xyPtr);
 }
 
 /**
@@ -31,18 +36,19 @@ export function activationForward(core: WasmCore, kind: ActivationKind, rows: nu
 export function activationBackward(core: WasmCore, kind: ActivationKind, rows: number, cols: number, y: WasmBuffer, dxy: WasmBuffer): void {
   const op = "activationBackward";
   checkArgs(op, kind, rows, cols);
-  const [yPtr, dxyPtr] = checkedPointers(core, op, [
-    ["y", y, rows * cols, false],
-    ["dxy", dxy, rows * cols, true],
-  ]);
+  beginBuffers();
+  const yPtr = checkedBuffer(core, op, "y", y, rows * cols, false);
+  const dxyPtr = checkedBuffer(core, op, "dxy", dxy, rows * cols, true);
+  checkNoOverlap(op);
   if (kind === "linear") return;
   if (kind === "softmax") core.fn("softmax_backward")(rows, cols, yPtr, dxyPtr);
-  else core.fn(`${kind}_backward`)(rows * cols, yPtr, dxyPtr);
+  else core.fn(BACKWARD_EXPORT[kind])(rows * cols, yPtr, dxyPtr);
 }
 
 function checkArgs(op: string, kind: ActivationKind, rows: number, cols: number): void {
   if (!ACTIVATION_KINDS.includes(kind)) {
     throw new Error(`${op}: kind must be one of ${ACTIVATION_KINDS.map((k) => `"${k}"`).join(", ")}, received ${JSON.stringify(kind)}`);
   }
-  checkCounts(op, { rows, cols });
+  checkCount(op, "rows", rows);
+  checkCount(op, "cols", cols);
 }

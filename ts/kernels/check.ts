@@ -23,10 +23,16 @@ export function describe(v: unknown): string {
 
 /** Checks that each of `counts` (name to value, in order) is a whole number >= 1. */
 export function checkCounts(op: string, counts: Record<string, number>): void {
-  for (const [name, value] of Object.entries(counts)) {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new Error(`${op}: ${name} must be a whole number >= 1, received ${value}`);
-    }
+  for (const [name, value] of Object.entries(counts)) checkCount(op, name, value);
+}
+
+/**
+ * Checks that `value` is a whole number >= 1: {@link checkCounts} for one count, which
+ * the hot wrappers call so that a passing check allocates nothing.
+ */
+export function checkCount(op: string, name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`${op}: ${name} must be a whole number >= 1, received ${value}`);
   }
 }
 
@@ -73,7 +79,10 @@ export function checkWindowFields(
   [inH, inW, fH, fW]: readonly [string, string, string, string],
 ): void {
   const fields = d as Record<string, unknown>;
-  for (const name of names) {
+  // Indexed loops and single reads: a passing check must allocate nothing (it runs on
+  // every kernel call of a training step).
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
     const v = fields[name];
     if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > MAX_KERNEL_DIM) {
       throw new Error(`${op}: dims.${name} is ${describe(v)}; expected a whole number from 1 to ${MAX_KERNEL_DIM}`);
@@ -83,8 +92,11 @@ export function checkWindowFields(
   if (padding !== "valid" && padding !== "same") {
     throw new Error(`${op}: dims.padding is ${describe(padding)}; expected "valid" or "same"`);
   }
-  const [h, w, kh, kw] = [fields[inH], fields[inW], fields[fH], fields[fW]] as number[];
-  if (padding === "valid" && (kh! > h! || kw! > w!)) {
+  const h = fields[inH] as number;
+  const w = fields[inW] as number;
+  const kh = fields[fH] as number;
+  const kw = fields[fW] as number;
+  if (padding === "valid" && (kh > h || kw > w)) {
     throw new Error(`${op}: the ${window} (${kh}x${kw}) is larger than the input (${h}x${w}) with valid padding`);
   }
 }
@@ -103,12 +115,59 @@ export function checkDerivedFields(op: string, d: object, expected: object, make
   }
 }
 
+/** The fields of a conv or pooling dims object that fix its derived fields. */
+export interface WindowGeometry {
+  inH: number;
+  inW: number;
+  strideH: number;
+  strideW: number;
+  padding: Padding;
+  outH: number;
+  outW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** Values per entry of the geometry cache: inH, inW, fH, fW, strideH, strideW, same, then outH, outW, padTop, padLeft. */
+const GEOMETRY_FIELDS = 11;
+/** Entries kept: a model's distinct conv and pooling geometries (batch is not part of them). */
+const GEOMETRY_SLOTS = 32;
+const geometries = new Float64Array(GEOMETRY_FIELDS * GEOMETRY_SLOTS);
+let geometriesKept = 0;
+let nextGeometrySlot = 0;
+
+/**
+ * {@link checkDerivedFields} for a `fH` x `fW` window, remembering geometries that passed
+ * so that a layer's repeated calls recompute nothing and allocate nothing. `make(d)` gives
+ * the dims shapes.ts computes (called only on a cache miss). Sound because only tuples
+ * that passed the full check are kept, and a hit matches every input of the derived
+ * fields and the derived fields themselves. Call after {@link checkWindowFields}.
+ */
+export function checkWindowGeometry<D extends WindowGeometry>(
+  op: string, d: D, fH: number, fW: number, make: (d: D) => object, maker: string,
+): void {
+  const same = d.padding === "same" ? 1 : 0;
+  for (let slot = 0; slot < geometriesKept; slot++) {
+    const at = slot * GEOMETRY_FIELDS;
+    const g = geometries;
+    if (g[at] === d.inH && g[at + 1] === d.inW && g[at + 2] === fH && g[at + 3] === fW && g[at + 4] === d.strideH &&
+      g[at + 5] === d.strideW && g[at + 6] === same && g[at + 7] === d.outH && g[at + 8] === d.outW &&
+      g[at + 9] === d.padTop && g[at + 10] === d.padLeft) return;
+  }
+  checkDerivedFields(op, d, make(d), maker);
+  const at = nextGeometrySlot * GEOMETRY_FIELDS;
+  geometries.set([d.inH, d.inW, fH, fW, d.strideH, d.strideW, same, d.outH, d.outW, d.padTop, d.padLeft], at);
+  nextGeometrySlot = (nextGeometrySlot + 1) % GEOMETRY_SLOTS;
+  geometriesKept = Math.max(geometriesKept, nextGeometrySlot === 0 ? GEOMETRY_SLOTS : nextGeometrySlot);
+}
+
 /** Rejects tensors of `lengths` floats (name to length) that a wasm32 kernel cannot address. */
 export function checkAddressable(op: string, lengths: Record<string, number>): void {
   for (const [name, length] of Object.entries(lengths)) checkSliceLength(op, name, length);
 }
 
-function checkSliceLength(op: string, name: string, length: number): void {
+/** Rejects one tensor of `length` floats that a wasm32 kernel cannot address. */
+export function checkSliceLength(op: string, name: string, length: number): void {
   if (length * 4 > MAX_SLICE_BYTES) {
     throw new Error(`${op}: ${name} would hold ${length} floats, over the 2 GiB a wasm32 kernel can address`);
   }
@@ -121,53 +180,79 @@ function checkSliceLength(op: string, name: string, length: number): void {
  */
 export type BufferArg = [name: string, buf: WasmBuffer | null, length: number, written: boolean, kind?: BufferKind];
 
-/** A checked buffer argument: where it starts and how many elements the kernel touches. */
-export interface Span {
-  name: string;
-  ptr: number;
-  length: number;
-  written: boolean;
+/**
+ * The buffer arguments of the call being checked, in argument order, kept in reused
+ * arrays so that a passing check allocates nothing. Kernel calls are synchronous and
+ * never nest, so one set serves every wrapper: {@link beginBuffers}, then
+ * {@link checkedBuffer} per argument, then {@link checkNoOverlap}.
+ */
+const MAX_BUFFER_ARGS = 8;
+const argNames: string[] = new Array<string>(MAX_BUFFER_ARGS).fill("");
+const argStarts = new Float64Array(MAX_BUFFER_ARGS);
+const argEnds = new Float64Array(MAX_BUFFER_ARGS);
+const argWritten = new Uint8Array(MAX_BUFFER_ARGS);
+let argCount = 0;
+
+/** Starts checking the buffer arguments of a new call. */
+export function beginBuffers(): void {
+  argCount = 0;
 }
 
 /**
- * Checks every present buffer argument with `core.check` and that the kernel can address
- * it, in order, and returns their spans (null where the buffer is null).
+ * Checks one buffer argument with `core.check` (alive, this module, its kind, at least
+ * `length` elements) and that a kernel can address it, records its byte span for
+ * {@link checkNoOverlap}, and returns its pointer (0 for a null, optional buffer, which
+ * is not recorded).
  */
-export function checkedSpans(core: WasmCore, op: string, args: readonly BufferArg[]): (Span | null)[] {
-  return args.map(([name, buf, length, written, kind]) => {
-    if (buf === null) return null;
-    const ptr = core.check(op, name, buf, length, kind);
-    checkSliceLength(op, name, length);
-    return { name, ptr, length, written };
-  });
+export function checkedBuffer(
+  core: WasmCore, op: string, name: string, buf: WasmBuffer | null, length: number, written: boolean, kind: BufferKind = "f32",
+): number {
+  if (buf === null) return 0;
+  const ptr = core.check(op, name, buf, length, kind);
+  checkSliceLength(op, name, length);
+  if (argCount === MAX_BUFFER_ARGS) throw new Error(`${op}: more than ${MAX_BUFFER_ARGS} buffer arguments (an internal error)`);
+  argNames[argCount] = name;
+  argStarts[argCount] = ptr;
+  argEnds[argCount] = ptr + length * 4;
+  argWritten[argCount] = written ? 1 : 0;
+  argCount++;
+  return ptr;
 }
 
 /**
- * The first pair of spans (in argument order) that share a byte while one of them is
- * written, or null. Rust forbids that aliasing, and the result would depend on loop order.
+ * The first pair of recorded buffers (in argument order: by the first, then the second)
+ * that share a byte while one of them is written, as `[first, second]` names, or null.
+ * Rust forbids that aliasing, and the result would depend on loop order. Empty spans
+ * never overlap.
  */
-export function firstOverlap(spans: readonly (Span | null)[]): [Span, Span] | null {
-  const present = spans.filter((s): s is Span => s !== null);
-  for (let i = 0; i < present.length; i++) {
-    for (let j = i + 1; j < present.length; j++) {
-      const [a, b] = [present[i]!, present[j]!];
-      const overlap = a.length > 0 && b.length > 0 && a.ptr < b.ptr + b.length * 4 && b.ptr < a.ptr + a.length * 4;
-      if (overlap && (a.written || b.written)) return [a, b];
+export function firstOverlap(): [string, string] | null {
+  for (let i = 0; i < argCount; i++) {
+    for (let j = i + 1; j < argCount; j++) {
+      const nonEmpty = argEnds[i]! > argStarts[i]! && argEnds[j]! > argStarts[j]!;
+      const overlap = nonEmpty && argStarts[i]! < argEnds[j]! && argStarts[j]! < argEnds[i]!;
+      if (overlap && (argWritten[i] === 1 || argWritten[j] === 1)) return [argNames[i]!, argNames[j]!];
     }
   }
   return null;
 }
 
 /**
- * Checks every buffer argument (see {@link checkedSpans}), then rejects a written one that
- * overlaps any other, and returns their pointers in order (0 for a null buffer). An
- * in-place argument is one buffer, read and written, and so never overlaps itself.
+ * Rejects a recorded written buffer that overlaps any other. An in-place argument is
+ * one buffer, read and written, and so never overlaps itself.
+ */
+export function checkNoOverlap(op: string): void {
+  const clash = firstOverlap();
+  if (clash) throw new Error(`${op}: ${clash[0]} and ${clash[1]} share memory; an output must not overlap another argument`);
+}
+
+/**
+ * Checks every buffer argument (see {@link checkedBuffer}), in order, then rejects a
+ * written one that overlaps any other, and returns their pointers in order (0 for a null
+ * buffer). For callers outside the hot path; the wrappers call the pieces directly.
  */
 export function checkedPointers(core: WasmCore, op: string, args: readonly BufferArg[]): number[] {
-  const spans = checkedSpans(core, op, args);
-  const clash = firstOverlap(spans);
-  if (clash) {
-    throw new Error(`${op}: ${clash[0].name} and ${clash[1].name} share memory; an output must not overlap another argument`);
-  }
-  return spans.map((s) => (s === null ? 0 : s.ptr));
+  beginBuffers();
+  const ptrs = args.map(([name, buf, length, written, kind]) => checkedBuffer(core, op, name, buf, length, written, kind));
+  checkNoOverlap(op);
+  return ptrs;
 }

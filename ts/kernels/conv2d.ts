@@ -7,7 +7,9 @@
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import { conv2dDims, type Conv2dDims } from "../shapes.js";
-import { checkAddressable, checkDerivedFields, checkedPointers, checkWindowFields, describe } from "./check.js";
+import {
+  beginBuffers, checkedBuffer, checkNoOverlap, checkSliceLength, checkWindowFields, checkWindowGeometry, describe,
+} from "./check.js";
 
 export { MAX_KERNEL_DIM } from "./check.js";
 
@@ -15,33 +17,40 @@ const inputLength = (d: Conv2dDims) => d.batch * d.inH * d.inW * d.inC;
 const outputLength = (d: Conv2dDims) => d.batch * d.outH * d.outW * d.outC;
 const kernelLength = (d: Conv2dDims) => d.kH * d.kW * d.inC * d.outC;
 
+const SIZE_FIELDS = ["batch", "inH", "inW", "inC", "kH", "kW", "outC", "strideH", "strideW"] as const;
+const WINDOW_FIELDS = ["inH", "inW", "kH", "kW"] as const;
+const shapesDims = (d: Conv2dDims) => conv2dDims(d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.padding);
+
 /**
- * Checks a conv2d dims object (see {@link conv2dDims}) and returns the export's dims
- * arguments and the scratch length the kernels need.
+ * Checks a conv2d dims object (see {@link conv2dDims}) and returns the scratch length the
+ * kernels need. Allocates nothing when the checks pass (it runs on every call).
  */
-function convArgs(core: WasmCore, op: string, d: Conv2dDims): { args: number[]; scratchLength: number } {
+function checkConv(core: WasmCore, op: string, d: Conv2dDims): number {
   if (typeof d !== "object" || d === null) throw new Error(`${op}: dims is ${describe(d)}; expected an object from conv2dDims()`);
-  const sizes = ["batch", "inH", "inW", "inC", "kH", "kW", "outC", "strideH", "strideW"];
-  checkWindowFields(op, d, sizes, "kernel", ["inH", "inW", "kH", "kW"]);
-  const want = conv2dDims(d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.padding);
-  checkDerivedFields(op, d, want, "conv2dDims");
-  checkAddressable(op, { x: inputLength(d), y: outputLength(d), w: kernelLength(d) });
-  const args = [d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.padding === "same" ? 1 : 0];
-  const scratchLength = core.fn("conv2d_scratch_len")(...args) >>> 0;
+  checkWindowFields(op, d, SIZE_FIELDS, "kernel", WINDOW_FIELDS);
+  checkWindowGeometry(op, d, d.kH, d.kW, shapesDims, "conv2dDims");
+  checkSliceLength(op, "x", inputLength(d));
+  checkSliceLength(op, "y", outputLength(d));
+  checkSliceLength(op, "w", kernelLength(d));
+  const scratchLength = core.fn("conv2d_scratch_len")(
+    d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, same(d),
+  ) >>> 0;
   const pointwise = d.kH === 1 && d.kW === 1 && d.strideH === 1 && d.strideW === 1;
   // The export answers 0 for dims it rejects; past the checks above only scratch remains.
   if (scratchLength === 0 && !pointwise) {
     throw new Error(`${op}: the scratch for these shapes would be over the 2 GiB a wasm32 kernel can address`);
   }
-  return { args, scratchLength };
+  return scratchLength;
 }
+
+const same = (d: Conv2dDims) => (d.padding === "same" ? 1 : 0);
 
 /**
  * Floats of scratch that every conv2d kernel with dims `d` needs (0 for a 1x1 kernel
  * with stride 1). At most max(2^20, 32 * kH * kW * inC), whatever the batch size.
  */
 export function conv2dScratchLength(core: WasmCore, d: Conv2dDims): number {
-  return convArgs(core, "conv2dScratchLength", d).scratchLength;
+  return checkConv(core, "conv2dScratchLength", d);
 }
 
 /**
@@ -55,16 +64,18 @@ export function conv2dForward(
   core: WasmCore, d: Conv2dDims, x: WasmBuffer, w: WasmBuffer, bias: WasmBuffer | null, y: WasmBuffer, scratch: WasmBuffer,
 ): void {
   const op = "conv2dForward";
-  const { args, scratchLength } = convArgs(core, op, d);
+  const scratchLength = checkConv(core, op, d);
+  beginBuffers();
+  const xp = checkedBuffer(core, op, "x", x, inputLength(d), false);
+  const wp = checkedBuffer(core, op, "w", w, kernelLength(d), false);
+  const yp = checkedBuffer(core, op, "y", y, outputLength(d), true);
+  const sp = checkedBuffer(core, op, "scratch", scratch, scratchLength, true);
   // bias is checked last, as it always was, so the first error named stays the same.
-  const [xp, wp, yp, sp, bp] = checkedPointers(core, op, [
-    ["x", x, inputLength(d), false],
-    ["w", w, kernelLength(d), false],
-    ["y", y, outputLength(d), true],
-    ["scratch", scratch, scratchLength, true],
-    ["bias", bias, d.outC, false],
-  ]);
-  core.fn("conv2d_forward")(...args, xp!, wp!, bp!, yp!, sp!); // bias pointer 0: no bias
+  const bp = checkedBuffer(core, op, "bias", bias, d.outC, false); // 0 when null: no bias
+  checkNoOverlap(op);
+  core.fn("conv2d_forward")(
+    d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, same(d), xp, wp, bp, yp, sp,
+  );
 }
 
 /**
@@ -77,14 +88,16 @@ export function conv2dBackwardInput(
   core: WasmCore, d: Conv2dDims, dy: WasmBuffer, w: WasmBuffer, dx: WasmBuffer, scratch: WasmBuffer,
 ): void {
   const op = "conv2dBackwardInput";
-  const { args, scratchLength } = convArgs(core, op, d);
-  const ptrs = checkedPointers(core, op, [
-    ["dy", dy, outputLength(d), false],
-    ["w", w, kernelLength(d), false],
-    ["dx", dx, inputLength(d), true],
-    ["scratch", scratch, scratchLength, true],
-  ]);
-  core.fn("conv2d_backward_input")(...args, ...ptrs);
+  const scratchLength = checkConv(core, op, d);
+  beginBuffers();
+  const dyp = checkedBuffer(core, op, "dy", dy, outputLength(d), false);
+  const wp = checkedBuffer(core, op, "w", w, kernelLength(d), false);
+  const dxp = checkedBuffer(core, op, "dx", dx, inputLength(d), true);
+  const sp = checkedBuffer(core, op, "scratch", scratch, scratchLength, true);
+  checkNoOverlap(op);
+  core.fn("conv2d_backward_input")(
+    d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, same(d), dyp, wp, dxp, sp,
+  );
 }
 
 /**
@@ -96,23 +109,27 @@ export function conv2dBackwardFilter(
   core: WasmCore, d: Conv2dDims, x: WasmBuffer, dy: WasmBuffer, dw: WasmBuffer, scratch: WasmBuffer,
 ): void {
   const op = "conv2dBackwardFilter";
-  const { args, scratchLength } = convArgs(core, op, d);
-  const ptrs = checkedPointers(core, op, [
-    ["x", x, inputLength(d), false],
-    ["dy", dy, outputLength(d), false],
-    ["dw", dw, kernelLength(d), true],
-    ["scratch", scratch, scratchLength, true],
-  ]);
-  core.fn("conv2d_backward_filter")(...args, ...ptrs);
+  const scratchLength = checkConv(core, op, d);
+  beginBuffers();
+  const xp = checkedBuffer(core, op, "x", x, inputLength(d), false);
+  const dyp = checkedBuffer(core, op, "dy", dy, outputLength(d), false);
+  const dwp = checkedBuffer(core, op, "dw", dw, kernelLength(d), true);
+  const sp = checkedBuffer(core, op, "scratch", scratch, scratchLength, true);
+  checkNoOverlap(op);
+  core.fn("conv2d_backward_filter")(
+    d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, same(d), xp, dyp, dwp, sp,
+  );
 }
 
 /** Bias gradient: `db[co] = sum over n, oh, ow of dy[n, oh, ow, co]`; `db`: `[outC]` (overwritten). */
 export function conv2dBackwardBias(core: WasmCore, d: Conv2dDims, dy: WasmBuffer, db: WasmBuffer): void {
   const op = "conv2dBackwardBias";
-  const { args } = convArgs(core, op, d);
-  const ptrs = checkedPointers(core, op, [
-    ["dy", dy, outputLength(d), false],
-    ["db", db, d.outC, true],
-  ]);
-  core.fn("conv2d_backward_bias")(...args, ...ptrs);
+  checkConv(core, op, d);
+  beginBuffers();
+  const dyp = checkedBuffer(core, op, "dy", dy, outputLength(d), false);
+  const dbp = checkedBuffer(core, op, "db", db, d.outC, true);
+  checkNoOverlap(op);
+  core.fn("conv2d_backward_bias")(
+    d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, same(d), dyp, dbp,
+  );
 }

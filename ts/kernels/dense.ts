@@ -5,7 +5,7 @@
  * `bias` `[units]`, `y` and `dy` `[batch, units]`.
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { checkCounts, checkedPointers } from "./check.js";
+import { beginBuffers, checkCount, checkedBuffer, checkNoOverlap } from "./check.js";
 
 /** `y = x w + bias` (no bias when `bias` is null). Overwrites `y`, which must not overlap an input. */
 export function denseForward(
@@ -19,14 +19,16 @@ export function denseForward(
   y: WasmBuffer,
 ): void {
   const op = "denseForward";
-  checkCounts(op, { batch, inputs, units });
-  const ptrs = checkedPointers(core, op, [
-    ["x", x, batch * inputs, false],
-    ["w", w, inputs * units, false],
-    ["bias", bias, units, false],
-    ["y", y, batch * units, true],
-  ]);
-  core.fn("dense_forward")(batch, inputs, units, ...ptrs);
+  checkCount(op, "batch", batch);
+  checkCount(op, "inputs", inputs);
+  checkCount(op, "units", units);
+  beginBuffers();
+  const xp = checkedBuffer(core, op, "x", x, batch * inputs, false);
+  const wp = checkedBuffer(core, op, "w", w, inputs * units, false);
+  const bp = checkedBuffer(core, op, "bias", bias, units, false);
+  const yp = checkedBuffer(core, op, "y", y, batch * units, true);
+  checkNoOverlap(op);
+  core.fn("dense_forward")(batch, inputs, units, xp, wp, bp, yp);
 }
 
 /**
@@ -47,14 +49,16 @@ export function denseBackward(
   db: WasmBuffer | null,
 ): void {
   const op = "denseBackward";
-  checkCounts(op, { batch, inputs, units });
-  const ptrs = checkedPointers(core, op, [
-    ["x", x, batch * inputs, false],
-    ["w", w, inputs * units, false],
-    ["dy", dy, batch * units, false],
-    ["dx", dx, batch * inputs, true],
-    ["dw", dw, inputs * units, true],
-    ["db", db, units, true],
-  ]);
-  core.fn("dense_backward")(batch, inputs, units, ...ptrs);
+  checkCount(op, "batch", batch);
+  checkCount(op, "inputs", inputs);
+  checkCount(op, "units", units);
+  beginBuffers();
+  const xp = checkedBuffer(core, op, "x", x, batch * inputs, false);
+  const wp = checkedBuffer(core, op, "w", w, inputs * units, false);
+  const dyp = checkedBuffer(core, op, "dy", dy, batch * units, false);
+  const dxp = checkedBuffer(core, op, "dx", dx, batch * inputs, true);
+  const dwp = checkedBuffer(core, op, "dw", dw, inputs * units, true);
+  const dbp = checkedBuffer(core, op, "db", db, units, true);
+  checkNoOverlap(op);
+  core.fn("dense_backward")(batch, inputs, units, xp, wp, dyp, dxp, dwp, dbp);
 }

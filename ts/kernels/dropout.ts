@@ -4,7 +4,7 @@
  * mask on both wasm builds and for any split of the work. Pass a new `step` per batch.
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { checkCounts, checkedPointers, checkFraction, checkWhole } from "./check.js";
+import { beginBuffers, checkCount, checkedBuffer, checkFraction, checkNoOverlap, checkWhole } from "./check.js";
 
 /**
  * Drops each of `n` values with probability `rate` (in [0, 1)) and scales the kept ones
@@ -13,24 +13,24 @@ import { checkCounts, checkedPointers, checkFraction, checkWhole } from "./check
  */
 export function dropoutForward(core: WasmCore, n: number, rate: number, seed: number, step: number, xy: WasmBuffer, mask: WasmBuffer): void {
   const op = "dropoutForward";
-  checkCounts(op, { n });
+  checkCount(op, "n", n);
   checkFraction(op, "rate", rate);
   checkWhole(op, "seed", seed, 0, 0xffff_ffff);
   checkWhole(op, "step", step, 0, 0xffff_ffff);
-  const ptrs = checkedPointers(core, op, [
-    ["xy", xy, n, true],
-    ["mask", mask, n, true],
-  ]);
-  core.fn("dropout_forward")(n, rate, seed, step, ...ptrs);
+  beginBuffers();
+  const xyp = checkedBuffer(core, op, "xy", xy, n, true);
+  const mp = checkedBuffer(core, op, "mask", mask, n, true);
+  checkNoOverlap(op);
+  core.fn("dropout_forward")(n, rate, seed, step, xyp, mp);
 }
 
 /** Multiplies `n` gradients in place by the mask {@link dropoutForward} wrote (`dxy` must not overlap `mask`). */
 export function dropoutBackward(core: WasmCore, n: number, mask: WasmBuffer, dxy: WasmBuffer): void {
   const op = "dropoutBackward";
-  checkCounts(op, { n });
-  const ptrs = checkedPointers(core, op, [
-    ["mask", mask, n, false],
-    ["dxy", dxy, n, true],
-  ]);
-  core.fn("dropout_backward")(n, ...ptrs);
+  checkCount(op, "n", n);
+  beginBuffers();
+  const mp = checkedBuffer(core, op, "mask", mask, n, false);
+  const dxyp = checkedBuffer(core, op, "dxy", dxy, n, true);
+  checkNoOverlap(op);
+  core.fn("dropout_backward")(n, mp, dxyp);
 }

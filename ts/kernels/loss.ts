@@ -4,7 +4,7 @@
  * `[batch, classes]`. Written buffers must not overlap any other argument.
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { checkCounts, checkedPointers } from "./check.js";
+import { beginBuffers, checkCount, checkedBuffer, checkNoOverlap } from "./check.js";
 
 /**
  * Softmax of `logits` fused with cross-entropy, stable for any finite logits
@@ -20,15 +20,16 @@ export function softmaxCrossEntropy(
   dlogits: WasmBuffer,
 ): number {
   const op = "softmaxCrossEntropy";
-  checkCounts(op, { batch, classes });
+  checkCount(op, "batch", batch);
+  checkCount(op, "classes", classes);
   const n = batch * classes;
-  const ptrs = checkedPointers(core, op, [
-    ["logits", logits, n, false],
-    ["labels", labels, n, false],
-    ["probs", probs, n, true],
-    ["dlogits", dlogits, n, true],
-  ]);
-  return core.fn("softmax_cross_entropy")(batch, classes, ...ptrs);
+  beginBuffers();
+  const lp = checkedBuffer(core, op, "logits", logits, n, false);
+  const tp = checkedBuffer(core, op, "labels", labels, n, false);
+  const pp = checkedBuffer(core, op, "probs", probs, n, true);
+  const gp = checkedBuffer(core, op, "dlogits", dlogits, n, true);
+  checkNoOverlap(op);
+  return core.fn("softmax_cross_entropy")(batch, classes, lp, tp, pp, gp);
 }
 
 /**
@@ -45,14 +46,15 @@ export function categoricalCrossEntropy(
   dprobs: WasmBuffer,
 ): number {
   const op = "categoricalCrossEntropy";
-  checkCounts(op, { batch, classes });
+  checkCount(op, "batch", batch);
+  checkCount(op, "classes", classes);
   const n = batch * classes;
-  const ptrs = checkedPointers(core, op, [
-    ["probs", probs, n, false],
-    ["labels", labels, n, false],
-    ["dprobs", dprobs, n, true],
-  ]);
-  return core.fn("categorical_cross_entropy")(batch, classes, ...ptrs);
+  beginBuffers();
+  const pp = checkedBuffer(core, op, "probs", probs, n, false);
+  const tp = checkedBuffer(core, op, "labels", labels, n, false);
+  const gp = checkedBuffer(core, op, "dprobs", dprobs, n, true);
+  checkNoOverlap(op);
+  return core.fn("categorical_cross_entropy")(batch, classes, pp, tp, gp);
 }
 
 /** Mean of `(pred - target)^2` over batch and width; writes `dpred = 2 (pred - target) / (batch width)`. */
@@ -65,23 +67,25 @@ export function meanSquaredError(
   dpred: WasmBuffer,
 ): number {
   const op = "meanSquaredError";
-  checkCounts(op, { batch, width });
+  checkCount(op, "batch", batch);
+  checkCount(op, "width", width);
   const n = batch * width;
-  const ptrs = checkedPointers(core, op, [
-    ["pred", pred, n, false],
-    ["target", target, n, false],
-    ["dpred", dpred, n, true],
-  ]);
-  return core.fn("mean_squared_error")(batch, width, ...ptrs);
+  beginBuffers();
+  const pp = checkedBuffer(core, op, "pred", pred, n, false);
+  const tp = checkedBuffer(core, op, "target", target, n, false);
+  const gp = checkedBuffer(core, op, "dpred", dpred, n, true);
+  checkNoOverlap(op);
+  return core.fn("mean_squared_error")(batch, width, pp, tp, gp);
 }
 
 /** The number of rows whose arg-max in `scores` matches the label's (first index wins ties). */
 export function countCorrect(core: WasmCore, batch: number, classes: number, scores: WasmBuffer, labels: WasmBuffer): number {
   const op = "countCorrect";
-  checkCounts(op, { batch, classes });
-  const ptrs = checkedPointers(core, op, [
-    ["scores", scores, batch * classes, false],
-    ["labels", labels, batch * classes, false],
-  ]);
-  return core.fn("count_correct")(batch, classes, ...ptrs) >>> 0;
+  checkCount(op, "batch", batch);
+  checkCount(op, "classes", classes);
+  beginBuffers();
+  const sp = checkedBuffer(core, op, "scores", scores, batch * classes, false);
+  const tp = checkedBuffer(core, op, "labels", labels, batch * classes, false);
+  checkNoOverlap(op);
+  return core.fn("count_correct")(batch, classes, sp, tp) >>> 0;
 }

@@ -7,7 +7,7 @@
  * nothing; the buffers of one call must not overlap each other.
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { checkBoolean, checkCounts, checkedPointers, checkFraction, checkRange, checkWhole } from "./check.js";
+import { beginBuffers, checkBoolean, checkCount, checkedBuffer, checkFraction, checkNoOverlap, checkRange, checkWhole } from "./check.js";
 
 /**
  * One SGD step: `p -= lr g`; with a `velocity` buffer, `vel = momentum vel - lr g` and
@@ -26,21 +26,23 @@ export function sgdUpdate(
   nesterov: boolean,
 ): void {
   const op = "sgdUpdate";
-  checkCounts(op, { n });
+  checkCount(op, "n", n);
   checkRange(op, "lr", lr, 0, Infinity);
   checkRange(op, "momentum", momentum, 0, 1);
   checkBoolean(op, "nesterov", nesterov);
   if (momentum !== 0 && velocity === null) {
     throw new Error(`${op}: momentum ${momentum} needs a velocity buffer, received null`);
   }
-  const ptrs = checkedPointers(core, op, [
-    ["params", params, n, true],
-    ["grads", grads, n, false],
-    ["velocity", velocity, n, true],
-  ]);
+  beginBuffers();
+  const pp = checkedBuffer(core, op, "params", params, n, true);
+  const gp = checkedBuffer(core, op, "grads", grads, n, false);
+  const vp = checkedBuffer(core, op, "velocity", velocity, n, true);
+  checkNoOverlap(op);
   core.fn("sgd_update")(
     n,
-    ...ptrs,
+    pp,
+    gp,
+    vp,
     lr,
     momentum,
     nesterov ? 1 : 0,
@@ -67,21 +69,24 @@ export function adamUpdate(
   step: number,
 ): void {
   const op = "adamUpdate";
-  checkCounts(op, { n });
+  checkCount(op, "n", n);
   checkRange(op, "lr", lr, 0, Infinity);
   checkFraction(op, "beta1", beta1);
   checkFraction(op, "beta2", beta2);
   checkRange(op, "epsilon", epsilon, 0, Infinity);
   checkWhole(op, "step", step, 1, 0xffff_ffff);
-  const ptrs = checkedPointers(core, op, [
-    ["params", params, n, true],
-    ["grads", grads, n, false],
-    ["m", m, n, true],
-    ["v", v, n, true],
-  ]);
+  beginBuffers();
+  const pp = checkedBuffer(core, op, "params", params, n, true);
+  const gp = checkedBuffer(core, op, "grads", grads, n, false);
+  const mp = checkedBuffer(core, op, "m", m, n, true);
+  const vp = checkedBuffer(core, op, "v", v, n, true);
+  checkNoOverlap(op);
   core.fn("adam_update")(
     n,
-    ...ptrs,
+    pp,
+    gp,
+    mp,
+    vp,
     lr,
     beta1,
     beta2,
@@ -109,7 +114,7 @@ export function rmspropUpdate(
   epsilon: number,
 ): void {
   const op = "rmspropUpdate";
-  checkCounts(op, { n });
+  checkCount(op, "n", n);
   checkRange(op, "lr", lr, 0, Infinity);
   checkRange(op, "rho", rho, 0, 1);
   checkRange(op, "momentum", momentum, 0, 1);
@@ -117,15 +122,18 @@ export function rmspropUpdate(
   if (momentum !== 0 && velocity === null) {
     throw new Error(`${op}: momentum ${momentum} needs a velocity buffer, received null`);
   }
-  const ptrs = checkedPointers(core, op, [
-    ["params", params, n, true],
-    ["grads", grads, n, false],
-    ["meanSquare", meanSquare, n, true],
-    ["velocity", velocity, n, true],
-  ]);
+  beginBuffers();
+  const pp = checkedBuffer(core, op, "params", params, n, true);
+  const gp = checkedBuffer(core, op, "grads", grads, n, false);
+  const msp = checkedBuffer(core, op, "meanSquare", meanSquare, n, true);
+  const vp = checkedBuffer(core, op, "velocity", velocity, n, true);
+  checkNoOverlap(op);
   core.fn("rmsprop_update")(
     n,
-    ...ptrs,
+    pp,
+    gp,
+    msp,
+    vp,
     lr,
     rho,
     momentum,

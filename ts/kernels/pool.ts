@@ -8,20 +8,31 @@
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import { pool2dDims, type Pool2dDims } from "../shapes.js";
-import { checkAddressable, checkDerivedFields, checkedPointers, checkWindowFields } from "./check.js";
+import { beginBuffers, checkedBuffer, checkNoOverlap, checkSliceLength, checkWindowFields, checkWindowGeometry } from "./check.js";
 
 const inputLength = (d: Pool2dDims) => d.batch * d.inH * d.inW * d.channels;
 const outputLength = (d: Pool2dDims) => d.batch * d.outH * d.outW * d.channels;
 
-/** Checks a pooling dims object (see {@link pool2dDims}) and returns the export's dims arguments. */
-function poolArgs(op: string, d: Pool2dDims): number[] {
+const SIZE_FIELDS = ["batch", "inH", "inW", "channels", "poolH", "poolW", "strideH", "strideW"] as const;
+const WINDOW_FIELDS = ["inH", "inW", "poolH", "poolW"] as const;
+const shapesDims = (d: Pool2dDims) => pool2dDims(d.batch, d.inH, d.inW, d.channels, d.poolH, d.poolW, d.strideH, d.strideW, d.padding);
+
+/** Checks a pooling dims object (see {@link pool2dDims}); allocates nothing when it passes. */
+function checkPool(op: string, d: Pool2dDims): void {
   if (typeof d !== "object" || d === null) throw new Error(`${op}: dims is ${String(d)}; expected an object from pool2dDims()`);
-  const sizes = ["batch", "inH", "inW", "channels", "poolH", "poolW", "strideH", "strideW"];
-  checkWindowFields(op, d, sizes, "pool window", ["inH", "inW", "poolH", "poolW"]);
-  const want = pool2dDims(d.batch, d.inH, d.inW, d.channels, d.poolH, d.poolW, d.strideH, d.strideW, d.padding);
-  checkDerivedFields(op, d, want, "pool2dDims");
-  checkAddressable(op, { x: inputLength(d), y: outputLength(d) });
-  return [d.batch, d.inH, d.inW, d.channels, d.poolH, d.poolW, d.strideH, d.strideW, d.padding === "same" ? 1 : 0];
+  checkWindowFields(op, d, SIZE_FIELDS, "pool window", WINDOW_FIELDS);
+  checkWindowGeometry(op, d, d.poolH, d.poolW, shapesDims, "pool2dDims");
+  checkSliceLength(op, "x", inputLength(d));
+  checkSliceLength(op, "y", outputLength(d));
+}
+
+/** Calls pooling export `name` with d's dims and two or three pointers (the third may be absent). */
+function callPool(core: WasmCore, name: string, d: Pool2dDims, p0: number, p1: number, p2?: number): number {
+  const same = d.padding === "same" ? 1 : 0;
+  const f = core.fn(name);
+  return p2 === undefined
+    ? f(d.batch, d.inH, d.inW, d.channels, d.poolH, d.poolW, d.strideH, d.strideW, same, p0, p1)
+    : f(d.batch, d.inH, d.inW, d.channels, d.poolH, d.poolW, d.strideH, d.strideW, same, p0, p1, p2);
 }
 
 /**
@@ -31,13 +42,13 @@ function poolArgs(op: string, d: Pool2dDims): number[] {
  */
 export function maxPool2dForward(core: WasmCore, d: Pool2dDims, x: WasmBuffer, y: WasmBuffer, argmax: WasmBuffer): void {
   const op = "maxPool2dForward";
-  const args = poolArgs(op, d);
-  const ptrs = checkedPointers(core, op, [
-    ["x", x, inputLength(d), false],
-    ["y", y, outputLength(d), true],
-    ["argmax", argmax, outputLength(d), true, "u32"],
-  ]);
-  core.fn("max_pool2d_forward")(...args, ...ptrs);
+  checkPool(op, d);
+  beginBuffers();
+  const xp = checkedBuffer(core, op, "x", x, inputLength(d), false);
+  const yp = checkedBuffer(core, op, "y", y, outputLength(d), true);
+  const ap = checkedBuffer(core, op, "argmax", argmax, outputLength(d), true, "u32");
+  checkNoOverlap(op);
+  callPool(core, "max_pool2d_forward", d, xp, yp, ap);
 }
 
 /**
@@ -47,13 +58,13 @@ export function maxPool2dForward(core: WasmCore, d: Pool2dDims, x: WasmBuffer, y
  */
 export function maxPool2dBackward(core: WasmCore, d: Pool2dDims, dy: WasmBuffer, argmax: WasmBuffer, dx: WasmBuffer): void {
   const op = "maxPool2dBackward";
-  const args = poolArgs(op, d);
-  const ptrs = checkedPointers(core, op, [
-    ["dy", dy, outputLength(d), false],
-    ["argmax", argmax, outputLength(d), false, "u32"],
-    ["dx", dx, inputLength(d), true],
-  ]);
-  const bad = core.fn("max_pool2d_backward")(...args, ...ptrs);
+  checkPool(op, d);
+  beginBuffers();
+  const dyp = checkedBuffer(core, op, "dy", dy, outputLength(d), false);
+  const ap = checkedBuffer(core, op, "argmax", argmax, outputLength(d), false, "u32");
+  const dxp = checkedBuffer(core, op, "dx", dx, inputLength(d), true);
+  checkNoOverlap(op);
+  const bad = callPool(core, "max_pool2d_backward", d, dyp, ap, dxp);
   if (bad >= 0) {
     const value = core.u32(argmax)[bad];
     throw new Error(`${op}: argmax[${bad}] is ${value}, not an index of the input (${inputLength(d)} elements); pass the argmax written by maxPool2dForward`);
@@ -63,12 +74,12 @@ export function maxPool2dBackward(core: WasmCore, d: Pool2dDims, dy: WasmBuffer,
 /** Average-pooling forward: `y` (overwritten) is the mean of each window's real cells. */
 export function avgPool2dForward(core: WasmCore, d: Pool2dDims, x: WasmBuffer, y: WasmBuffer): void {
   const op = "avgPool2dForward";
-  const args = poolArgs(op, d);
-  const ptrs = checkedPointers(core, op, [
-    ["x", x, inputLength(d), false],
-    ["y", y, outputLength(d), true],
-  ]);
-  core.fn("avg_pool2d_forward")(...args, ...ptrs);
+  checkPool(op, d);
+  beginBuffers();
+  const xp = checkedBuffer(core, op, "x", x, inputLength(d), false);
+  const yp = checkedBuffer(core, op, "y", y, outputLength(d), true);
+  checkNoOverlap(op);
+  callPool(core, "avg_pool2d_forward", d, xp, yp);
 }
 
 /**
@@ -77,10 +88,10 @@ export function avgPool2dForward(core: WasmCore, d: Pool2dDims, x: WasmBuffer, y
  */
 export function avgPool2dBackward(core: WasmCore, d: Pool2dDims, dy: WasmBuffer, dx: WasmBuffer): void {
   const op = "avgPool2dBackward";
-  const args = poolArgs(op, d);
-  const ptrs = checkedPointers(core, op, [
-    ["dy", dy, outputLength(d), false],
-    ["dx", dx, inputLength(d), true],
-  ]);
-  core.fn("avg_pool2d_backward")(...args, ...ptrs);
+  checkPool(op, d);
+  beginBuffers();
+  const dyp = checkedBuffer(core, op, "dy", dy, outputLength(d), false);
+  const dxp = checkedBuffer(core, op, "dx", dx, inputLength(d), true);
+  checkNoOverlap(op);
+  callPool(core, "avg_pool2d_backward", d, dyp, dxp);
 }

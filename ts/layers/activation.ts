@@ -7,7 +7,7 @@ import { sizeOf } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
-import { activationRows, copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { activationCols, copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 
 /** Options of {@link activation}. */
 export interface ActivationArgs {
@@ -58,8 +58,8 @@ export class Activation implements Layer {
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
     copyFloats(core, bufs.x, bufs.y, pass.count * sizeOf(this.inputShape!));
     if (activate && this.activation !== "linear") {
-      const { rows, cols } = activationRows(pass.count, this.inputShape!);
-      activationForward(core, this.activation, rows, cols, bufs.y);
+      const cols = activationCols(this.inputShape!);
+      activationForward(core, this.activation, (pass.count * sizeOf(this.inputShape!)) / cols, cols, bufs.y);
     }
   }
 
@@ -67,8 +67,8 @@ export class Activation implements Layer {
     if (!bufs.dx) return;
     copyFloats(core, bufs.dy, bufs.dx, pass.count * sizeOf(this.inputShape!));
     if (activate && this.activation !== "linear") {
-      const { rows, cols } = activationRows(pass.count, this.inputShape!);
-      activationBackward(core, this.activation, rows, cols, bufs.y, bufs.dx);
+      const cols = activationCols(this.inputShape!);
+      activationBackward(core, this.activation, (pass.count * sizeOf(this.inputShape!)) / cols, cols, bufs.y, bufs.dx);
     }
   }
 

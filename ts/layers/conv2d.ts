@@ -11,7 +11,7 @@ import { conv2dDims, type Conv2dDims, type Padding } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
-import { activationRows, LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 
 /** Options of {@link conv2d}. */
 export interface Conv2dArgs {
@@ -102,16 +102,16 @@ export class Conv2D implements Layer {
     const bias = this.useBias ? this.weights.param(1) : null;
     conv2dForward(core, d, bufs.x, this.weights.param(0), bias, bufs.y, bufs.scratch!);
     if (activate && this.activation !== "linear") {
-      const { rows, cols } = activationRows(pass.count, this.outputShape!);
-      activationForward(core, this.activation, rows, cols, bufs.y);
+      // The activation runs per pixel over the filters: rows are the batch's output pixels.
+      const d = this.dims!;
+      activationForward(core, this.activation, pass.count * d.outH * d.outW, this.filters, bufs.y);
     }
   }
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
     const d = this.dimsFor(pass.count);
     if (activate && this.activation !== "linear") {
-      const { rows, cols } = activationRows(pass.count, this.outputShape!);
-      activationBackward(core, this.activation, rows, cols, bufs.y, bufs.dy);
+      activationBackward(core, this.activation, pass.count * d.outH * d.outW, this.filters, bufs.y, bufs.dy);
     }
     conv2dBackwardFilter(core, d, bufs.x, bufs.dy, this.weights.grad(0), bufs.scratch!);
     if (this.useBias) conv2dBackwardBias(core, d, bufs.dy, this.weights.grad(1));

@@ -216,10 +216,11 @@ export function copyFloats(core: WasmCore, from: WasmBuffer, to: WasmBuffer, n: 
 }
 
 /**
- * Rows and columns for an activation kernel over `count` samples of `shape`: softmax
- * normalizes over the last axis, the others are element-wise so any split works.
+ * Columns for an activation kernel over samples of `shape`: softmax normalizes over the
+ * last axis, the others are element-wise so any split works. A batch of `count` samples
+ * is `count * sizeOf(shape) / cols` rows (two numbers, not an object: this runs on every
+ * step and a step should allocate nothing).
  */
-export function activationRows(count: number, shape: readonly number[]): { rows: number; cols: number } {
-  const cols = shape.length > 0 ? shape[shape.length - 1]! : 1;
-  return { rows: (count * sizeOf(shape)) / cols, cols };
+export function activationCols(shape: readonly number[]): number {
+  return shape.length > 0 ? shape[shape.length - 1]! : 1;
 }

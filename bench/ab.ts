@@ -1,0 +1,84 @@
+/**
+ * A/B of two builds of the SIMD module on LeNet-5's conv and pooling kernels at batch 64,
+ * in one process with the runs interleaved (A, B, A, B, ...), so both see the same load
+ * on a shared machine. For judging a compiler flag or a kernel change before keeping it:
+ *
+ *   cp wasm/simdnet-simd.wasm /tmp/before.wasm; (change, rebuild)
+ *   npx vite-node bench/ab.ts /tmp/before.wasm wasm/simdnet-simd.wasm
+ *
+ * Prints, per kernel, the median milliseconds per call of each build and B / A.
+ */
+import { readFileSync } from "node:fs";
+import { createCore } from "../ts/wasm/loader.js";
+import type { WasmCore } from "../ts/wasm/core.js";
+import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dScratchLength } from "../ts/kernels/conv2d.js";
+import { avgPool2dBackward, avgPool2dForward } from "../ts/kernels/pool.js";
+import { conv2dDims, pool2dDims } from "../ts/shapes.js";
+import { markdownTable } from "./util.js";
+
+const [pathA, pathB] = process.argv.slice(2);
+if (!pathA || !pathB) throw new Error("usage: npx vite-node bench/ab.ts A.wasm B.wasm");
+
+const batch = 64;
+const conv1 = conv2dDims(batch, 28, 28, 1, 5, 5, 6, 1, 1, "same");
+const conv2 = conv2dDims(batch, 14, 14, 6, 5, 5, 16, 1, 1, "valid");
+const pool1 = pool2dDims(batch, 28, 28, 6, 2, 2, 2, 2, "valid");
+
+/** The calls compared, each bound to buffers of one core. */
+function cases(core: WasmCore): [string, () => void][] {
+  const filled = (n: number) => {
+    const b = core.alloc(Math.max(n, 1));
+    core.write(b, Float32Array.from({ length: b.length }, (_, i) => Math.sin(i)));
+    return b;
+  };
+  const out: [string, () => void][] = [];
+  for (const [name, d] of [["conv1", conv1], ["conv2", conv2]] as const) {
+    const x = filled(d.batch * d.inH * d.inW * d.inC);
+    const w = filled(d.kH * d.kW * d.inC * d.outC);
+    const b = filled(d.outC);
+    const y = filled(d.batch * d.outH * d.outW * d.outC);
+    const s = filled(conv2dScratchLength(core, d));
+    out.push([`${name} forward`, () => conv2dForward(core, d, x, w, b, y, s)]);
+    out.push([`${name} backward filter`, () => conv2dBackwardFilter(core, d, x, y, w, s)]);
+    if (name === "conv2") out.push([`${name} backward input`, () => conv2dBackwardInput(core, d, y, w, x, s)]);
+  }
+  const px = filled(pool1.batch * pool1.inH * pool1.inW * pool1.channels);
+  const py = filled(pool1.batch * pool1.outH * pool1.outW * pool1.channels);
+  out.push(["pool1 avg forward", () => avgPool2dForward(core, pool1, px, py)]);
+  out.push(["pool1 avg backward", () => avgPool2dBackward(core, pool1, py, px)]);
+  return out;
+}
+
+/** Milliseconds per call over a run of about `ms` milliseconds. */
+function timeRun(fn: () => void, ms: number): number {
+  let calls = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < ms) {
+    fn();
+    calls++;
+    t = performance.now();
+  }
+  return (t - t0) / calls;
+}
+
+const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
+
+const a = cases(await createCore("simd", readFileSync(pathA)));
+const b = cases(await createCore("simd", readFileSync(pathB)));
+const rows: string[][] = [];
+for (let i = 0; i < a.length; i++) {
+  const [label, runA] = a[i]!;
+  const runB = b[i]![1];
+  timeRun(runA, 100);
+  timeRun(runB, 100);
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let r = 0; r < 9; r++) {
+    ta.push(timeRun(runA, 30));
+    tb.push(timeRun(runB, 30));
+  }
+  const [ma, mb] = [median(ta), median(tb)];
+  rows.push([label, ma.toFixed(3), mb.toFixed(3), (mb / ma).toFixed(2)]);
+}
+console.log(markdownTable(["kernel (batch 64)", "A ms", "B ms", "B / A"], rows));
