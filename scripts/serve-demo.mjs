@@ -95,7 +95,11 @@ export function startServer({ dir = join(root, "dist/demo"), port = 8080, host =
       resolvePromise({
         url: `http://${host}:${actual}/`,
         port: actual,
-        close: () => new Promise((done) => server.close(() => done())),
+        // Browsers keep connections open; close() alone would wait for them to go idle.
+        close: () => new Promise((done) => {
+          server.close(() => done());
+          server.closeAllConnections();
+        }),
       });
     });
   });
