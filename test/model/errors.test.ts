@@ -155,6 +155,8 @@ describe("model errors", () => {
     expect(() => m.getWeights()).toThrow("getWeights: the model has been disposed");
     await expect(m.fit(data(1).x, data(1).y)).rejects.toThrow("fit: the model has been disposed");
     expect(() => m.add(layers.dense({ units: 1 }))).toThrow("add: the model has been disposed");
+    expect(() => m.activations(data(1).x)).toThrow("activations: the model has been disposed");
+    expect(() => m.lossAndGradients(data(1).x, data(1).y, 1, 1)).toThrow("lossAndGradients: the model has been disposed");
     m.dispose(); // idempotent
   });
 });

@@ -10,7 +10,7 @@
  */
 import type { Tensor } from "../tensor.js";
 import type { Callback, CallbackModel, Logs } from "./callback.js";
-import { autoModeIsMax, checkMonitorArgs, checkNumberArg, missingMetricWarning, type MonitorMode } from "./monitor.js";
+import { checkMonitorArgs, checkNumberArg, isCount, maximizes, missingMetricWarning, type MonitorMode } from "./monitor.js";
 
 /** Arguments of {@link EarlyStopping}, with Keras's defaults. */
 export interface EarlyStoppingArgs {
@@ -33,7 +33,6 @@ export interface EarlyStoppingArgs {
 }
 
 const OWNER = "EarlyStopping";
-const isCount = (v: number): boolean => Number.isSafeInteger(v) && v >= 0;
 
 function copyWeights(weights: readonly Tensor[]): Tensor[] {
   return weights.map((w) => ({ data: w.data.slice(), shape: [...w.shape] }));
@@ -59,6 +58,8 @@ export class EarlyStopping implements Callback {
   /** Epoch at which training was stopped, 0 when it was not. */
   stoppedEpoch = 0;
 
+  /** True when the monitored quantity should grow (from mode and monitor). */
+  private readonly maximize: boolean;
   private model: CallbackModel | null = null;
   private bestWeights: Tensor[] | null = null;
   private warned = false;
@@ -68,6 +69,7 @@ export class EarlyStopping implements Callback {
     this.monitor = monitor;
     this.mode = mode;
     this.verbose = verbose;
+    this.maximize = maximizes(mode, monitor);
     this.minDelta = Math.abs(checkNumberArg(OWNER, "minDelta", args.minDelta ?? 0, Number.isFinite, "a finite number"));
     this.patience = checkNumberArg(OWNER, "patience", args.patience ?? 0, isCount, "a whole number >= 0");
     const baseline = args.baseline ?? null;
@@ -78,10 +80,6 @@ export class EarlyStopping implements Callback {
     this.restoreBestWeights = args.restoreBestWeights ?? false;
     this.startFromEpoch = checkNumberArg(OWNER, "startFromEpoch", args.startFromEpoch ?? 0, isCount, "a whole number >= 0");
     this.best = this.maximize ? -Infinity : Infinity;
-  }
-
-  private get maximize(): boolean {
-    return this.mode === "max" || (this.mode === "auto" && autoModeIsMax(this.monitor));
   }
 
   /** True when `value` beats `reference` by more than minDelta in the mode's direction. */

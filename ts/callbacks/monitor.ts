@@ -4,13 +4,21 @@
  */
 import type { Logs } from "./callback.js";
 
-/** Keras's "auto" mode: maximise names containing "acc" (accuracy), minimise the rest (losses). */
-export function autoModeIsMax(monitor: string): boolean {
-  return monitor.includes("acc");
-}
-
 /** Monitoring direction options shared by ReduceLROnPlateau and EarlyStopping. */
 export type MonitorMode = "auto" | "min" | "max";
+
+/**
+ * True when `monitor` should grow: mode "max", or "auto" (as Keras) for names containing
+ * "acc" (accuracy); losses and everything else should shrink.
+ */
+export function maximizes(mode: MonitorMode, monitor: string): boolean {
+  return mode === "max" || (mode === "auto" && monitor.includes("acc"));
+}
+
+/** Accepts whole numbers >= 0 (patience, cooldown, epochs). */
+export function isCount(v: number): boolean {
+  return Number.isSafeInteger(v) && v >= 0;
+}
 
 /** Checks a numeric callback argument; `what` describes the accepted range for the message. */
 export function checkNumberArg(owner: string, name: string, value: unknown, ok: (v: number) => boolean, what: string): number {

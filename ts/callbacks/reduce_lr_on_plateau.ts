@@ -10,7 +10,7 @@
  * and a cooldown of `cooldown` epochs starts.
  */
 import type { Callback, CallbackModel, Logs } from "./callback.js";
-import { autoModeIsMax, checkMonitorArgs, checkNumberArg, missingMetricWarning, type MonitorMode } from "./monitor.js";
+import { checkMonitorArgs, checkNumberArg, isCount, maximizes, missingMetricWarning, type MonitorMode } from "./monitor.js";
 
 /** Arguments of {@link ReduceLROnPlateau}, with Keras's defaults. */
 export interface ReduceLROnPlateauArgs {
@@ -33,7 +33,6 @@ export interface ReduceLROnPlateauArgs {
 }
 
 const OWNER = "ReduceLROnPlateau";
-const isCount = (v: number): boolean => Number.isSafeInteger(v) && v >= 0;
 
 /** Reduces the learning rate when the monitored quantity stops improving. */
 export class ReduceLROnPlateau implements Callback {
@@ -53,6 +52,8 @@ export class ReduceLROnPlateau implements Callback {
   /** Epochs of cooldown left. */
   cooldownCounter = 0;
 
+  /** True when the monitored quantity should grow (from mode and monitor). */
+  private readonly maximize: boolean;
   private model: CallbackModel | null = null;
   private warned = false;
 
@@ -61,16 +62,13 @@ export class ReduceLROnPlateau implements Callback {
     this.monitor = monitor;
     this.mode = mode;
     this.verbose = verbose;
+    this.maximize = maximizes(mode, monitor);
     this.factor = checkNumberArg(OWNER, "factor", args.factor ?? 0.1, (v) => v > 0 && v < 1, "a number with 0 < factor < 1 (new_lr = lr * factor)");
     this.patience = checkNumberArg(OWNER, "patience", args.patience ?? 10, isCount, "a whole number >= 0");
     this.minDelta = checkNumberArg(OWNER, "minDelta", args.minDelta ?? 1e-4, (v) => Number.isFinite(v) && v >= 0, "a finite number >= 0");
     this.cooldown = checkNumberArg(OWNER, "cooldown", args.cooldown ?? 0, isCount, "a whole number >= 0");
     this.minLr = checkNumberArg(OWNER, "minLr", args.minLr ?? 0, (v) => Number.isFinite(v) && v >= 0, "a finite number >= 0");
     this.reset();
-  }
-
-  private get maximize(): boolean {
-    return this.mode === "max" || (this.mode === "auto" && autoModeIsMax(this.monitor));
   }
 
   private reset(): void {

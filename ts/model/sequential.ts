@@ -1,34 +1,38 @@
 /**
  * Sequential: a stack of layers with Keras's API (add, compile, fit, evaluate, predict,
- * summary, weights). The model owns all its wasm memory: one parameter buffer, one
- * gradient buffer and one optimizer-state buffer (see weights.ts), and one arena of
- * per-batch buffers planned for the largest batch size used so far (see plan.ts).
+ * summary, weights). The class is a façade: layer rules are in layer_stack.ts, wasm
+ * memory (weights, plan, runner) in memory.ts, inference in inference.ts, the optimizer
+ * slots of checkpoints in training_state.ts, a fit call in ../training/fit_call.ts and
+ * saving in ../io/. What it keeps is the model's own state: layers, compile settings,
+ * the step and epoch counters, and whether it is training or disposed.
  */
-import { CallbackList } from "../callbacks/callback_list.js";
 import type { CallbackModel } from "../callbacks/callback.js";
-import { History } from "../callbacks/history.js";
-import { isBatchSource, type BatchSource } from "../data/batch_source.js";
-import { LAYER_NAME_STEMS } from "../layers/index.js";
+import type { History } from "../callbacks/history.js";
+import type { BatchSource } from "../data/batch_source.js";
+import type { LayerDescriptor } from "../io/topology.js";
 import type { Layer } from "../layers/layer.js";
 import { getOptimizer, type Optimizer } from "../optimizers/index.js";
 import { Random, randomSeed } from "../random.js";
 import { sizeOf } from "../shapes.js";
 import { formatShape, type Tensor } from "../tensor.js";
-import { ArrayFeeder, checkInputs, checkLabels, fitFeeders, range } from "../training/data.js";
+import { ArrayFeeder, checkInputs, checkLabels, range } from "../training/data.js";
 import { evaluateFeeder } from "../training/evaluate.js";
-import { fitSettings, trainLoop, type FitArgs, type Trainee } from "../training/fit.js";
+import type { FitArgs, Trainee } from "../training/fit.js";
+import { prepareFit, runFit } from "../training/fit_call.js";
 import { getLoss, type Loss } from "../training/losses.js";
 import { getMetrics, type MetricName } from "../training/metrics.js";
 import type { WasmCore } from "../wasm/core.js";
-import { getCore } from "../wasm/loader.js";
 import { summaryRows } from "./describe.js";
-import { planBuffers, releasePlan, type Plan } from "./plan.js";
-import { Runner } from "./runner.js";
+import { batchOption, emptyBatch, inferInChunks, type BatchArgs } from "./inference.js";
+import { appendShape, setAllWeights, uniqueLayerName, weightShapes } from "./layer_stack.js";
+import { ModelMemory, type MemorySnapshot } from "./memory.js";
+import type { Runner } from "./runner.js";
 import { formatSummary } from "./summary.js";
-import { WeightStore } from "./weights.js";
+import { checkTrainingState, readSlots, writeSlots, type TrainingState } from "./training_state.js";
 import { saveModel, type SaveOptions, type SavedModel } from "../io/handlers.js";
-import type { TrainingState } from "./training_state.js";
-import { startDataParallel, type DataParallel } from "../parallel/data_parallel.js";
+
+export type { BatchArgs } from "./inference.js";
+export type { LayerDescriptor } from "../io/topology.js";
 
 /** Options of the {@link Sequential} constructor. */
 export interface SequentialArgs {
@@ -50,29 +54,24 @@ export interface CompileArgs {
   metrics?: string | string[];
 }
 
-/** Options of {@link Sequential.evaluate} and {@link Sequential.predict}. */
-export interface BatchArgs {
-  /** Samples per chunk (default 32). */
-  batchSize?: number;
-}
-
 /** Result of {@link Sequential.evaluate}: mean loss, and accuracy when compiled with it. */
 export interface EvaluateResult {
   loss: number;
   accuracy?: number;
 }
 
-/** The neutral description of a layer that save/load uses. */
-export interface LayerDescriptor {
-  className: string;
-  name: string;
-  config: Record<string, unknown>;
-}
-
 interface Compiled {
   optimizer: Optimizer;
   loss: Loss;
   metrics: MetricName[];
+}
+
+/** What a failed `fit` puts back. */
+interface FitSnapshot {
+  memory: MemorySnapshot;
+  steps: number;
+  epochs: number;
+  lr: number;
 }
 
 /** A linear stack of layers (Keras's `Sequential`). */
@@ -83,11 +82,9 @@ export class Sequential {
   /** Set by a callback to end `fit` after the current batch. */
   stopTraining = false;
   private readonly seedStream: Random;
+  /** Per layer, the seed of its weight initializers. */
   private readonly layerSeeds: number[] = [];
-  private readonly store = new WeightStore();
-  private core: WasmCore | null = null;
-  private plan: Plan | null = null;
-  private runner: Runner | null = null;
+  private readonly memory = new ModelMemory(this.layers, this.layerSeeds);
   private compiled: Compiled | null = null;
   private steps = 0;
   private epochs = 0;
@@ -120,37 +117,25 @@ export class Sequential {
    */
   add(layer: Layer): void {
     this.checkAlive("add");
-    if (typeof layer !== "object" || layer === null || typeof (layer as Layer).build !== "function") {
-      throw new Error(`add: expected a layer (e.g. layers.dense({ units: 10 })), received ${layer === null ? "null" : typeof layer}`);
-    }
-    if (layer.weights.materialize || this.layers.includes(layer)) throw new Error(`add: layer "${layer.name}" already belongs to a model; make a new layer`);
-    const first = this.layers.length === 0;
-    if (first && !layer.declaredInputShape) {
-      throw new Error(`add: the first layer (${layer.className}) needs an inputShape, e.g. { inputShape: [28, 28, 1] }`);
-    }
-    const prev = first ? layer.declaredInputShape! : this.outputShape!;
-    if (!first && layer.declaredInputShape && formatShape(layer.declaredInputShape) !== formatShape(prev)) {
-      throw new Error(`add: layer ${layer.className} declares inputShape ${formatShape(layer.declaredInputShape)} but the previous layer outputs ${formatShape(prev)}`);
-    }
+    const inputShape = appendShape(this.layers, layer);
     const given = layer.name;
-    if (given && this.layers.some((l) => l.name === given)) throw new Error(`add: the model already has a layer named "${given}"; layer names must be unique`);
-    layer.name = given || this.uniqueName(layer.className);
+    layer.name = given || uniqueLayerName(this.layers, layer.className);
     try {
-      layer.build(prev);
+      layer.build(inputShape);
     } catch (e) {
       layer.name = given;
       throw e;
     }
     // Adding after the weights exist keeps them: read them out, then re-place all.
-    const keep = this.store.placed ? this.layers.map((l) => l.getWeights()) : null;
+    const keep = this.memory.placed ? this.layers.map((l) => l.getWeights()) : null;
     this.layers.push(layer);
     this.layerSeeds.push(this.seedStream.seed());
     layer.weights.materialize = () => this.placeWeights();
     if (keep) {
-      this.releaseMemory();
+      this.memory.release();
       this.placeWeights(keep);
     } else {
-      this.dropPlan();
+      this.memory.dropPlan();
     }
   }
 
@@ -191,10 +176,9 @@ export class Sequential {
       throw new Error(`compile: ${loss.name} needs a flat output [classes], but the last layer outputs ${formatShape(out)}`);
     }
     this.compiled = { optimizer, loss, metrics };
-    this.runner = null;
     this.steps = 0;
     this.epochs = 0;
-    if (this.store.placed) this.store.resetState(this.core!, optimizer.stateSlots());
+    this.memory.resetState(optimizer.stateSlots());
   }
 
   /**
@@ -222,41 +206,19 @@ export class Sequential {
     this.checkAlive("fit");
     if (this.training) throw new Error("fit: the model is already training (fit is not re-entrant)");
     const c = this.requireCompiled("fit");
-    const source = isBatchSource(x) ? x : null;
-    const args = source ? (y as FitArgs | undefined) : options;
-    if (source && args?.shuffle !== undefined) {
-      throw new Error("fit: shuffle does not apply to a BatchSource, which decides its own order (pass shuffle to flow() or arraySource())");
-    }
-    const s = fitSettings(args, source ? source.batchSize : 32);
-    const { train, validation } = fitFeeders(source ?? (x as Tensor), source ? null : (y as Tensor), s, c.loss, this.inputShape!, this.outputShape!);
-    const list = new CallbackList(s.callbacks);
-    const history = new History();
-    list.append(history);
-
-    const core = this.ensurePlaced();
-    const runner = this.runnerFor(s.batchSize);
-    const random = new Random(s.seed ?? randomSeed());
-    for (let i = 0; i < runner.seeds.length; i++) runner.seeds[i] = random.seed();
+    const fit = prepareFit(x, y, options, c.loss, this.inputShape!, this.outputShape!);
+    const { core, runner } = this.ready(fit.settings.batchSize);
     const snapshot = this.snapshot();
     this.stopTraining = false;
     this.training = true;
-    let parallel: DataParallel | null = null;
     try {
-      // workers > 1: data-parallel over worker threads (ts/parallel/data_parallel.ts).
-      if (s.workers > 1) {
-        parallel = await startDataParallel({
-          workers: s.workers, layers: this.describeLayers(), inputShape: this.inputShape!, loss: c.loss, batch: s.batchSize, core, runner, store: this.store,
-        });
-      }
-      await trainLoop({ ...this.trainee(core, runner, c), parallel }, train, validation, s, random, list, (line) => console.log(line));
+      return await runFit(this.trainee(core, runner, c), fit, { layers: this.describeLayers(), inputShape: this.inputShape!, loss: c.loss });
     } catch (e) {
       this.restore(snapshot);
       throw e;
     } finally {
-      await parallel?.close();
       this.training = false;
     }
-    return history;
   }
 
   /** Mean loss (and accuracy if compiled with it) over `x`, `y`, without training. */
@@ -267,8 +229,7 @@ export class Sequential {
     const n = checkInputs("evaluate", "x", x, this.inputShape!);
     checkLabels("evaluate", "y", y, n, c.loss, this.outputShape!);
     if (n === 0) throw new Error("evaluate: x holds no samples");
-    const core = this.ensurePlaced();
-    const runner = this.runnerFor(batchSize);
+    const { core, runner } = this.ready(batchSize);
     const feeder = new ArrayFeeder(x, y, range(0, n), c.loss, sizeOf(this.outputShape!));
     const logs = evaluateFeeder(core, runner, feeder, batchSize, c.metrics);
     return logs.accuracy === undefined ? { loss: logs.loss! } : { loss: logs.loss!, accuracy: logs.accuracy };
@@ -276,25 +237,13 @@ export class Sequential {
 
   /** The model's outputs for `x`, as a tensor [n, ...outputShape]. Needs no compile. */
   predict(x: Tensor, options: BatchArgs = {}): Tensor {
-    this.checkAlive("predict");
-    if (this.layers.length === 0) throw new Error("predict: the model has no layers; add some first");
-    const batchSize = batchOption("predict", options);
-    const n = checkInputs("predict", "x", x, this.inputShape!);
-    const outShape = this.outputShape!;
-    const width = sizeOf(outShape);
-    const out = new Float32Array(n * width);
-    if (n === 0) return { data: out, shape: [0, ...outShape] };
-    const core = this.ensurePlaced();
-    const runner = this.runnerFor(batchSize);
-    const chunk = Math.min(batchSize, runner.plan.batch);
-    const feeder = new ArrayFeeder(x, null, range(0, n), null, width);
-    for (let start = 0; start < n; start += chunk) {
-      const count = Math.min(chunk, n - start);
-      feeder.fill(core, runner.plan, start, count);
-      runner.forward(count, false, 0, false);
-      out.set(core.f32(runner.plan.output).subarray(0, count * width), start * width);
+    const { n, batchSize } = this.inferenceArgs("predict", x, options);
+    const out = emptyBatch(n, this.outputShape!);
+    if (n > 0) {
+      const { core, runner } = this.ready(batchSize);
+      inferInChunks(core, runner, x, batchSize, [{ window: runner.plan.output, out }]);
     }
-    return { data: out, shape: [n, ...outShape] };
+    return out;
   }
 
   /**
@@ -304,23 +253,12 @@ export class Sequential {
    * compile.
    */
   activations(x: Tensor, options: BatchArgs = {}): Tensor[] {
-    this.checkAlive("activations");
-    if (this.layers.length === 0) throw new Error("activations: the model has no layers; add some first");
-    const batchSize = batchOption("activations", options);
-    const n = checkInputs("activations", "x", x, this.inputShape!);
-    const widths = this.layers.map((l) => sizeOf(l.outputShape!));
-    const outs = this.layers.map((l, i) => ({ data: new Float32Array(n * widths[i]!), shape: [n, ...l.outputShape!] }));
-    if (n === 0) return outs;
-    const core = this.ensurePlaced();
-    const runner = this.runnerFor(batchSize);
-    const chunk = Math.min(batchSize, runner.plan.batch);
-    const feeder = new ArrayFeeder(x, null, range(0, n), null, sizeOf(this.outputShape!));
-    for (let start = 0; start < n; start += chunk) {
-      const count = Math.min(chunk, n - start);
-      feeder.fill(core, runner.plan, start, count);
-      runner.forward(count, false, 0, false);
+    const { n, batchSize } = this.inferenceArgs("activations", x, options);
+    const outs = this.layers.map((l) => emptyBatch(n, l.outputShape!));
+    if (n > 0) {
+      const { core, runner } = this.ready(batchSize);
       // Each layer writes its own window of the plan (flatten shares its input's window).
-      outs.forEach((out, i) => out.data.set(core.f32(runner.plan.layers[i]!.y).subarray(0, count * widths[i]!), start * widths[i]!));
+      inferInChunks(core, runner, x, batchSize, outs.map((out, i) => ({ window: runner.plan.layers[i]!.y, out })));
     }
     return outs;
   }
@@ -331,17 +269,17 @@ export class Sequential {
    * `getWeights` order, without updating anything.
    */
   lossAndGradients(x: Tensor, y: Tensor, seed: number, step: number): { loss: number; grads: Float32Array } {
+    this.checkAlive("lossAndGradients");
     const c = this.requireCompiled("lossAndGradients");
     const n = checkInputs("lossAndGradients", "x", x, this.inputShape!);
     checkLabels("lossAndGradients", "y", y, n, c.loss, this.outputShape!);
-    const core = this.ensurePlaced();
-    const runner = this.runnerFor(n);
+    const { core, runner } = this.ready(n);
     runner.seeds.fill(seed);
     new ArrayFeeder(x, y, range(0, n), c.loss, sizeOf(this.outputShape!)).fill(core, runner.plan, 0, n);
     runner.forward(n, true, step, true);
     const loss = runner.lossAndGradient(n);
     runner.backward(n, step);
-    return { loss, grads: core.read(this.store.grads!) };
+    return { loss, grads: core.read(this.memory.store.grads!) };
   }
 
   /** Copies of all weights in Keras order (kernel, bias per layer). */
@@ -353,20 +291,7 @@ export class Sequential {
   /** Replaces all weights (Keras order); all are checked before any is written. */
   setWeights(weights: Tensor[]): void {
     this.checkAlive("setWeights");
-    const where = "setWeights";
-    if (!Array.isArray(weights)) throw new Error(`${where}: expected an array of tensors, received ${typeof weights}`);
-    const expected = this.layers.reduce((n, l) => n + l.weights.specs.length, 0);
-    if (weights.length !== expected) throw new Error(`${where}: expected ${expected} tensors (kernel and bias per layer, in order), received ${weights.length}`);
-    let at = 0;
-    for (const l of this.layers) {
-      l.weights.check(where, weights, at);
-      at += l.weights.specs.length;
-    }
-    at = 0;
-    for (const l of this.layers) {
-      l.weights.write(weights, at);
-      at += l.weights.specs.length;
-    }
+    setAllWeights("setWeights", this.layers, weights);
   }
 
   /** Each layer as { className, name, config } (for saving). */
@@ -389,21 +314,11 @@ export class Sequential {
    */
   getTrainingState(): TrainingState | null {
     this.checkAlive("getTrainingState");
-    if (!this.compiled || this.layers.length === 0) return null;
+    if (!this.compiled) return null;
     const core = this.ensurePlaced();
     const { optimizer, loss, metrics } = this.compiled;
-    const state = this.store.state ? core.f32(this.store.state) : null;
-    const weights = this.layers.flatMap((l) => l.weights.specs.map((spec) => spec.shape));
-    const slots: Tensor[][] = [];
-    for (let s = 0; s < optimizer.stateSlots(); s++) {
-      let at = s * this.store.count;
-      slots.push(weights.map((shape) => {
-        const n = sizeOf(shape);
-        const data = state!.slice(at, at + n);
-        at += n;
-        return { data, shape: [...shape] };
-      }));
-    }
+    const { state, count } = this.memory.store;
+    const slots = readSlots(state ? core.f32(state) : null, optimizer.stateSlots(), count, weightShapes(this.layers));
     return { optimizer: { className: optimizer.className, config: optimizer.getConfig() }, loss: loss.name, metrics: [...metrics], step: this.steps, epoch: this.epochs, slots };
   }
 
@@ -415,37 +330,11 @@ export class Sequential {
   setTrainingState(state: TrainingState): void {
     const where = "setTrainingState";
     this.checkAlive(where);
-    const c = this.requireCompiled(where);
-    for (const [key, value] of [["step", state.step], ["epoch", state.epoch]] as const) {
-      if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${where}: ${key} must be a whole number >= 0, received ${value}`);
-    }
-    const slots = c.optimizer.stateSlots();
-    if (state.slots.length !== slots) {
-      throw new Error(`${where}: ${c.optimizer.className} keeps ${slots} state slot(s) per weight, received ${state.slots.length}`);
-    }
-    const shapes = this.layers.flatMap((l) => l.weights.specs.map((spec) => spec.shape));
-    state.slots.forEach((slot, s) => {
-      if (slot.length !== shapes.length) throw new Error(`${where}: slot ${s} holds ${slot.length} tensors, expected ${shapes.length} (one per weight)`);
-      slot.forEach((t, w) => {
-        if (formatShape(t.shape) !== formatShape(shapes[w]!) || t.data.length !== sizeOf(shapes[w]!)) {
-          throw new Error(`${where}: slot ${s} of weight ${w} has shape ${formatShape(t.shape)}, expected ${formatShape(shapes[w]!)}`);
-        }
-        for (let i = 0; i < t.data.length; i++) {
-          if (!Number.isFinite(t.data[i])) throw new Error(`${where}: slot ${s} of weight ${w} holds ${t.data[i]} at index ${i}; optimizer state must be finite`);
-        }
-      });
-    });
+    const { optimizer } = this.requireCompiled(where);
+    checkTrainingState(where, state, optimizer.className, optimizer.stateSlots(), weightShapes(this.layers));
     const core = this.ensurePlaced();
-    if (this.store.state) {
-      const out = core.f32(this.store.state);
-      state.slots.forEach((slot, s) => {
-        let at = s * this.store.count;
-        for (const t of slot) {
-          out.set(t.data, at);
-          at += t.data.length;
-        }
-      });
-    }
+    const store = this.memory.store;
+    if (store.state) writeSlots(core.f32(store.state), state.slots, store.count);
     this.steps = state.step;
     this.epochs = state.epoch;
   }
@@ -453,70 +342,56 @@ export class Sequential {
   /** Frees the model's wasm memory; the model cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
-    this.releaseMemory();
+    this.memory.release();
     for (const l of this.layers) l.weights.materialize = null;
     this.disposed = true;
   }
 
   // ---- internals ----
 
-  private uniqueName(className: string): string {
-    const stem = LAYER_NAME_STEMS[className] ?? className.toLowerCase();
-    for (let i = 0; ; i++) {
-      const name = i === 0 ? stem : `${stem}_${i}`;
-      if (!this.layers.some((l) => l.name === name)) return name;
-    }
-  }
-
   private checkAlive(op: string): void {
     if (this.disposed) throw new Error(`${op}: the model has been disposed`);
   }
 
   private requireCompiled(op: string): Compiled {
+    // compile needs layers and layers are never removed, so a compiled model has some.
     if (!this.compiled) throw new Error(`${op}: call compile({ optimizer, loss }) first`);
-    if (this.layers.length === 0) throw new Error(`${op}: the model has no layers`);
     return this.compiled;
+  }
+
+  /** `predict`'s and `activations`' checks: returns the sample count and batch size. */
+  private inferenceArgs(op: string, x: Tensor, options: BatchArgs): { n: number; batchSize: number } {
+    this.checkAlive(op);
+    if (this.layers.length === 0) throw new Error(`${op}: the model has no layers; add some first`);
+    const batchSize = batchOption(op, options);
+    return { n: checkInputs(op, "x", x, this.inputShape!), batchSize };
   }
 
   /** Places the weights in wasm memory if not yet done; returns the core. */
   private ensurePlaced(): WasmCore {
-    if (!this.store.placed) this.placeWeights();
-    return this.core!;
+    return this.memory.placed ? this.memory.core : this.placeWeights();
   }
 
-  private placeWeights(keep: (Tensor[] | null)[] = []): void {
-    if (this.disposed) throw new Error("the model has been disposed");
-    if (this.layers.length === 0) throw new Error("the model has no layers");
-    const core = (this.core ??= getCore());
-    this.store.place(core, this.layers, this.layerSeeds, keep);
-    if (this.compiled) this.store.resetState(core, this.compiled.optimizer.stateSlots());
+  /**
+   * Places the weights (see ModelMemory.place). Every caller has checked that the model
+   * is alive and has layers; a disposed model's layers have no `materialize` hook.
+   */
+  private placeWeights(keep: (Tensor[] | null)[] = []): WasmCore {
+    return this.memory.place(this.compiled?.optimizer.stateSlots() ?? 0, keep);
   }
 
-  /** A runner whose plan holds at least `batch` samples (or, during fit, the fit's plan). */
-  private runnerFor(batch: number): Runner {
-    const core = this.core!;
-    if (!this.plan || (this.plan.batch < batch && !this.training)) {
-      this.dropPlan();
-      this.plan = planBuffers(core, this.layers, this.inputShape!, batch);
-    }
-    if (!this.runner || this.runner.plan !== this.plan) this.runner = new Runner(core, this.layers, this.plan, this.compiled?.loss ?? null);
-    return this.runner;
-  }
-
-  private dropPlan(): void {
-    if (this.plan) releasePlan(this.core!, this.plan);
-    this.plan = null;
-    this.runner = null;
-  }
-
-  private releaseMemory(): void {
-    this.dropPlan();
-    if (this.core) this.store.release(this.core, this.layers);
+  /**
+   * The core and a runner for batches of up to `batch` samples, weights placed. During
+   * fit the plan does not grow (a callback's evaluate then runs in the fit's chunks).
+   */
+  private ready(batch: number): { core: WasmCore; runner: Runner } {
+    const core = this.ensurePlaced();
+    return { core, runner: this.memory.runnerFor(batch, this.compiled?.loss ?? null, !this.training) };
   }
 
   private trainee(core: WasmCore, runner: Runner, c: Compiled): Trainee {
     return {
-      core, runner, optimizer: c.optimizer, store: this.store, metrics: c.metrics,
+      core, runner, optimizer: c.optimizer, store: this.memory.store, metrics: c.metrics,
       callbackModel: this.callbackModel(c.optimizer),
       nextStep: () => ++this.steps,
       epochDone: (epoch: number) => {
@@ -539,32 +414,14 @@ export class Sequential {
     };
   }
 
-  private snapshot(): { params: Float32Array; state: Float32Array | null; steps: number; epochs: number; lr: number } {
-    const core = this.core!;
-    return {
-      params: core.read(this.store.params!),
-      state: this.store.state ? core.read(this.store.state) : null,
-      steps: this.steps,
-      epochs: this.epochs,
-      lr: this.compiled!.optimizer.learningRate,
-    };
+  private snapshot(): FitSnapshot {
+    return { memory: this.memory.snapshot(), steps: this.steps, epochs: this.epochs, lr: this.compiled!.optimizer.learningRate };
   }
 
-  private restore(s: { params: Float32Array; state: Float32Array | null; steps: number; epochs: number; lr: number }): void {
-    const core = this.core!;
-    core.write(this.store.params!, s.params);
-    if (s.state && this.store.state) core.write(this.store.state, s.state);
+  private restore(s: FitSnapshot): void {
+    this.memory.restore(s.memory);
     this.steps = s.steps;
     this.epochs = s.epochs;
     this.compiled!.optimizer.learningRate = s.lr;
   }
 }
-
-function batchOption(op: string, options: BatchArgs): number {
-  if (typeof options !== "object" || options === null) throw new Error(`${op}: options must be an object, received ${String(options)}`);
-  for (const key of Object.keys(options)) if (key !== "batchSize") throw new Error(`${op}: unknown option "${key}"; expected batchSize`);
-  const b = options.batchSize ?? 32;
-  if (typeof b !== "number" || !Number.isSafeInteger(b) || b < 1) throw new Error(`${op}: batchSize must be a whole number > 0, received ${String(b)}`);
-  return b;
-}
-

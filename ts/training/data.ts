@@ -22,8 +22,17 @@ export interface Feeder {
   fill(core: WasmCore, plan: Plan, start: number, count: number): void;
 }
 
-function isTensor(t: unknown): t is Tensor {
-  return typeof t === "object" && t !== null && (t as Tensor).data instanceof Float32Array && Array.isArray((t as Tensor).shape);
+/** Throws unless `t` is a tensor; `where` names the call and `arg` the argument. */
+function requireTensor(where: string, arg: string, t: unknown): asserts t is Tensor {
+  const ok = typeof t === "object" && t !== null && (t as Tensor).data instanceof Float32Array && Array.isArray((t as Tensor).shape);
+  if (!ok) throw new Error(`${where}: ${arg} must be a tensor { data: Float32Array, shape }, received ${t === null ? "null" : typeof t}`);
+}
+
+/** True when per-sample labels of `shape` suit `loss` on a model with `outputShape`. */
+function labelShapeFits(shape: readonly number[], loss: Loss, outputShape: readonly number[]): boolean {
+  // Class indices may come as [n] or [n, 1], as Keras accepts.
+  if (loss.sparse) return shape.length === 0 || (shape.length === 1 && shape[0] === 1);
+  return formatShape(shape) === formatShape(outputShape);
 }
 
 /**
@@ -31,7 +40,7 @@ function isTensor(t: unknown): t is Tensor {
  * the number of samples. `where` names the call ("fit", "predict", ...) and `arg` the argument.
  */
 export function checkInputs(where: string, arg: string, x: unknown, inputShape: readonly number[]): number {
-  if (!isTensor(x)) throw new Error(`${where}: ${arg} must be a tensor { data: Float32Array, shape }, received ${x === null ? "null" : typeof x}`);
+  requireTensor(where, arg, x);
   const expected = `[n, ${inputShape.join(", ")}]`;
   const same = x.shape.length === inputShape.length + 1 && inputShape.every((d, i) => x.shape[i + 1] === d);
   if (!same) throw new Error(`${where}: ${arg} has shape ${formatShape(x.shape)}, expected ${expected} (the model's input shape)`);
@@ -61,14 +70,11 @@ function labelShapeText(loss: Loss, outputShape: readonly number[]): string {
 
 /** Checks labels `y` of `n` samples for `loss` on a model with `outputShape`. */
 export function checkLabels(where: string, arg: string, y: unknown, n: number, loss: Loss, outputShape: readonly number[]): void {
-  if (!isTensor(y)) throw new Error(`${where}: ${arg} must be a tensor { data: Float32Array, shape }, received ${y === null ? "null" : typeof y}`);
+  requireTensor(where, arg, y);
   if (y.shape[0] !== n) throw new Error(`${where}: x has ${n} samples but ${arg} has ${y.shape[0] ?? 0} (shape ${formatShape(y.shape)})`);
   const perSample = y.shape.slice(1);
   const classes = sizeOf(outputShape);
-  const ok = loss.sparse
-    ? perSample.length === 0 || (perSample.length === 1 && perSample[0] === 1)
-    : perSample.length === outputShape.length && outputShape.every((d, i) => perSample[i] === d);
-  if (!ok) {
+  if (!labelShapeFits(perSample, loss, outputShape)) {
     const hint = loss.sparse ? "" : loss.crossEntropy && perSample.length === 0 ? "; for class indices use loss \"sparseCategoricalCrossentropy\" or toCategorical(y)" : "";
     throw new Error(`${where}: ${arg} has shape ${formatShape(y.shape)}, expected ${labelShapeText(loss, outputShape)} for ${loss.name}${hint}`);
   }
@@ -169,10 +175,7 @@ export function checkSource(where: string, source: BatchSource, inputShape: read
     throw new Error(`${where}: the batch source's samples have shape ${formatShape(source.sampleShape)}, expected ${formatShape(inputShape)} (the model's input shape)`);
   }
   const ls = source.labelShape;
-  const ok = loss.sparse
-    ? ls.length === 0 || (ls.length === 1 && ls[0] === 1)
-    : formatShape(ls) === formatShape(outputShape);
-  if (!ok) {
+  if (!labelShapeFits(ls, loss, outputShape)) {
     const expected = loss.sparse ? "[] (a class index)" : `${formatShape(outputShape)}${loss.crossEntropy ? " (a one-hot row)" : ""}`;
     throw new Error(`${where}: the batch source's labels have shape ${formatShape(ls)} per sample, expected ${expected} for ${loss.name}`);
   }

@@ -6,7 +6,7 @@ import type { Runner } from "../model/runner.js";
 import type { Logs } from "../callbacks/callback.js";
 import type { WasmCore } from "../wasm/core.js";
 import type { Feeder } from "./data.js";
-import type { MetricName } from "./metrics.js";
+import { meanLogs, type MetricName } from "./metrics.js";
 
 /** Sample-weighted mean loss (and accuracy when asked) over all of `feeder`. */
 export function evaluateFeeder(core: WasmCore, runner: Runner, feeder: Feeder, batchSize: number, metrics: readonly MetricName[]): Logs {
@@ -22,7 +22,5 @@ export function evaluateFeeder(core: WasmCore, runner: Runner, feeder: Feeder, b
     lossSum += runner.lossAndGradient(count) * count;
     if (metrics.length > 0) correct += runner.correct(count);
   }
-  const logs: Logs = { loss: lossSum / n };
-  if (metrics.includes("accuracy")) logs.accuracy = correct / n;
-  return logs;
+  return meanLogs(lossSum, correct, n, metrics);
 }

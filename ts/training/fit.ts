@@ -14,7 +14,7 @@ import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import type { Feeder } from "./data.js";
 import { evaluateFeeder } from "./evaluate.js";
-import type { MetricName } from "./metrics.js";
+import { meanLogs, type MetricName } from "./metrics.js";
 
 /** Options of `model.fit`. */
 export interface FitArgs {
@@ -195,14 +195,11 @@ export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | 
       }
       if (!t.parallel) runner.backward(count, step);
       optimizer.apply(core, store.count, store.params!, store.grads!, store.state, step);
-      const logs: Logs = { batch: b, size: count, loss: lossSum / seen };
-      if (metrics.includes("accuracy")) logs.accuracy = correct / seen;
-      const end = list.onBatchEnd(b, logs);
+      const end = list.onBatchEnd(b, { batch: b, size: count, ...meanLogs(lossSum, correct, seen, metrics) });
       if (end) await end;
       if (t.callbackModel.stopTraining) break;
     }
-    const logs: Logs = { loss: lossSum / seen };
-    if (metrics.includes("accuracy")) logs.accuracy = correct / seen;
+    const logs = meanLogs(lossSum, correct, seen, metrics);
     if (!diverged) t.epochDone(epoch);
     if (validation) {
       const v = evaluateFeeder(core, runner, validation, batch, metrics);

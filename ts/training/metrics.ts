@@ -2,6 +2,7 @@
  * Metric names accepted by `compile`. simdnet computes one metric, accuracy: the share
  * of samples whose highest output matches the label's class (the argmax of one-hot rows).
  */
+import type { Logs } from "../callbacks/callback.js";
 
 /** The metrics simdnet reports (logged under these keys, and "val_" + key). */
 export type MetricName = "accuracy";
@@ -28,4 +29,14 @@ export function getMetrics(ids: unknown): MetricName[] {
     if (!out.includes(name)) out.push(name);
   }
   return out;
+}
+
+/**
+ * The logs of `n` samples: their mean loss from `lossSum` (the per-sample losses summed)
+ * and, when compiled with it, accuracy from `correct` of them.
+ */
+export function meanLogs(lossSum: number, correct: number, n: number, metrics: readonly MetricName[]): Logs {
+  const logs: Logs = { loss: lossSum / n };
+  if (metrics.includes("accuracy")) logs.accuracy = correct / n;
+  return logs;
 }

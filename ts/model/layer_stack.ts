@@ -1,0 +1,64 @@
+/**
+ * Rules of a stack of layers, apart from any memory: which layer may be appended, the
+ * names layers get, and the model-wide weight list (Keras order: per layer its kernel,
+ * then its bias).
+ */
+import { LAYER_NAME_STEMS } from "../layers/index.js";
+import type { Layer } from "../layers/layer.js";
+import { formatShape, type Tensor } from "../tensor.js";
+
+/**
+ * Checks that `layer` may be appended to `layers` and returns the per-sample shape it
+ * will be built on (the first layer's declared inputShape, else the last layer's output).
+ */
+export function appendShape(layers: readonly Layer[], layer: Layer): readonly number[] {
+  if (typeof layer !== "object" || layer === null || typeof (layer as Layer).build !== "function") {
+    throw new Error(`add: expected a layer (e.g. layers.dense({ units: 10 })), received ${layer === null ? "null" : typeof layer}`);
+  }
+  if (layer.weights.materialize || layers.includes(layer)) throw new Error(`add: layer "${layer.name}" already belongs to a model; make a new layer`);
+  const last = layers[layers.length - 1];
+  if (!last) {
+    if (!layer.declaredInputShape) throw new Error(`add: the first layer (${layer.className}) needs an inputShape, e.g. { inputShape: [28, 28, 1] }`);
+    return layer.declaredInputShape;
+  }
+  const prev = last.outputShape!;
+  if (layer.declaredInputShape && formatShape(layer.declaredInputShape) !== formatShape(prev)) {
+    throw new Error(`add: layer ${layer.className} declares inputShape ${formatShape(layer.declaredInputShape)} but the previous layer outputs ${formatShape(prev)}`);
+  }
+  if (layer.name && layers.some((l) => l.name === layer.name)) throw new Error(`add: the model already has a layer named "${layer.name}"; layer names must be unique`);
+  return prev;
+}
+
+/** Keras's default name for a new `className` layer: its stem, then stem_1, stem_2... */
+export function uniqueLayerName(layers: readonly Layer[], className: string): string {
+  const stem = LAYER_NAME_STEMS[className] ?? className.toLowerCase();
+  for (let i = 0; ; i++) {
+    const name = i === 0 ? stem : `${stem}_${i}`;
+    if (!layers.some((l) => l.name === name)) return name;
+  }
+}
+
+/** The shape of every weight of `layers`, in Keras order. */
+export function weightShapes(layers: readonly Layer[]): (readonly number[])[] {
+  return layers.flatMap((l) => l.weights.specs.map((spec) => spec.shape));
+}
+
+/** Replaces all weights of `layers` (Keras order); all are checked before any is written. */
+export function setAllWeights(where: string, layers: readonly Layer[], weights: Tensor[]): void {
+  if (!Array.isArray(weights)) throw new Error(`${where}: expected an array of tensors, received ${typeof weights}`);
+  const expected = weightShapes(layers).length;
+  if (weights.length !== expected) throw new Error(`${where}: expected ${expected} tensors (kernel and bias per layer, in order), received ${weights.length}`);
+  const first = firstWeightIndices(layers);
+  layers.forEach((l, i) => l.weights.check(where, weights, first[i]!));
+  layers.forEach((l, i) => l.weights.write(weights, first[i]!));
+}
+
+/** Per layer, the index of its first weight in the model's weight list. */
+function firstWeightIndices(layers: readonly Layer[]): number[] {
+  let at = 0;
+  return layers.map((l) => {
+    const first = at;
+    at += l.weights.specs.length;
+    return first;
+  });
+}

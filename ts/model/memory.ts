@@ -1,0 +1,106 @@
+/**
+ * All the wasm memory of one model: its weight buffers (weights.ts) and one arena of
+ * per-batch buffers (plan.ts) with the runner over it. The plan is made for the largest
+ * batch asked for so far and reused for smaller ones; the runner is remade whenever the
+ * plan or the loss it computes changes, so nothing here has to be reset by hand.
+ */
+import type { Layer } from "../layers/layer.js";
+import type { Loss } from "../training/losses.js";
+import type { WasmCore } from "../wasm/core.js";
+import { getCore } from "../wasm/loader.js";
+import { planBuffers, releasePlan, type Plan } from "./plan.js";
+import { Runner } from "./runner.js";
+import { WeightStore } from "./weights.js";
+import type { Tensor } from "../tensor.js";
+
+/** Copies of the weights and optimizer state, to undo a failed `fit`. */
+export interface MemorySnapshot {
+  params: Float32Array;
+  state: Float32Array | null;
+}
+
+/** The weight buffers, the plan and the runner of a model's layers. */
+export class ModelMemory {
+  /** Parameters, gradients and optimizer state (empty until {@link place}). */
+  readonly store = new WeightStore();
+  private wasm: WasmCore | null = null;
+  private plan: Plan | null = null;
+  private runner: Runner | null = null;
+
+  /**
+   * @param layers the model's layers (built), read at each call so later `add`s count
+   * @param seeds per layer, the seed of its weight initializers
+   */
+  constructor(
+    private readonly layers: readonly Layer[],
+    private readonly seeds: readonly number[],
+  ) {}
+
+  /** True once the weights are in wasm memory. */
+  get placed(): boolean {
+    return this.store.placed;
+  }
+
+  /** The wasm core (only valid once placed). */
+  get core(): WasmCore {
+    return this.wasm!;
+  }
+
+  /**
+   * Allocates and fills the weights (layer i from its seed, or `keep[i]` when given) and
+   * a zeroed optimizer state of `slots` floats per weight.
+   */
+  place(slots: number, keep: readonly (Tensor[] | null)[] = []): WasmCore {
+    const core = (this.wasm ??= getCore());
+    this.store.place(core, this.layers, this.seeds, keep);
+    this.store.resetState(core, slots);
+    return core;
+  }
+
+  /** Zeroes (reallocates) the optimizer state for `slots` floats per weight, if placed. */
+  resetState(slots: number): void {
+    if (this.store.placed) this.store.resetState(this.wasm!, slots);
+  }
+
+  /**
+   * A runner for `loss` whose plan holds at least `batch` samples. With `grow` false (during
+   * fit) the current plan is kept even when smaller: callers chunk by `runner.plan.batch`.
+   */
+  runnerFor(batch: number, loss: Loss | null, grow = true): Runner {
+    const core = this.wasm!;
+    if (!this.plan || (grow && this.plan.batch < batch)) {
+      this.dropPlan();
+      this.plan = planBuffers(core, this.layers, this.layers[0]!.inputShape!, batch);
+    }
+    if (!this.runner || this.runner.plan !== this.plan || this.runner.loss !== loss) {
+      this.runner = new Runner(core, this.layers, this.plan, loss);
+    }
+    return this.runner;
+  }
+
+  /** Frees the plan (the layers changed, so its sizes are stale). */
+  dropPlan(): void {
+    if (this.plan) releasePlan(this.wasm!, this.plan);
+    this.plan = null;
+    this.runner = null;
+  }
+
+  /** Frees everything; the weights can be placed again later. */
+  release(): void {
+    this.dropPlan();
+    if (this.wasm) this.store.release(this.wasm, this.layers);
+  }
+
+  /** Copies the weights and optimizer state (placed only). */
+  snapshot(): MemorySnapshot {
+    const core = this.wasm!;
+    return { params: core.read(this.store.params!), state: this.store.state ? core.read(this.store.state) : null };
+  }
+
+  /** Writes back what {@link snapshot} copied. */
+  restore(s: MemorySnapshot): void {
+    const core = this.wasm!;
+    core.write(this.store.params!, s.params);
+    if (s.state && this.store.state) core.write(this.store.state, s.state);
+  }
+}
