@@ -9,6 +9,9 @@
  * Library output (ESM, minified, no top-level side effects):
  *   simdnet.js          init() fetches simdnet-<flavor>.wasm from next to this file
  *   simdnet-inline.js   both modules inlined as base64; init() needs no URL
+ *   replica_worker.js   the entry of fit({ workers }) workers, which both bundles start
+ *                       from next to themselves (it receives the compiled wasm module
+ *                       from the page, so the inline bundle needs no .wasm file)
  *   simdnet-simd.wasm, simdnet-scalar.wasm
  */
 import { build } from "esbuild";
@@ -19,6 +22,9 @@ import { gzipSync } from "node:zlib";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const libraryEntry = join(root, "ts/index.ts");
+// ts/parallel/spawn.ts starts workers from `./replica_worker.js` beside the running module,
+// so every bundle that can train with `workers` needs this one beside it.
+const replicaWorkerEntry = join(root, "ts/parallel/replica_worker.ts");
 const flavors = ["simd", "scalar"];
 
 // No `external`: a Node built-in import that the plugin below does not rewrite fails the
@@ -43,6 +49,7 @@ const NODE_ONLY = {
   "ts/data/mnist.ts": { subject: (name) => `datasets.${name}()`, hint: "the bundled digits are files of the mnist package. In a browser, fetch IDX or CSV bytes and use parseIdx or parseDigitCsv" },
   "ts/data/files.ts": { subject: (name) => `datasets.${name}()`, hint: "it reads files. In a browser, fetch the bytes and use parseIdx or parseDigitCsv" },
   "ts/data/png.ts": { subject: (name) => `datasets.${name}()`, hint: "it inflates PNG data with node:zlib. In a browser, draw the image on a canvas and use imageToDigit" },
+  "ts/parallel/ts_bootstrap.ts": { subject: () => "Starting fit's workers from TypeScript sources", hint: "bundles start the compiled replica_worker.js beside them instead" },
   "ts/io/node_files.ts": { subject: () => "Saving or loading a model at a file:// path", hint: "it reads and writes files. In a browser, save with no destination and load from { modelJson, weights }" },
 };
 
@@ -146,6 +153,7 @@ export async function buildLibrary({ outdir = join(root, "dist/browser") } = {})
     stdin: { contents: await inlineEntrySource(), resolveDir: root, sourcefile: "simdnet-inline.js", loader: "js" },
     outfile: join(outdir, "simdnet-inline.js"),
   });
+  await build({ ...options, entryPoints: [replicaWorkerEntry], outfile: join(outdir, "replica_worker.js") });
   await copyWasm(outdir);
   return outdir;
 }
@@ -183,7 +191,7 @@ async function writeDigits(path) {
   return count;
 }
 
-/** Builds examples/browser into `outdir`: page, worker, wasm and the digits. */
+/** Builds examples/browser into `outdir`: page, workers, wasm and the digits. */
 export async function buildDemo({ outdir = join(root, "dist/demo") } = {}) {
   const src = join(root, "examples/browser");
   await mkdir(outdir, { recursive: true });
@@ -193,6 +201,8 @@ export async function buildDemo({ outdir = join(root, "dist/demo") } = {}) {
   const options = { ...common, minify: false, sourcemap: true, plugins: [browserSources] };
   await build({ ...options, entryPoints: [join(src, "src/main.ts")], outfile: join(outdir, "main.js") });
   await build({ ...options, entryPoints: [join(src, "src/worker.ts")], outfile: join(outdir, "worker.js") });
+  // The demo's worker trains with fit({ workers }), which starts these from beside it.
+  await build({ ...options, entryPoints: [replicaWorkerEntry], outfile: join(outdir, "replica_worker.js") });
   await copyWasm(outdir);
   const digits = join(outdir, "digits.bin");
   const fresh = await stat(digits).then(() => true, () => false);
@@ -212,7 +222,7 @@ export async function measureSizes() {
     rows.push({ label, file: relative(root, path), raw: bytes.length, gzip: gzipBytes(bytes) });
   };
   const dist = join(root, "dist/browser");
-  for (const name of ["simdnet.js", "simdnet-inline.js", "simdnet-simd.wasm", "simdnet-scalar.wasm"]) {
+  for (const name of ["simdnet.js", "simdnet-inline.js", "replica_worker.js", "simdnet-simd.wasm", "simdnet-scalar.wasm"]) {
     await add(`simdnet ${name}`, join(dist, name));
   }
   const tf = join(root, "node_modules/@tensorflow");

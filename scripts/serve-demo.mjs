@@ -6,6 +6,12 @@
  *
  * A static file server with no framework: GET and HEAD only, files under one root,
  * correct MIME types (wasm as application/wasm, which streaming compilation requires).
+ *
+ * Every response makes the page cross-origin isolated (COOP same-origin, COEP
+ * require-corp), so that `fit({ workers })` can exchange gradients through a
+ * SharedArrayBuffer. Under COEP a page may load only same-origin resources (or ones that
+ * opt in with CORP), which is all the demo loads; CORP same-origin on our own files says
+ * so explicitly.
  */
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
@@ -15,6 +21,13 @@ import { fileURLToPath } from "node:url";
 import { buildDemo } from "./build-browser.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Headers that make a page cross-origin isolated (self.crossOriginIsolated === true). */
+export const ISOLATION_HEADERS = {
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-embedder-policy": "require-corp",
+  "cross-origin-resource-policy": "same-origin",
+};
 
 const MIME_TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -53,7 +66,7 @@ export function startServer({ dir = join(root, "dist/demo"), port = 8080, host =
   const base = resolve(dir);
   const server = createServer(async (req, res) => {
     const reply = (status, text) => {
-      res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+      res.writeHead(status, { ...ISOLATION_HEADERS, "content-type": "text/plain; charset=utf-8" });
       res.end(req.method === "HEAD" ? undefined : `${text}\n`);
     };
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -66,6 +79,7 @@ export function startServer({ dir = join(root, "dist/demo"), port = 8080, host =
     if (!info || !info.isFile()) return reply(404, "not found");
     if (log) console.log(`${req.method} ${req.url}`);
     res.writeHead(200, {
+      ...ISOLATION_HEADERS,
       "content-type": MIME_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
       "content-length": info.size,
       "cache-control": "no-cache",
@@ -81,7 +95,11 @@ export function startServer({ dir = join(root, "dist/demo"), port = 8080, host =
       resolvePromise({
         url: `http://${host}:${actual}/`,
         port: actual,
-        close: () => new Promise((done) => server.close(() => done())),
+        // Browsers keep connections open; close() alone would wait for them to go idle.
+        close: () => new Promise((done) => {
+          server.close(() => done());
+          server.closeAllConnections();
+        }),
       });
     });
   });

@@ -62,12 +62,28 @@ async function libraryPage(dir) {
   const dist = join(root, "dist/browser");
   await mkdir(join(dir, "url"), { recursive: true });
   await mkdir(join(dir, "inline"), { recursive: true });
-  for (const name of ["simdnet.js", "simdnet-simd.wasm", "simdnet-scalar.wasm"]) await copyFile(join(dist, name), join(dir, "url", name));
-  // The inline bundle alone: no wasm file next to it.
-  await copyFile(join(dist, "simdnet-inline.js"), join(dir, "inline", "simdnet-inline.js"));
+  for (const name of ["simdnet.js", "replica_worker.js", "simdnet-simd.wasm", "simdnet-scalar.wasm"]) await copyFile(join(dist, name), join(dir, "url", name));
+  // The inline bundle and the workers' entry alone: no wasm file next to them.
+  for (const name of ["simdnet-inline.js", "replica_worker.js"]) await copyFile(join(dist, name), join(dir, "inline", name));
   await writeFile(join(dir, "index.html"), `<!doctype html><script type="module">
 const run = async (path) => {
-  try { const lib = await import(path); const info = await lib.init(); return { ok: true, info }; }
+  try {
+    const lib = await import(path);
+    const info = await lib.init();
+    // fit({ workers: 2 }) from the bundle: its replica_worker.js beside it, the module posted to it.
+    const n = 24;
+    const x = { data: Float32Array.from({ length: n * 784 }, (_, i) => ((i * 7919) % 1000) / 1000), shape: [n, 28, 28, 1] };
+    const y = { data: Float32Array.from({ length: n }, (_, i) => i % 10), shape: [n] };
+    const weights = [];
+    for (const workers of [1, 2]) {
+      const model = lib.lenet5({ seed: 1 });
+      model.compile({ optimizer: "adam", loss: "sparseCategoricalCrossentropy" });
+      await model.fit(x, y, { epochs: 1, batchSize: 8, seed: 2, workers, verbose: 0 });
+      weights.push(model.getWeights().flatMap((w) => Array.from(w.data)));
+    }
+    const maxDiff = Math.max(...weights[0].map((v, i) => Math.abs(v - weights[1][i])));
+    return { ok: true, info, maxDiff, isolated: crossOriginIsolated };
+  }
   catch (e) { return { ok: false, error: String(e && e.message || e) }; }
 };
 window.result = { url: await run("./url/simdnet.js"), inline: await run("./inline/simdnet-inline.js") };
@@ -131,7 +147,9 @@ window.result = (async () => {
     const page = await context.newPage();
     await page.goto(server.url);
     await page.waitForFunction(() => window.result, null, { timeout: 60_000 });
-    return await page.evaluate(() => window.result);
+    const result = await page.evaluate(() => window.result);
+    await page.close();
+    return result;
   } finally {
     await server.close();
   }
@@ -267,6 +285,22 @@ async function main() {
       assert(s.batches < 5 * perEpoch, `${s.batches} batches ran, expected fewer than all ${5 * perEpoch}`);
     });
 
+    await check("with 2 threads, an epoch trains through a nested worker, cross-origin isolated, and learns", async () => {
+      await page.fill("#epochs", "1");
+      await page.selectOption("#workers", "2");
+      await page.click("#train");
+      await waitFor(page, () => ["trained", "error"].includes(window.simdnetDemo.phase), null, 240_000, "the 2-thread run to finish");
+      const s = await page.evaluate(() => window.simdnetDemo);
+      assert(s.phase === "trained", `phase is ${s.phase}; errors: ${s.errors.join("; ")}`);
+      assert(s.workers === 2, `the run used workers: ${s.workers}`);
+      assert(s.isolated, "the demo's worker is not cross-origin isolated (serve-demo.mjs should send COOP and COEP)");
+      const total = Math.ceil((SHORT_RUN.samples * 0.9) / SHORT_RUN.batchSize);
+      assert(s.batches === total, `${s.batches} batches trained, expected ${total}`);
+      const { loss, valAccuracy } = s.epochs[0];
+      assert(valAccuracy > 0.6, `validation accuracy after one 2-thread epoch is ${valAccuracy}, expected > 0.6`);
+      assert(loss > 0 && loss < 2.3, `training loss ${loss} is not below chance level (2.3)`);
+    });
+
     await check("no errors in the page or the worker", async () => {
       const errors = await page.evaluate(() => window.simdnetDemo.errors);
       assert(errors.length === 0 && pageErrors.length === 0, [...errors, ...pageErrors].join("\n"));
@@ -277,7 +311,7 @@ async function main() {
       return;
     }
 
-    await check("library bundles: simdnet.js finds its wasm next to itself, simdnet-inline.js needs none", async () => {
+    await check("library bundles: simdnet.js finds its wasm next to itself, simdnet-inline.js needs none; both train with workers: 2 from replica_worker.js", async () => {
       const dir = join(scratch, "library");
       await libraryPage(dir);
       const server = await startServer({ dir, port: 0 });
@@ -286,8 +320,13 @@ async function main() {
         await lib.goto(server.url);
         await lib.waitForFunction(() => window.result, null, { timeout: 30_000 });
         const r = await lib.evaluate(() => window.result);
+        await lib.close();
         assert(r.url.ok && r.url.info.flavor === "simd", `simdnet.js init(): ${JSON.stringify(r.url)}`);
         assert(r.inline.ok && r.inline.info.flavor === "simd", `simdnet-inline.js init(): ${JSON.stringify(r.inline)}`);
+        for (const [name, run] of [["simdnet.js", r.url], ["simdnet-inline.js", r.inline]]) {
+          assert(run.isolated, `${name}'s page is not cross-origin isolated`);
+          assert(run.maxDiff < 1e-4, `${name}: workers: 2 trained weights ${run.maxDiff} away from workers: 1`);
+        }
       } finally {
         await server.close();
       }

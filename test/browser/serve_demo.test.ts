@@ -9,12 +9,12 @@ import { startServer } from "../../scripts/serve-demo.mjs";
 interface Served { url: string; port: number; close(): Promise<void> }
 
 /** A raw request, so that paths like /../x reach the server unnormalised. */
-function get(port: number, path: string, method = "GET"): Promise<{ status: number; type: string; body: string }> {
+function get(port: number, path: string, method = "GET"): Promise<{ status: number; type: string; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, path, method }, (res) => {
       let body = "";
       res.on("data", (chunk) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"]), body }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"]), body, headers: res.headers }));
     });
     req.on("error", reject);
     req.end();
@@ -47,7 +47,14 @@ describe("serve-demo", () => {
     ["/d.bin", "application/octet-stream", "d.bin"],
   ])("serves %s as %s", async (path, type, body) => {
     const r = await get(server.port, path);
-    expect(r).toEqual({ status: 200, type, body });
+    expect({ status: r.status, type: r.type, body: r.body }).toEqual({ status: 200, type, body });
+  });
+
+  it.each(["/", "/main.js", "/m.wasm", "/nope.js"])("makes pages cross-origin isolated: COOP, COEP and CORP on %s", async (path) => {
+    const { headers } = await get(server.port, path);
+    expect(headers["cross-origin-opener-policy"]).toBe("same-origin");
+    expect(headers["cross-origin-embedder-policy"]).toBe("require-corp");
+    expect(headers["cross-origin-resource-policy"]).toBe("same-origin");
   });
 
   it.each(["/../secret.txt", "/%2e%2e/secret.txt", "/sub/../../secret.txt", "/%2e%2e%2fsecret.txt"])("never serves files outside its root: %s", async (path) => {

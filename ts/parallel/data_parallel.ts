@@ -35,6 +35,7 @@ import { sizeOf } from "../shapes.js";
 import type { GradientStep } from "../training/fit.js";
 import type { Loss } from "../training/losses.js";
 import type { WasmCore } from "../wasm/core.js";
+import { getModule } from "../wasm/loader.js";
 import { H_COUNT, H_DONE, H_OFFSET, H_SEQ, H_STEP, H_STOP, jobBytes, jobViews, type JobSizes, type JobViews } from "./job_buffer.js";
 import type { FromWorker } from "./messages.js";
 import { replicaLayers, type ReplicaSpec } from "./replica.js";
@@ -107,7 +108,7 @@ class Peer {
   async init(spec: ReplicaSpec, core: WasmCore): Promise<void> {
     const ready = new Promise<void>((resolve) => (this.onDone = resolve));
     const shared = this.mode === "shared" ? (this.views!.buffer as SharedArrayBuffer) : null;
-    this.handle.post({ type: "init", spec, flavor: core.simd ? "simd" : "scalar", buffer: shared, failAtStep: parallelTesting.failAtStep });
+    this.handle.post({ type: "init", spec, flavor: core.simd ? "simd" : "scalar", module: getModule(core), buffer: shared, failAtStep: parallelTesting.failAtStep });
     await Promise.race([ready, this.failed]);
   }
 

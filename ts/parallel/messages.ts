@@ -9,6 +9,11 @@ export type ToWorker =
       spec: ReplicaSpec;
       /** The build the main thread's model runs, so that both compute alike. */
       flavor: WasmFlavor;
+      /**
+       * That build, already compiled: the worker instantiates it rather than fetching and
+       * compiling the .wasm file again (which `simdnet/inline` users do not even ship).
+       */
+      module: WebAssembly.Module;
       /** The job buffer: shared (kept by both sides) or, in message mode, sent per job. */
       buffer: SharedArrayBuffer | null;
       /** @internal Tests only: the worker throws on this step (0: never). */

@@ -1,7 +1,8 @@
 /**
  * Entry module of a data-parallel worker (a Node worker thread or a browser module
- * Worker). It waits for an "init" message, builds a {@link Replica} on a fresh wasm
- * core, answers "ready", then runs one job per training step:
+ * Worker). It waits for an "init" message, builds a {@link Replica} on a fresh instance
+ * of the main thread's compiled wasm module (sent in the message, so nothing is fetched
+ * or compiled here), answers "ready", then runs one job per training step:
  * - shared mode: the job buffer is a SharedArrayBuffer; the worker blocks in
  *   Atomics.wait for the next job number and signals completion with Atomics.notify;
  * - message mode: each "job" message carries the buffer (transferred), and the worker
@@ -72,7 +73,7 @@ port.listen((message) => {
   try {
     if (message.type === "init") {
       failAtStep = message.failAtStep;
-      void createCore(message.flavor).then((core) => {
+      void createCore(message.flavor, message.module).then((core) => {
         replica = new Replica(core, message.spec);
         port.post({ type: "ready" });
         if (message.buffer !== null) {

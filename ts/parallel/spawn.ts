@@ -5,10 +5,9 @@
  * The entry module is `replica_worker` next to this file, with this file's own extension:
  * `.js` when running compiled (dist/, or a bundle that ships replica_worker.js beside
  * it), `.ts` when running from sources. Node cannot import TypeScript, so from sources
- * the worker first registers module hooks that compile `.ts` with esbuild (present
- * wherever the sources are run, as vite's and vitest's compiler) and map the `.js`
- * import specifiers to the `.ts` files. Browsers running sources go through a dev
- * server (vite) that compiles `.ts` itself.
+ * the worker first registers module hooks that compile `.ts` (ts_bootstrap.ts, loaded
+ * only then, and left out of the browser bundles). Browsers running sources go through
+ * a dev server (vite) that compiles `.ts` itself.
  */
 import type { FromWorker, ToWorker } from "./messages.js";
 
@@ -48,9 +47,13 @@ export async function spawnWorker(): Promise<WorkerHandle> {
 
 async function spawnNode(entry: URL): Promise<WorkerHandle> {
   const { Worker } = await import("node:worker_threads");
-  const worker = entry.pathname.endsWith(".ts")
-    ? new Worker(await typeScriptBootstrap(entry), { eval: true })
-    : new Worker(entry);
+  let worker: InstanceType<typeof Worker>;
+  if (entry.pathname.endsWith(".ts")) {
+    const { typeScriptBootstrap } = await import("./ts_bootstrap.js");
+    worker = new Worker(await typeScriptBootstrap(entry), { eval: true });
+  } else {
+    worker = new Worker(entry);
+  }
   live++;
   let terminating = false;
   let failure: ((e: Error) => void) | null = null;
@@ -74,36 +77,6 @@ async function spawnNode(entry: URL): Promise<WorkerHandle> {
       await exited;
     },
   };
-}
-
-/**
- * Code for an eval'd worker that registers TypeScript hooks, then imports `entry`.
- * esbuild is resolved from here, so it is found in this package's node_modules.
- */
-async function typeScriptBootstrap(entry: URL): Promise<string> {
-  const { createRequire } = await import("node:module");
-  const { pathToFileURL } = await import("node:url");
-  const esbuild = pathToFileURL(createRequire(import.meta.url).resolve("esbuild")).href;
-  const hooks = `
-    import { readFile } from "node:fs/promises";
-    const { transform } = await import(${JSON.stringify(esbuild)});
-    export async function resolve(specifier, context, next) {
-      try {
-        return await next(specifier, context);
-      } catch (e) {
-        // Sources import "./x.js" for the file x.ts.
-        if (e?.code === "ERR_MODULE_NOT_FOUND" && specifier.endsWith(".js")) return next(specifier.slice(0, -3) + ".ts", context);
-        throw e;
-      }
-    }
-    export async function load(url, context, next) {
-      if (!url.startsWith("file:") || !url.endsWith(".ts")) return next(url, context);
-      const source = await readFile(new URL(url), "utf8");
-      const out = await transform(source, { loader: "ts", format: "esm", target: "es2022", sourcefile: url });
-      return { format: "module", source: out.code, shortCircuit: true };
-    }`;
-  const hooksUrl = `data:text/javascript,${encodeURIComponent(hooks)}`;
-  return `import("node:module").then((m) => { m.register(${JSON.stringify(hooksUrl)}); return import(${JSON.stringify(entry.href)}); });`;
 }
 
 function spawnBrowser(entry: URL): WorkerHandle {

@@ -95,7 +95,23 @@ export async function createCore(flavor: WasmFlavor, source?: WasmSource): Promi
   }
   const module = await compile(source ?? defaultWasmUrl(flavor));
   const instance = await WebAssembly.instantiate(module, {});
-  return new WasmCore(instance, flavor === "simd");
+  const core = new WasmCore(instance, flavor === "simd");
+  modules.set(core, module);
+  return core;
+}
+
+// Each core's compiled module, so that workers can instantiate it without a new fetch
+// and compile (modules are structured-cloneable; the bytes may not exist as a file).
+const modules = new WeakMap<WasmCore, WebAssembly.Module>();
+
+/**
+ * @internal The compiled module behind `core` (by default the one {@link init} loaded),
+ * for instantiating the same kernels elsewhere, e.g. in a worker.
+ */
+export function getModule(core: WasmCore = getCore()): WebAssembly.Module {
+  const module = modules.get(core);
+  if (!module) throw new Error("getModule: this core was not made by createCore() or init()");
+  return module;
 }
 
 let defaultCore: WasmCore | null = null;

@@ -2,7 +2,7 @@
  * The demo page: controls, live charts, the drawing pad and the pictures of the
  * network. All training and prediction happen in worker.ts; this thread only draws.
  *
- * URL parameters pre-fill the controls (e.g. `?samples=2000&epochs=1&batchSize=32`).
+ * URL parameters pre-fill the controls (e.g. `?samples=2000&epochs=1&batchSize=32&workers=2`).
  * `window.simdnetDemo` mirrors what the page shows, for the browser test.
  */
 import { LineChart } from "./chart.js";
@@ -15,6 +15,10 @@ interface DemoState {
   phase: "loading" | "ready" | "training" | "trained" | "error";
   engine: string;
   wasmFlavor: string;
+  /** Whether the training worker is cross-origin isolated (shared-memory exchange for `workers`). */
+  isolated: boolean;
+  /** The `workers` of the current or last run. */
+  workers: number;
   batches: number;
   epochs: { epoch: number; loss: number; accuracy: number; valLoss: number; valAccuracy: number }[];
   probabilities: number[] | null;
@@ -22,7 +26,7 @@ interface DemoState {
   errors: string[];
 }
 
-const state: DemoState = { phase: "loading", engine: "", wasmFlavor: "", batches: 0, epochs: [], probabilities: null, predictions: 0, errors: [] };
+const state: DemoState = { phase: "loading", engine: "", wasmFlavor: "", isolated: false, workers: 1, batches: 0, epochs: [], probabilities: null, predictions: 0, errors: [] };
 (window as unknown as { simdnetDemo: DemoState }).simdnetDemo = state;
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -35,6 +39,7 @@ const ui = {
   samples: $<HTMLSelectElement>("samples"),
   epochs: $<HTMLInputElement>("epochs"),
   batchSize: $<HTMLInputElement>("batch-size"),
+  workers: $<HTMLSelectElement>("workers"),
   train: $<HTMLButtonElement>("train"),
   stop: $<HTMLButtonElement>("stop"),
   progress: $<HTMLProgressElement>("progress"),
@@ -68,6 +73,7 @@ if (samplesParam && !Array.from(ui.samples.options).some((o) => o.value === samp
 if (samplesParam) ui.samples.value = samplesParam;
 if (params.get("epochs")) ui.epochs.value = params.get("epochs") as string;
 if (params.get("batchSize")) ui.batchSize.value = params.get("batchSize") as string;
+if (params.get("workers")) ui.workers.value = params.get("workers") as string;
 
 function readWhole(input: HTMLInputElement | HTMLSelectElement, name: string, min: number, max: number): number {
   const value = Number(input.value);
@@ -88,6 +94,7 @@ ui.train.addEventListener("click", () => {
       epochs: readWhole(ui.epochs, "Epochs", 1, 20),
       batchSize: readWhole(ui.batchSize, "Batch size", 1, 512),
       seed: 1,
+      workers: readWhole(ui.workers, "Threads", 1, 2),
     };
     ui.train.disabled = true;
     ui.stop.disabled = false;
@@ -154,6 +161,7 @@ function onMessage(message: FromWorker): void {
       state.phase = "ready";
       state.engine = message.engine;
       state.wasmFlavor = message.wasmFlavor;
+      state.isolated = message.isolated;
       ui.engine.textContent = `Model: ${message.engine}. WebAssembly kernels loaded: ${message.wasmFlavor}. ${message.digits.toLocaleString("en-US")} digits ready.`;
       ui.summary.textContent = message.summary;
       ui.status.textContent = "Ready. Choose how long to train, then press Train.";
@@ -162,6 +170,7 @@ function onMessage(message: FromWorker): void {
     case "started":
       state.batches = 0;
       state.epochs = [];
+      state.workers = message.workers;
       batchesPerEpoch = message.batchesPerEpoch;
       totalBatches = message.epochs * batchesPerEpoch;
       lossChart.reset(totalBatches);

@@ -2,7 +2,8 @@
 
 /** Page to worker. */
 export type ToWorker =
-  | { type: "train"; samples: number; epochs: number; batchSize: number; seed: number }
+  /** `workers`: fit's option, 1 or 2 (the demo's worker plus one nested worker). */
+  | { type: "train"; samples: number; epochs: number; batchSize: number; seed: number; workers: number }
   | { type: "stop" }
   /** A 28x28 digit, row-major, 0 (background) to 1 (ink), like MNIST. */
   | { type: "predict"; pixels: Float32Array };
@@ -23,8 +24,9 @@ export interface MapSet {
 
 /** Worker to page. */
 export type FromWorker =
-  | { type: "ready"; engine: string; wasmFlavor: string; summary: string; digits: number }
-  | { type: "started"; samples: number; epochs: number; batchesPerEpoch: number }
+  /** `isolated`: the worker is cross-origin isolated, so fit's workers share memory. */
+  | { type: "ready"; engine: string; wasmFlavor: string; summary: string; digits: number; isolated: boolean }
+  | { type: "started"; samples: number; epochs: number; batchesPerEpoch: number; workers: number }
   | { type: "batch"; epoch: number; batch: number; loss: number; accuracy: number }
   | { type: "epoch"; epoch: number; loss: number; accuracy: number; valLoss: number; valAccuracy: number }
   | { type: "filters"; sets: MapSet[] }

@@ -3,6 +3,11 @@
  * and answers predictions, so the page's main thread only draws. Its fit callback awaits
  * a macrotask after every batch, so "stop" and "predict" messages are handled while
  * training.
+ *
+ * With 2 threads, fit({ workers: 2 }) starts one nested Web Worker (replica_worker.js,
+ * built beside this file) that computes half of every batch's gradient; the two exchange
+ * through shared memory when the page is cross-origin isolated (serve-demo.mjs sends the
+ * headers), else through postMessage.
  */
 import { init, lenet5, Random, type Callback, type CallbackModel, type Logs, type Sequential, type Tensor } from "../../../ts/index.js";
 import { featureMaps, filterMaps } from "./map_sets.js";
@@ -102,10 +107,11 @@ class PageReporter implements Callback {
 
 async function train(request: Extract<ToWorker, { type: "train" }>): Promise<void> {
   if (!digits) throw new Error("the digits are not loaded yet");
-  const { samples, epochs, batchSize, seed } = request;
+  const { samples, epochs, batchSize, seed, workers } = request;
   if (!Number.isInteger(samples) || samples < 100 || samples > digits.count) {
     throw new Error(`samples must be a whole number from 100 to ${digits.count}, received ${samples}`);
   }
+  if (workers !== 1 && workers !== 2) throw new Error(`workers must be 1 or 2, received ${workers}`);
   const { x, y } = pickDigits(digits, samples, seed);
   const validationSplit = 0.1;
   model?.dispose(); // the previous run's weights live in wasm memory
@@ -114,10 +120,10 @@ async function train(request: Extract<ToWorker, { type: "train" }>): Promise<voi
   training = true;
   stopRequested = false;
   const started = performance.now();
-  post({ type: "started", samples, epochs, batchesPerEpoch: Math.ceil((samples - Math.floor(samples * validationSplit)) / batchSize) });
+  post({ type: "started", samples, epochs, batchesPerEpoch: Math.ceil((samples - Math.floor(samples * validationSplit)) / batchSize), workers });
   postFilters();
   try {
-    await trained.fit(x, y, { epochs, batchSize, validationSplit, shuffle: true, seed, verbose: 0, callbacks: [new PageReporter()] });
+    await trained.fit(x, y, { epochs, batchSize, validationSplit, shuffle: true, seed, verbose: 0, workers, callbacks: [new PageReporter()] });
   } finally {
     training = false;
   }
@@ -155,7 +161,7 @@ async function start(): Promise<void> {
   const preview = createModel(0);
   const summary = preview.summary({ explain: true, print: () => {} });
   preview.dispose();
-  post({ type: "ready", engine: ENGINE, wasmFlavor: info.flavor, summary, digits: loaded.count });
+  post({ type: "ready", engine: ENGINE, wasmFlavor: info.flavor, summary, digits: loaded.count, isolated: scope.crossOriginIsolated });
 }
 
 start().catch(fail);
