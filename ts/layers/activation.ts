@@ -2,12 +2,11 @@
  * Activation: applies relu, sigmoid, tanh, softmax (over the last axis) or linear to
  * its input, as a layer of its own.
  */
-import { activationBackward, activationForward } from "../kernels/activation.js";
 import { sizeOf } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
-import { activationCols, copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { activateGradient, activateOutput, activationCols, copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 
 /** Options of {@link activation}. */
 export interface ActivationArgs {
@@ -29,8 +28,7 @@ export class Activation implements Layer {
 
   constructor(options: ActivationArgs) {
     const where = "layers.activation";
-    if (typeof options !== "object" || options === null) throw new Error(`${where}: expected an options object, received ${args.show(options)}`);
-    args.knownKeys(where, options, ["activation", "inputShape", "name"]);
+    args.optionsObject(where, options, ["activation", "inputShape", "name"]);
     if (options.activation === undefined) throw new Error(`${where}: activation is required, e.g. { activation: "relu" }`);
     this.activation = args.activation(where, options.activation);
     this.declaredInputShape = args.inputShape(where, options.inputShape);
@@ -56,20 +54,18 @@ export class Activation implements Layer {
   }
 
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
-    copyFloats(core, bufs.x, bufs.y, pass.count * sizeOf(this.inputShape!));
-    if (activate && this.activation !== "linear") {
-      const cols = activationCols(this.inputShape!);
-      activationForward(core, this.activation, (pass.count * sizeOf(this.inputShape!)) / cols, cols, bufs.y);
-    }
+    const n = pass.count * sizeOf(this.inputShape!);
+    const cols = activationCols(this.inputShape!);
+    copyFloats(core, bufs.x, bufs.y, n);
+    activateOutput(core, this.activation, activate, n / cols, cols, bufs.y);
   }
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
     if (!bufs.dx) return;
-    copyFloats(core, bufs.dy, bufs.dx, pass.count * sizeOf(this.inputShape!));
-    if (activate && this.activation !== "linear") {
-      const cols = activationCols(this.inputShape!);
-      activationBackward(core, this.activation, (pass.count * sizeOf(this.inputShape!)) / cols, cols, bufs.y, bufs.dx);
-    }
+    const n = pass.count * sizeOf(this.inputShape!);
+    const cols = activationCols(this.inputShape!);
+    copyFloats(core, bufs.dy, bufs.dx, n);
+    activateGradient(core, this.activation, activate, n / cols, cols, bufs.y, bufs.dx);
   }
 
   getWeights(): Tensor[] {

@@ -87,6 +87,15 @@ export function expectRank(what: string, shape: readonly number[], rank: number,
   }
 }
 
+/**
+ * Throws unless `options` is an object holding only the keys the factory knows (a typo
+ * would otherwise be ignored silently).
+ */
+export function optionsObject(where: string, options: unknown, keys: readonly string[]): asserts options is object {
+  if (typeof options !== "object" || options === null) throw new Error(`${where}: expected an options object, received ${show(options)}`);
+  knownKeys(where, options, keys);
+}
+
 /** Throws when `options` holds keys the factory does not know (a typo would be ignored). */
 export function knownKeys(where: string, options: object, keys: readonly string[]): void {
   for (const key of Object.keys(options)) {
@@ -112,4 +121,30 @@ export function initializer(where: string, arg: string, value: unknown, fallback
 /** The config fields every layer shares: its name once it has one, and a declared inputShape. */
 export function commonConfig(name: string, declaredInputShape: readonly number[] | null): Record<string, unknown> {
   return { ...(name ? { name } : {}), ...(declaredInputShape ? { inputShape: [...declaredInputShape] } : {}) };
+}
+
+/** The options of a layer with a kernel, an optional bias and an activation (Conv2D, Dense). */
+export interface KernelOptions {
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+}
+
+/**
+ * Checks the {@link KernelOptions} of a Conv2D or Dense factory and fills in Keras's
+ * defaults (no activation, a bias, glorot-uniform kernel, zero bias), in this order.
+ */
+export function kernelOptions(where: string, options: { readonly [K in keyof KernelOptions]?: unknown }): KernelOptions {
+  return {
+    activation: activation(where, options.activation),
+    useBias: bool(where, "useBias", options.useBias, true),
+    kernelInitializer: initializer(where, "kernelInitializer", options.kernelInitializer, "glorotUniform"),
+    biasInitializer: initializer(where, "biasInitializer", options.biasInitializer, "zeros"),
+  };
+}
+
+/** The config fields of {@link KernelOptions}, in Keras's order (they close a Conv2D or Dense config). */
+export function kernelConfig(layer: KernelOptions): Record<string, unknown> {
+  return { activation: layer.activation, useBias: layer.useBias, kernelInitializer: layer.kernelInitializer, biasInitializer: layer.biasInitializer };
 }

@@ -3,7 +3,6 @@
  * place. Kernel `[kh, kw, inChannels, filters]` and bias `[filters]`, as Keras.
  */
 import type { Initializer } from "../initializers.js";
-import { activationBackward, activationForward } from "../kernels/activation.js";
 import {
   conv2dBackwardBias, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dScratchLength,
 } from "../kernels/conv2d.js";
@@ -11,7 +10,7 @@ import { conv2dDims, type Conv2dDims, type Padding } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
-import { LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { activateGradient, activateOutput, kernelAndBiasSpecs, LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 
 /** Options of {@link conv2d}. */
 export interface Conv2dArgs {
@@ -30,7 +29,7 @@ export interface Conv2dArgs {
 const KEYS = ["filters", "kernelSize", "strides", "padding", "activation", "useBias", "kernelInitializer", "biasInitializer", "inputShape", "name"];
 
 /** A Conv2D layer (see {@link conv2d}). */
-export class Conv2D implements Layer {
+export class Conv2D implements Layer, args.KernelOptions {
   readonly className = "Conv2D";
   name: string;
   readonly filters: number;
@@ -51,16 +50,13 @@ export class Conv2D implements Layer {
 
   constructor(options: Conv2dArgs) {
     const where = "layers.conv2d";
-    if (typeof options !== "object" || options === null) throw new Error(`${where}: expected an options object, received ${args.show(options)}`);
-    args.knownKeys(where, options, KEYS);
+    args.optionsObject(where, options, KEYS);
     this.filters = args.positiveInt(where, "filters", options.filters);
     this.kernelSize = args.positivePair(where, "kernelSize", options.kernelSize);
     this.strides = options.strides === undefined ? [1, 1] : args.positivePair(where, "strides", options.strides);
     this.padding = args.padding(where, options.padding);
-    this.activation = args.activation(where, options.activation);
-    this.useBias = args.bool(where, "useBias", options.useBias, true);
-    this.kernelInitializer = args.initializer(where, "kernelInitializer", options.kernelInitializer, "glorotUniform");
-    this.biasInitializer = args.initializer(where, "biasInitializer", options.biasInitializer, "zeros");
+    ({ activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer } =
+      args.kernelOptions(where, options));
     this.declaredInputShape = args.inputShape(where, options.inputShape);
     this.name = args.layerName(where, options.name) ?? "";
   }
@@ -68,8 +64,7 @@ export class Conv2D implements Layer {
   get config(): Record<string, unknown> {
     return {
       ...args.commonConfig(this.name, this.declaredInputShape), filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides],
-      padding: this.padding, activation: this.activation, useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
+      padding: this.padding, ...args.kernelConfig(this),
     };
   }
 
@@ -88,8 +83,7 @@ export class Conv2D implements Layer {
     this.dims = conv2dDims(1, h, w, c, kh, kw, this.filters, this.strides[0], this.strides[1], this.padding);
     this.inputShape = [h, w, c];
     this.outputShape = [this.dims.outH, this.dims.outW, this.filters];
-    this.weights.specs = [{ name: "kernel", shape: [kh, kw, c, this.filters], initializer: this.kernelInitializer }];
-    if (this.useBias) this.weights.specs.push({ name: "bias", shape: [this.filters], initializer: this.biasInitializer });
+    this.weights.specs = kernelAndBiasSpecs(this, [kh, kw, c, this.filters], this.filters);
     return this.outputShape;
   }
 
@@ -101,18 +95,13 @@ export class Conv2D implements Layer {
     const d = this.dimsFor(pass.count);
     const bias = this.useBias ? this.weights.param(1) : null;
     conv2dForward(core, d, bufs.x, this.weights.param(0), bias, bufs.y, bufs.scratch!);
-    if (activate && this.activation !== "linear") {
-      // The activation runs per pixel over the filters: rows are the batch's output pixels.
-      const d = this.dims!;
-      activationForward(core, this.activation, pass.count * d.outH * d.outW, this.filters, bufs.y);
-    }
+    // The activation runs per pixel over the filters: rows are the batch's output pixels.
+    activateOutput(core, this.activation, activate, pass.count * d.outH * d.outW, this.filters, bufs.y);
   }
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
     const d = this.dimsFor(pass.count);
-    if (activate && this.activation !== "linear") {
-      activationBackward(core, this.activation, pass.count * d.outH * d.outW, this.filters, bufs.y, bufs.dy);
-    }
+    activateGradient(core, this.activation, activate, pass.count * d.outH * d.outW, this.filters, bufs.y, bufs.dy);
     conv2dBackwardFilter(core, d, bufs.x, bufs.dy, this.weights.grad(0), bufs.scratch!);
     if (this.useBias) conv2dBackwardBias(core, d, bufs.dy, this.weights.grad(1));
     if (bufs.dx) conv2dBackwardInput(core, d, bufs.dy, this.weights.param(0), bufs.dx, bufs.scratch!);

@@ -3,12 +3,11 @@
  * Kernel `[inputs, units]` and bias `[units]`, as Keras.
  */
 import type { Initializer } from "../initializers.js";
-import { activationBackward, activationForward } from "../kernels/activation.js";
 import { denseBackward, denseForward } from "../kernels/dense.js";
 import { formatShape, type Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
-import { LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { activateGradient, activateOutput, kernelAndBiasSpecs, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 
 /** Options of {@link dense}. */
 export interface DenseArgs {
@@ -24,7 +23,7 @@ export interface DenseArgs {
 const KEYS = ["units", "activation", "useBias", "kernelInitializer", "biasInitializer", "inputShape", "name"];
 
 /** A Dense layer (see {@link dense}). */
-export class Dense implements Layer {
+export class Dense implements Layer, args.KernelOptions {
   readonly className = "Dense";
   name: string;
   readonly units: number;
@@ -40,22 +39,16 @@ export class Dense implements Layer {
 
   constructor(options: DenseArgs) {
     const where = "layers.dense";
-    if (typeof options !== "object" || options === null) throw new Error(`${where}: expected an options object, received ${args.show(options)}`);
-    args.knownKeys(where, options, KEYS);
+    args.optionsObject(where, options, KEYS);
     this.units = args.positiveInt(where, "units", options.units);
-    this.activation = args.activation(where, options.activation);
-    this.useBias = args.bool(where, "useBias", options.useBias, true);
-    this.kernelInitializer = args.initializer(where, "kernelInitializer", options.kernelInitializer, "glorotUniform");
-    this.biasInitializer = args.initializer(where, "biasInitializer", options.biasInitializer, "zeros");
+    ({ activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer } =
+      args.kernelOptions(where, options));
     this.declaredInputShape = args.inputShape(where, options.inputShape);
     this.name = args.layerName(where, options.name) ?? "";
   }
 
   get config(): Record<string, unknown> {
-    return {
-      ...args.commonConfig(this.name, this.declaredInputShape), units: this.units, activation: this.activation, useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
-    };
+    return { ...args.commonConfig(this.name, this.declaredInputShape), units: this.units, ...args.kernelConfig(this) };
   }
 
   get outputActivation(): string {
@@ -68,8 +61,7 @@ export class Dense implements Layer {
     }
     this.inputShape = [inputShape[0]!];
     this.outputShape = [this.units];
-    this.weights.specs = [{ name: "kernel", shape: [inputShape[0]!, this.units], initializer: this.kernelInitializer }];
-    if (this.useBias) this.weights.specs.push({ name: "bias", shape: [this.units], initializer: this.biasInitializer });
+    this.weights.specs = kernelAndBiasSpecs(this, [inputShape[0]!, this.units], this.units);
     return this.outputShape;
   }
 
@@ -81,12 +73,12 @@ export class Dense implements Layer {
     const inputs = this.inputShape![0]!;
     const bias = this.useBias ? this.weights.param(1) : null;
     denseForward(core, pass.count, inputs, this.units, bufs.x, this.weights.param(0), bias, bufs.y);
-    if (activate && this.activation !== "linear") activationForward(core, this.activation, pass.count, this.units, bufs.y);
+    activateOutput(core, this.activation, activate, pass.count, this.units, bufs.y);
   }
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
     const inputs = this.inputShape![0]!;
-    if (activate && this.activation !== "linear") activationBackward(core, this.activation, pass.count, this.units, bufs.y, bufs.dy);
+    activateGradient(core, this.activation, activate, pass.count, this.units, bufs.y, bufs.dy);
     const db = this.useBias ? this.weights.grad(1) : null;
     denseBackward(core, pass.count, inputs, this.units, bufs.x, this.weights.param(0), bufs.dy, bufs.dx, this.weights.grad(0), db);
   }

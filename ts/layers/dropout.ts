@@ -35,8 +35,7 @@ export class Dropout implements Layer {
 
   constructor(options: DropoutArgs) {
     const where = "layers.dropout";
-    if (typeof options !== "object" || options === null) throw new Error(`${where}: expected an options object, received ${args.show(options)}`);
-    args.knownKeys(where, options, ["rate", "seed", "inputShape", "name"]);
+    args.optionsObject(where, options, ["rate", "seed", "inputShape", "name"]);
     const rate = options.rate;
     if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) {
       throw new Error(`${where}: rate must be a number in [0, 1), received ${args.show(rate)}`);

@@ -26,8 +26,7 @@ export class Flatten implements Layer {
 
   constructor(options: FlattenArgs = {}) {
     const where = "layers.flatten";
-    if (typeof options !== "object" || options === null) throw new Error(`${where}: expected an options object, received ${args.show(options)}`);
-    args.knownKeys(where, options, ["inputShape", "name"]);
+    args.optionsObject(where, options, ["inputShape", "name"]);
     this.declaredInputShape = args.inputShape(where, options.inputShape);
     this.name = args.layerName(where, options.name) ?? "";
   }

@@ -7,9 +7,11 @@
  * holding a {@link LayerWeights} for its parameters.
  */
 import type { Initializer } from "../initializers.js";
+import { activationBackward, activationForward } from "../kernels/activation.js";
 import { sizeOf } from "../shapes.js";
 import { formatShape, type Tensor } from "../tensor.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
+import type { ActivationName, KernelOptions } from "./args.js";
 
 /** One weight of a layer: its Keras name ("kernel", "bias"), shape and initializer. */
 export interface WeightSpec {
@@ -223,4 +225,32 @@ export function copyFloats(core: WasmCore, from: WasmBuffer, to: WasmBuffer, n: 
  */
 export function activationCols(shape: readonly number[]): number {
   return shape.length > 0 ? shape[shape.length - 1]! : 1;
+}
+
+/**
+ * The weight specs of a layer with {@link KernelOptions} (Conv2D, Dense), in Keras order:
+ * its kernel, then a bias of `units` values when it uses one.
+ */
+export function kernelAndBiasSpecs(layer: KernelOptions, kernelShape: number[], units: number): WeightSpec[] {
+  const specs: WeightSpec[] = [{ name: "kernel", shape: kernelShape, initializer: layer.kernelInitializer }];
+  if (layer.useBias) specs.push({ name: "bias", shape: [units], initializer: layer.biasInitializer });
+  return specs;
+}
+
+/**
+ * A layer's own activation, in place over `[rows, cols]` (softmax per row of `cols`).
+ * Nothing runs when it is linear or when `activate` is false (the fused loss applies it).
+ */
+export function activateOutput(core: WasmCore, activation: ActivationName, activate: boolean, rows: number, cols: number, y: WasmBuffer): void {
+  if (activate && activation !== "linear") activationForward(core, activation, rows, cols, y);
+}
+
+/**
+ * The backward of {@link activateOutput}: turns `dy` (w.r.t. the activated output `y`) into
+ * the gradient w.r.t. the pre-activation output, in place; nothing runs when forward ran nothing.
+ */
+export function activateGradient(
+  core: WasmCore, activation: ActivationName, activate: boolean, rows: number, cols: number, y: WasmBuffer, dy: WasmBuffer,
+): void {
+  if (activate && activation !== "linear") activationBackward(core, activation, rows, cols, y, dy);
 }

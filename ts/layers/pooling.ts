@@ -40,8 +40,7 @@ export class Pooling2D implements Layer {
 
   constructor(readonly mode: "max" | "average", options: Pooling2dArgs = {}) {
     const where = mode === "max" ? "layers.maxPooling2d" : "layers.averagePooling2d";
-    if (typeof options !== "object" || options === null) throw new Error(`${where}: expected an options object, received ${args.show(options)}`);
-    args.knownKeys(where, options, KEYS);
+    args.optionsObject(where, options, KEYS);
     this.className = mode === "max" ? "MaxPooling2D" : "AveragePooling2D";
     this.poolSize = options.poolSize === undefined ? [2, 2] : args.positivePair(where, "poolSize", options.poolSize);
     this.strides = options.strides === undefined || options.strides === null ? [...this.poolSize] : args.positivePair(where, "strides", options.strides);
