@@ -7,26 +7,10 @@ import { layers } from "../../ts/layers/index.js";
 import { Sequential } from "../../ts/model/sequential.js";
 import type { Tensor } from "../../ts/tensor.js";
 import { init } from "../../ts/wasm/loader.js";
-import { randomArray, rng } from "../helpers/random.js";
+import { noiseData, tinyConvNet } from "../helpers/models.js";
 
 function small(seed = 1): Sequential {
-  return new Sequential({
-    seed,
-    layers: [
-      layers.conv2d({ filters: 2, kernelSize: 3, activation: "relu", inputShape: [6, 6, 1] }),
-      layers.maxPooling2d(),
-      layers.flatten(),
-      layers.dense({ units: 3, activation: "softmax" }),
-    ],
-  });
-}
-
-function data(n: number, seed = 2): { x: Tensor; y: Tensor } {
-  const next = rng(seed);
-  return {
-    x: { data: randomArray(next, n * 36), shape: [n, 6, 6, 1] },
-    y: { data: Float32Array.from({ length: n }, (_, i) => i % 3), shape: [n] },
-  };
+  return tinyConvNet({ seed, filters: 2 });
 }
 
 function flat(ws: Tensor[]): number[] {
@@ -36,7 +20,7 @@ function flat(ws: Tensor[]): number[] {
 describe("before init()", () => {
   it("says to call init", () => {
     const m = small();
-    expect(() => m.predict(data(2).x)).toThrow("call `await init()` before using models or kernels");
+    expect(() => m.predict(noiseData(2, 2).x)).toThrow("call `await init()` before using models or kernels");
     expect(() => m.getWeights()).toThrow("call `await init()`");
     // conv (3*3*1 + 1) * 2 = 20 -> 4x4x2, pool -> 2x2x2 = 8, dense (8 + 1) * 3 = 27
     expect(m.countParams()).toBe(47);
@@ -50,7 +34,7 @@ describe("model errors", () => {
 
   it("needs compile before fit and evaluate, not before predict", async () => {
     const m = small();
-    const { x, y } = data(4);
+    const { x, y } = noiseData(4, 2);
     await expect(m.fit(x, y, { verbose: 0 })).rejects.toThrow("fit: call compile({ optimizer, loss }) first");
     expect(() => m.evaluate(x, y)).toThrow("evaluate: call compile({ optimizer, loss }) first");
     expect(m.predict(x).shape).toEqual([4, 3]);
@@ -70,7 +54,7 @@ describe("model errors", () => {
     const m = small();
     m.compile({ optimizer: "adam", loss: "sparseCategoricalCrossentropy", metrics: ["acc"] });
     const before = flat(m.getWeights());
-    const { x, y } = data(5);
+    const { x, y } = noiseData(5, 2);
     const cases: [() => Promise<unknown>, string][] = [
       [() => m.fit({ data: new Float32Array(5 * 49), shape: [5, 7, 7, 1] }, y), "fit: x has shape [5, 7, 7, 1], expected [n, 6, 6, 1] (the model's input shape)"],
       [() => m.fit(x, { data: new Float32Array(4), shape: [4] }), "fit: x has 5 samples but y has 4 (shape [4])"],
@@ -101,7 +85,7 @@ describe("model errors", () => {
   it("checks one-hot labels and targets", () => {
     const m = small();
     m.compile({ optimizer: "adam", loss: "categoricalCrossentropy" });
-    const { x, y } = data(4);
+    const { x, y } = noiseData(4, 2);
     expect(() => m.evaluate(x, y)).toThrow('evaluate: y has shape [4], expected [n, 3] one-hot rows for categoricalCrossentropy; for class indices use loss "sparseCategoricalCrossentropy" or toCategorical(y)');
     expect(() => m.evaluate(x, { data: new Float32Array(16), shape: [4, 4] })).toThrow("evaluate: y has shape [4, 4], expected [n, 3] one-hot rows");
     m.compile({ optimizer: "adam", loss: "meanSquaredError" });
@@ -134,7 +118,7 @@ describe("model errors", () => {
   it("a fit that fails midway restores the weights and optimizer state", async () => {
     const m = small();
     m.compile({ optimizer: "adam", loss: "sparseCategoricalCrossentropy" });
-    const { x, y } = data(12);
+    const { x, y } = noiseData(12, 2);
     const before = flat(m.getWeights());
     const failing = { onEpochEnd: (epoch: number) => { if (epoch === 1) throw new Error("boom"); } };
     await expect(m.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0, callbacks: [failing] })).rejects.toThrow("boom");
@@ -149,14 +133,14 @@ describe("model errors", () => {
 
   it("refuses use after dispose", async () => {
     const m = small();
-    m.predict(data(1).x);
+    m.predict(noiseData(1, 2).x);
     m.dispose();
-    expect(() => m.predict(data(1).x)).toThrow("predict: the model has been disposed");
+    expect(() => m.predict(noiseData(1, 2).x)).toThrow("predict: the model has been disposed");
     expect(() => m.getWeights()).toThrow("getWeights: the model has been disposed");
-    await expect(m.fit(data(1).x, data(1).y)).rejects.toThrow("fit: the model has been disposed");
+    await expect(m.fit(noiseData(1, 2).x, noiseData(1, 2).y)).rejects.toThrow("fit: the model has been disposed");
     expect(() => m.add(layers.dense({ units: 1 }))).toThrow("add: the model has been disposed");
-    expect(() => m.activations(data(1).x)).toThrow("activations: the model has been disposed");
-    expect(() => m.lossAndGradients(data(1).x, data(1).y, 1, 1)).toThrow("lossAndGradients: the model has been disposed");
+    expect(() => m.activations(noiseData(1, 2).x)).toThrow("activations: the model has been disposed");
+    expect(() => m.lossAndGradients(noiseData(1, 2).x, noiseData(1, 2).y, 1, 1)).toThrow("lossAndGradients: the model has been disposed");
     m.dispose(); // idempotent
   });
 });

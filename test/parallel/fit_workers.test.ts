@@ -13,9 +13,9 @@ import { optimizers } from "../../ts/optimizers/index.js";
 import { parallelTesting } from "../../ts/parallel/data_parallel.js";
 import { liveWorkers } from "../../ts/parallel/spawn.js";
 import type { FitArgs } from "../../ts/training/fit.js";
-import type { Tensor } from "../../ts/tensor.js";
 import { init } from "../../ts/wasm/loader.js";
 import { expectClose } from "../helpers/assert.js";
+import { thirdsData } from "../helpers/models.js";
 import { randomArray, rng } from "../helpers/random.js";
 
 beforeAll(async () => {
@@ -47,19 +47,6 @@ function model(optimizer: "sgd" | "adam"): Sequential {
   return m;
 }
 
-/** Learnable data: the class is which third of the image is brightest. */
-function data(n: number, seed: number): { x: Tensor; y: Tensor } {
-  const next = rng(seed);
-  const x = randomArray(next, n * 36, 0, 0.5);
-  const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = i % 3;
-    y[i] = c;
-    for (let r = c * 2; r < c * 2 + 2; r++) for (let col = 0; col < 6; col++) x[i * 36 + r * 6 + col]! += 0.5;
-  }
-  return { x: { data: x, shape: [n, 6, 6, 1] }, y: { data: y, shape: [n] } };
-}
-
 /** Every callback event with its logs, to compare runs. */
 function recorder(): { events: string[]; logs: Logs[]; callback: Callback } {
   const events: string[] = [];
@@ -85,7 +72,7 @@ function flatWeights(m: Sequential): Float32Array {
 
 /** Trains two identical models, with 1 and with `workers` workers, and compares everything. */
 async function compareRuns(optimizer: "sgd" | "adam", workers: number, options: FitArgs, n = 50, tolerance = 1e-4): Promise<void> {
-  const { x, y } = data(n, 1);
+  const { x, y } = thirdsData(n, 1);
   const runs = [];
   for (const w of [1, workers]) {
     const m = model(optimizer);
@@ -123,7 +110,7 @@ describe("fit with workers: same training as one worker", () => {
   });
 
   it("trains from a batch source (augmentation stays on the main thread)", async () => {
-    const { x, y } = data(40, 3);
+    const { x, y } = thirdsData(40, 3);
     const weights = [];
     for (const workers of [1, 2]) {
       const m = model("sgd");
@@ -135,7 +122,7 @@ describe("fit with workers: same training as one worker", () => {
   });
 
   it("follows weights and learning rates set by callbacks between steps", async () => {
-    const { x, y } = data(32, 5);
+    const { x, y } = thirdsData(32, 5);
     const weights = [];
     for (const workers of [1, 2]) {
       const m = model("sgd");
@@ -186,7 +173,7 @@ describe("fit with workers: divergence", () => {
 
 describe("fit with workers: errors and cleanup", () => {
   it("rejects a workers option that is not a whole number >= 1, before training", async () => {
-    const { x, y } = data(8, 1);
+    const { x, y } = thirdsData(8, 1);
     const m = model("sgd");
     const before = flatWeights(m);
     for (const bad of [0, -1, 1.5, "2", NaN]) {
@@ -197,7 +184,7 @@ describe("fit with workers: errors and cleanup", () => {
   });
 
   it("a worker that fails mid-training rejects fit, restores the weights and stops every worker", async () => {
-    const { x, y } = data(40, 1);
+    const { x, y } = thirdsData(40, 1);
     const m = model("adam");
     const before = flatWeights(m);
     parallelTesting.failAtStep = 3;
@@ -214,7 +201,7 @@ describe("fit with workers: errors and cleanup", () => {
   });
 
   it("a callback that throws rejects fit with its error and stops every worker", async () => {
-    const { x, y } = data(16, 1);
+    const { x, y } = thirdsData(16, 1);
     const m = model("sgd");
     const before = flatWeights(m);
     const cb: Callback = { onBatchEnd: (b) => { if (b === 1) throw new Error("callback broke"); } };

@@ -10,11 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSequential } from "../../ts/io/sequential_io.js";
-import { layers } from "../../ts/layers/index.js";
 import { Sequential } from "../../ts/model/sequential.js";
 import { optimizers } from "../../ts/optimizers/index.js";
 import type { Tensor } from "../../ts/tensor.js";
 import { getCore, init } from "../../ts/wasm/loader.js";
+import { tinyConvNet, weightBits } from "../helpers/models.js";
 import { randomArray, rng } from "../helpers/random.js";
 
 const root = mkdtempSync(join(tmpdir(), "simdnet-bad-data-"));
@@ -24,15 +24,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function small(loss: string): Sequential {
-  const m = new Sequential({
-    seed: 1,
-    layers: [
-      layers.conv2d({ filters: 2, kernelSize: 3, activation: "relu", inputShape: [6, 6, 1] }),
-      layers.maxPooling2d(),
-      layers.flatten(),
-      layers.dense({ units: 3, activation: "softmax" }),
-    ],
-  });
+  const m = tinyConvNet({ seed: 1, filters: 2 });
   m.compile({ optimizer: optimizers.adam(), loss, metrics: ["accuracy"] });
   return m;
 }
@@ -57,14 +49,10 @@ function withValue(t: Tensor, index: number, value: number): Tensor {
   return { data, shape: t.shape };
 }
 
-function bits(m: Sequential): number[] {
-  return m.getWeights().flatMap((w) => Array.from(new Uint32Array(w.data.slice().buffer)));
-}
-
 /** Model state and wasm memory, to compare before and after a failed call. */
 function state(m: Sequential): unknown {
   const core = getCore();
-  return { weights: bits(m), training: JSON.stringify(m.getTrainingState()), bytes: core.memoryBytes, live: core.liveBuffers };
+  return { weights: weightBits(m), training: JSON.stringify(m.getTrainingState()), bytes: core.memoryBytes, live: core.liveBuffers };
 }
 
 async function expectRefused(m: Sequential, call: () => unknown, message: string | RegExp): Promise<void> {

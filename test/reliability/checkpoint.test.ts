@@ -13,12 +13,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callbacks } from "../../ts/callbacks/index.js";
 import { loadSequential } from "../../ts/io/sequential_io.js";
-import { layers } from "../../ts/layers/index.js";
 import { Sequential } from "../../ts/model/sequential.js";
 import { optimizers, type Optimizer } from "../../ts/optimizers/index.js";
-import type { Tensor } from "../../ts/tensor.js";
 import { init } from "../../ts/wasm/loader.js";
-import { randomArray, rng } from "../helpers/random.js";
+import { noiseData, tinyConvNet, weightBits } from "../helpers/models.js";
 
 const root = mkdtempSync(join(tmpdir(), "simdnet-checkpoint-"));
 beforeAll(async () => {
@@ -28,27 +26,9 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function model(optimizer: Optimizer): Sequential {
-  const m = new Sequential({
-    seed: 3,
-    layers: [
-      layers.conv2d({ filters: 3, kernelSize: 3, padding: "same", activation: "relu", inputShape: [6, 6, 1] }),
-      layers.maxPooling2d(),
-      layers.flatten(),
-      layers.dropout({ rate: 0.3 }),
-      layers.dense({ units: 3, activation: "softmax" }),
-    ],
-  });
+  const m = tinyConvNet({ seed: 3, filters: 3, padding: "same", dropout: 0.3 });
   m.compile({ optimizer, loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
   return m;
-}
-
-function data(n: number): { x: Tensor; y: Tensor } {
-  const next = rng(21);
-  return { x: { data: randomArray(next, n * 36), shape: [n, 6, 6, 1] }, y: { data: Float32Array.from({ length: n }, (_, i) => i % 3), shape: [n] } };
-}
-
-function bits(m: Sequential): number[] {
-  return m.getWeights().flatMap((w) => Array.from(new Uint32Array(w.data.slice().buffer)));
 }
 
 const OPTIMIZERS: [string, () => Optimizer][] = [
@@ -60,7 +40,7 @@ const OPTIMIZERS: [string, () => Optimizer][] = [
 
 describe("checkpoint and resume", () => {
   it.each(OPTIMIZERS)("%s: 2 epochs, crash, resume for 2 = 4 epochs straight, bit for bit", async (name, make) => {
-    const { x, y } = data(23);
+    const { x, y } = noiseData(23, 21);
     const fitArgs = { epochs: 4, batchSize: 5, seed: 9, verbose: 0 as const, validationSplit: 0.2 };
     const straight = model(make());
     const h = await straight.fit(x, y, fitArgs);
@@ -81,13 +61,13 @@ describe("checkpoint and resume", () => {
     const h2 = await resumed.fit(x, y, { ...fitArgs, initialEpoch: resumed.epochsTrained });
     expect(h2.epoch).toEqual([2, 3]);
     expect(h2.history.loss).toEqual(h.history.loss!.slice(2));
-    expect(bits(resumed)).toEqual(bits(straight));
+    expect(weightBits(resumed)).toEqual(weightBits(straight));
     straight.dispose();
     resumed.dispose();
   });
 
   it("without the optimizer state, a resumed Adam run differs (the state matters)", async () => {
-    const { x, y } = data(23);
+    const { x, y } = noiseData(23, 21);
     const fitArgs = { epochs: 4, batchSize: 5, seed: 9, verbose: 0 as const };
     const straight = model(optimizers.adam({ learningRate: 0.01 }));
     await straight.fit(x, y, fitArgs);
@@ -100,12 +80,12 @@ describe("checkpoint and resume", () => {
     expect(again.optimizer).toBeNull();
     again.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: "sparseCategoricalCrossentropy" });
     await again.fit(x, y, { ...fitArgs, initialEpoch: 2 });
-    expect(bits(again)).not.toEqual(bits(straight));
+    expect(weightBits(again)).not.toEqual(weightBits(straight));
     for (const m of [straight, first, again]) m.dispose();
   });
 
   it("writes the optimizer state as TF.js does (trainingConfig, group \"optimizer\", iter first), and TF.js loads it", async () => {
-    const { x, y } = data(10);
+    const { x, y } = noiseData(10, 21);
     const m = model(optimizers.adam({ learningRate: 0.01 }));
     await m.fit(x, y, { epochs: 1, batchSize: 5, seed: 1, verbose: 0 });
     const saved = await m.save(undefined, { includeOptimizer: true });
@@ -145,7 +125,7 @@ describe("checkpoint and resume", () => {
 
   it("fit checks initialEpoch", async () => {
     const m = model(optimizers.sgd());
-    const { x, y } = data(5);
+    const { x, y } = noiseData(5, 21);
     await expect(m.fit(x, y, { epochs: 2, initialEpoch: 2 })).rejects.toThrow("fit: initialEpoch must be a whole number in [0, epochs) = [0, 2), received 2");
     await expect(m.fit(x, y, { epochs: 2, initialEpoch: -1 })).rejects.toThrow("received -1");
     m.dispose();

@@ -16,6 +16,7 @@ import { Sequential } from "../../ts/model/sequential.js";
 import { optimizers } from "../../ts/optimizers/index.js";
 import type { Tensor } from "../../ts/tensor.js";
 import { getCore, init } from "../../ts/wasm/loader.js";
+import { noiseData, tinyConvNet } from "../helpers/models.js";
 import { randomArray, rng } from "../helpers/random.js";
 
 // A real collection before each heap reading: without it heapUsed is mostly garbage
@@ -36,24 +37,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function small(seed = 1): Sequential {
-  return new Sequential({
-    seed,
-    layers: [
-      layers.conv2d({ filters: 2, kernelSize: 3, activation: "relu", inputShape: [6, 6, 1] }),
-      layers.maxPooling2d(),
-      layers.flatten(),
-      layers.dropout({ rate: 0.2 }),
-      layers.dense({ units: 3, activation: "softmax" }),
-    ],
-  });
-}
-
-function data(n: number, seed = 2): { x: Tensor; y: Tensor } {
-  const next = rng(seed);
-  return {
-    x: { data: randomArray(next, n * 36), shape: [n, 6, 6, 1] },
-    y: { data: Float32Array.from({ length: n }, (_, i) => i % 3), shape: [n] },
-  };
+  return tinyConvNet({ seed, filters: 2, dropout: 0.2 });
 }
 
 /** Heap growth allowed over a whole run: far below what one leaked array per call would cost. */
@@ -62,7 +46,7 @@ const HEAP_BOUND = 2 * 1024 * 1024;
 describe("long runs", () => {
   it("100,000 predict calls of one sample: wasm memory unchanged, heap growth < 2 MiB", () => {
     const m = small();
-    const { x } = data(1);
+    const { x } = noiseData(1, 2);
     m.predict(x); // plans the buffers
     const core = getCore();
     const wasm = { bytes: core.memoryBytes, live: core.liveBuffers };
@@ -82,7 +66,7 @@ describe("long runs", () => {
   it("50 epochs of fit: wasm memory unchanged after the first, heap growth < 2 MiB", async () => {
     const m = small();
     m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
-    const { x, y } = data(40);
+    const { x, y } = noiseData(40, 2);
     const core = getCore();
     let wasm: { bytes: number; live: number } | null = null;
     let heap0 = 0;

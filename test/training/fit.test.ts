@@ -11,9 +11,8 @@ import { toCategorical } from "../../ts/data/one_hot.js";
 import { layers } from "../../ts/layers/index.js";
 import { Sequential } from "../../ts/model/sequential.js";
 import { optimizers } from "../../ts/optimizers/index.js";
-import type { Tensor } from "../../ts/tensor.js";
 import { getCore, init } from "../../ts/wasm/loader.js";
-import { randomArray, rng } from "../helpers/random.js";
+import { thirdsData, tinyConvNet, weightBits } from "../helpers/models.js";
 
 beforeAll(async () => {
   await init();
@@ -21,68 +20,42 @@ beforeAll(async () => {
 
 /** A small conv net with dropout, so that every random choice is exercised. */
 function model(seed: number): Sequential {
-  const m = new Sequential({
-    seed,
-    layers: [
-      layers.conv2d({ filters: 3, kernelSize: 3, padding: "same", activation: "relu", inputShape: [6, 6, 1] }),
-      layers.maxPooling2d(),
-      layers.flatten(),
-      layers.dropout({ rate: 0.3 }),
-      layers.dense({ units: 3, activation: "softmax" }),
-    ],
-  });
+  const m = tinyConvNet({ seed, filters: 3, padding: "same", dropout: 0.3 });
   m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
   return m;
 }
 
-/** Learnable data: the class is which third of the image is brightest. */
-function data(n: number, seed: number): { x: Tensor; y: Tensor } {
-  const next = rng(seed);
-  const x = randomArray(next, n * 36, 0, 0.5);
-  const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = i % 3;
-    y[i] = c;
-    for (let r = c * 2; r < c * 2 + 2; r++) for (let col = 0; col < 6; col++) x[i * 36 + r * 6 + col]! += 0.5;
-  }
-  return { x: { data: x, shape: [n, 6, 6, 1] }, y: { data: y, shape: [n] } };
-}
-
-function bits(m: Sequential): number[] {
-  return m.getWeights().flatMap((w) => Array.from(new Uint32Array(w.data.buffer.slice(0))));
-}
-
 describe("fit: determinism", () => {
   it("same model seed, same initial weights; different seed, different weights", () => {
-    expect(bits(model(7))).toEqual(bits(model(7)));
-    expect(bits(model(7))).not.toEqual(bits(model(8)));
+    expect(weightBits(model(7))).toEqual(weightBits(model(7)));
+    expect(weightBits(model(7))).not.toEqual(weightBits(model(8)));
   });
 
   it("same seeds give bit-identical weights after training; another fit seed differs", async () => {
-    const { x, y } = data(40, 1);
+    const { x, y } = thirdsData(40, 1);
     const a = model(3);
     const b = model(3);
     const c = model(3);
     await a.fit(x, y, { epochs: 2, batchSize: 8, seed: 11, verbose: 0 });
     await b.fit(x, y, { epochs: 2, batchSize: 8, seed: 11, verbose: 0 });
     await c.fit(x, y, { epochs: 2, batchSize: 8, seed: 12, verbose: 0 });
-    expect(bits(a)).toEqual(bits(b));
-    expect(bits(a)).not.toEqual(bits(c));
+    expect(weightBits(a)).toEqual(weightBits(b));
+    expect(weightBits(a)).not.toEqual(weightBits(c));
   });
 
   it("learns the toy task", async () => {
-    const { x, y } = data(90, 2);
+    const { x, y } = thirdsData(90, 2);
     const m = model(4);
     const h = await m.fit(x, y, { epochs: 15, batchSize: 10, seed: 1, verbose: 0 });
     expect(h.history.loss![14]!).toBeLessThan(h.history.loss![0]!);
-    const test = data(30, 3);
+    const test = thirdsData(30, 3);
     expect(m.evaluate(test.x, test.y).accuracy).toBeGreaterThan(0.9);
   });
 });
 
 describe("fit: callbacks and logs", () => {
   it("calls hooks in Keras's order with the right logs", async () => {
-    const { x, y } = data(12, 5);
+    const { x, y } = thirdsData(12, 5);
     const events: string[] = [];
     const epochLogs: Logs[] = [];
     const recorder: Callback = {
@@ -106,7 +79,7 @@ describe("fit: callbacks and logs", () => {
   });
 
   it("validation logs equal evaluate on the held-out end of the data", async () => {
-    const { x, y } = data(20, 6);
+    const { x, y } = thirdsData(20, 6);
     const m = model(2);
     const h = await m.fit(x, y, { epochs: 1, batchSize: 5, validationSplit: 0.2, verbose: 0, seed: 3 });
     const tail = { data: x.data.slice(16 * 36), shape: [4, 6, 6, 1] };
@@ -117,7 +90,7 @@ describe("fit: callbacks and logs", () => {
   });
 
   it("awaits async callbacks before going on", async () => {
-    const { x, y } = data(8, 7);
+    const { x, y } = thirdsData(8, 7);
     const order: string[] = [];
     const slow: Callback = {
       onEpochEnd: async (e) => {
@@ -131,7 +104,7 @@ describe("fit: callbacks and logs", () => {
   });
 
   it("stops when a callback sets stopTraining, and applies learning-rate changes", async () => {
-    const { x, y } = data(16, 8);
+    const { x, y } = thirdsData(16, 8);
     const m = model(1);
     const seen: number[] = [];
     const cb: Callback & { model?: { stopTraining: boolean; learningRate: number } } = {
@@ -151,7 +124,7 @@ describe("fit: callbacks and logs", () => {
   });
 
   it("prints one line per epoch with verbose 1", async () => {
-    const { x, y } = data(8, 9);
+    const { x, y } = thirdsData(8, 9);
     const lines: string[] = [];
     const log = console.log;
     console.log = (line: string) => lines.push(line);
@@ -167,40 +140,40 @@ describe("fit: callbacks and logs", () => {
 
 describe("fit: data sources and labels", () => {
   it("trains on a BatchSource like on the same arrays", async () => {
-    const { x, y } = data(24, 10);
+    const { x, y } = thirdsData(24, 10);
     const a = model(5);
     const b = model(5);
     await a.fit(arraySource(x, y, { batchSize: 6, shuffle: false }), { epochs: 2, verbose: 0, seed: 1 });
     await b.fit(x, y, { epochs: 2, batchSize: 6, shuffle: false, verbose: 0, seed: 1 });
-    expect(bits(a)).toEqual(bits(b));
+    expect(weightBits(a)).toEqual(weightBits(b));
   });
 
   it("sparse indices and one-hot rows train identically", async () => {
-    const { x, y } = data(18, 11);
+    const { x, y } = thirdsData(18, 11);
     const a = model(6);
     const b = model(6);
     b.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
     await a.fit(x, y, { epochs: 2, batchSize: 5, verbose: 0, seed: 2 });
     await b.fit(x, toCategorical(y, 3), { epochs: 2, batchSize: 5, verbose: 0, seed: 2 });
-    expect(bits(a)).toEqual(bits(b));
+    expect(weightBits(a)).toEqual(weightBits(b));
   });
 
   it("rejects a BatchSource whose label is out of range, restoring the weights", async () => {
-    const { x, y } = data(8, 12);
+    const { x, y } = thirdsData(8, 12);
     const bad = { data: new Float32Array(y.data), shape: y.shape };
     bad.data[6] = 3;
     const m = model(1);
-    const before = bits(m);
+    const before = weightBits(m);
     await expect(m.fit(arraySource(x, bad, { batchSize: 4, shuffle: false }), { epochs: 1, verbose: 0 })).rejects.toThrow(
       "fit: the batch source's label[6] is 3, expected a class index: a whole number in [0, 3)",
     );
-    expect(bits(m)).toEqual(before);
+    expect(weightBits(m)).toEqual(before);
     const wrongShape = arraySource({ data: new Float32Array(8 * 25), shape: [8, 5, 5, 1] }, y, { batchSize: 4 });
     await expect(m.fit(wrongShape, { verbose: 0 })).rejects.toThrow("fit: the batch source's samples have shape [5, 5, 1], expected [6, 6, 1] (the model's input shape)");
   });
 
   it("rejects shuffle with a BatchSource instead of ignoring it", async () => {
-    const { x, y } = data(8, 12);
+    const { x, y } = thirdsData(8, 12);
     const m = model(1);
     await expect(m.fit(arraySource(x, y, { batchSize: 4 }), { shuffle: false, verbose: 0 })).rejects.toThrow(
       "fit: shuffle does not apply to a BatchSource, which decides its own order (pass shuffle to flow() or arraySource())",
@@ -208,7 +181,7 @@ describe("fit: data sources and labels", () => {
   });
 
   it("predicts the same in any chunk size, and softmax rows sum to 1", () => {
-    const { x } = data(37, 13);
+    const { x } = thirdsData(37, 13);
     const m = model(2);
     const p1 = m.predict(x, { batchSize: 1 });
     const p32 = m.predict(x);
@@ -223,7 +196,7 @@ describe("fit: data sources and labels", () => {
 describe("fit: memory", () => {
   it("stays constant over repeated fit, predict and evaluate", async () => {
     const core = getCore();
-    const { x, y } = data(30, 14);
+    const { x, y } = thirdsData(30, 14);
     const m = model(3);
     const cycle = async () => {
       await m.fit(x, y, { epochs: 1, batchSize: 8, validationSplit: 0.2, verbose: 0 });
