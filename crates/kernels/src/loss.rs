@@ -6,6 +6,8 @@
 //! Sums run in f64 so that the loss of a large batch keeps its precision. Rows are short
 //! (one value per class), so these stay scalar.
 
+use core::ops::Range;
+
 use crate::activation::softmax_row;
 
 /// Keras's `epsilon()`: categorical cross-entropy clips probabilities to
@@ -33,13 +35,8 @@ pub fn softmax_cross_entropy(
         logits.len() == len && labels.len() == len && probs.len() == len && dlogits.len() == len,
         "softmax_cross_entropy: every slice must hold batch * classes values"
     );
-    if len == 0 {
-        return 0.0;
-    }
     let inv_batch = 1.0 / batch as f32;
-    let mut total = 0.0f64;
-    for r in 0..batch {
-        let row = r * classes..(r + 1) * classes;
+    mean_over_rows(batch, classes, |row, total| {
         let (x, y, p, d) = (
             &logits[row.clone()],
             &labels[row.clone()],
@@ -53,7 +50,7 @@ pub fn softmax_cross_entropy(
         let lse = f64::from(max) + sum_exp.ln();
         let mut label_sum = 0.0f32;
         for j in 0..classes {
-            total += f64::from(y[j]) * (lse - f64::from(x[j]));
+            *total += f64::from(y[j]) * (lse - f64::from(x[j]));
             label_sum += y[j];
         }
         p.copy_from_slice(x);
@@ -61,8 +58,7 @@ pub fn softmax_cross_entropy(
         for j in 0..classes {
             d[j] = (p[j] * label_sum - y[j]) * inv_batch;
         }
-    }
-    (total / batch as f64) as f32
+    })
 }
 
 /// Categorical cross-entropy from probabilities, as Keras computes it: each row is first
@@ -85,20 +81,15 @@ pub fn categorical_cross_entropy(
         probs.len() == len && labels.len() == len && dprobs.len() == len,
         "categorical_cross_entropy: every slice must hold batch * classes values"
     );
-    if len == 0 {
-        return 0.0;
-    }
     let inv_batch = 1.0 / batch as f32;
-    let mut total = 0.0f64;
-    for r in 0..batch {
-        let row = r * classes..(r + 1) * classes;
+    mean_over_rows(batch, classes, |row, total| {
         let (p, y, d) = (&probs[row.clone()], &labels[row.clone()], &mut dprobs[row]);
         let sum: f32 = p.iter().sum();
         let mut a_dot_q = 0.0f32;
         for j in 0..classes {
             let q = p[j] / sum;
             let c = q.clamp(EPSILON, 1.0 - EPSILON); // NaN stays NaN
-            total -= f64::from(y[j]) * f64::from(c.ln());
+            *total -= f64::from(y[j]) * f64::from(c.ln());
             // Clipping passes the gradient only inside its range (ends included).
             let a = if (EPSILON..=1.0 - EPSILON).contains(&q) {
                 -y[j] / c
@@ -112,8 +103,7 @@ pub fn categorical_cross_entropy(
         for dj in d.iter_mut() {
             *dj = (*dj - a_dot_q) * scale;
         }
-    }
-    (total / batch as f64) as f32
+    })
 }
 
 /// Mean squared error over all `pred.len()` values (Keras's mean over the last axis,
@@ -139,6 +129,25 @@ pub fn mean_squared_error(pred: &[f32], target: &[f32], dpred: &mut [f32]) -> f3
         *d = e * scale;
     }
     (total / n as f64) as f32
+}
+
+/// The batch mean of a per-row loss: calls `add_row(row, &mut total)` for each of the
+/// `batch` rows of `classes` values (`row` the row's index range in the flat matrix), the
+/// call adding that row's loss into the one f64 `total`, and returns `total / batch`.
+/// An empty matrix has loss 0 and no row is visited.
+fn mean_over_rows(
+    batch: usize,
+    classes: usize,
+    mut add_row: impl FnMut(Range<usize>, &mut f64),
+) -> f32 {
+    if batch * classes == 0 {
+        return 0.0;
+    }
+    let mut total = 0.0f64;
+    for r in 0..batch {
+        add_row(r * classes..(r + 1) * classes, &mut total);
+    }
+    (total / batch as f64) as f32
 }
 
 /// The number of rows whose arg-max in `scores` equals the arg-max in `labels` (the first
