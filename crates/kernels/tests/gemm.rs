@@ -188,53 +188,38 @@ fn empty_sum_zeroes_or_keeps_c() {
     assert_eq!(c, vec![1.5; 6]);
 }
 
+/// Runs the 2x2x3 product (a and b need 6 floats, c needs 4) on zeroed buffers of the
+/// given lengths, so that each short-buffer test names only the buffer it shortens.
+fn sgemm_2x2x3_with_lengths(a: usize, b: usize, c: usize, pack: usize) {
+    sgemm(
+        &shape(2, 2, 3, (false, false, false)),
+        &vec![0.0; a],
+        &vec![0.0; b],
+        &mut vec![0.0; c],
+        &mut vec![0.0; pack],
+    );
+}
+
 #[test]
 #[should_panic(expected = "sgemm: a holds 5 floats, needs 6")]
 fn short_a_panics() {
-    let mut pack = vec![0.0; PACK_LEN];
-    sgemm(
-        &shape(2, 2, 3, (false, false, false)),
-        &[0.0; 5],
-        &[0.0; 6],
-        &mut [0.0; 4],
-        &mut pack,
-    );
+    sgemm_2x2x3_with_lengths(5, 6, 4, PACK_LEN);
 }
 
 #[test]
 #[should_panic(expected = "sgemm: b holds 5 floats, needs 6")]
 fn short_b_panics() {
-    let mut pack = vec![0.0; PACK_LEN];
-    sgemm(
-        &shape(2, 2, 3, (false, false, false)),
-        &[0.0; 6],
-        &[0.0; 5],
-        &mut [0.0; 4],
-        &mut pack,
-    );
+    sgemm_2x2x3_with_lengths(6, 5, 4, PACK_LEN);
 }
 
 #[test]
 #[should_panic(expected = "sgemm: c holds 3 floats, needs 4")]
 fn short_c_panics() {
-    let mut pack = vec![0.0; PACK_LEN];
-    sgemm(
-        &shape(2, 2, 3, (false, false, false)),
-        &[0.0; 6],
-        &[0.0; 6],
-        &mut [0.0; 3],
-        &mut pack,
-    );
+    sgemm_2x2x3_with_lengths(6, 6, 3, PACK_LEN);
 }
 
 #[test]
 #[should_panic(expected = "sgemm: pack holds 1 floats")]
 fn short_pack_panics() {
-    sgemm(
-        &shape(2, 2, 3, (false, false, false)),
-        &[0.0; 6],
-        &[0.0; 6],
-        &mut [0.0; 4],
-        &mut [0.0; 1],
-    );
+    sgemm_2x2x3_with_lengths(6, 6, 4, 1);
 }
