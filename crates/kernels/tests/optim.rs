@@ -10,6 +10,15 @@ use simdnet_kernels::optim::{
 
 const SIZES: [usize; 6] = [1, 3, 4, 7, 64, 133];
 
+/// The velocity buffer handed to an update, or none when the case runs without one.
+fn velocity(buf: &mut [f32], used: bool) -> Option<&mut [f32]> {
+    if used {
+        Some(buf)
+    } else {
+        None
+    }
+}
+
 #[test]
 fn sgd_matches_reference_with_and_without_momentum() {
     let mut rng = Rng::new(11);
@@ -29,17 +38,9 @@ fn sgd_matches_reference_with_and_without_momentum() {
             let (mut p_ref, mut vel_ref) = (p.clone(), vel.clone());
             for _ in 0..5 {
                 let g = rng.vec(n);
-                let v = if with_velocity {
-                    Some(&mut vel[..])
-                } else {
-                    None
-                };
+                let v = velocity(&mut vel, with_velocity);
                 sgd_update(&h, &mut p, &g, v);
-                let v_ref = if with_velocity {
-                    Some(&mut vel_ref[..])
-                } else {
-                    None
-                };
+                let v_ref = velocity(&mut vel_ref, with_velocity);
                 naive::sgd(&mut p_ref, &g, v_ref, h.lr, momentum, nesterov);
             }
             assert_close(&p, &p_ref, 1e-5, 1e-6, "sgd params");
@@ -89,17 +90,9 @@ fn rmsprop_matches_reference_with_and_without_momentum() {
             let (mut p_ref, mut ms_ref, mut vel_ref) = (p.clone(), ms.clone(), vel.clone());
             for _ in 0..6 {
                 let g = rng.vec(n);
-                let v = if with_velocity {
-                    Some(&mut vel[..])
-                } else {
-                    None
-                };
+                let v = velocity(&mut vel, with_velocity);
                 rmsprop_update(&h, &mut p, &g, &mut ms, v);
-                let v_ref = if with_velocity {
-                    Some(&mut vel_ref[..])
-                } else {
-                    None
-                };
+                let v_ref = velocity(&mut vel_ref, with_velocity);
                 naive::rmsprop(
                     &mut p_ref,
                     &g,
