@@ -28,7 +28,7 @@ Training:
   --variant NAME      keras (28x28, same padding, ReLU) or classic (1998: 32x32, tanh);
                       classic pads 28x28 digits to 32x32 as LeCun did (default keras)
   --epochs N          passes over the training digits (default 10)
-  --batch-size N      samples per step (default 64)
+  --batch-size N      samples per step (default 32, as Keras)
   --lr X              Adam learning rate (default 0.001)
   --augment           random rotations, shifts and zoom (ImageDataGenerator)
   --seed N            seed of the split, weights, shuffling and augmentation (default 0)
@@ -129,7 +129,7 @@ export async function train(argv: string[], out: ProgressStream = process.stdout
     quiet: { type: "boolean" },
   }, false);
   const epochs = numberFlag(values, "epochs", 10, { min: 1, max: 10_000, integer: true });
-  const batchSize = numberFlag(values, "batch-size", 64, { min: 1, max: 65_536, integer: true });
+  const batchSize = numberFlag(values, "batch-size", 32, { min: 1, max: 65_536, integer: true });
   const lr = numberFlag(values, "lr", 1e-3, { min: Number.MIN_VALUE, max: 10 });
   const seed = numberFlag(values, "seed", 0, { min: 0, max: 2 ** 32 - 1, integer: true });
   const testFraction = numberFlag(values, "test-fraction", 0.2, { min: 0.01, max: 0.99 });
