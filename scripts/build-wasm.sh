@@ -4,9 +4,11 @@
 #   wasm/simdnet-scalar.wasm  without it (for engines that lack SIMD)
 #
 # Toolchain, in order of preference:
-#   1. the user's rustup toolchain, when it has the wasm32-unknown-unknown target;
-#   2. Debian's rustc/cargo with libstd-rust-dev-wasm32 (pinned by absolute path, since a
-#      rustup rustc earlier on PATH has no wasm32 std);
+#   1. Debian's rustc/cargo 1.63 with libstd-rust-dev-wasm32 (pinned by absolute path,
+#      since a rustup rustc earlier on PATH has no wasm32 std). It comes first because the
+#      committed modules are built with it and CI checks them byte for byte;
+#   2. the user's rustup toolchain, when it has the wasm32-unknown-unknown target (its
+#      modules work the same but differ in bytes: do not commit them);
 #   otherwise it stops with the packages to install.
 #
 # --if-available: when no toolchain is found but both modules are already in wasm/,
@@ -22,13 +24,13 @@ if_available=false
 unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS RUSTUP_TOOLCHAIN CARGO_BUILD_TARGET
 
 cargo_cmd=()
-if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  cargo_cmd=(cargo)
-  toolchain="rustup ($(rustc --version))"
-elif [ -x /usr/bin/cargo ] && [ -x /usr/bin/rustc ] && [ -d /usr/lib/rustlib/wasm32-unknown-unknown ]; then
+if [ -x /usr/bin/cargo ] && [ -x /usr/bin/rustc ] && [ -d /usr/lib/rustlib/wasm32-unknown-unknown ]; then
   export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
   cargo_cmd=(/usr/bin/cargo)
   toolchain="Debian ($(/usr/bin/rustc --version))"
+elif command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  cargo_cmd=(cargo)
+  toolchain="rustup ($(rustc --version))"
 else
   if $if_available && [ -f wasm/simdnet-simd.wasm ] && [ -f wasm/simdnet-scalar.wasm ]; then
     echo "build-wasm: no Rust wasm32 toolchain found; using the prebuilt modules in wasm/." >&2
