@@ -111,6 +111,18 @@ describeEachCore("conv2d kernels", (getCore) => {
     checkCase(getCore(), conv2dDims(64, 7, 7, 2, 3, 3, 4, 2, 2, "valid"), next);
   });
 
+  it("match the reference on the direct path (at most 4 input channels) with wide rows", () => {
+    const next = rng(5);
+    for (const d of [
+      conv2dDims(3, 9, 28, 1, 5, 5, 6, 1, 1, "same"), // full 8- and 4-pixel blocks
+      conv2dDims(2, 8, 19, 3, 3, 4, 16, 1, 2, "valid"), // three filter blocks, a scalar tail
+      conv2dDims(2, 11, 23, 4, 5, 3, 7, 2, 3, "same"),
+      conv2dDims(1, 6, 30, 2, 2, 7, 1, 3, 1, "valid"),
+    ]) {
+      checkCase(getCore(), d, next);
+    }
+  });
+
   it("handle a kernel equal to the input, 1x1 kernels and kernels past the input", () => {
     const next = rng(3);
     for (const d of [

@@ -36,7 +36,7 @@ fn random_case(rng: &mut Rng, max_batch: usize) -> ConvCase {
 
 /// Runs all four kernels on `d` (maybe re-chunked) and compares them with the reference.
 fn check(c: &ConvCase, d: &Conv2dDims, rng: &mut Rng) {
-    let what = format!("{:?} chunk_rows {}", c, d.chunk_rows());
+    let what = format!("{:?} chunk_rows {} {:?}", c, d.chunk_rows(), d.method());
     let (x, w, b, dy) = (
         rng.vec(c.x_len()),
         rng.vec(c.w_len()),
@@ -110,7 +110,58 @@ fn random_shapes_match_the_reference() {
         // Small chunks put chunk boundaries inside images and rows.
         let rows = rng.range(1, 7);
         check(&c, &d.with_chunk_rows(rows), &mut rng);
+        // Both methods on every shape, whichever the dispatcher picked.
+        let other = match d.method() {
+            Method::Direct => Method::Im2col,
+            Method::Im2col => Method::Direct,
+        };
+        check(&c, &d.with_method(other), &mut rng);
     }
+}
+
+#[test]
+fn direct_path_on_few_channels_and_wide_rows() {
+    let mut rng = Rng::new(19);
+    for _ in 0..120 {
+        let same = rng.range(0, 1) == 1;
+        let (in_h, in_w) = (rng.range(1, 9), rng.range(1, 40));
+        let k_max = |n: usize| if same { n + 2 } else { n };
+        let c = ConvCase {
+            batch: rng.range(1, 3),
+            in_h,
+            in_w,
+            in_c: rng.range(1, DIRECT_MAX_IN_C),
+            k_h: rng.range(1, k_max(in_h).min(6)),
+            k_w: rng.range(1, k_max(in_w).min(7)),
+            out_c: rng.range(1, DIRECT_MAX_OUT_C),
+            stride_h: rng.range(1, 3),
+            stride_w: rng.range(1, 4),
+            same,
+        };
+        let d = dims(&c);
+        let pointwise = c.k_h == 1 && c.k_w == 1 && c.stride_h == 1 && c.stride_w == 1;
+        let expected = if pointwise {
+            Method::Im2col
+        } else {
+            Method::Direct
+        };
+        assert_eq!(d.method(), expected, "{:?}", c);
+        check(&c, &d.with_method(Method::Direct), &mut rng);
+    }
+}
+
+#[test]
+fn dispatcher_picks_direct_for_few_channels_only() {
+    let pick = |in_c, out_c, k| {
+        Conv2dDims::new(2, 9, 9, in_c, k, k, out_c, 1, 1, true)
+            .unwrap()
+            .method()
+    };
+    assert_eq!(pick(1, 6, 5), Method::Direct);
+    assert_eq!(pick(DIRECT_MAX_IN_C, DIRECT_MAX_OUT_C, 3), Method::Direct);
+    assert_eq!(pick(DIRECT_MAX_IN_C + 1, 6, 3), Method::Im2col);
+    assert_eq!(pick(1, DIRECT_MAX_OUT_C + 1, 3), Method::Im2col);
+    assert_eq!(pick(1, 6, 1), Method::Im2col); // pointwise: x is its own patch matrix
 }
 
 #[test]
@@ -194,6 +245,8 @@ fn lenet5_layer_shapes() {
         check(&c, &dims(&c), &mut rng);
     }
     assert_eq!((dims(&c1).out_h, dims(&c1).pad_top), (28, 2));
+    assert_eq!(dims(&c1).method(), Method::Direct);
+    assert_eq!(dims(&c2).method(), Method::Im2col);
     assert_eq!((dims(&c2).out_h, dims(&c2).out_w), (10, 10));
 }
 
@@ -246,9 +299,15 @@ fn scratch_is_bounded_whatever_the_batch() {
                 d.scratch_len(),
                 bound
             );
+            let im2col_len = d.chunk_rows() * d.patch_len() + im2col::padded_image_len(&d);
+            // The direct path shares this scratch; its own need is a few images' worth.
+            assert!(d.scratch_len() >= im2col_len);
             assert_eq!(
-                d.scratch_len(),
-                d.chunk_rows() * d.patch_len() + im2col::padded_image_len(&d)
+                d.with_method(Method::Im2col).scratch_len(),
+                im2col_len,
+                "batch {} hw {}",
+                batch,
+                hw
             );
         }
     }

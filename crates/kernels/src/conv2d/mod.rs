@@ -30,7 +30,11 @@
 //! zero-padded image of at most [`im2col::PADDED_IMAGE_LIMIT`] floats that the gather reads
 //! from (see `im2col.rs`). A 1x1 kernel with stride 1 reads `x` as `col` directly and needs
 //! no scratch.
+//!
+//! Few input channels (a first layer) take the direct path instead (`direct.rs`) for the
+//! forward pass and the filter gradient: see [`Method`] and [`DIRECT_MAX_IN_C`].
 
+mod direct;
 pub mod im2col;
 
 use crate::gemm::{sgemm, Gemm};
@@ -43,6 +47,25 @@ pub const SCRATCH_BUDGET: usize = 1 << 20;
 
 /// Fewest rows per chunk, so that layers with very long patches still make useful GEMMs.
 pub const MIN_CHUNK_ROWS: usize = 32;
+
+/// Most input channels for which [`Conv2dDims::new`] picks [`Method::Direct`]. Measured
+/// (bench/ab.ts, LeNet-5's conv1 at batch 64): with 1 channel im2col writes 25 floats
+/// per output pixel for a 6-column GEMM, and the direct path is faster.
+pub const DIRECT_MAX_IN_C: usize = 4;
+
+/// Most filters for which [`Conv2dDims::new`] picks [`Method::Direct`]: past this, the
+/// GEMM's register tiles pay for the gather.
+pub const DIRECT_MAX_OUT_C: usize = 16;
+
+/// How the forward pass and the filter gradient are computed. The input gradient always
+/// uses im2col (the first layer, where the direct path pays, never needs it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Patch matrix and GEMM (the module doc).
+    Im2col,
+    /// Four output pixels per vector over a planar copy of each image (`direct.rs`).
+    Direct,
+}
 
 /// Why a set of convolution or pooling dimensions was rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,6 +171,7 @@ pub struct Conv2dDims {
     /// Zero columns added left of the image (the odd one goes right).
     pub pad_left: usize,
     chunk_rows: usize,
+    method: Method,
 }
 
 impl Conv2dDims {
@@ -202,6 +226,7 @@ impl Conv2dDims {
             pad_top,
             pad_left,
             chunk_rows: rows,
+            method: Method::Im2col,
         };
         if !d.is_pointwise() {
             let per_budget = SCRATCH_BUDGET / d.patch_len();
@@ -210,7 +235,33 @@ impl Conv2dDims {
             // At most PADDED_IMAGE_LIMIT more: no overflow past the check above.
             element_count(&[col + im2col::padded_image_len(&d)])?;
         }
+        if !d.is_pointwise() && in_c <= DIRECT_MAX_IN_C && out_c <= DIRECT_MAX_OUT_C {
+            d = d.try_method(Method::Direct).ok_or(DimsError::Overflow)?;
+        }
         Ok(d)
+    }
+
+    /// The same dims computed by `method`, or `None` when its scratch would overflow.
+    fn try_method(mut self, method: Method) -> Option<Conv2dDims> {
+        self.method = method;
+        element_count(&[self.scratch_len_checked()?]).ok()?;
+        Some(self)
+    }
+
+    /// The same dims computed by `method` (either works for any dims; [`Conv2dDims::new`]
+    /// picks the faster). Changes [`scratch_len`](Self::scratch_len). For tests of both
+    /// paths and for measuring them.
+    ///
+    /// # Panics
+    /// When the direct path's scratch would not be addressable.
+    pub fn with_method(self, method: Method) -> Conv2dDims {
+        self.try_method(method)
+            .expect("scratch of the chosen method is addressable")
+    }
+
+    /// The method of the forward pass and the filter gradient.
+    pub fn method(&self) -> Method {
+        self.method
     }
 
     /// The same dims processing at most `rows` output pixels per GEMM (at least 1), which
@@ -248,10 +299,21 @@ impl Conv2dDims {
     /// Floats of scratch every kernel here needs: one chunk of the patch matrix (0 for a
     /// 1x1, stride-1 kernel). Bounded as the module doc explains.
     pub fn scratch_len(&self) -> usize {
-        if self.is_pointwise() {
+        self.scratch_len_checked()
+            .expect("scratch length was checked when the dims were made")
+    }
+
+    /// [`scratch_len`](Self::scratch_len), `None` on overflow. Under the direct method it is
+    /// the larger of the two paths' needs, as the input gradient still uses im2col.
+    fn scratch_len_checked(&self) -> Option<usize> {
+        let im2col = if self.is_pointwise() {
             0
         } else {
             self.chunk_rows * self.patch_len() + im2col::padded_image_len(self)
+        };
+        match self.method {
+            Method::Im2col => Some(im2col),
+            Method::Direct => Some(direct::scratch_len(self)?.max(im2col)),
         }
     }
 
@@ -316,6 +378,9 @@ pub fn conv2d_forward(
         &mut y[..d.output_len()],
     );
     let bias = bias.map(|b| &b[..d.out_c]);
+    if d.method == Method::Direct {
+        return direct::forward(d, x, w, bias, y, &mut scratch[..d.scratch_len()]);
+    }
     for (r0, r1) in d.chunks() {
         let y_rows = &mut y[r0 * d.out_c..r1 * d.out_c];
         if let Some(b) = bias {
@@ -399,6 +464,9 @@ pub fn conv2d_backward_filter(
         &dy[..d.output_len()],
         &mut dw[..d.kernel_len()],
     );
+    if d.method == Method::Direct {
+        return direct::backward_filter(d, x, dy, dw, &mut scratch[..d.scratch_len()]);
+    }
     for (i, (r0, r1)) in d.chunks().enumerate() {
         let col = d.patches(x, r0, r1, scratch);
         let g = Gemm {
