@@ -36,4 +36,11 @@ describe("toCategorical", () => {
     expect(() => toCategorical(tensor([1]), 2.5)).toThrow("received 2.5");
     expect(() => toCategorical(tensor([]))).toThrow("cannot infer numClasses from labels of shape [0] with no values; pass numClasses");
   });
+
+  it("says how to make a tensor when given a plain array", () => {
+    expect(() => toCategorical([1, 2, 3] as never, 10)).toThrow(
+      "toCategorical: y must be a tensor of class indices { data: Float32Array, shape }, received an Array of 3 items; make one with tensor(labels, [labels.length])",
+    );
+    expect(() => toCategorical(undefined as never)).toThrow("toCategorical: y must be a tensor of class indices { data: Float32Array, shape }, received undefined");
+  });
 });

@@ -135,7 +135,9 @@ describe("bad arrays for fit, evaluate and predict", () => {
       [() => m.predict({ data: x.data, shape: [6, 6, 6] }), "predict: x has shape [6, 6, 6], expected [n, 6, 6, 1]"],
       [() => m.predict({ data: x.data.subarray(1), shape: [6, 6, 6, 1] }), "predict: x holds 215 values, expected 216 for shape [6, 6, 6, 1]"],
       [() => m.evaluate(x, { data: new Float32Array(5), shape: [6] }), "evaluate: y holds 5 values, expected 6 for shape [6]"],
-      [() => m.predict([1, 2, 3] as never), "predict: x must be a tensor { data: Float32Array, shape }"],
+      [() => m.predict([1, 2, 3] as never), "predict: x must be a tensor { data: Float32Array, shape }, received an Array of 3 items; make one with tensor(values, shape)"],
+      [() => m.fit(x, { data: new Int32Array(6), shape: [6] } as never, { verbose: 0 }), "fit: y must be a tensor { data: Float32Array, shape }, received an object whose data is an Int32Array of 6 values"],
+      [() => m.evaluate(x.data as never, sparse(6)), "evaluate: x must be a tensor { data: Float32Array, shape }, received a Float32Array of 216 values; make one with tensor(values, shape)"],
     ];
     for (const [call, message] of cases) await expectRefused(m, call, message);
     m.dispose();

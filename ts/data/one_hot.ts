@@ -1,5 +1,5 @@
 /** One-hot encoding of class labels, like Keras's `to_categorical`. */
-import { tensor, formatShape, type Tensor } from "../tensor.js";
+import { describeValue, tensor, formatShape, type Tensor } from "../tensor.js";
 
 /**
  * Turns class indices into one-hot rows: shape `y.shape + [numClasses]`, except that a
@@ -7,6 +7,9 @@ import { tensor, formatShape, type Tensor } from "../tensor.js";
  * `numClasses`, it is the largest label plus one.
  */
 export function toCategorical(y: Tensor, numClasses?: number): Tensor {
+  if (typeof y !== "object" || y === null || !ArrayBuffer.isView(y.data) || !Array.isArray(y.shape)) {
+    throw new Error(`toCategorical: y must be a tensor of class indices { data: Float32Array, shape }, received ${describeValue(y)}; make one with tensor(labels, [labels.length])`);
+  }
   const labels = y.data;
   if (numClasses !== undefined && (!Number.isSafeInteger(numClasses) || numClasses < 1)) {
     throw new Error(`toCategorical: numClasses must be a whole number >= 1, received ${numClasses}`);

@@ -6,7 +6,7 @@
 import { isBatchSource, type BatchSource } from "../data/batch_source.js";
 import type { Random } from "../random.js";
 import { sizeOf } from "../shapes.js";
-import { formatShape, type Tensor } from "../tensor.js";
+import { describeValue, formatShape, type Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import type { Plan } from "../model/plan.js";
 import type { FitSettings } from "./fit.js";
@@ -25,7 +25,10 @@ export interface Feeder {
 /** Throws unless `t` is a tensor; `where` names the call and `arg` the argument. */
 function requireTensor(where: string, arg: string, t: unknown): asserts t is Tensor {
   const ok = typeof t === "object" && t !== null && (t as Tensor).data instanceof Float32Array && Array.isArray((t as Tensor).shape);
-  if (!ok) throw new Error(`${where}: ${arg} must be a tensor { data: Float32Array, shape }, received ${t === null ? "null" : typeof t}`);
+  if (ok) return;
+  const data = typeof t === "object" && t !== null && !ArrayBuffer.isView(t) ? (t as { data?: unknown }).data : undefined;
+  const received = data !== undefined ? `an object whose data is ${describeValue(data)}` : describeValue(t);
+  throw new Error(`${where}: ${arg} must be a tensor { data: Float32Array, shape }, received ${received}; make one with tensor(values, shape)`);
 }
 
 /** True when per-sample labels of `shape` suit `loss` on a model with `outputShape`. */
