@@ -172,6 +172,18 @@ describe("optimizer settings", () => {
     expect(() => optimizers.rmsprop({ learningRate: Infinity })).toThrow("RMSprop: learningRate must be a finite number > 0, received Infinity");
   });
 
+  it("refuse unknown options instead of ignoring them, pointing Keras spellings to ours", () => {
+    expect(() => optimizers.adam({ lr: 0.01 } as never)).toThrow(
+      'Adam: unknown option "lr"; expected one of learningRate, beta1, beta2, epsilon; did you mean learningRate?',
+    );
+    expect(() => optimizers.sgd({ learning_rate: 0.1 } as never)).toThrow('SGD: unknown option "learning_rate"; expected one of learningRate, momentum, nesterov; did you mean learningRate?');
+    expect(() => optimizers.adam({ beta_1: 0.8 } as never)).toThrow("did you mean beta1?");
+    expect(() => optimizers.rmsprop({ centered: true } as never)).toThrow('RMSprop: unknown option "centered"; expected one of learningRate, rho, momentum, epsilon');
+    expect(() => optimizers.rmsprop({ centered: true } as never)).not.toThrow("did you mean");
+    expect(() => optimizers.sgd(0.1 as never)).toThrow("SGD: options must be an object like { learningRate: ... }, received 0.1");
+    expect(optimizers.adam({ learningRate: 0.01, beta1: 0.8 }).learningRate).toBe(0.01);
+  });
+
   it("keep the old learning rate when a bad one is set", () => {
     const opt = optimizers.adam({ learningRate: 0.01 });
     expect(() => (opt.learningRate = -1)).toThrow("Adam: learningRate must be a finite number > 0, received -1");

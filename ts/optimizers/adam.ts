@@ -1,7 +1,7 @@
 /** Keras's `Adam` (without amsgrad). */
 import { adamUpdate } from "../kernels/optim.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { checkLearningRate, checkPositive, checkUnit, stateWindows, type Optimizer } from "./optimizer.js";
+import { checkArgKeys, checkLearningRate, checkPositive, checkUnit, stateWindows, type Optimizer } from "./optimizer.js";
 
 /** Arguments of {@link Adam}, with Keras's defaults. */
 export interface AdamArgs {
@@ -28,6 +28,7 @@ export class Adam implements Optimizer {
   private lr: number;
 
   constructor(args: AdamArgs = {}) {
+    checkArgKeys("Adam", args, ["learningRate", "beta1", "beta2", "epsilon"]);
     this.lr = checkLearningRate("Adam", args.learningRate ?? 0.001);
     this.beta1 = checkUnit("Adam", "beta1", args.beta1 ?? 0.9, true);
     this.beta2 = checkUnit("Adam", "beta2", args.beta2 ?? 0.999, true);

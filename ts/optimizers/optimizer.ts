@@ -25,6 +25,27 @@ export interface Optimizer {
   apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): void;
 }
 
+// Keras's (Python) spellings of the options, which students bring from the course.
+const KERAS_SPELLINGS: Record<string, string> = {
+  lr: "learningRate", learning_rate: "learningRate", beta_1: "beta1", beta_2: "beta2",
+};
+
+/**
+ * Throws on an option `owner` does not know, so that e.g. Keras's `lr` is not silently
+ * ignored (leaving the default learning rate); `known` lists the accepted names.
+ */
+export function checkArgKeys(owner: string, args: unknown, known: readonly string[]): void {
+  if (args === undefined) return;
+  if (typeof args !== "object" || args === null || Array.isArray(args)) {
+    throw new Error(`${owner}: options must be an object like { ${known[0]}: ... }, received ${Array.isArray(args) ? "an Array" : String(args)}`);
+  }
+  for (const key of Object.keys(args)) {
+    if (known.includes(key)) continue;
+    const hint = KERAS_SPELLINGS[key] && known.includes(KERAS_SPELLINGS[key]) ? `; did you mean ${KERAS_SPELLINGS[key]}?` : "";
+    throw new Error(`${owner}: unknown option "${key}"; expected one of ${known.join(", ")}${hint}`);
+  }
+}
+
 /** A learning rate: finite and > 0. */
 export function checkLearningRate(owner: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {

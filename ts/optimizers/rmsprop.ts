@@ -1,7 +1,7 @@
 /** Keras's `RMSprop` (not centered). */
 import { rmspropUpdate } from "../kernels/optim.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { checkLearningRate, checkPositive, checkUnit, stateWindows, type Optimizer } from "./optimizer.js";
+import { checkArgKeys, checkLearningRate, checkPositive, checkUnit, stateWindows, type Optimizer } from "./optimizer.js";
 
 /** Arguments of {@link RMSprop}, with Keras's defaults. */
 export interface RMSpropArgs {
@@ -28,6 +28,7 @@ export class RMSprop implements Optimizer {
   private lr: number;
 
   constructor(args: RMSpropArgs = {}) {
+    checkArgKeys("RMSprop", args, ["learningRate", "rho", "momentum", "epsilon"]);
     this.lr = checkLearningRate("RMSprop", args.learningRate ?? 0.001);
     this.rho = checkUnit("RMSprop", "rho", args.rho ?? 0.9, true);
     this.momentum = checkUnit("RMSprop", "momentum", args.momentum ?? 0, false);

@@ -1,7 +1,7 @@
 /** Keras's `SGD`: plain, with momentum, or with Nesterov momentum. */
 import { sgdUpdate } from "../kernels/optim.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { checkLearningRate, checkUnit, stateWindows, type Optimizer } from "./optimizer.js";
+import { checkArgKeys, checkLearningRate, checkUnit, stateWindows, type Optimizer } from "./optimizer.js";
 
 /** Arguments of {@link SGD}, with Keras's defaults. */
 export interface SGDArgs {
@@ -25,6 +25,7 @@ export class SGD implements Optimizer {
   private lr: number;
 
   constructor(args: SGDArgs = {}) {
+    checkArgKeys("SGD", args, ["learningRate", "momentum", "nesterov"]);
     this.lr = checkLearningRate("SGD", args.learningRate ?? 0.01);
     this.momentum = checkUnit("SGD", "momentum", args.momentum ?? 0, false);
     const nesterov = args.nesterov ?? false;
