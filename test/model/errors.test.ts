@@ -3,6 +3,7 @@
  * failed call (weights compared bit for bit).
  */
 import { describe, expect, it } from "vitest";
+import { arraySource } from "../../ts/data/array_source.js";
 import { layers } from "../../ts/layers/index.js";
 import { Sequential } from "../../ts/model/sequential.js";
 import type { Tensor } from "../../ts/tensor.js";
@@ -36,7 +37,7 @@ describe("model errors", () => {
     const m = small();
     const { x, y } = noiseData(4, 2);
     await expect(m.fit(x, y, { verbose: 0 })).rejects.toThrow("fit: call compile({ optimizer, loss }) first");
-    expect(() => m.evaluate(x, y)).toThrow("evaluate: call compile({ optimizer, loss }) first");
+    expect(() => m.evaluate(x, y)).toThrow("evaluate: call compile({ optimizer, loss }) first (loadModel returns a compiled model only if it was saved with { includeOptimizer: true })");
     expect(m.predict(x).shape).toEqual([4, 3]);
   });
 
@@ -70,6 +71,7 @@ describe("model errors", () => {
       [() => m.fit(x, y, { validationData: [x, { data: new Float32Array(2), shape: [2] }] }), "fit: x has 5 samples but validationData[1] has 2"],
       [() => m.fit(x, y, { epoch: 3 } as never), 'fit: unknown option "epoch"'],
       [() => m.fit(x, y, { verbose: 2 as never }), "fit: verbose must be 0 or 1, received 2"],
+      [() => m.fit(arraySource(x, y, { batchSize: 2 }) as never, y, { epochs: 1 }), "fit: x is a BatchSource (e.g. generator.flow(x, y)), which carries its own labels; call fit(source, options) without y"],
     ];
     for (const [call, message] of cases) {
       await expect(call()).rejects.toThrow(message);

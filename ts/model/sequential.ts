@@ -355,7 +355,10 @@ export class Sequential {
 
   private requireCompiled(op: string): Compiled {
     // compile needs layers and layers are never removed, so a compiled model has some.
-    if (!this.compiled) throw new Error(`${op}: call compile({ optimizer, loss }) first`);
+    // Saying why helps the common case: a model from loadModel, saved without includeOptimizer.
+    if (!this.compiled) {
+      throw new Error(`${op}: call compile({ optimizer, loss }) first (loadModel returns a compiled model only if it was saved with { includeOptimizer: true })`);
+    }
     return this.compiled;
   }
 

@@ -42,6 +42,10 @@ export function prepareFit(
 ): PreparedFit {
   const source = isBatchSource(x) ? x : null;
   const args = source ? (y as FitArgs | undefined) : options;
+  // fit(generator.flow(x, y), y, options) is a natural slip coming from fit(x, y, options).
+  if (source && (options !== undefined || (typeof y === "object" && y !== null && "data" in y && "shape" in y))) {
+    throw new Error("fit: x is a BatchSource (e.g. generator.flow(x, y)), which carries its own labels; call fit(source, options) without y");
+  }
   if (source && args?.shuffle !== undefined) {
     throw new Error("fit: shuffle does not apply to a BatchSource, which decides its own order (pass shuffle to flow() or arraySource())");
   }
