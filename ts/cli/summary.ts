@@ -4,6 +4,7 @@ import { loadSequential as loadModel } from "../io/sequential_io.js";
 import { parse, shapeFlag, UsageError } from "./args.js";
 import type { ProgressStream } from "./progress.js";
 import { toFileUrl } from "./paths.js";
+import { init } from "../wasm/loader.js";
 
 export const SUMMARY_HELP = `simdnet summary <model.json | lenet5> [options]
 
@@ -37,6 +38,8 @@ export async function summary(argv: string[], out: ProgressStream = process.stdo
     text = lenet5({ variant, ...(input ? { inputShape: input } : {}) }).summary({ explain, print: () => {} });
   } else {
     if (values.input !== undefined || values.variant !== undefined) throw new UsageError("--input and --variant apply to lenet5 only");
+    // Loading puts the weights in wasm memory, so the kernels must be ready (lenet5 alone need not).
+    await init();
     const model = await loadModel(toFileUrl(target));
     text = model.summary({ explain, print: () => {} });
     model.dispose();
