@@ -6,7 +6,9 @@ import { sizeOf } from "./shapes.js";
 
 /** A dense float tensor, row-major (for images: NHWC). */
 export interface Tensor {
+  /** The values, flat, in row-major order. */
   readonly data: Float32Array;
+  /** The size of each axis; their product is `data.length`. */
   readonly shape: readonly number[];
 }
 

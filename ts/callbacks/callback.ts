@@ -33,10 +33,16 @@ export interface Callback {
   setModel?(model: CallbackModel): void;
   /** Called by fit before training with its settings (epochs, steps, verbose...), as Keras's `set_params`. */
   setParams?(params: Record<string, unknown>): void;
+  /** Called once before the first epoch. */
   onTrainBegin?(logs?: Logs): void | Promise<void>;
+  /** Called once after the last epoch (also after an early stop). */
   onTrainEnd?(logs?: Logs): void | Promise<void>;
+  /** Called before each epoch; `epoch` counts from 0. */
   onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
+  /** Called after each epoch with its mean loss and metrics (and val_ ones when validating). */
   onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
+  /** Called before each batch; `batch` counts from 0 within the epoch. */
   onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
+  /** Called after each batch with the epoch's running mean loss and metrics so far. */
   onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
 }

@@ -10,8 +10,11 @@ import { activateGradient, activateOutput, activationCols, copyFloats, LayerWeig
 
 /** Options of {@link activation}. */
 export interface ActivationArgs {
+  /** "relu", "sigmoid", "tanh", "softmax" or "linear". */
   activation: args.ActivationName;
+  /** Shape of one sample, without the batch axis (e.g. [28, 28, 1]); needed on the first layer only. */
   inputShape?: number[];
+  /** Layer name; default the Keras stem with a counter (conv2d, conv2d_1, ...). */
   name?: string;
 }
 

@@ -14,15 +14,25 @@ import { activateGradient, activateOutput, kernelAndBiasSpecs, LayerWeights, typ
 
 /** Options of {@link conv2d}. */
 export interface Conv2dArgs {
+  /** Number of output channels (K), each its own kernel. */
   filters: number;
+  /** Kernel height and width (F), one number for a square kernel. */
   kernelSize: number | [number, number];
+  /** Step (S) between windows, vertical and horizontal; default 1. */
   strides?: number | [number, number];
+  /** "valid" (no padding, default) or "same" (output ceil(n / S), zero-padded). */
   padding?: Padding;
+  /** Activation applied to the output; default "linear" (none). */
   activation?: args.ActivationName;
+  /** Whether the layer adds a bias; default true. */
   useBias?: boolean;
+  /** Initializer name or object for the kernel; default "glorotUniform". */
   kernelInitializer?: string | Initializer;
+  /** Initializer name or object for the bias; default "zeros". */
   biasInitializer?: string | Initializer;
+  /** Shape of one sample, without the batch axis (e.g. [28, 28, 1]); needed on the first layer only. */
   inputShape?: number[];
+  /** Layer name; default the Keras stem with a counter (conv2d, conv2d_1, ...). */
   name?: string;
 }
 

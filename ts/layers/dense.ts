@@ -11,12 +11,19 @@ import { activateGradient, activateOutput, kernelAndBiasSpecs, LayerWeights, NO_
 
 /** Options of {@link dense}. */
 export interface DenseArgs {
+  /** Number of outputs. */
   units: number;
+  /** Activation applied to the output; default "linear" (none). */
   activation?: args.ActivationName;
+  /** Whether the layer adds a bias; default true. */
   useBias?: boolean;
+  /** Initializer name or object for the kernel; default "glorotUniform". */
   kernelInitializer?: string | Initializer;
+  /** Initializer name or object for the bias; default "zeros". */
   biasInitializer?: string | Initializer;
+  /** Shape of one sample, without the batch axis (e.g. [28, 28, 1]); needed on the first layer only. */
   inputShape?: number[];
+  /** Layer name; default the Keras stem with a counter (conv2d, conv2d_1, ...). */
   name?: string;
 }
 

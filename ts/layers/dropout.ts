@@ -16,7 +16,9 @@ export interface DropoutArgs {
   rate: number;
   /** Fixes this layer's masks; by default they follow `fit`'s seed. */
   seed?: number;
+  /** Shape of one sample, without the batch axis (e.g. [28, 28, 1]); needed on the first layer only. */
   inputShape?: number[];
+  /** Layer name; default the Keras stem with a counter (conv2d, conv2d_1, ...). */
   name?: string;
 }
 

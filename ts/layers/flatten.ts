@@ -9,7 +9,9 @@ import { LayerWeights, NO_WORKSPACE, type Layer, type Workspace } from "./layer.
 
 /** Options of {@link flatten}. */
 export interface FlattenArgs {
+  /** Shape of one sample, without the batch axis (e.g. [28, 28, 1]); needed on the first layer only. */
   inputShape?: number[];
+  /** Layer name; default the Keras stem with a counter (conv2d, conv2d_1, ...). */
   name?: string;
 }
 

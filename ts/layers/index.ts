@@ -16,7 +16,22 @@ export { Activation, Conv2D, Dense, Dropout, Flatten, Pooling2D };
 export type { ActivationArgs, Conv2dArgs, DenseArgs, DropoutArgs, FlattenArgs, Pooling2dArgs };
 
 /** Factories of every layer type. */
-export const layers = { conv2d, maxPooling2d, averagePooling2d, flatten, dense, dropout, activation };
+export const layers = {
+  /** A 2-D convolution (NHWC): `layers.conv2d({ filters, kernelSize, ... })`. */
+  conv2d,
+  /** Max pooling over 2-D windows (default 2x2, strides = poolSize). */
+  maxPooling2d,
+  /** Average pooling over 2-D windows (default 2x2, strides = poolSize). */
+  averagePooling2d,
+  /** Flattens each sample to one axis, e.g. before a dense layer. */
+  flatten,
+  /** A fully connected layer: `layers.dense({ units, activation })`. */
+  dense,
+  /** Inverted dropout of a fraction `rate` of values, only while training. */
+  dropout,
+  /** An activation function as a layer of its own. */
+  activation,
+};
 
 /** The snake_case stem Keras names layers with (conv2d, max_pooling2d, ...), by class name. */
 export const LAYER_NAME_STEMS: Readonly<Record<string, string>> = {

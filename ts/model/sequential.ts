@@ -56,7 +56,9 @@ export interface CompileArgs {
 
 /** Result of {@link Sequential.evaluate}: mean loss, and accuracy when compiled with it. */
 export interface EvaluateResult {
+  /** Mean loss over the samples. */
   loss: number;
+  /** Fraction of samples classified right; present when compiled with metrics ["accuracy"]. */
   accuracy?: number;
 }
 
