@@ -116,6 +116,10 @@ describe("simdnet predict", () => {
     expect(Math.abs(Number(m![2]) - reportedAccuracy * 2000)).toBeLessThanOrEqual(3);
   });
 
+  it("says when the image does not exist", async () => {
+    await expect(predict([join(modelDir, "model.json"), join(dir, "nope.png")], capture().stream)).rejects.toThrow(`cannot read ${join(dir, "nope.png")}: no such file`);
+  });
+
   it("says what is wrong with a bad model path", async () => {
     await expect(predict([join(dir, "missing.json"), "x.png"], capture().stream)).rejects.toThrow(/missing\.json/);
   });

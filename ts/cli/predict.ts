@@ -22,6 +22,15 @@ Examples:
   simdnet predict models/lenet5/model.json t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz
 `;
 
+function readImage(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(code === "ENOENT" ? `cannot read ${path}: no such file` : `cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
 function argmax(row: Float32Array): number {
   let best = 0;
   for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
@@ -44,7 +53,7 @@ export async function predict(argv: string[], out: ProgressStream = process.stdo
       if (inputShape[0] !== 28 || inputShape[1] !== 28 || inputShape[2] !== 1) {
         throw new UsageError(`PNG prediction needs a model taking 28x28x1 digits; this one takes [${inputShape.join(", ")}]`);
       }
-      const x: Tensor = { data: pngToDigit(decodePng(readFileSync(inputPath))), shape: [1, 28, 28, 1] };
+      const x: Tensor = { data: pngToDigit(decodePng(readImage(inputPath))), shape: [1, 28, 28, 1] };
       const probs = model.predict(x).data;
       const ranked = Array.from(probs, (p, k) => [k, p] as const).sort((a, b) => b[1] - a[1]).slice(0, top);
       write(`${inputPath}: ${ranked[0]![0]}`);
