@@ -6,7 +6,11 @@
  *   cp wasm/simdnet-simd.wasm /tmp/before.wasm; (change, rebuild)
  *   npx vite-node bench/ab.ts /tmp/before.wasm wasm/simdnet-simd.wasm
  *
- * Prints, per kernel, the median milliseconds per call of each build and B / A.
+ * Prints, per kernel, the median milliseconds per call of each build and B / A. Two scalar
+ * builds compare the same way (the flavor only names the module).
+ *
+ * "pool1 same" is pool 1 with `same` padding: on its even input the windows are the
+ * same as `valid`'s, but the kernels take their general path rather than the 2x2 one.
  */
 import { readFileSync } from "node:fs";
 import { createCore } from "../ts/wasm/loader.js";
@@ -23,6 +27,8 @@ const batch = 64;
 const conv1 = conv2dDims(batch, 28, 28, 1, 5, 5, 6, 1, 1, "same");
 const conv2 = conv2dDims(batch, 14, 14, 6, 5, 5, 16, 1, 1, "valid");
 const pool1 = pool2dDims(batch, 28, 28, 6, 2, 2, 2, 2, "valid");
+const pool1Same = pool2dDims(batch, 28, 28, 6, 2, 2, 2, 2, "same");
+const pool3x3 = pool2dDims(batch, 28, 28, 6, 3, 3, 1, 1, "same");
 
 /** The calls compared, each bound to buffers of one core. */
 function cases(core: WasmCore): [string, () => void][] {
@@ -42,10 +48,12 @@ function cases(core: WasmCore): [string, () => void][] {
     out.push([`${name} backward filter`, () => conv2dBackwardFilter(core, d, x, y, w, s)]);
     if (name === "conv2") out.push([`${name} backward input`, () => conv2dBackwardInput(core, d, y, w, x, s)]);
   }
-  const px = filled(pool1.batch * pool1.inH * pool1.inW * pool1.channels);
-  const py = filled(pool1.batch * pool1.outH * pool1.outW * pool1.channels);
-  out.push(["pool1 avg forward", () => avgPool2dForward(core, pool1, px, py)]);
-  out.push(["pool1 avg backward", () => avgPool2dBackward(core, pool1, py, px)]);
+  for (const [name, d] of [["pool1", pool1], ["pool1 same", pool1Same], ["3x3 stride 1 same", pool3x3]] as const) {
+    const px = filled(d.batch * d.inH * d.inW * d.channels);
+    const py = filled(d.batch * d.outH * d.outW * d.channels);
+    out.push([`${name} avg forward`, () => avgPool2dForward(core, d, px, py)]);
+    out.push([`${name} avg backward`, () => avgPool2dBackward(core, d, py, px)]);
+  }
   return out;
 }
 

@@ -94,6 +94,19 @@ describeEachCore("pooling kernels", (getCore) => {
     }
   });
 
+  it("match the reference on 2x2 stride-2 windows, through the dedicated and the general path", () => {
+    // "valid" takes the 2x2 path (odd sizes leave a row or column in no window, which
+    // dx must still zero); "same" on an even input has the same windows but takes the
+    // general path. Channels 1..12 cover the SIMD steps' overlapping tail and the
+    // narrower-than-four case.
+    const next = rng(13);
+    for (let i = 0; i < 120; i++) {
+      const padding: Padding = next() < 0.5 ? "same" : "valid";
+      const side = () => (padding === "same" ? 2 * randomInt(next, 1, 6) : randomInt(next, 2, 11));
+      checkCase(getCore(), pool2dDims(randomInt(next, 1, 3), side(), side(), randomInt(next, 1, 12), 2, 2, 2, 2, padding), next);
+    }
+  });
+
   it("never lets a padded cell win, and gives ties to the first cell", () => {
     const core = getCore();
     const d = pool2dDims(1, 3, 3, 5, 2, 2, 2, 2, "same");

@@ -152,6 +152,7 @@ export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | 
   const n = train.length;
   const batch = Math.min(s.batchSize, runner.plan.batch);
   const steps = Math.ceil(n / batch);
+  const accuracy = metrics.includes("accuracy");
   list.setModel(t.callbackModel);
   list.setParams({ epochs: s.epochs, steps, samples: n, batchSize: batch, verbose: s.verbose });
   await list.onTrainBegin({});
@@ -195,7 +196,7 @@ export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | 
       }
       if (!t.parallel) runner.backward(count, step);
       optimizer.apply(core, store.count, store.params!, store.grads!, store.state, step);
-      const end = list.onBatchEnd(b, { batch: b, size: count, ...meanLogs(lossSum, correct, seen, metrics) });
+      const end = list.onBatchEnd(b, batchEndLogs(b, count, lossSum, correct, seen, accuracy));
       if (end) await end;
       if (t.callbackModel.stopTraining) break;
     }
@@ -212,6 +213,16 @@ export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | 
   }
   await list.onTrainEnd(last);
   return last;
+}
+
+/**
+ * The logs of one batch's end: its index and size, then the epoch's running means, as
+ * `{ batch, size, ...meanLogs(...) }` would give but built as one object (this runs every
+ * step). Each call returns a fresh object, as Keras hands each callback a fresh dict, so a
+ * callback may keep it.
+ */
+function batchEndLogs(batch: number, size: number, lossSum: number, correct: number, seen: number, accuracy: boolean): Logs {
+  return accuracy ? { batch, size, loss: lossSum / seen, accuracy: correct / seen } : { batch, size, loss: lossSum / seen };
 }
 
 /** "Epoch 2/5 - 1.3s - loss: 0.1234 - accuracy: 0.9612". */

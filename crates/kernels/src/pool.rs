@@ -236,10 +236,17 @@ pub fn max_pool2d_backward(
 /// Average-pooling forward: each output is the mean of its window's real cells (padding
 /// is left out of the divisor, as in Keras). `y` is overwritten, never read.
 ///
+/// 2x2 windows at stride 2 without padding (LeNet-5's pooling) take a dedicated path that
+/// reads each output's four cells directly; every other configuration walks its windows
+/// cell by cell.
+///
 /// # Panics
 /// When a slice is shorter than the dims require.
 pub fn avg_pool2d_forward(d: &Pool2dDims, x: &[f32], y: &mut [f32]) {
     let (x, y) = (&x[..d.input_len()], &mut y[..d.output_len()]);
+    if d.is_2x2_stride_2_valid() {
+        return avg_forward_2x2(d, x, y);
+    }
     let c = d.channels;
     d.for_each_window(|out, window| {
         let mean = &mut y[out..out + c];
@@ -254,10 +261,16 @@ pub fn avg_pool2d_forward(d: &Pool2dDims, x: &[f32], y: &mut [f32]) {
 /// Average-pooling backward: each `dy` value is shared equally among its window's real
 /// cells, `dx[cell] += dy[out] / count`, after zeroing `dx`.
 ///
+/// 2x2 windows at stride 2 without padding take a dedicated path that writes each cell
+/// once instead of zeroing and accumulating.
+///
 /// # Panics
 /// When a slice is shorter than the dims require.
 pub fn avg_pool2d_backward(d: &Pool2dDims, dy: &[f32], dx: &mut [f32]) {
     let (dy, dx) = (&dy[..d.output_len()], &mut dx[..d.input_len()]);
+    if d.is_2x2_stride_2_valid() {
+        return avg_backward_2x2(d, dy, dx);
+    }
     let c = d.channels;
     dx.fill(0.0);
     d.for_each_window(|out, window| {
@@ -268,12 +281,73 @@ pub fn avg_pool2d_backward(d: &Pool2dDims, dy: &[f32], dx: &mut [f32]) {
     });
 }
 
+impl Pool2dDims {
+    /// 2x2 windows at stride 2 with `valid` padding: the windows tile the image without
+    /// overlap or padding, leaving out only an odd last row or column.
+    fn is_2x2_stride_2_valid(&self) -> bool {
+        !self.same && (self.pool_h, self.pool_w, self.stride_h, self.stride_w) == (2, 2, 2, 2)
+    }
+}
+
+/// [`avg_pool2d_forward`] for 2x2 windows at stride 2, `valid`: output `(oh, ow)` reads
+/// input rows `2oh, 2oh+1`, whose cells `2ow, 2ow+1` are the spans
+/// `[2ow*c, 2ow*c + 2c)` of each row, and writes a quarter of their sum.
+fn avg_forward_2x2(d: &Pool2dDims, x: &[f32], y: &mut [f32]) {
+    let c = d.channels;
+    let (row_len, out_row_len) = (d.in_w * c, d.out_w * c);
+    let image_len = d.in_h * row_len;
+    for (n, y_image) in y.chunks_exact_mut(d.out_h * out_row_len).enumerate() {
+        let image = &x[n * image_len..(n + 1) * image_len];
+        for (oh, y_row) in y_image.chunks_exact_mut(out_row_len).enumerate() {
+            let top = &image[2 * oh * row_len..(2 * oh + 1) * row_len];
+            let bottom = &image[(2 * oh + 1) * row_len..(2 * oh + 2) * row_len];
+            for (ow, mean) in y_row.chunks_exact_mut(c).enumerate() {
+                let at = 2 * ow * c;
+                lanes::quarter_sum(
+                    mean,
+                    [
+                        &top[at..at + c],
+                        &top[at + c..at + 2 * c],
+                        &bottom[at..at + c],
+                        &bottom[at + c..at + 2 * c],
+                    ],
+                );
+            }
+        }
+    }
+}
+
+/// [`avg_pool2d_backward`] for 2x2 windows at stride 2, `valid`: each window's four
+/// cells get a quarter of its `dy` vector, written once (the windows do not overlap);
+/// an odd last row or column, in no window, is zeroed.
+fn avg_backward_2x2(d: &Pool2dDims, dy: &[f32], dx: &mut [f32]) {
+    let c = d.channels;
+    if d.in_h % 2 == 1 || d.in_w % 2 == 1 {
+        dx.fill(0.0);
+    }
+    let (row_len, out_row_len) = (d.in_w * c, d.out_w * c);
+    let image_len = d.in_h * row_len;
+    for (n, dy_image) in dy.chunks_exact(d.out_h * out_row_len).enumerate() {
+        let image = &mut dx[n * image_len..(n + 1) * image_len];
+        for (oh, dy_row) in dy_image.chunks_exact(out_row_len).enumerate() {
+            let rows = &mut image[2 * oh * row_len..(2 * oh + 2) * row_len];
+            let (top, bottom) = rows.split_at_mut(row_len);
+            for (ow, g) in dy_row.chunks_exact(c).enumerate() {
+                let at = 2 * ow * c;
+                let (top_left, top_right) = top[at..at + 2 * c].split_at_mut(c);
+                let (bottom_left, bottom_right) = bottom[at..at + 2 * c].split_at_mut(c);
+                lanes::quarter_spread(g, [top_left, top_right, bottom_left, bottom_right]);
+            }
+        }
+    }
+}
+
 /// Channel-vector helpers: a `simd128` body on wasm32 and its scalar twin elsewhere.
 mod lanes {
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    pub(super) use scalar::{add_scaled, max_update};
+    pub(super) use scalar::{add_scaled, max_update, quarter_spread, quarter_sum};
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    pub(super) use simd::{add_scaled, max_update};
+    pub(super) use simd::{add_scaled, max_update, quarter_spread, quarter_sum};
 
     pub(super) mod scalar {
         /// Where `cell[i] > best[i]`, sets `best[i] = cell[i]` and `arg[i] = base + i`.
@@ -289,6 +363,23 @@ mod lanes {
         /// `dst[i] += src[i] * k`.
         pub fn add_scaled(dst: &mut [f32], src: &[f32], k: f32) {
             dst.iter_mut().zip(src).for_each(|(d, &s)| *d += s * k);
+        }
+
+        /// `dst[i] = (a[i] + b[i] + c[i] + d[i]) * 0.25` for `[a, b, c, d] = cells`.
+        pub fn quarter_sum(dst: &mut [f32], cells: [&[f32]; 4]) {
+            let [a, b, c, d] = cells;
+            for (i, y) in dst.iter_mut().enumerate() {
+                *y = ((a[i] + b[i]) + (c[i] + d[i])) * 0.25;
+            }
+        }
+
+        /// `cell[i] = g[i] * 0.25` for each of the four cells.
+        pub fn quarter_spread(g: &[f32], cells: [&mut [f32]; 4]) {
+            let [a, b, c, d] = cells;
+            for (i, &v) in g.iter().enumerate() {
+                let q = v * 0.25;
+                (a[i], b[i], c[i], d[i]) = (q, q, q, q);
+            }
         }
     }
 
@@ -338,6 +429,47 @@ mod lanes {
                 store4(d4, f32x4_add(load4(d4), f32x4_mul(load4(s4), kv)));
             }
             super::scalar::add_scaled(&mut dst[full..n], &src[full..n], k);
+        }
+
+        /// Starts of the four-lane steps covering `0..n` for `n >= 4`: every multiple of
+        /// 4 below `n - 3`, then `n - 4` when 4 does not divide `n`. The last step overlaps
+        /// the one before it, which is harmless where each output lane is a pure function
+        /// of the same input lanes, and saves a scalar tail (LeNet-5 has 6 channels).
+        fn steps(n: usize) -> impl Iterator<Item = usize> {
+            let last = (n % 4 != 0).then(|| n - 4);
+            (0..n - 3).step_by(4).chain(last)
+        }
+
+        /// As [`super::scalar::quarter_sum`], four channels per step.
+        pub fn quarter_sum(dst: &mut [f32], cells: [&[f32]; 4]) {
+            let n = dst.len();
+            if n < 4 {
+                return super::scalar::quarter_sum(dst, cells);
+            }
+            let [a, b, c, d] = cells;
+            let quarter = f32x4_splat(0.25);
+            for i in steps(n) {
+                let top = f32x4_add(load4(&a[i..]), load4(&b[i..]));
+                let bottom = f32x4_add(load4(&c[i..]), load4(&d[i..]));
+                store4(&mut dst[i..], f32x4_mul(f32x4_add(top, bottom), quarter));
+            }
+        }
+
+        /// As [`super::scalar::quarter_spread`], four channels per step.
+        pub fn quarter_spread(g: &[f32], cells: [&mut [f32]; 4]) {
+            let n = g.len();
+            if n < 4 {
+                return super::scalar::quarter_spread(g, cells);
+            }
+            let [a, b, c, d] = cells;
+            let quarter = f32x4_splat(0.25);
+            for i in steps(n) {
+                let q = f32x4_mul(load4(&g[i..]), quarter);
+                store4(&mut a[i..], q);
+                store4(&mut b[i..], q);
+                store4(&mut c[i..], q);
+                store4(&mut d[i..], q);
+            }
         }
     }
 }

@@ -116,6 +116,47 @@ fn window_equal_to_input_large_batches_and_lenet5() {
 }
 
 #[test]
+fn the_2x2_stride_2_valid_path_and_the_general_path_match_the_reference() {
+    // Valid 2x2/2 windows take the dedicated path. On an even input, `same` padding gives
+    // the same windows (no padding) through the general path: both must match the
+    // reference, odd sizes (a last row or column in no window) and channel counts around
+    // the four-lane steps included.
+    let mut rng = Rng::new(17);
+    for _ in 0..300 {
+        let same = rng.range(0, 1) == 1;
+        let even = |n: usize| if same { 2 * n } else { n };
+        let p = PoolCase {
+            batch: rng.range(1, 3),
+            in_h: even(rng.range(2, 11)),
+            in_w: even(rng.range(2, 11)),
+            channels: rng.range(1, 13),
+            pool_h: 2,
+            pool_w: 2,
+            stride_h: 2,
+            stride_w: 2,
+            same,
+        };
+        check(&p, &mut rng);
+    }
+}
+
+#[test]
+fn the_2x2_path_overwrites_every_cell_of_dx() {
+    // dx starts as NaN: a cell the 2x2 path neither writes nor zeroes would stay NaN.
+    for (in_h, in_w) in [(4, 4), (5, 4), (4, 5), (5, 5), (3, 2)] {
+        let d = Pool2dDims::new(2, in_h, in_w, 6, 2, 2, 2, 2, false).unwrap();
+        let mut dx = vec![f32::NAN; d.input_len()];
+        avg_pool2d_backward(&d, &vec![1.0; d.output_len()], &mut dx);
+        assert!(
+            dx.iter().all(|v| *v == 0.25 || *v == 0.0),
+            "{}x{}",
+            in_h,
+            in_w
+        );
+    }
+}
+
+#[test]
 fn padded_cells_never_win_and_ties_go_to_the_first_cell() {
     // All -inf: a padded cell (were it 0) would win; the result must stay inside the image.
     let d = Pool2dDims::new(1, 3, 3, 2, 2, 2, 2, 2, true).unwrap();
