@@ -61,3 +61,16 @@ export function expectSameFloats(a: Float32Array, b: Float32Array, what: string)
     if (x[i] !== y[i]) throw new Error(`${what}: element ${i} is ${a[i]}, expected ${b[i]}`);
   }
 }
+
+/**
+ * A copy of a saved model.json without the weights' fingerprint, as TF.js or a Keras
+ * converter would write it: loading it skips the checksum and reaches the other checks.
+ */
+export function withoutFingerprint<T extends object>(modelJson: T): T {
+  const copy = JSON.parse(JSON.stringify(modelJson));
+  if (copy.userDefinedMetadata?.simdnet) {
+    delete copy.userDefinedMetadata.simdnet.weightsBytes;
+    delete copy.userDefinedMetadata.simdnet.weightsCrc32;
+  }
+  return copy;
+}

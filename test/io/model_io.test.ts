@@ -17,7 +17,7 @@ import { lenet5 } from "../../ts/models/lenet5.js";
 import type { Tensor } from "../../ts/tensor.js";
 import { getCore, init } from "../../ts/wasm/loader.js";
 import { expectClose } from "../helpers/assert.js";
-import { expectSameFloats, randomInput } from "./fixtures.js";
+import { expectSameFloats, randomInput, withoutFingerprint } from "./fixtures.js";
 
 const root = mkdtempSync(join(tmpdir(), "simdnet-model-io-"));
 beforeAll(async () => {
@@ -77,16 +77,23 @@ describe.each([
 });
 
 describe("a failed load", () => {
+  const truncated = (w: ArrayBuffer) => w.slice(0, w.byteLength - 4);
+  const nan = (w: ArrayBuffer) => { const c = w.slice(0); new Float32Array(c)[100] = NaN; return c; };
+  const mismatch = "loadModel: source.weights does not match source.modelJson: the files come from different saves or source.weights is damaged";
   it.each([
-    ["truncated weights", (w: ArrayBuffer) => w.slice(0, w.byteLength - 4), "weights data is truncated"],
-    ["a NaN weight", (w: ArrayBuffer) => { const c = w.slice(0); new Float32Array(c)[100] = NaN; return c; }, "load: weight conv2d/kernel has NaN at index 100"],
-  ])("(%s) throws and allocates no wasm memory", async (_, damage, message) => {
+    ["truncated weights", truncated, true, mismatch],
+    ["a NaN weight", nan, true, mismatch],
+    // Without the fingerprint (a TF.js file), the size and value checks catch the same damage.
+    ["truncated weights, no fingerprint", truncated, false, "weights data is truncated"],
+    ["a NaN weight, no fingerprint", nan, false, "load: weight conv2d/kernel has NaN at index 100"],
+  ])("(%s) throws and allocates no wasm memory", async (_, damage, fingerprinted, message) => {
     const model = lenet5({ seed: 1 });
     const saved = await saveSequential(model);
     model.dispose();
     const core = getCore();
     const before = { live: core.liveBuffers, bytes: core.memoryBytes };
-    await expect(loadSequential({ modelJson: saved.modelJson, weights: damage(saved.weights) })).rejects.toThrow(message);
+    const modelJson = fingerprinted ? saved.modelJson : withoutFingerprint(saved.modelJson);
+    await expect(loadSequential({ modelJson, weights: damage(saved.weights) })).rejects.toThrow(message);
     expect({ live: core.liveBuffers, bytes: core.memoryBytes }).toEqual(before);
   });
 });

@@ -3,7 +3,9 @@
  * the place (index, row, weight, file), leaves the model bit for bit as it was and wasm
  * memory as it was (no buffers left behind, no growth). Covers the arrays given to fit,
  * evaluate and predict, and damaged saved files: truncated, bit-flipped, resized,
- * declaring huge shapes or holding NaN.
+ * declaring huge shapes or holding NaN, and a weights.bin from another save. Saved
+ * model.json records the CRC-32 of the weights; damage to the weights is also checked
+ * without it (as in a TF.js file) to reach the size and value checks behind it.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -145,15 +147,25 @@ describe("bad arrays for fit, evaluate and predict", () => {
 });
 
 describe("damaged saved files", () => {
-  /** A trained model saved with its optimizer state; returns the file paths and bytes. */
-  async function saved(name: string): Promise<{ dir: string; json: string; weights: Buffer }> {
+  /** A model trained `epochs` epochs, saved with its optimizer state; returns the file paths and bytes. */
+  async function saved(name: string, epochs = 1): Promise<{ dir: string; json: string; weights: Buffer }> {
     const m = small("sparseCategoricalCrossentropy");
-    await m.fit(inputs(6), sparse(6), { epochs: 1, verbose: 0, seed: 1 });
+    await m.fit(inputs(6), sparse(6), { epochs, verbose: 0, seed: 1 });
     const dir = join(root, name);
     await m.save(`file://${dir}`, { includeOptimizer: true });
     m.dispose();
     return { dir, json: readFileSync(join(dir, "model.json"), "utf8"), weights: readFileSync(join(dir, "weights.bin")) };
   }
+
+  /** `json` without the weights' fingerprint, as TF.js writes model.json. */
+  function unfingerprinted(json: string): string {
+    const doc = JSON.parse(json);
+    delete doc.userDefinedMetadata.simdnet.weightsBytes;
+    delete doc.userDefinedMetadata.simdnet.weightsCrc32;
+    return JSON.stringify(doc);
+  }
+  const mismatch = (dir: string, found: string) =>
+    new RegExp(`^loadModel: ${join(dir, "weights.bin")} does not match ${join(dir, "model.json")}: the files come from different saves or weights\\.bin is damaged \\(model\\.json records \\d+ bytes of weights with CRC-32 0x[0-9a-f]{8}, the weights hold ${found}\\)$`);
 
   /** Writes the damaged files, loads them and expects a plain Error; wasm memory untouched. */
   async function expectLoadRefused(dir: string, json: string, weights: Uint8Array, message: string | RegExp | null): Promise<"refused" | "loaded"> {
@@ -198,23 +210,40 @@ describe("damaged saved files", () => {
 
   it("weights.bin truncated or oversized is refused before it is read", async () => {
     const { dir, json, weights } = await saved("resized-weights");
+    const plain = unfingerprinted(json);
     for (const size of [0, 4, weights.length - 4, weights.length - 1]) {
-      await expectLoadRefused(dir, json, weights.subarray(0, size), `loadModel: weights are truncated: model.json declares ${weights.length} bytes, the files hold ${size}`);
+      await expectLoadRefused(dir, json, weights.subarray(0, size), mismatch(dir, `${size} bytes`));
+      await expectLoadRefused(dir, plain, weights.subarray(0, size), `loadModel: weights are truncated: model.json declares ${weights.length} bytes, the files hold ${size}`);
     }
     const longer = new Uint8Array(weights.length + 8);
     longer.set(weights);
-    await expectLoadRefused(dir, json, longer, `loadModel: weights are oversized: model.json declares ${weights.length} bytes, the files hold ${weights.length + 8}`);
+    await expectLoadRefused(dir, json, longer, mismatch(dir, `${weights.length + 8} bytes`));
+    await expectLoadRefused(dir, plain, longer, `loadModel: weights are oversized: model.json declares ${weights.length} bytes, the files hold ${weights.length + 8}`);
+  });
+
+  it("a weights.bin from another save of the same shapes is refused (a crash between the renames)", async () => {
+    // Two checkpoints of one run, after epochs 1 and 2: the same shapes, other values.
+    const older = await saved("mixed-older", 1);
+    const { dir, json, weights } = await saved("mixed-newer", 2);
+    expect(weights.equals(older.weights)).toBe(false);
+    // Either pairing: model.json renamed first leaves new JSON + old weights; the reverse, old JSON + new weights.
+    await expectLoadRefused(dir, json, older.weights, mismatch(dir, `${weights.length} bytes with CRC-32 0x[0-9a-f]{8}`));
+    await expectLoadRefused(dir, older.json, weights, mismatch(dir, `${weights.length} bytes with CRC-32 0x[0-9a-f]{8}`));
+    expect(await expectLoadRefused(dir, json, weights, null)).toBe("loaded");
   });
 
   it("NaN or Infinity in a weight or in the optimizer state is refused naming it", async () => {
     const { dir, json, weights } = await saved("nan-weights");
     const nan = new Uint8Array(weights);
     new DataView(nan.buffer).setFloat32(4 * 3, Number.NaN, true);
-    await expectLoadRefused(dir, json, nan, "load: weight conv2d/kernel has NaN at index 3; expected finite numbers");
+    await expectLoadRefused(dir, json, nan, mismatch(dir, `${weights.length} bytes with CRC-32 0x[0-9a-f]{8}`));
+    // Without the checksum (a TF.js file), the value check names the weight.
+    const plain = unfingerprinted(json);
+    await expectLoadRefused(dir, plain, nan, "load: weight conv2d/kernel has NaN at index 3; expected finite numbers");
     const inf = new Uint8Array(weights);
     // The last float is the Adam v slot of the dense bias's last element.
     new DataView(inf.buffer).setFloat32(inf.length - 4, Infinity, true);
-    await expectLoadRefused(dir, json, inf, "load: weight dense/bias/v (optimizer state) has Infinity at index 2");
+    await expectLoadRefused(dir, plain, inf, "load: weight dense/bias/v (optimizer state) has Infinity at index 2");
   });
 
   it("declared huge or mismatched shapes are refused without allocating them", async () => {
@@ -222,7 +251,8 @@ describe("damaged saved files", () => {
     const doc = JSON.parse(json);
     const specs = doc.weightsManifest[0].weights;
     specs[0].shape = [3, 3, 1, 2_000_000_000];
-    await expectLoadRefused(dir, JSON.stringify(doc), weights, /model.json declares \d+ bytes, the files hold/);
+    await expectLoadRefused(dir, JSON.stringify(doc), weights, `loadModel: ${join(dir, "model.json")} is damaged: userDefinedMetadata.simdnet.weightsBytes is ${weights.length}, its weights manifest declares 72000000496 bytes`);
+    await expectLoadRefused(dir, unfingerprinted(JSON.stringify(doc)), weights, `loadModel: weights are truncated: model.json declares 72000000496 bytes, the files hold ${weights.length}`);
     specs[0].shape = [1e300];
     await expectLoadRefused(dir, JSON.stringify(doc), weights, "weights manifest: weight \"conv2d/kernel\" shape[0]: received 1e+300, expected a whole number >= 0");
     const filters = JSON.parse(json);
@@ -233,30 +263,39 @@ describe("damaged saved files", () => {
     await expectLoadRefused(dir, JSON.stringify(iter), weights, 'weights manifest: weight "iter" dtype: received "constructor", expected "float32" or "int32"');
   });
 
-  it("random bit flips in model.json and weights.bin: a plain Error or a working model, never a crash", async () => {
+  it("random bit flips: in weights.bin always refused; in model.json a plain Error or a working model, never a crash", async () => {
     const { dir, json, weights } = await saved("bit-flips");
     const next = rng(17);
     const text = new TextEncoder().encode(json);
-    const outcomes = { refused: 0, loaded: 0 };
+    const flippedWeights = mismatch(dir, `${weights.length} bytes with CRC-32 0x[0-9a-f]{8}`);
+    let jsonRefused = 0;
     for (let trial = 0; trial < 60; trial++) {
       const flipJson = trial % 2 === 0;
       const bytes = new Uint8Array(flipJson ? text : weights);
       const at = Math.floor(next() * bytes.length);
       bytes[at]! ^= 1 << Math.floor(next() * 8);
-      const outcome = flipJson
-        ? await expectLoadRefused(dir, new TextDecoder().decode(bytes), weights, null)
-        : await expectLoadRefused(dir, json, bytes, null);
-      outcomes[outcome]++;
+      if (flipJson) {
+        if ((await expectLoadRefused(dir, new TextDecoder().decode(bytes), weights, null)) === "refused") jsonRefused++;
+      } else {
+        await expectLoadRefused(dir, json, bytes, flippedWeights);
+      }
     }
-    // Most JSON flips break a name, a number or the syntax; a float's exponent flip
-    // makes NaN/Infinity. Flips in a float's mantissa change a value and cannot be seen:
-    // the TF.js format has no checksum.
-    expect(outcomes.refused).toBeGreaterThan(10);
-    // Exponent bits all set (what flips in a float's high bits tend toward) make
-    // NaN or Infinity, which is refused.
+    // Most JSON flips break a name, a number or the syntax, or change the recorded CRC.
+    // The checksum covers only the weights: a flip in, say, a digit of the learning rate
+    // still loads, as a working model.
+    expect(jsonRefused).toBeGreaterThan(10);
+    // A flip in a float's mantissa leaves a finite value: only the checksum sees it.
+    for (const bit of [0, 9, 22]) {
+      const mantissa = new Uint8Array(weights);
+      mantissa[4 * 7 + (bit >> 3)]! ^= 1 << (bit & 7);
+      await expectLoadRefused(dir, json, mantissa, flippedWeights);
+    }
+    // Exponent bits all set (what flips in a float's high bits tend toward) make NaN or
+    // Infinity, which the value check refuses even without the checksum.
     const exp = new Uint8Array(weights);
     exp[4 * 5 + 3]! |= 0x7f; // float 5, little-endian: 7 exponent bits in byte 3,
     exp[4 * 5 + 2]! |= 0x80; // the 8th at the top of byte 2
-    await expectLoadRefused(dir, json, exp, /load: weight conv2d\/kernel has (NaN|-?Infinity) at index 5/);
+    await expectLoadRefused(dir, json, exp, flippedWeights);
+    await expectLoadRefused(dir, unfingerprinted(json), exp, /load: weight conv2d\/kernel has (NaN|-?Infinity) at index 5/);
   });
 });

@@ -5,7 +5,11 @@
  * grayscale. `pngToDigit` turns a PNG into an MNIST-like 28x28 input (see to_digit.ts).
  */
 import { deflateSync, inflateSync } from "node:zlib";
+import { crc32 } from "../io/crc32.js";
 import { imageToDigit } from "./to_digit.js";
+
+/** CRC-32 of PNG chunks (the shared implementation, re-exported for the codec's users). */
+export { crc32 };
 
 /** A decoded PNG: 8-bit samples, row-major, `channels` per pixel. */
 export interface DecodedPng {
@@ -22,23 +26,6 @@ const STORED_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }
 const COLOR_NAMES: Record<number, string> = { 0: "grayscale", 2: "RGB", 3: "palette", 4: "gray+alpha", 6: "RGBA" };
 // Decoded images larger than this are refused before inflating (a 16k x 16k RGBA image).
 const MAX_RAW_BYTES = 1 << 30;
-
-let crcTable: Uint32Array | null = null;
-
-/** CRC-32 (ISO-HDLC, the one PNG uses) of `bytes[start..end)`. */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 interface Header {
   width: number;

@@ -10,6 +10,7 @@ import { type WeightSpec, expectedWeights } from "./weight_shapes.js";
 import type { TrainingState } from "../model/training_state.js";
 import { decodeTrainingState, encodeTrainingState } from "./training_state_io.js";
 import { decodeOptimizerWeights, decodeWeights, encodeWeights } from "./weights.js";
+import { type SavedModelNames, checkFingerprint, readFingerprint, withFingerprint } from "./fingerprint.js";
 
 /** A saved model in memory, as TF.js's `ModelArtifacts` (the fields we use). */
 export interface ModelArtifacts {
@@ -24,6 +25,7 @@ export interface ModelArtifacts {
   convertedBy?: string | null;
   /** Compile settings, present when the optimizer's state was saved too. */
   trainingConfig?: JsonObject;
+  /** Ours holds `simdnet`: the weights' fingerprint, and the epoch count of a checkpoint. */
   userDefinedMetadata?: JsonObject;
 }
 
@@ -67,9 +69,15 @@ export interface ModelParts {
 
 /**
  * Makes the artifacts of a model; with `includeOptimizer`, also its training state (see
- * training_state_io.ts). Throws (naming the layer or weight) if it cannot be saved.
+ * training_state_io.ts). `userDefinedMetadata.simdnet` records the weights' fingerprint
+ * (see fingerprint.ts). Throws (naming the layer or weight) if it cannot be saved.
  */
 export function artifactsFromModel(model: SavableModel, includeOptimizer = false): ModelArtifacts {
+  const artifacts = unfingerprinted(model, includeOptimizer);
+  return { ...artifacts, userDefinedMetadata: withFingerprint(artifacts.userDefinedMetadata, artifacts.weightData) };
+}
+
+function unfingerprinted(model: SavableModel, includeOptimizer: boolean): ModelArtifacts {
   const modelTopology = topologyToKeras({ name: model.name, layers: model.describeLayers() });
   // Reading our own output back both normalizes the options for the shape walk and
   // proves that what we write is something we can load.
@@ -91,13 +99,19 @@ export function artifactsFromModel(model: SavableModel, includeOptimizer = false
 
 /**
  * Validates artifacts (from a file, memory or another library) and returns the model's
- * parts. Throws on anything unsupported, malformed or inconsistent; allocates nothing
- * beyond the returned tensors.
+ * parts. When the metadata records the weights' fingerprint, the weights must match it
+ * (checked first; `names` name the two halves in that error). Throws on anything
+ * unsupported, malformed or inconsistent; allocates nothing beyond the returned tensors.
  */
-export function partsFromArtifacts(artifacts: {
-  modelTopology: unknown; weightSpecs: unknown; weightData: ArrayBuffer | Uint8Array; format?: unknown;
-  trainingConfig?: unknown; userDefinedMetadata?: unknown;
-}): ModelParts {
+export function partsFromArtifacts(
+  artifacts: {
+    modelTopology: unknown; weightSpecs: unknown; weightData: ArrayBuffer | Uint8Array; format?: unknown;
+    trainingConfig?: unknown; userDefinedMetadata?: unknown;
+  },
+  names: SavedModelNames = { modelJson: "model.json", weights: "weights.bin" },
+): ModelParts {
+  const recorded = readFingerprint(artifacts.userDefinedMetadata, names.modelJson);
+  if (recorded) checkFingerprint(recorded, artifacts.weightData, names);
   // Keras-converted files may omit the format; TF.js graph models say "graph-model".
   if (artifacts.format !== undefined && artifacts.format !== "layers-model") {
     fail("format", artifacts.format, '"layers-model" (graph models cannot be loaded)');

@@ -4,9 +4,12 @@
  * things the files hold.
  *
  * The model's `save()` and the public `loadModel()` call these. A failed load throws
- * before the model is built, so it creates nothing and changes nothing.
+ * before the model is built, so it creates nothing and changes nothing. Saved model.json
+ * records the weights' fingerprint (fingerprint.ts), and a load that finds one refuses
+ * weights that do not match it, whether from files or from memory.
  */
 import { type ModelJson, type ModelParts, type SavableModel, artifactsFromModel, modelJsonFromArtifacts, partsFromArtifacts, readModelJson } from "./artifacts.js";
+import { fingerprintMismatch, readFingerprint } from "./fingerprint.js";
 import { describeValue, fail, isJsonObject } from "./json.js";
 import { declaredByteLength } from "./weights.js";
 
@@ -74,8 +77,16 @@ export async function loadModelParts(source: string | SavedModelInput): Promise<
     const files = await import("./node_files.js");
     const { text, file, dir } = await files.readModelJsonFile(source.slice(FILE_SCHEME.length));
     const json = readModelJson(text, file);
-    const weightData = await files.readWeightFiles(dir, json.paths, declaredByteLength(json.weightSpecs));
-    return partsFromArtifacts({ ...json, weightData });
+    const names = { modelJson: file, weights: json.paths.length === 1 ? files.weightsPath(dir, json.paths[0]!) : `the weight files of ${file}` };
+    const declared = declaredByteLength(json.weightSpecs);
+    const recorded = readFingerprint(json.userDefinedMetadata, file);
+    if (recorded && recorded.weightsBytes !== declared) {
+      throw new Error(`loadModel: ${file} is damaged: userDefinedMetadata.simdnet.weightsBytes is ${recorded.weightsBytes}, its weights manifest declares ${declared} bytes`);
+    }
+    // With a fingerprint, weights of the wrong size are a mismatched pair, said as such.
+    const onSizeMismatch = recorded ? (total: number) => fingerprintMismatch(recorded, `${total} bytes`, names) : undefined;
+    const weightData = await files.readWeightFiles(dir, json.paths, declared, onSizeMismatch);
+    return partsFromArtifacts({ ...json, weightData }, names);
   }
   if (!isJsonObject(source)) fail("loadModel: source", source, '"file://<path to model.json>" or { modelJson, weights }');
   const { modelJson, weights } = source as unknown as Record<string, unknown>;
@@ -83,7 +94,7 @@ export async function loadModelParts(source: string | SavedModelInput): Promise<
     throw new Error(`loadModel: source.weights must be an ArrayBuffer or Uint8Array, received ${describeValue(weights)}`);
   }
   if (typeof modelJson !== "string" && !isJsonObject(modelJson)) fail("loadModel: source.modelJson", modelJson, "an object or JSON text");
-  return partsFromArtifacts({ ...readModelJson(modelJson, "source.modelJson"), weightData: weights });
+  return partsFromArtifacts({ ...readModelJson(modelJson, "source.modelJson"), weightData: weights }, { modelJson: "source.modelJson", weights: "source.weights" });
 }
 
 /** Loads a saved model (see {@link loadModelParts}) and builds it with `build`. */

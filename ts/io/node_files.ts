@@ -2,21 +2,30 @@
  * Reading and writing a saved model's files with Node's fs. handlers.ts imports this
  * module only when a "file://" address is used, so browser bundles never need node:fs.
  */
-import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 /**
  * Writes `dir/model.json` and `dir/weights.bin` (creating `dir`). Each file is written and
- * flushed under a temporary name first, then renamed over the final name, weights before
- * model.json: a crash leaves either the previous model.json or the new one, never a
- * partly written file, and model.json always names a complete weights file.
+ * flushed under a temporary name first, then renamed over its final name, so neither is
+ * ever seen half written.
+ *
+ * Why model.json is renamed first: model.json records the CRC-32 and length of the
+ * weights it was saved with (fingerprint.ts), and a load refuses weights that do not
+ * match. A crash between the two renames leaves the NEW model.json beside the OLD
+ * weights.bin, and that new model.json always carries the fingerprint, so the mixed pair
+ * is refused whatever wrote the previous save (TF.js, Keras, an older simdnet); the new
+ * weights stay in the `weights.bin.tmp-*` file beside it. (Renaming weights.bin first would
+ * leave the OLD model.json, whose fingerprint may be missing.) The directory is synced
+ * after each rename where the platform allows, so that the renames reach the disk in
+ * this order.
  */
 export async function writeModelFiles(dir: string, modelJson: string, weights: ArrayBuffer): Promise<void> {
   await mkdir(dir, { recursive: true });
   const tag = `.tmp-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   const files = [
-    { final: join(dir, "weights.bin"), temp: join(dir, `weights.bin${tag}`), data: new Uint8Array(weights) },
     { final: join(dir, "model.json"), temp: join(dir, `model.json${tag}`), data: new TextEncoder().encode(modelJson) },
+    { final: join(dir, "weights.bin"), temp: join(dir, `weights.bin${tag}`), data: new Uint8Array(weights) },
   ];
   try {
     for (const file of files) {
@@ -28,10 +37,29 @@ export async function writeModelFiles(dir: string, modelJson: string, weights: A
         await handle.close();
       }
     }
-    for (const file of files) await rename(file.temp, file.final);
+    for (const file of files) {
+      await rename(file.temp, file.final);
+      await syncDirectory(dir);
+    }
   } catch (e) {
     await Promise.all(files.map((f) => unlink(f.temp).catch(() => undefined)));
     throw e;
+  }
+}
+
+/**
+ * Flushes a directory's entries (its renames) to disk. Best effort: Windows cannot open a
+ * directory for this, and there the renames are left to the file system's own order.
+ */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | null = null;
+  try {
+    handle = await open(dir, "r");
+    await handle.sync();
+  } catch {
+    // Not supported here; nothing better to do.
+  } finally {
+    await handle?.close().catch(() => undefined);
   }
 }
 
@@ -48,19 +76,26 @@ export async function readModelJsonFile(path: string): Promise<{ text: string; f
   return { text, file, dir: dirname(file) };
 }
 
+/** The full path of weights path `p` of a manifest, which must stay inside `dir`. */
+export function weightsPath(dir: string, p: string): string {
+  const full = resolve(dir, p);
+  const inside = relative(dir, full);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(p) || isAbsolute(p) || inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+    throw new Error(`loadModel: weights path "${p}" must be relative to model.json's directory and stay inside it`);
+  }
+  return full;
+}
+
 /**
  * Reads the weight files `paths` (relative to `dir`, which they may not leave) and
- * concatenates them. Their sizes must add up to `expectedBytes`, checked before reading.
+ * concatenates them. Their sizes must add up to `expectedBytes`, checked before reading;
+ * if they do not, the error is `onSizeMismatch(total)` when given, else one that says
+ * truncated or oversized.
  */
-export async function readWeightFiles(dir: string, paths: readonly string[], expectedBytes: number): Promise<Uint8Array> {
-  const files = paths.map((p) => {
-    const full = resolve(dir, p);
-    const inside = relative(dir, full);
-    if (/^[a-z][a-z0-9+.-]*:/i.test(p) || isAbsolute(p) || inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
-      throw new Error(`loadModel: weights path "${p}" must be relative to model.json's directory and stay inside it`);
-    }
-    return full;
-  });
+export async function readWeightFiles(
+  dir: string, paths: readonly string[], expectedBytes: number, onSizeMismatch?: (total: number) => Error,
+): Promise<Uint8Array> {
+  const files = paths.map((p) => weightsPath(dir, p));
   const sizes = await Promise.all(
     files.map((f) =>
       stat(f).then(
@@ -73,6 +108,7 @@ export async function readWeightFiles(dir: string, paths: readonly string[], exp
   );
   const total = sizes.reduce((a, b) => a + b, 0);
   if (total !== expectedBytes) {
+    if (onSizeMismatch) throw onSizeMismatch(total);
     const list = files.map((f, i) => `${f} (${sizes[i]} bytes)`).join(", ");
     const what = total < expectedBytes ? "truncated" : "oversized";
     throw new Error(`loadModel: weights are ${what}: model.json declares ${expectedBytes} bytes, the files hold ${total}: ${list}`);
