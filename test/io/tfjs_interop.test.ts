@@ -2,11 +2,16 @@
  * Interop with TensorFlow.js 4.22 in one process, at the format level: a model saved here
  * loads in tfjs-layers and predicts what its file means (the naive reference forward
  * pass), and a model saved by tfjs-layers loads here with the same weights and meaning.
+ * Our files' weights fingerprint (userDefinedMetadata) does not get in TF.js's way, and
+ * TF.js's files, which have none, load here unchecked.
  */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModelParts, saveModel } from "../../ts/io/handlers.js";
 import { type LayerDescriptor, topologyFromKeras, topologyToKeras } from "../../ts/io/topology.js";
 import type { Tensor } from "../../ts/tensor.js";
@@ -14,9 +19,25 @@ import { expectClose } from "../helpers/assert.js";
 import { fakeModel, lenetDescriptors, randomInput, randomWeights, variedDescriptors } from "./fixtures.js";
 import { referenceForward } from "./reference_forward.js";
 
+const root = mkdtempSync(join(tmpdir(), "simdnet-tfjs-interop-"));
 beforeAll(async () => {
   await tf.setBackend("cpu");
 });
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** TF.js's reading of a model.json and its weight files in `dir` (what its file loaders do). */
+function tfFileHandler(dir: string): tf.io.IOHandler {
+  return {
+    load: async () => {
+      const modelJson = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as tf.io.ModelJSON;
+      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
+        const specs = manifest.flatMap((g) => g.weights);
+        const data = Buffer.concat(manifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dir, p)))));
+        return [specs, data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)];
+      });
+    },
+  };
+}
 
 function tfPredict(model: tfl.LayersModel, x: Tensor): Float32Array {
   const input = tf.tensor(x.data, [...x.shape]);
@@ -56,6 +77,39 @@ describe.each([
     const x = randomInput(3, inputShape, 5);
     const meaning = topologyFromKeras(saved.modelJson.modelTopology).layers;
     expectClose(tfPredict(model, x), referenceForward(meaning, weights, x).data, "prediction", 0, 1e-5);
+    model.dispose();
+  });
+});
+
+describe("files on disk", () => {
+  it("TF.js loads our model.json and weights.bin, fingerprint included, and predicts what they mean", async () => {
+    const layers = lenetDescriptors();
+    const weights = randomWeights(layers, 12);
+    const dir = join(root, "ours");
+    const saved = await saveModel(fakeModel(layers, weights), `file://${dir}`);
+    const model = await tfl.loadLayersModel(tfFileHandler(dir));
+    expect(model.getUserDefinedMetadata()).toEqual(saved.modelJson.userDefinedMetadata);
+    expect(Object.keys((saved.modelJson.userDefinedMetadata as { simdnet: object }).simdnet).sort()).toEqual(["weightsBytes", "weightsCrc32"]);
+    model.getWeights().forEach((w, i) => expectClose(w.dataSync(), weights[i]!.data, `weight ${i}`, 0, 0));
+    const x = randomInput(2, [28, 28, 1], 13);
+    expectClose(tfPredict(model, x), referenceForward(topologyFromKeras(saved.modelJson.modelTopology).layers, weights, x).data, "prediction", 0, 1e-5);
+    model.dispose();
+  });
+
+  it("a model.json and weight shards as TF.js writes them (no fingerprint) load here", async () => {
+    const model = tfl.sequential({ layers: [tfl.layers.conv2d({ filters: 3, kernelSize: 3, inputShape: [7, 7, 2] }), tfl.layers.flatten(), tfl.layers.dense({ units: 4 })] });
+    const artifacts = await tfArtifacts(model);
+    expect(artifacts.userDefinedMetadata).toBeUndefined();
+    const dir = join(root, "theirs");
+    const bytes = new Uint8Array(artifacts.weightData as ArrayBuffer);
+    mkdirSync(dir);
+    writeFileSync(join(dir, "group1-shard1of2.bin"), bytes.subarray(0, 100));
+    writeFileSync(join(dir, "group1-shard2of2.bin"), bytes.subarray(100));
+    const { modelTopology, format, generatedBy, convertedBy, weightSpecs } = artifacts;
+    writeFileSync(join(dir, "model.json"), JSON.stringify({ modelTopology, format, generatedBy, convertedBy, weightsManifest: [{ paths: ["group1-shard1of2.bin", "group1-shard2of2.bin"], weights: weightSpecs }] }));
+    const parts = await loadModelParts(`file://${dir}`);
+    const tfWeights = model.getWeights();
+    parts.weights.forEach((w, i) => expectClose(w.data, tfWeights[i]!.dataSync(), `weight ${i}`, 0, 0));
     model.dispose();
   });
 });
