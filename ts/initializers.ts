@@ -172,7 +172,10 @@ export const initializers = {
   /** All ones. */
   ones: (): Initializer => new ConstantInitializer("Ones", 1, {}),
   /** Every value `value` (default 0). */
-  constant: (args?: { value?: number }): Initializer => {
+  constant: (args?: {
+    /** The fill value, finite (default 0). */
+    value?: number;
+  }): Initializer => {
     const value = checkFinite("constant", "value", args?.value ?? 0);
     return new ConstantInitializer("Constant", value, { value });
   },

@@ -16,7 +16,17 @@ export function outputLength(n: number, f: number, s: number, padding: Padding):
 }
 
 /** Padding of one axis: cells added before (top/left) and after (bottom/right). */
-export function axisPadding(n: number, f: number, s: number, padding: Padding): { before: number; after: number } {
+export function axisPadding(
+  n: number,
+  f: number,
+  s: number,
+  padding: Padding,
+): {
+  /** Cells added before (top or left); the smaller half for "same". */
+  before: number;
+  /** Cells added after (bottom or right); gets the odd cell. */
+  after: number;
+} {
   if (padding === "valid") return { before: 0, after: 0 };
   const total = Math.max((outputLength(n, f, s, padding) - 1) * s + f - n, 0);
   const before = Math.floor(total / 2);

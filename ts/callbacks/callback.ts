@@ -19,7 +19,13 @@ export interface CallbackModel {
   /** Replaces the weights (same count, order and shapes as {@link getWeights}). */
   setWeights(weights: Tensor[]): void;
   /** Saves the model as `model.save` does (used by ModelCheckpoint); absent on models that cannot save. */
-  save?(destination: string, options?: { includeOptimizer?: boolean }): Promise<unknown>;
+  save?(
+    destination: string,
+    options?: {
+      /** Also save the optimizer's state and the step and epoch counts, to resume training. */
+      includeOptimizer?: boolean;
+    },
+  ): Promise<unknown>;
 }
 
 /**

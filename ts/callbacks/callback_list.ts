@@ -19,6 +19,7 @@ export class CallbackList implements Callback {
   /** The callbacks, in dispatch order. */
   readonly callbacks: Callback[];
 
+  /** Copies `callbacks` (each must be an object); hooks run in this order. */
   constructor(callbacks: readonly Callback[] = []) {
     callbacks.forEach((cb, i) => {
       if (cb === null || typeof cb !== "object") {

@@ -40,13 +40,21 @@ function copyWeights(weights: readonly Tensor[]): Tensor[] {
 
 /** Stops training when the monitored quantity stops improving. */
 export class EarlyStopping implements Callback {
+  /** Logged quantity watched, e.g. "val_loss". */
   readonly monitor: string;
+  /** Smallest change that counts as an improvement (the absolute value of the argument). */
   readonly minDelta: number;
+  /** Epochs without improvement before stopping. */
   readonly patience: number;
+  /** 1 prints when training stops and when weights are restored, 0 is silent. */
   readonly verbose: number;
+  /** "min", "max" or "auto", as given (see {@link EarlyStoppingArgs.mode}). */
   readonly mode: MonitorMode;
+  /** A value the quantity must beat for the wait to reset, or null for none. */
   readonly baseline: number | null;
+  /** Whether the best epoch's weights are put back when training ends. */
   readonly restoreBestWeights: boolean;
+  /** Epochs ignored at the start (warm-up). */
   readonly startFromEpoch: number;
 
   /** Best monitored value so far. */
@@ -64,6 +72,7 @@ export class EarlyStopping implements Callback {
   private bestWeights: Tensor[] | null = null;
   private warned = false;
 
+  /** Checks `args` and fills in Keras's defaults. */
   constructor(args: EarlyStoppingArgs = {}) {
     const { monitor, mode, verbose } = checkMonitorArgs(OWNER, args.monitor ?? "val_loss", args.mode ?? "auto", args.verbose ?? 0);
     this.monitor = monitor;

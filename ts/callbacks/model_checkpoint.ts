@@ -25,12 +25,15 @@ const KEYS = ["path", "saveOptimizer"];
 
 /** Saves the model at the end of each epoch (see the module comment). */
 export class ModelCheckpoint implements Callback {
+  /** The checkpoint directory, as "file://<directory>". */
   readonly path: string;
+  /** Whether each save includes the optimizer's state and the step and epoch counts. */
   readonly saveOptimizer: boolean;
   /** Epochs (from 0) whose end was saved by this callback, in order. */
   readonly saved: number[] = [];
   private model: CallbackModel | null = null;
 
+  /** Checks `args`; `saveOptimizer` defaults to true. */
   constructor(args: ModelCheckpointArgs) {
     const where = "callbacks.modelCheckpoint";
     if (typeof args !== "object" || args === null) throw new Error(`${where}: expected { path: "file://<directory>" }, received ${String(args)}`);

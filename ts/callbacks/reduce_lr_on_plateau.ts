@@ -36,13 +36,21 @@ const OWNER = "ReduceLROnPlateau";
 
 /** Reduces the learning rate when the monitored quantity stops improving. */
 export class ReduceLROnPlateau implements Callback {
+  /** Logged quantity watched, e.g. "val_loss". */
   readonly monitor: string;
+  /** Multiplier of the learning rate on each reduction, in (0, 1). */
   readonly factor: number;
+  /** Epochs without improvement before a reduction. */
   readonly patience: number;
+  /** 1 prints a line on each reduction, 0 is silent. */
   readonly verbose: number;
+  /** "min", "max" or "auto", as given (see {@link ReduceLROnPlateauArgs.mode}). */
   readonly mode: MonitorMode;
+  /** Smallest change that counts as an improvement (>= 0). */
   readonly minDelta: number;
+  /** Epochs after a reduction during which the wait stays at 0. */
   readonly cooldown: number;
+  /** Floor of the learning rate. */
   readonly minLr: number;
 
   /** Best monitored value so far. */
@@ -57,6 +65,7 @@ export class ReduceLROnPlateau implements Callback {
   private model: CallbackModel | null = null;
   private warned = false;
 
+  /** Checks `args` and fills in Keras's defaults. */
   constructor(args: ReduceLROnPlateauArgs = {}) {
     const { monitor, mode, verbose } = checkMonitorArgs(OWNER, args.monitor ?? "val_loss", args.mode ?? "auto", args.verbose ?? 0);
     this.monitor = monitor;

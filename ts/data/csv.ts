@@ -10,7 +10,9 @@ const PIXELS = SIDE * SIDE;
 
 /** Images `[n, 28, 28, 1]` in [0, 1], and labels `[n]` when the file has a label column. */
 export interface DigitCsv {
+  /** The images, `[n, 28, 28, 1]`, pixel / 255. */
   x: Tensor;
+  /** The labels 0..9 as floats, `[n]`; null for a file without a label column. */
   y: Tensor | null;
 }
 

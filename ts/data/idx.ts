@@ -11,7 +11,9 @@ export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32
 
 /** A parsed IDX file. */
 export interface IdxArray {
+  /** The dimensions, from the header (e.g. [60000, 28, 28] for MNIST images). */
   shape: number[];
+  /** The values, row-major, in the typed array matching the file's type byte. */
   data: IdxData;
 }
 

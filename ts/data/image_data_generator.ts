@@ -66,12 +66,19 @@ function describe(value: unknown): string {
 
 /** Random geometric augmentation of images `[h, w, c]`, Keras-style. */
 export class ImageDataGenerator {
+  /** Largest rotation in degrees (0: none). */
   readonly rotationRange: number;
+  /** Largest horizontal shift: a fraction of the width when < 1, else pixels (0: none). */
   readonly widthShiftRange: number;
+  /** Largest vertical shift: a fraction of the height when < 1, else pixels (0: none). */
   readonly heightShiftRange: number;
+  /** Zoom factors [lo, hi] (a number z given as an option becomes [1 - z, 1 + z]; [1, 1]: none). */
   readonly zoomRange: readonly [number, number];
+  /** Whether images are mirrored left-right with probability 1/2. */
   readonly horizontalFlip: boolean;
+  /** How pixels outside the image are filled: always "nearest" (edge pixels repeat). */
   readonly fillMode = "nearest" as const;
+  /** Default seed of {@link ImageDataGenerator.flow}, or undefined when none was given. */
   readonly seed: number | undefined;
   // Scratch for one inverse map, so that single-image calls allocate nothing.
   private readonly map = new Float64Array(MAP_LENGTH);

@@ -13,13 +13,17 @@ export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
 
 /** Images `x` `[n, 28, 28, 1]` in [0, 1] and class indices `y` `[n]` (as floats). */
 export interface LabeledImages {
+  /** The images, `[n, 28, 28, 1]`, in [0, 1]. */
   x: Tensor;
+  /** The class index 0..9 of each image, as floats, `[n]`. */
   y: Tensor;
 }
 
 /** A train/test split of MNIST. */
 export interface MnistSplit {
+  /** The images left after the test set is held out. */
   train: LabeledImages;
+  /** The held-out images (`testCount` of them). */
   test: LabeledImages;
 }
 

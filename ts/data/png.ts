@@ -13,10 +13,13 @@ export { crc32 };
 
 /** A decoded PNG: 8-bit samples, row-major, `channels` per pixel. */
 export interface DecodedPng {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
   /** 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA (palette images give 3, or 4 with a tRNS chunk). */
   channels: number;
+  /** height * width * channels samples, row-major. */
   data: Uint8Array;
 }
 

@@ -6,9 +6,13 @@
 
 /** 8-bit pixels, row-major: 1 gray, 2 gray+alpha, 3 RGB or 4 RGBA channels. */
 export interface ImagePixels {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
+  /** Samples per pixel: 1 gray, 2 gray+alpha, 3 RGB or 4 RGBA (a canvas's ImageData is 4). */
   channels: number;
+  /** height * width * channels samples, row-major (ImageData's `data` fits as is). */
   data: Uint8Array | Uint8ClampedArray;
 }
 

@@ -20,29 +20,44 @@ export interface ModelArtifacts {
   weightSpecs: WeightSpec[];
   /** Little-endian float32 values of every weight, concatenated. */
   weightData: ArrayBuffer;
+  /** "layers-model" (the only format that loads; absent in some Keras-converted files). */
   format?: string;
+  /** The producer, e.g. "simdnet 0.1.0". */
   generatedBy?: string;
+  /** The converter, null for a model saved directly. */
   convertedBy?: string | null;
   /** Compile settings, present when the optimizer's state was saved too. */
   trainingConfig?: JsonObject;
-  /** Ours holds `simdnet`: the weights' fingerprint, and the epoch count of a checkpoint. */
+  /**
+   * Free-form metadata. Ours holds `simdnet`: the weights' fingerprint (`weightsBytes`,
+   * `weightsCrc32`) and, with the optimizer's state, the epoch count (`epoch`).
+   */
   userDefinedMetadata?: JsonObject;
 }
 
 /** One group of the weights manifest: files holding consecutive weights. */
 export interface WeightsManifestGroup {
+  /** Weight files, relative to model.json, whose bytes are concatenated in this order. */
   paths: string[];
+  /** The weights those bytes hold, in order. */
   weights: WeightSpec[];
 }
 
 /** The model.json document of the TF.js layers format. */
 export interface ModelJson {
+  /** Keras JSON of the model (see topology.ts). */
   modelTopology: JsonObject;
+  /** "layers-model". */
   format: string;
+  /** The producer, e.g. "simdnet 0.1.0". */
   generatedBy: string;
+  /** The converter, null for a model saved directly. */
   convertedBy: string | null;
+  /** Where the weights are and what they are. */
   weightsManifest: WeightsManifestGroup[];
+  /** Compile settings, present when the optimizer's state was saved too. */
   trainingConfig?: JsonObject;
+  /** Free-form metadata; simdnet keeps the epoch count in `simdnet.epoch` with the optimizer's state. */
   userDefinedMetadata?: JsonObject;
 }
 

@@ -22,7 +22,9 @@ export interface WeightsFingerprint {
 
 /** Display names of the two halves of a saved model, for error messages. */
 export interface SavedModelNames {
+  /** model.json's path, or "source.modelJson" in memory. */
   modelJson: string;
+  /** The weights file's path, or "source.weights" in memory. */
   weights: string;
 }
 

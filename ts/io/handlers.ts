@@ -15,7 +15,9 @@ import { declaredByteLength } from "./weights.js";
 
 /** A saved model in memory: the model.json document and the weights it describes. */
 export interface SavedModel {
+  /** The model.json document (its manifest names one file, weights.bin). */
   modelJson: ModelJson;
+  /** The weight bytes, little-endian float32, in manifest order. */
   weights: ArrayBuffer;
 }
 
@@ -24,7 +26,9 @@ export interface SavedModel {
  * and the weight bytes (every file of the manifest, concatenated in manifest order).
  */
 export interface SavedModelInput {
+  /** model.json, parsed or as text. */
   modelJson: object | string;
+  /** Every weight file of the manifest, concatenated in manifest order. */
   weights: ArrayBuffer | Uint8Array;
 }
 

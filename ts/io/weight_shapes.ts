@@ -10,8 +10,11 @@ import type { LayerDescriptor } from "./topology.js";
 
 /** One entry of a TF.js weights manifest. */
 export interface WeightSpec {
+  /** Full weight name, e.g. "conv2d/kernel". */
   name: string;
+  /** The weight's shape. */
   shape: number[];
+  /** Element type: "float32" for model weights (optimizer entries may be "int32"). */
   dtype: string;
 }
 

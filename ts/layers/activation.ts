@@ -22,6 +22,7 @@ export interface ActivationArgs {
 export class Activation implements Layer {
   readonly className = "Activation";
   name: string;
+  /** The function applied to every value. */
   readonly activation: args.ActivationName;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;
@@ -29,6 +30,7 @@ export class Activation implements Layer {
   inputShape: number[] | null = null;
   outputShape: number[] | null = null;
 
+  /** Checks `options`; usually called through {@link activation}. */
   constructor(options: ActivationArgs) {
     const where = "layers.activation";
     args.optionsObject(where, options, ["activation", "inputShape", "name"]);

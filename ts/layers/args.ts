@@ -125,9 +125,13 @@ export function commonConfig(name: string, declaredInputShape: readonly number[]
 
 /** The options of a layer with a kernel, an optional bias and an activation (Conv2D, Dense). */
 export interface KernelOptions {
+  /** Activation applied to the output ("linear" when none was given). */
   readonly activation: ActivationName;
+  /** Whether the layer adds a bias (default true). */
   readonly useBias: boolean;
+  /** Fills the kernel (default glorot-uniform). */
   readonly kernelInitializer: Initializer;
+  /** Fills the bias (default zeros). */
   readonly biasInitializer: Initializer;
 }
 

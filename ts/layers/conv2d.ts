@@ -42,9 +42,13 @@ const KEYS = ["filters", "kernelSize", "strides", "padding", "activation", "useB
 export class Conv2D implements Layer, args.KernelOptions {
   readonly className = "Conv2D";
   name: string;
+  /** Number of output channels. */
   readonly filters: number;
+  /** Kernel [height, width]. */
   readonly kernelSize: [number, number];
+  /** Step between windows, [vertical, horizontal]. */
   readonly strides: [number, number];
+  /** "valid" or "same". */
   readonly padding: Padding;
   readonly activation: args.ActivationName;
   readonly useBias: boolean;
@@ -58,6 +62,7 @@ export class Conv2D implements Layer, args.KernelOptions {
   /** Dims for the planned batch; `batch` is set to each pass's count before a call. */
   private dims: Conv2dDims | null = null;
 
+  /** Checks `options` and fills in defaults; usually called through {@link conv2d}. */
   constructor(options: Conv2dArgs) {
     const where = "layers.conv2d";
     args.optionsObject(where, options, KEYS);

@@ -33,6 +33,7 @@ const KEYS = ["units", "activation", "useBias", "kernelInitializer", "biasInitia
 export class Dense implements Layer, args.KernelOptions {
   readonly className = "Dense";
   name: string;
+  /** Number of outputs. */
   readonly units: number;
   readonly activation: args.ActivationName;
   readonly useBias: boolean;
@@ -44,6 +45,7 @@ export class Dense implements Layer, args.KernelOptions {
   inputShape: number[] | null = null;
   outputShape: number[] | null = null;
 
+  /** Checks `options` and fills in defaults; usually called through {@link dense}. */
   constructor(options: DenseArgs) {
     const where = "layers.dense";
     args.optionsObject(where, options, KEYS);

@@ -26,7 +26,9 @@ export interface DropoutArgs {
 export class Dropout implements Layer {
   readonly className = "Dropout";
   name: string;
+  /** Fraction of values dropped while training, in [0, 1). */
   readonly rate: number;
+  /** The fixed mask seed, or null when masks follow `fit`'s seed. */
   readonly seed: number | null;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;
@@ -35,6 +37,7 @@ export class Dropout implements Layer {
   inputShape: number[] | null = null;
   outputShape: number[] | null = null;
 
+  /** Checks `options`; usually called through {@link dropout}. */
   constructor(options: DropoutArgs) {
     const where = "layers.dropout";
     args.optionsObject(where, options, ["rate", "seed", "inputShape", "name"]);

@@ -26,6 +26,7 @@ export class Flatten implements Layer {
   inputShape: number[] | null = null;
   outputShape: number[] | null = null;
 
+  /** Checks `options`; usually called through {@link flatten}. */
   constructor(options: FlattenArgs = {}) {
     const where = "layers.flatten";
     args.optionsObject(where, options, ["inputShape", "name"]);

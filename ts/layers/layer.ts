@@ -15,8 +15,11 @@ import type { ActivationName, KernelOptions } from "./args.js";
 
 /** One weight of a layer: its Keras name ("kernel", "bias"), shape and initializer. */
 export interface WeightSpec {
+  /** Keras name within the layer: "kernel" or "bias". */
   readonly name: string;
+  /** Its shape, e.g. [kh, kw, inChannels, filters] for a conv2d kernel. */
   readonly shape: readonly number[];
+  /** Fills the weight when the model first places it in wasm memory. */
   readonly initializer: Initializer;
 }
 
@@ -42,6 +45,7 @@ export interface LayerBuffers {
   readonly dy: WasmBuffer;
   /** The layer's own buffers, sized by {@link Layer.workspace} (null when it asked for none). */
   readonly f32: WasmBuffer | null;
+  /** The layer's own u32 buffer, sized by {@link Workspace.u32} (null when it asked for none). */
   readonly u32: WasmBuffer | null;
   /** Shared scratch, at least {@link Workspace.scratch} floats. */
   readonly scratch: WasmBuffer | null;
@@ -74,8 +78,9 @@ export interface Layer {
   readonly config: Readonly<Record<string, unknown>>;
   /** The `inputShape` option, or null. */
   readonly declaredInputShape: readonly number[] | null;
-  /** Input and output shapes once built, else null. */
+  /** Per-sample input shape once built, else null. */
   readonly inputShape: readonly number[] | null;
+  /** Per-sample output shape once built, else null. */
   readonly outputShape: readonly number[] | null;
   /** The activation applied to the output (for the fused softmax loss), "linear" if none. */
   readonly outputActivation: string;
@@ -87,6 +92,7 @@ export interface Layer {
   build(inputShape: readonly number[]): readonly number[];
   /** Per-batch buffers this layer needs for `batch` samples. */
   workspace(core: WasmCore, batch: number): Workspace;
+  /** Computes `bufs.y` from `bufs.x` for `pass.count` samples (activation included when `activate`). */
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void;
   /** Writes the weight gradients (into the model's gradient buffer) and `dx` if asked. */
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void;
@@ -104,6 +110,7 @@ export const NO_WORKSPACE: Readonly<Workspace> = /* @__PURE__ */ Object.freeze({
  * windows into the model's single parameter and gradient buffers.
  */
 export class LayerWeights {
+  /** One spec per weight, in Keras order; empty until the layer is built. */
   specs: WeightSpec[] = [];
   private params: WasmBuffer[] | null = null;
   private grads: WasmBuffer[] | null = null;
@@ -111,6 +118,7 @@ export class LayerWeights {
   /** Set by the owning model: places the weights in wasm memory on first use. */
   materialize: (() => void) | null = null;
 
+  /** `owner` returns the layer's current name, for error messages. */
   constructor(private readonly owner: () => string) {}
 
   /** Total number of parameters. */

@@ -14,10 +14,13 @@ import { LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, t
 export interface Pooling2dArgs {
   /** Window size; default 2. */
   poolSize?: number | [number, number];
-  /** Default: the pool size. */
+  /** Step between windows, vertical and horizontal; default the pool size. */
   strides?: number | [number, number];
+  /** "valid" (default: windows that do not fit are dropped) or "same" (output ceil(n / strides)). */
   padding?: Padding;
+  /** Shape of one sample, without the batch axis (e.g. [28, 28, 1]); needed on the first layer only. */
   inputShape?: number[];
+  /** Layer name; default the Keras stem with a counter (max_pooling2d, max_pooling2d_1, ...). */
   name?: string;
 }
 
@@ -27,8 +30,11 @@ const KEYS = ["poolSize", "strides", "padding", "inputShape", "name"];
 export class Pooling2D implements Layer {
   readonly className: "MaxPooling2D" | "AveragePooling2D";
   name: string;
+  /** Window [height, width]. */
   readonly poolSize: [number, number];
+  /** Step between windows, [vertical, horizontal]. */
   readonly strides: [number, number];
+  /** "valid" or "same". */
   readonly padding: Padding;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;
@@ -38,7 +44,15 @@ export class Pooling2D implements Layer {
   outputShape: number[] | null = null;
   private dims: Pool2dDims | null = null;
 
-  constructor(readonly mode: "max" | "average", options: Pooling2dArgs = {}) {
+  /**
+   * `mode` is "max" (Keras MaxPooling2D) or "average" (AveragePooling2D); `options` are
+   * checked here. Usually called through {@link maxPooling2d} or {@link averagePooling2d}.
+   */
+  constructor(
+    /** Which pooling the layer does: "max" or "average". */
+    readonly mode: "max" | "average",
+    options: Pooling2dArgs = {},
+  ) {
     const where = mode === "max" ? "layers.maxPooling2d" : "layers.averagePooling2d";
     args.optionsObject(where, options, KEYS);
     this.className = mode === "max" ? "MaxPooling2D" : "AveragePooling2D";

@@ -80,6 +80,7 @@ interface FitSnapshot {
 export class Sequential {
   /** The layers, in order. */
   readonly layers: Layer[] = [];
+  /** Model name (default "sequential"); saved in model.json. */
   readonly name: string;
   /** Set by a callback to end `fit` after the current batch. */
   stopTraining = false;
@@ -93,6 +94,7 @@ export class Sequential {
   private training = false;
   private disposed = false;
 
+  /** An empty model, or one with `options.layers` added in order (checked as {@link add} does). */
   constructor(options: SequentialArgs = {}) {
     if (typeof options !== "object" || options === null) throw new Error(`Sequential: options must be an object, received ${String(options)}`);
     const { name, seed, layers } = options;
@@ -150,7 +152,14 @@ export class Sequential {
    * The Keras-format summary table: printed with `print` (default console.log) and
    * returned. `explain` adds, under each layer, the arithmetic of its shape and size.
    */
-  summary(options: { explain?: boolean; print?: (line: string) => void } = {}): string {
+  summary(
+    options: {
+      /** Add each layer's shape and parameter arithmetic under it (default false). */
+      explain?: boolean;
+      /** Called with each line of the table (default console.log). */
+      print?: (line: string) => void;
+    } = {},
+  ): string {
     this.checkAlive("summary");
     const explain = options.explain ?? false;
     const text = formatSummary(this.name, summaryRows(this.layers, explain), { explain });

@@ -16,6 +16,7 @@ export interface LeNet5Args {
   inputShape?: [number, number, number];
   /** Output classes (default 10). */
   classes?: number;
+  /** "keras" (default: 28x28, "same" first conv, relu) or "classic" (LeCun 1998: 32x32, tanh); see the module comment. */
   variant?: "keras" | "classic";
   /** Seed of the weight initializers. */
   seed?: number;

@@ -22,11 +22,15 @@ export interface AdamArgs {
  */
 export class Adam implements Optimizer {
   readonly className = "Adam";
+  /** Decay of the first moment (m), in [0, 1). */
   readonly beta1: number;
+  /** Decay of the second moment (v), in [0, 1). */
   readonly beta2: number;
+  /** Added to sqrt(v) in the denominator; > 0. */
   readonly epsilon: number;
   private lr: number;
 
+  /** Checks `args` (unknown keys, ranges) and fills in Keras's defaults. */
   constructor(args: AdamArgs = {}) {
     checkArgKeys("Adam", args, ["learningRate", "beta1", "beta2", "epsilon"]);
     this.lr = checkLearningRate("Adam", args.learningRate ?? 0.001);

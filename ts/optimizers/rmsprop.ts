@@ -22,11 +22,15 @@ export interface RMSpropArgs {
  */
 export class RMSprop implements Optimizer {
   readonly className = "RMSprop";
+  /** Decay of the mean square, in [0, 1). */
   readonly rho: number;
+  /** Velocity decay, in [0, 1]; 0 keeps no velocity. */
   readonly momentum: number;
+  /** Added to the mean square under the root; > 0. */
   readonly epsilon: number;
   private lr: number;
 
+  /** Checks `args` (unknown keys, ranges) and fills in Keras's defaults. */
   constructor(args: RMSpropArgs = {}) {
     checkArgKeys("RMSprop", args, ["learningRate", "rho", "momentum", "epsilon"]);
     this.lr = checkLearningRate("RMSprop", args.learningRate ?? 0.001);

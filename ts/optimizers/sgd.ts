@@ -20,10 +20,13 @@ export interface SGDArgs {
  */
 export class SGD implements Optimizer {
   readonly className = "SGD";
+  /** Velocity decay, in [0, 1]; 0 keeps no velocity. */
   readonly momentum: number;
+  /** True for Nesterov momentum. */
   readonly nesterov: boolean;
   private lr: number;
 
+  /** Checks `args` (unknown keys, ranges) and fills in Keras's defaults. */
   constructor(args: SGDArgs = {}) {
     checkArgKeys("SGD", args, ["learningRate", "momentum", "nesterov"]);
     this.lr = checkLearningRate("SGD", args.learningRate ?? 0.01);

@@ -30,6 +30,7 @@ export interface FitArgs {
   shuffle?: boolean;
   /** Seed of shuffling and dropout masks (default: a random one). */
   seed?: number;
+  /** Hooks called during training (EarlyStopping, ModelCheckpoint, ...), in order. */
   callbacks?: Callback[];
   /** 0 silent, 1 (default) one line per epoch. */
   verbose?: 0 | 1;

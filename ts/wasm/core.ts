@@ -29,6 +29,7 @@ export class WasmBuffer {
     readonly ptr: number,
     /** Number of 4-byte elements. */
     readonly length: number,
+    /** How the elements are read: "f32" floats or "u32" indices. */
     readonly kind: BufferKind,
     /** The allocation this is a window into, or null for an allocation. */
     readonly parent: WasmBuffer | null = null,
@@ -56,6 +57,10 @@ export class WasmBuffer {
   }
 }
 
+/**
+ * One instantiated wasm module (SIMD or scalar build): allocates and frees
+ * {@link WasmBuffer}s, reads and writes them, and exposes the raw kernel exports.
+ */
 export class WasmCore {
   private readonly memory: WebAssembly.Memory;
   private readonly exportsByName: Record<string, unknown>;
@@ -63,6 +68,7 @@ export class WasmCore {
   private f32Cache: Float32Array;
   private u32Cache: Uint32Array;
 
+  /** @internal Made by the loader (`init`) from an instance of either build. */
   constructor(
     instance: WebAssembly.Instance,
     /** True when this is the SIMD build. */

@@ -26,7 +26,9 @@ export interface InitOptions {
 
 /** What {@link init} loaded. */
 export interface InitInfo {
+  /** The build in use: "simd" or "scalar". */
   flavor: WasmFlavor;
+  /** Whether this engine supports wasm SIMD (true even when "scalar" was asked for). */
   simdSupported: boolean;
 }
 
