@@ -1,8 +1,10 @@
 /**
  * Keras's `ModelCheckpoint`, reduced to what resuming needs: at the end of every epoch
  * the model is saved to one directory (model.json + weights.bin, each written aside and
- * then renamed, so a crash mid-save leaves the previous checkpoint loadable), by default
- * with the optimizer's state, the step count and the epoch number.
+ * then renamed, so a crash mid-save never leaves a half-written file; a crash between the
+ * two renames leaves a pair that `loadModel` refuses, by the weights' checksum, rather
+ * than mixing two epochs), by default with the optimizer's state, the step count and the
+ * epoch number.
  *
  * ```ts
  * await model.fit(x, y, { epochs: 10, seed: 1, callbacks: [callbacks.modelCheckpoint({ path: "file://ckpt" })] });
