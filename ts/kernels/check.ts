@@ -21,15 +21,7 @@ export function describe(v: unknown): string {
   return typeof v === "string" ? JSON.stringify(v) : String(v);
 }
 
-/** Checks that each of `counts` (name to value, in order) is a whole number >= 1. */
-export function checkCounts(op: string, counts: Record<string, number>): void {
-  for (const [name, value] of Object.entries(counts)) checkCount(op, name, value);
-}
-
-/**
- * Checks that `value` is a whole number >= 1: {@link checkCounts} for one count, which
- * the hot wrappers call so that a passing check allocates nothing.
- */
+/** Checks that `value` is a whole number >= 1 (a passing check allocates nothing: wrappers call it every step). */
 export function checkCount(op: string, name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new Error(`${op}: ${name} must be a whole number >= 1, received ${value}`);
@@ -159,11 +151,6 @@ export function checkWindowGeometry<D extends WindowGeometry>(
   geometries.set([d.inH, d.inW, fH, fW, d.strideH, d.strideW, same, d.outH, d.outW, d.padTop, d.padLeft], at);
   nextGeometrySlot = (nextGeometrySlot + 1) % GEOMETRY_SLOTS;
   geometriesKept = Math.max(geometriesKept, nextGeometrySlot === 0 ? GEOMETRY_SLOTS : nextGeometrySlot);
-}
-
-/** Rejects tensors of `lengths` floats (name to length) that a wasm32 kernel cannot address. */
-export function checkAddressable(op: string, lengths: Record<string, number>): void {
-  for (const [name, length] of Object.entries(lengths)) checkSliceLength(op, name, length);
 }
 
 /** Rejects one tensor of `length` floats that a wasm32 kernel cannot address. */
