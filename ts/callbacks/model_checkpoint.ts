@@ -14,6 +14,7 @@
  * ```
  */
 import type { Callback, CallbackModel, Logs } from "./callback.js";
+import { checkKnownKeys } from "../options.js";
 
 /** Options of {@link ModelCheckpoint}. */
 export interface ModelCheckpointArgs {
@@ -39,9 +40,7 @@ export class ModelCheckpoint implements Callback {
   constructor(args: ModelCheckpointArgs) {
     const where = "callbacks.modelCheckpoint";
     if (typeof args !== "object" || args === null) throw new Error(`${where}: expected { path: "file://<directory>" }, received ${String(args)}`);
-    for (const key of Object.keys(args)) {
-      if (!KEYS.includes(key)) throw new Error(`${where}: unknown option "${key}"; expected one of ${KEYS.join(", ")}`);
-    }
+    checkKnownKeys(where, args, KEYS);
     if (typeof args.path !== "string" || !args.path.startsWith("file://") || args.path.length === "file://".length) {
       throw new Error(`${where}: path must be "file://<directory>", received ${JSON.stringify(args.path) ?? String(args.path)}`);
     }

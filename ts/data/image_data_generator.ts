@@ -6,6 +6,7 @@
 import type { BatchSource } from "./batch_source.js";
 import { inverseMap, MAP_LENGTH, resample, type AffineParams } from "./affine.js";
 import { makeSource, type ArraySourceOptions, type SampleTransform } from "./array_source.js";
+import { checkKnownKeys } from "../options.js";
 import { Random } from "../random.js";
 import { formatShape, type Tensor } from "../tensor.js";
 
@@ -88,11 +89,7 @@ export class ImageDataGenerator {
     if (typeof options !== "object" || options === null || Array.isArray(options)) {
       throw new Error(`ImageDataGenerator: options must be an object, received ${describe(options)}`);
     }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_NAMES.includes(key)) {
-        throw new Error(`ImageDataGenerator: unknown option "${key}"; expected one of ${OPTION_NAMES.join(", ")}`);
-      }
-    }
+    checkKnownKeys("ImageDataGenerator", options, OPTION_NAMES);
     this.rotationRange = range("rotationRange", options.rotationRange);
     this.widthShiftRange = range("widthShiftRange", options.widthShiftRange);
     this.heightShiftRange = range("heightShiftRange", options.heightShiftRange);

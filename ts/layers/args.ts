@@ -4,6 +4,7 @@
  * option fails when the layer is made, before any model sees it.
  */
 import { getInitializer, type Initializer } from "../initializers.js";
+import { checkKnownKeys } from "../options.js";
 import type { Padding } from "../shapes.js";
 import { formatShape } from "../tensor.js";
 
@@ -93,16 +94,7 @@ export function expectRank(what: string, shape: readonly number[], rank: number,
  */
 export function optionsObject(where: string, options: unknown, keys: readonly string[]): asserts options is object {
   if (typeof options !== "object" || options === null) throw new Error(`${where}: expected an options object, received ${show(options)}`);
-  knownKeys(where, options, keys);
-}
-
-/** Throws when `options` holds keys the factory does not know (a typo would be ignored). */
-export function knownKeys(where: string, options: object, keys: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!keys.includes(key)) {
-      throw new Error(`${where}: unknown option "${key}"; expected one of ${keys.join(", ")}`);
-    }
-  }
+  checkKnownKeys(where, options, keys);
 }
 
 /** An initializer by name or object; `fallback` (a Keras name) when undefined. */

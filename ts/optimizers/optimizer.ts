@@ -2,6 +2,7 @@
  * The optimizer protocol the model's training step calls, and the argument checks the
  * three optimizers share.
  */
+import { checkKnownKeys } from "../options.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 
 /**
@@ -39,11 +40,10 @@ export function checkArgKeys(owner: string, args: unknown, known: readonly strin
   if (typeof args !== "object" || args === null || Array.isArray(args)) {
     throw new Error(`${owner}: options must be an object like { ${known[0]}: ... }, received ${Array.isArray(args) ? "an Array" : String(args)}`);
   }
-  for (const key of Object.keys(args)) {
-    if (known.includes(key)) continue;
-    const hint = KERAS_SPELLINGS[key] && known.includes(KERAS_SPELLINGS[key]) ? `; did you mean ${KERAS_SPELLINGS[key]}?` : "";
-    throw new Error(`${owner}: unknown option "${key}"; expected one of ${known.join(", ")}${hint}`);
-  }
+  checkKnownKeys(owner, args, known, (key) => {
+    const ours = KERAS_SPELLINGS[key];
+    return ours && known.includes(ours) ? `; did you mean ${ours}?` : "";
+  });
 }
 
 /** A learning rate: finite and > 0. */

@@ -9,6 +9,7 @@ import { CallbackList } from "../callbacks/callback_list.js";
 import type { Runner } from "../model/runner.js";
 import type { WeightStore } from "../model/weights.js";
 import type { Optimizer } from "../optimizers/index.js";
+import { checkKnownKeys } from "../options.js";
 import type { Random } from "../random.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
@@ -69,9 +70,7 @@ const KEYS = ["epochs", "batchSize", "validationSplit", "validationData", "shuff
 export function fitSettings(options: FitArgs | undefined, defaultBatch: number): FitSettings {
   const o = (options ?? {}) as Record<string, unknown>;
   if (typeof o !== "object" || o === null) throw new Error(`fit: options must be an object, received ${String(options)}`);
-  for (const key of Object.keys(o)) {
-    if (!KEYS.includes(key)) throw new Error(`fit: unknown option "${key}"; expected one of ${KEYS.join(", ")}`);
-  }
+  checkKnownKeys("fit", o, KEYS);
   const whole = (name: string, v: unknown, fallback: number): number => {
     if (v === undefined) return fallback;
     if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) throw new Error(`fit: ${name} must be a whole number > 0, received ${String(v)}`);
