@@ -13,9 +13,8 @@ import type { LayerDescriptor } from "../io/topology.js";
 import type { Layer } from "../layers/layer.js";
 import { getOptimizer, type Optimizer } from "../optimizers/index.js";
 import { Random, randomSeed } from "../random.js";
-import { sizeOf } from "../shapes.js";
 import { formatShape, type Tensor } from "../tensor.js";
-import { ArrayFeeder, checkInputs, checkLabels, range } from "../training/data.js";
+import { checkedArrayFeeder, checkInputs } from "../training/data.js";
 import { evaluateFeeder } from "../training/evaluate.js";
 import type { FitArgs, Trainee } from "../training/fit.js";
 import { prepareFit, runFit } from "../training/fit_call.js";
@@ -237,11 +236,9 @@ export class Sequential {
     this.checkAlive("evaluate");
     const c = this.requireCompiled("evaluate");
     const batchSize = batchOption("evaluate", options);
-    const n = checkInputs("evaluate", "x", x, this.inputShape!);
-    checkLabels("evaluate", "y", y, n, c.loss, this.outputShape!);
-    if (n === 0) throw new Error("evaluate: x holds no samples");
+    const feeder = checkedArrayFeeder("evaluate", "x", "y", x, y, c.loss, this.inputShape!, this.outputShape!);
+    if (feeder.length === 0) throw new Error("evaluate: x holds no samples");
     const { core, runner } = this.ready(batchSize);
-    const feeder = new ArrayFeeder(x, y, range(0, n), c.loss, sizeOf(this.outputShape!));
     const logs = evaluateFeeder(core, runner, feeder, batchSize, c.metrics);
     return logs.accuracy === undefined ? { loss: logs.loss! } : { loss: logs.loss!, accuracy: logs.accuracy };
   }
@@ -282,11 +279,11 @@ export class Sequential {
   lossAndGradients(x: Tensor, y: Tensor, seed: number, step: number): { loss: number; grads: Float32Array } {
     this.checkAlive("lossAndGradients");
     const c = this.requireCompiled("lossAndGradients");
-    const n = checkInputs("lossAndGradients", "x", x, this.inputShape!);
-    checkLabels("lossAndGradients", "y", y, n, c.loss, this.outputShape!);
+    const feeder = checkedArrayFeeder("lossAndGradients", "x", "y", x, y, c.loss, this.inputShape!, this.outputShape!);
+    const n = feeder.length;
     const { core, runner } = this.ready(n);
     runner.seeds.fill(seed);
-    new ArrayFeeder(x, y, range(0, n), c.loss, sizeOf(this.outputShape!)).fill(core, runner.plan, 0, n);
+    feeder.fill(core, runner.plan, 0, n);
     runner.forward(n, true, step, true);
     const loss = runner.lossAndGradient(n);
     runner.backward(n, step);

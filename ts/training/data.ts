@@ -236,6 +236,19 @@ export function range(from: number, to: number): Uint32Array {
 }
 
 /**
+ * Checks inputs `x` and labels `y` as {@link checkInputs} and {@link checkLabels} do
+ * (`xArg` and `yArg` name them), then feeds all their samples in order.
+ */
+export function checkedArrayFeeder(
+  where: string, xArg: string, yArg: string, x: unknown, y: unknown, loss: Loss,
+  inputShape: readonly number[], outputShape: readonly number[],
+): ArrayFeeder {
+  const n = checkInputs(where, xArg, x, inputShape);
+  checkLabels(where, yArg, y, n, loss, outputShape);
+  return new ArrayFeeder(x as Tensor, y as Tensor, range(0, n), loss, sizeOf(outputShape));
+}
+
+/**
  * Checks `fit`'s data and makes its feeders: the training samples and the validation
  * ones (`validationData`, or the last `validationSplit` of the arrays, as Keras).
  */
@@ -261,9 +274,7 @@ export function fitFeeders(
   }
   if (s.validationData) {
     const [vx, vy] = s.validationData;
-    const vn = checkInputs("fit", "validationData[0]", vx, inputShape);
-    checkLabels("fit", "validationData[1]", vy, vn, loss, outputShape);
-    validation = new ArrayFeeder(vx, vy, range(0, vn), loss, width);
+    validation = checkedArrayFeeder("fit", "validationData[0]", "validationData[1]", vx, vy, loss, inputShape, outputShape);
   }
   return { train, validation };
 }
