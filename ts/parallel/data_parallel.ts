@@ -27,7 +27,6 @@
  * cross-origin isolated and Atomics.waitAsync exists), else the same buffer passed back
  * and forth with postMessage as a transferable.
  */
-import type { Plan } from "../model/plan.js";
 import type { Runner } from "../model/runner.js";
 import type { LayerDescriptor } from "../model/sequential.js";
 import type { WeightStore } from "../model/weights.js";
@@ -146,15 +145,7 @@ class Peer {
 
 /** The workers of one fit call: computes batch gradients with them (see the module doc). */
 export class DataParallel implements GradientStep {
-  private readonly plan: Plan;
-  private readonly inSize: number;
-  private readonly outSize: number;
-
-  private constructor(private readonly args: DataParallelArgs, private readonly peers: Peer[]) {
-    this.plan = args.runner.plan;
-    this.inSize = sizeOf(args.inputShape);
-    this.outSize = this.plan.output.length / this.plan.batch;
-  }
+  private constructor(private readonly args: DataParallelArgs, private readonly peers: Peer[], private readonly sizes: JobSizes) {}
 
   /** Starts `workers - 1` workers and builds a replica in each; rejects (leaving none running) if any fails. */
   static async start(args: DataParallelArgs): Promise<DataParallel> {
@@ -176,7 +167,7 @@ export class DataParallel implements GradientStep {
       await Promise.all(peers.map((p) => p.close()));
       throw e;
     }
-    return new DataParallel(args, peers);
+    return new DataParallel(args, peers, sizes);
   }
 
   /**
@@ -185,12 +176,12 @@ export class DataParallel implements GradientStep {
    */
   async gradients(count: number, step: number): Promise<{ loss: number; correct: number }> {
     const { core, runner, store } = this.args;
-    const sizes = shardSizes(count, this.peers.length + 1);
-    const own = sizes[0]!;
+    const shards = shardSizes(count, this.peers.length + 1);
+    const own = shards[0]!;
     const running: Promise<void>[] = [];
     let offset = own;
     for (const peer of this.peers) {
-      const c = sizes[peer.index]!;
+      const c = shards[peer.index]!;
       if (c > 0) {
         this.writeJob(peer.views!, offset, c, step);
         running.push(peer.run());
@@ -204,13 +195,13 @@ export class DataParallel implements GradientStep {
     await Promise.all(running);
 
     const g = core.f32(store.grads!);
-    const busy = this.peers.filter((p) => sizes[p.index]! > 0);
+    const busy = this.peers.filter((p) => shards[p.index]! > 0);
     for (const peer of busy) {
-      const c = sizes[peer.index]!;
+      const c = shards[peer.index]!;
       lossSum += peer.views!.results[0]! * c;
       correct += peer.views!.results[1]!;
     }
-    combine(g, own, busy.map((p) => ({ grads: p.views!.grads, count: sizes[p.index]! })), count);
+    combine(g, own, busy.map((p) => ({ grads: p.views!.grads, count: shards[p.index]! })), count);
     return { loss: lossSum / count, correct };
   }
 
@@ -221,7 +212,8 @@ export class DataParallel implements GradientStep {
 
   private writeJob(job: JobViews, offset: number, count: number, step: number): void {
     const { core, runner, store } = this.args;
-    const { inSize, outSize, plan } = this;
+    const { inSize, outSize } = this.sizes;
+    const plan = runner.plan;
     job.header[H_COUNT] = count;
     job.header[H_OFFSET] = offset;
     job.header[H_STEP] = step | 0;
@@ -239,13 +231,12 @@ export class DataParallel implements GradientStep {
 export function combine(g: Float32Array, own: number, others: readonly { grads: Float32Array; count: number }[], total: number): void {
   // One tight pass per shard: looping over shards inside the element loop measured 2.7x slower.
   const n = g.length;
+  const a = own / total;
   const first = others[0];
   if (!first) {
-    const a = own / total;
     for (let k = 0; k < n; k++) g[k] = a * g[k]!;
     return;
   }
-  const a = own / total;
   const b = first.count / total;
   const o = first.grads;
   for (let k = 0; k < n; k++) g[k] = a * g[k]! + b * o[k]!;
