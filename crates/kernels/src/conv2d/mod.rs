@@ -37,6 +37,7 @@
 mod direct;
 pub mod im2col;
 
+use crate::bias;
 use crate::gemm::{sgemm, Gemm};
 use core::fmt;
 
@@ -384,10 +385,7 @@ pub fn conv2d_forward(
     for (r0, r1) in d.chunks() {
         let y_rows = &mut y[r0 * d.out_c..r1 * d.out_c];
         if let Some(b) = bias {
-            // The GEMM then adds the products to the bias instead of a second pass.
-            y_rows
-                .chunks_exact_mut(d.out_c)
-                .for_each(|row| crate::runs::copy_run(row, b));
+            bias::fill_rows(y_rows, b);
         }
         let col = d.patches(x, r0, r1, scratch);
         let g = Gemm {
@@ -486,9 +484,5 @@ pub fn conv2d_backward_filter(
 /// # Panics
 /// When a slice is shorter than the dims require.
 pub fn conv2d_backward_bias(d: &Conv2dDims, dy: &[f32], db: &mut [f32]) {
-    let db = &mut db[..d.out_c];
-    db.fill(0.0);
-    for row in dy[..d.output_len()].chunks_exact(d.out_c) {
-        db.iter_mut().zip(row).for_each(|(s, v)| *s += v);
-    }
+    bias::sum_rows(&dy[..d.output_len()], &mut db[..d.out_c]);
 }
