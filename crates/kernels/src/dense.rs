@@ -5,6 +5,7 @@
 //! GEMM calls ([`crate::gemm::sgemm`]); `pack` is its workspace of at least
 //! [`crate::gemm::PACK_LEN`] floats.
 
+use crate::bias;
 use crate::gemm::{sgemm, Gemm};
 
 /// The sizes of one dense layer applied to a batch.
@@ -15,8 +16,8 @@ pub struct Dense {
     pub units: usize,
 }
 
-/// `y = x w (+ bias)`: each row of `y` starts as the bias (or zero) and the GEMM adds
-/// `x w` to it.
+/// `y = x w (+ bias)`: with a bias each row of `y` starts as the bias and the GEMM adds
+/// `x w` to it; without, the GEMM writes `y` (never reading it).
 ///
 /// # Panics
 /// When a slice is shorter than its layout requires.
@@ -29,16 +30,8 @@ pub fn dense_forward(
     pack: &mut [f32],
 ) {
     let y = &mut y[..d.batch * d.units];
-    match bias {
-        Some(b) => {
-            let b = &b[..d.units];
-            if d.units > 0 {
-                for row in y.chunks_exact_mut(d.units) {
-                    crate::runs::copy_run(row, b);
-                }
-            }
-        }
-        None => y.fill(0.0),
+    if let Some(b) = bias {
+        bias::fill_rows(y, &b[..d.units]);
     }
     let g = Gemm {
         m: d.batch,
@@ -46,7 +39,7 @@ pub fn dense_forward(
         k: d.inputs,
         trans_a: false,
         trans_b: false,
-        accumulate: true,
+        accumulate: bias.is_some(),
     };
     sgemm(&g, x, w, y, pack);
 }
@@ -79,15 +72,7 @@ pub fn dense_backward(
     };
     sgemm(&dw_product, x, dy, dw, pack);
     if let Some(db) = db {
-        let db = &mut db[..d.units];
-        db.fill(0.0);
-        if d.units > 0 {
-            for row in dy.chunks_exact(d.units) {
-                for (s, &v) in db.iter_mut().zip(row) {
-                    *s += v;
-                }
-            }
-        }
+        bias::sum_rows(dy, &mut db[..d.units]);
     }
     if let Some(dx) = dx {
         let dx_product = Gemm {

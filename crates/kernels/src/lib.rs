@@ -15,6 +15,7 @@
 //!   native tests).
 
 pub mod activation;
+mod bias;
 pub mod conv2d;
 pub mod dense;
 pub mod dropout;

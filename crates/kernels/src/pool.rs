@@ -13,7 +13,7 @@
 //!
 //! Every window holds at least one real cell (see [`Pool2dDims::new`]). The loops run over
 //! whole channel vectors per cell, which NHWC keeps contiguous; on wasm32 with `simd128`
-//! those vectors are processed four channels at a time (see [`lanes`]).
+//! those vectors are processed four channels at a time (see `lanes`).
 
 use crate::conv2d::{check_nonzero, element_count, window_axis, DimsError};
 use core::fmt;

@@ -1,10 +1,12 @@
 //! Four-lane load and store helpers for the kernels' SIMD bodies (wasm32 with `simd128`).
 //!
-//! The elementwise kernels (activation, dropout, optim, pool) each run a SIMD body over
-//! the leading multiple of 4 elements and return how many they did; a scalar loop, the
-//! body's twin, finishes the rest (all of it where this module is not compiled: the
-//! scalar wasm build and native tests). These helpers are the only place those bodies
-//! touch memory, so each access is bounds-checked once, here.
+//! The elementwise kernels (activation, dropout, optim) each run a SIMD body over the
+//! leading multiple of 4 elements and return how many they did; a scalar loop, the body's
+//! twin, finishes the rest (all of it where this module is not compiled: the scalar wasm
+//! build and native tests). Pooling's channel-vector helpers and the direct convolution's
+//! `F4` load through here too. These helpers are the only place those bodies touch
+//! memory, so each access is bounds-checked once, here (the GEMM micro-kernel checks its
+//! whole tile up front instead).
 
 use core::arch::wasm32::{v128, v128_load, v128_store};
 

@@ -3,7 +3,7 @@
 //! (`ts/kernels/conv2d.ts`) validate the dims and every buffer before calling, so invalid
 //! dims here are a bug and trap.
 
-use crate::memory::{gemm_pack, slice, slice_mut};
+use crate::memory::{gemm_pack, optional_slice, slice, slice_mut};
 use simdnet_kernels::conv2d::{self, Conv2dDims};
 
 /// Floats of scratch the conv2d kernels need for these dims, or 0 when they are invalid
@@ -93,16 +93,11 @@ conv2d_export! {
     ) {
         // SAFETY: the caller guarantees each pointer spans the length given and that the
         // mutable buffers overlap nothing else; the pack workspace is held by this call alone.
-        let bias = if bias.is_null() {
-            None
-        } else {
-            Some(slice(bias, d.out_c))
-        };
         conv2d::conv2d_forward(
             &d,
             slice(x, d.input_len()),
             slice(w, d.kernel_len()),
-            bias,
+            optional_slice(bias, d.out_c),
             slice_mut(y, d.output_len()),
             slice_mut(scratch, d.scratch_len()),
             gemm_pack(),

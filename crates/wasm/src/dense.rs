@@ -1,6 +1,6 @@
 //! Exports of the `dense` kernels. Optional buffers (bias, dx, db) are passed as pointer 0.
 
-use crate::memory::{gemm_pack, slice, slice_mut};
+use crate::memory::{gemm_pack, optional_slice, optional_slice_mut, slice, slice_mut};
 use simdnet_kernels::dense::{self, Dense};
 
 /// `y = x w (+ bias)`.
@@ -23,16 +23,11 @@ pub unsafe extern "C" fn dense_forward(
         inputs,
         units,
     };
-    let bias = if bias.is_null() {
-        None
-    } else {
-        Some(slice(bias, units))
-    };
     dense::dense_forward(
         &d,
         slice(x, batch * inputs),
         slice(w, inputs * units),
-        bias,
+        optional_slice(bias, units),
         slice_mut(y, batch * units),
         gemm_pack(),
     );
@@ -61,24 +56,14 @@ pub unsafe extern "C" fn dense_backward(
         inputs,
         units,
     };
-    let dx = if dx.is_null() {
-        None
-    } else {
-        Some(slice_mut(dx, batch * inputs))
-    };
-    let db = if db.is_null() {
-        None
-    } else {
-        Some(slice_mut(db, units))
-    };
     dense::dense_backward(
         &d,
         slice(x, batch * inputs),
         slice(w, inputs * units),
         slice(dy, batch * units),
-        dx,
+        optional_slice_mut(dx, batch * inputs),
         slice_mut(dw, inputs * units),
-        db,
+        optional_slice_mut(db, units),
         gemm_pack(),
     );
 }

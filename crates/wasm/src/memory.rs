@@ -56,6 +56,31 @@ pub(crate) unsafe fn slice_mut<'a, T>(ptr: *mut T, len: usize) -> &'a mut [T] {
     }
 }
 
+/// [`slice`] for an optional buffer: `None` when `ptr` is 0 (how the TypeScript side
+/// passes "no bias", "no velocity", "skip dx").
+///
+/// # Safety
+/// As [`slice`] when `ptr` is not null.
+pub(crate) unsafe fn optional_slice<'a, T>(ptr: *const T, len: usize) -> Option<&'a [T]> {
+    if ptr.is_null() {
+        None
+    } else {
+        Some(slice(ptr, len))
+    }
+}
+
+/// [`slice_mut`] for an optional buffer: `None` when `ptr` is 0.
+///
+/// # Safety
+/// As [`slice_mut`] when `ptr` is not null.
+pub(crate) unsafe fn optional_slice_mut<'a, T>(ptr: *mut T, len: usize) -> Option<&'a mut [T]> {
+    if ptr.is_null() {
+        None
+    } else {
+        Some(slice_mut(ptr, len))
+    }
+}
+
 /// The GEMM packing workspace, kept in the module's static memory so that no kernel call
 /// allocates.
 static mut GEMM_PACK: [f32; simdnet_kernels::gemm::PACK_LEN] =
@@ -66,7 +91,6 @@ static mut GEMM_PACK: [f32; simdnet_kernels::gemm::PACK_LEN] =
 /// # Safety
 /// wasm32 here runs one thread and kernels do not call back into JavaScript, so exactly
 /// one export holds this slice at a time; callers must not keep it past their call.
-#[allow(dead_code)]
 pub(crate) unsafe fn gemm_pack() -> &'static mut [f32] {
     &mut *core::ptr::addr_of_mut!(GEMM_PACK)
 }

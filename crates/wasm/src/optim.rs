@@ -2,7 +2,7 @@
 //! These C-ABI shells take every value flat, hence `too_many_arguments`. Decay rates
 //! (beta1, beta2, rho) arrive as f64, as the kernels want them (see `optim::Adam`).
 
-use crate::memory::{slice, slice_mut};
+use crate::memory::{optional_slice_mut, slice, slice_mut};
 use simdnet_kernels::optim::{
     adam_update as adam, rmsprop_update as rmsprop, sgd_update as sgd, Adam, RmsProp, Sgd,
 };
@@ -27,12 +27,12 @@ pub unsafe extern "C" fn sgd_update(
         momentum,
         nesterov: nesterov != 0,
     };
-    let velocity = if velocity.is_null() {
-        None
-    } else {
-        Some(slice_mut(velocity, n))
-    };
-    sgd(&h, slice_mut(params, n), slice(grads, n), velocity);
+    sgd(
+        &h,
+        slice_mut(params, n),
+        slice(grads, n),
+        optional_slice_mut(velocity, n),
+    );
 }
 
 /// One Adam step over `n` parameters; `step` counts from 1.
@@ -92,16 +92,11 @@ pub unsafe extern "C" fn rmsprop_update(
         momentum,
         epsilon,
     };
-    let velocity = if velocity.is_null() {
-        None
-    } else {
-        Some(slice_mut(velocity, n))
-    };
     rmsprop(
         &h,
         slice_mut(params, n),
         slice(grads, n),
         slice_mut(mean_square, n),
-        velocity,
+        optional_slice_mut(velocity, n),
     );
 }

@@ -62,7 +62,7 @@ impl Patch {
 }
 
 /// Largest zero-padded image (floats) the gather builds; larger images are gathered
-/// with explicit zero runs instead ([`gather_clipped`]).
+/// with explicit zero runs instead (`gather_clipped`).
 pub const PADDED_IMAGE_LIMIT: usize = 1 << 16;
 
 /// How far the windows reach, in padded coordinates: `(height, width)`.

@@ -29,7 +29,8 @@
 //! floats whatever the batch size or image size, plus (under `same` padding) one
 //! zero-padded image of at most [`im2col::PADDED_IMAGE_LIMIT`] floats that the gather reads
 //! from (see `im2col.rs`). A 1x1 kernel with stride 1 reads `x` as `col` directly and needs
-//! no scratch.
+//! no scratch. The direct path's scratch (`direct.rs`) is a few images' worth, which does
+//! not grow with the batch either.
 //!
 //! Few input channels (a first layer) take the direct path instead (`direct.rs`) for the
 //! forward pass and the filter gradient: see [`Method`] and [`DIRECT_MAX_IN_C`].
@@ -37,6 +38,7 @@
 mod direct;
 pub mod im2col;
 
+use crate::bias;
 use crate::gemm::{sgemm, Gemm};
 use core::fmt;
 
@@ -234,9 +236,9 @@ impl Conv2dDims {
             let col = element_count(&[d.chunk_rows, d.patch_len()])?;
             // At most PADDED_IMAGE_LIMIT more: no overflow past the check above.
             element_count(&[col + im2col::padded_image_len(&d)])?;
-        }
-        if !d.is_pointwise() && in_c <= DIRECT_MAX_IN_C && out_c <= DIRECT_MAX_OUT_C {
-            d = d.try_method(Method::Direct).ok_or(DimsError::Overflow)?;
+            if in_c <= DIRECT_MAX_IN_C && out_c <= DIRECT_MAX_OUT_C {
+                d = d.try_method(Method::Direct).ok_or(DimsError::Overflow)?;
+            }
         }
         Ok(d)
     }
@@ -296,8 +298,10 @@ impl Conv2dDims {
         self.patch_len() * self.out_c
     }
 
-    /// Floats of scratch every kernel here needs: one chunk of the patch matrix (0 for a
-    /// 1x1, stride-1 kernel). Bounded as the module doc explains.
+    /// Floats of scratch every kernel here needs: one chunk of the patch matrix and maybe
+    /// one zero-padded image (0 for a 1x1, stride-1 kernel), or under [`Method::Direct`]
+    /// the larger of that and the direct path's per-image scratch. Bounded as the module
+    /// doc explains.
     pub fn scratch_len(&self) -> usize {
         self.scratch_len_checked()
             .expect("scratch length was checked when the dims were made")
@@ -384,10 +388,7 @@ pub fn conv2d_forward(
     for (r0, r1) in d.chunks() {
         let y_rows = &mut y[r0 * d.out_c..r1 * d.out_c];
         if let Some(b) = bias {
-            // The GEMM then adds the products to the bias instead of a second pass.
-            y_rows
-                .chunks_exact_mut(d.out_c)
-                .for_each(|row| crate::runs::copy_run(row, b));
+            bias::fill_rows(y_rows, b);
         }
         let col = d.patches(x, r0, r1, scratch);
         let g = Gemm {
@@ -486,9 +487,5 @@ pub fn conv2d_backward_filter(
 /// # Panics
 /// When a slice is shorter than the dims require.
 pub fn conv2d_backward_bias(d: &Conv2dDims, dy: &[f32], db: &mut [f32]) {
-    let db = &mut db[..d.out_c];
-    db.fill(0.0);
-    for row in dy[..d.output_len()].chunks_exact(d.out_c) {
-        db.iter_mut().zip(row).for_each(|(s, v)| *s += v);
-    }
+    bias::sum_rows(&dy[..d.output_len()], &mut db[..d.out_c]);
 }

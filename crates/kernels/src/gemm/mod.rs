@@ -3,7 +3,7 @@
 //! The GotoBLAS scheme, as in bluss/matrixmultiply: five loops around a register-blocked
 //! micro-kernel. Loops 5, 4 and 3 (in [`sgemm`]) cut `n`, `k` and `m` into blocks
 //! ([`blocking`]); each block of `op(B)` is packed into contiguous slivers of `NR`
-//! columns ([`pack`]); loops 2 and 1 (in [`macro_kernel`]) run the `MR x NR` micro-kernel
+//! columns (`pack.rs`); loops 2 and 1 (in `macro_kernel`) run the `MR x NR` micro-kernel
 //! over every pair of an A sliver and a B sliver. Packing zero-pads B's last sliver, and a
 //! tile of C that sticks out of the matrix goes through a small scratch tile.
 //!
