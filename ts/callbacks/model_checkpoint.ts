@@ -1,10 +1,11 @@
 /**
  * Keras's `ModelCheckpoint`, reduced to what resuming needs: at the end of every epoch
  * the model is saved to one directory (model.json + weights.bin, each written aside and
- * then renamed, so a crash mid-save never leaves a half-written file; a crash between the
- * two renames leaves a pair that `loadModel` refuses, by the weights' checksum, rather
- * than mixing two epochs), by default with the optimizer's state, the step count and the
- * epoch number.
+ * then renamed, so a crash mid-save never leaves a half-written file; after a crash between
+ * the two renames, `loadModel` completes that checkpoint from its `weights.bin.tmp-*` file
+ * when exactly one matches the weights' checksum in model.json, warning that it did, and
+ * otherwise refuses the pair rather than mixing two epochs; the next save removes such
+ * leftovers), by default with the optimizer's state, the step count and the epoch number.
  *
  * ```ts
  * await model.fit(x, y, { epochs: 10, seed: 1, callbacks: [callbacks.modelCheckpoint({ path: "file://ckpt" })] });

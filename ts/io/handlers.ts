@@ -9,7 +9,7 @@
  * weights that do not match it, whether from files or from memory.
  */
 import { type ModelJson, type ModelParts, type SavableModel, artifactsFromModel, modelJsonFromArtifacts, partsFromArtifacts, readModelJson } from "./artifacts.js";
-import { fingerprintMismatch, readFingerprint } from "./fingerprint.js";
+import { type SavedModelNames, type WeightsFingerprint, checkFingerprint, fingerprintMismatch, readFingerprint } from "./fingerprint.js";
 import { describeValue, fail, isJsonObject } from "./json.js";
 import { declaredByteLength } from "./weights.js";
 
@@ -87,9 +87,9 @@ export async function loadModelParts(source: string | SavedModelInput): Promise<
     if (recorded && recorded.weightsBytes !== declared) {
       throw new Error(`loadModel: ${file} is damaged: userDefinedMetadata.simdnet.weightsBytes is ${recorded.weightsBytes}, its weights manifest declares ${declared} bytes`);
     }
-    // With a fingerprint, weights of the wrong size are a mismatched pair, said as such.
-    const onSizeMismatch = recorded ? (total: number) => fingerprintMismatch(recorded, `${total} bytes`, names) : undefined;
-    const weightData = await files.readWeightFiles(dir, json.paths, declared, onSizeMismatch);
+    const weightData = recorded
+      ? await readCheckedWeights(files, dir, json.paths, recorded, names)
+      : await files.readWeightFiles(dir, json.paths, declared);
     return partsFromArtifacts({ ...json, weightData }, names);
   }
   if (!isJsonObject(source)) fail("loadModel: source", source, '"file://<path to model.json>" or { modelJson, weights }');
@@ -99,6 +99,39 @@ export async function loadModelParts(source: string | SavedModelInput): Promise<
   }
   if (typeof modelJson !== "string" && !isJsonObject(modelJson)) fail("loadModel: source.modelJson", modelJson, "an object or JSON text");
   return partsFromArtifacts({ ...readModelJson(modelJson, "source.modelJson"), weightData: weights }, { modelJson: "source.modelJson", weights: "source.weights" });
+}
+
+/**
+ * The weight files of a model.json that records their fingerprint `recorded`, checked
+ * against it. When they do not match (or weights.bin is missing) and model.json names the
+ * one file a save writes, weights.bin, this may be a save interrupted between its two
+ * renames (node_files.ts): the new model.json is in place and its weights are still in a
+ * `weights.bin.tmp-*` file. If exactly one such file matches, the load uses it and says so
+ * with console.warn; otherwise the mismatch is refused as before.
+ */
+async function readCheckedWeights(
+  files: typeof import("./node_files.js"), dir: string, paths: readonly string[], recorded: WeightsFingerprint, names: SavedModelNames,
+): Promise<Uint8Array> {
+  // Weights of the wrong size are a mismatched pair, said as such.
+  const sizeMismatch = (total: number) => fingerprintMismatch(recorded, `${total} bytes`, names);
+  let refusal: unknown;
+  try {
+    const data = await files.readWeightFiles(dir, paths, recorded.weightsBytes, sizeMismatch);
+    checkFingerprint(recorded, data, names);
+    return data;
+  } catch (e) {
+    const missing = (e as { code?: unknown }).code === "ENOENT";
+    const mismatched = e instanceof Error && e.message.startsWith(`loadModel: ${names.weights} does not match `);
+    if (!(paths.length === 1 && paths[0] === "weights.bin" && (missing || mismatched))) throw e;
+    refusal = e;
+  }
+  const completed = await files.findCompletedWeights(dir, recorded);
+  if (!completed) throw refusal;
+  console.warn(
+    `loadModel: ${names.weights} does not hold the weights ${names.modelJson} records; loaded them from ${completed.file}, which does: ` +
+      `completed an interrupted save from ${completed.file} (files left as they are; the next save replaces them)`,
+  );
+  return completed.data;
 }
 
 /** Loads a saved model (see {@link loadModelParts}) and builds it with `build`. */
