@@ -71,15 +71,23 @@ export function readFingerprint(metadata: unknown, where: string): WeightsFinger
 }
 
 /**
+ * The `code` of the error for weights that do not match the length and CRC-32 model.json
+ * records (a plain `Error`, as every load error; the code lets the file loader recognise
+ * the case, to complete an interrupted save, without reading the message).
+ */
+export const WEIGHTS_MISMATCH = "SIMDNET_WEIGHTS_MISMATCH";
+
+/**
  * The error for weights that do not match the fingerprint model.json recorded; `found`
  * says what the weights hold ("1000 bytes", or with their CRC-32).
  */
-export function fingerprintMismatch(recorded: WeightsFingerprint, found: string, names: SavedModelNames): Error {
+export function fingerprintMismatch(recorded: WeightsFingerprint, found: string, names: SavedModelNames): Error & { code: string } {
   const short = names.weights.split(/[\\/]/).pop();
-  return new Error(
+  const error = new Error(
     `loadModel: ${names.weights} does not match ${names.modelJson}: the files come from different saves or ${short} is damaged ` +
       `(model.json records ${recorded.weightsBytes} bytes of weights with CRC-32 ${hex(recorded.weightsCrc32)}, the weights hold ${found})`,
   );
+  return Object.assign(error, { code: WEIGHTS_MISMATCH });
 }
 
 /** Throws {@link fingerprintMismatch} unless `data` has the length and CRC-32 of `recorded`. */

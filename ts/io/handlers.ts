@@ -9,7 +9,7 @@
  * weights that do not match it, whether from files or from memory.
  */
 import { type ModelJson, type ModelParts, type SavableModel, artifactsFromModel, modelJsonFromArtifacts, partsFromArtifacts, readModelJson } from "./artifacts.js";
-import { type SavedModelNames, type WeightsFingerprint, checkFingerprint, fingerprintMismatch, readFingerprint } from "./fingerprint.js";
+import { type SavedModelNames, type WeightsFingerprint, WEIGHTS_MISMATCH, checkFingerprint, fingerprintMismatch, readFingerprint } from "./fingerprint.js";
 import { describeValue, fail, isJsonObject } from "./json.js";
 import { declaredByteLength } from "./weights.js";
 
@@ -121,7 +121,7 @@ async function readCheckedWeights(
     return data;
   } catch (e) {
     const missing = (e as { code?: unknown }).code === "ENOENT";
-    const mismatched = e instanceof Error && e.message.startsWith(`loadModel: ${names.weights} does not match `);
+    const mismatched = (e as { code?: unknown }).code === WEIGHTS_MISMATCH;
     if (!(paths.length === 1 && paths[0] === "weights.bin" && (missing || mismatched))) throw e;
     refusal = e;
   }
