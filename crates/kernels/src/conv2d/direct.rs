@@ -254,9 +254,9 @@ pub(super) fn backward_filter(
         fill_planar(d, &x[n * image..(n + 1) * image], planar);
         // Transposed, each filter's gradients along an output row are consecutive floats.
         let dy_image = &dy[n * pixels * d.out_c..(n + 1) * pixels * d.out_c];
-        for (px, g) in dy_image.chunks_exact(d.out_c).enumerate() {
-            for (co, &v) in g.iter().enumerate() {
-                dy_t[co * pixels + px] = v;
+        for (co, row) in dy_t.chunks_exact_mut(pixels).enumerate() {
+            for (t, &v) in row.iter_mut().zip(dy_image[co..].iter().step_by(d.out_c)) {
+                *t = v;
             }
         }
         for kh in 0..d.k_h {
@@ -280,17 +280,11 @@ pub(super) fn backward_filter(
                         }
                     });
                 }
-                for kw in 0..d.k_w {
-                    let t = (kh * d.k_w + kw) * d.in_c + ci;
-                    let tap = Tap { kh, kw, ci };
-                    filter_tail(
-                        d,
-                        planar,
-                        dy_t,
-                        tap,
-                        &mut dw[t * d.out_c..(t + 1) * d.out_c],
-                    );
-                }
+            }
+        }
+        if d.out_w % 4 != 0 {
+            for (t, dw_tap) in dw.chunks_exact_mut(d.out_c).enumerate() {
+                filter_tail(d, planar, dy_t, Tap::of(d, t), dw_tap);
             }
         }
     }
@@ -307,6 +301,18 @@ struct Tap {
     ci: usize,
 }
 
+impl Tap {
+    /// The tap of weight row `t` of `dw` (`t = (kh * k_w + kw) * in_c + ci`).
+    #[inline(always)]
+    fn of(d: &Conv2dDims, t: usize) -> Tap {
+        Tap {
+            kh: t / (d.k_w * d.in_c),
+            kw: t / d.in_c % d.k_w,
+            ci: t % d.in_c,
+        }
+    }
+}
+
 /// The planar floats tap `t` reads for output row `oh`: `out_w` of them, one per pixel.
 #[inline(always)]
 fn tap_row<'a>(d: &Conv2dDims, planar: &'a [f32], t: Tap, oh: usize) -> &'a [f32] {
@@ -314,14 +320,14 @@ fn tap_row<'a>(d: &Conv2dDims, planar: &'a [f32], t: Tap, oh: usize) -> &'a [f32
     &planar[s0..s0 + d.out_w]
 }
 
-/// Taps (neighbouring `kw`) per filter-gradient block.
+/// Taps (consecutive weight rows of `dw`) per filter-gradient block.
 const FILTER_TAPS: usize = 3;
 /// Filters per filter-gradient block: 3 x 3 accumulators, and each loaded vector serves 3.
 const FILTER_FILTERS: usize = 3;
 
 /// Adds `x * dy` over one image's output pixels `ow < out_w / 4 * 4` (four lanes apart)
-/// for the `TB` taps from `first` (along `kw`) and the `CB` filters from `co0`, to their
-/// partial sums: `sums[4 * (tap * out_c + co)..][..4]`.
+/// for the `TB` taps from weight row `t0` of `dw` and the `CB` filters from `co0`, to
+/// their partial sums: `sums[4 * (tap * out_c + co)..][..4]`.
 #[inline(never)]
 fn filter_block<const TB: usize, const CB: usize>(
     d: &Conv2dDims,
@@ -333,32 +339,37 @@ fn filter_block<const TB: usize, const CB: usize>(
 ) {
     let full = d.out_w / 4 * 4;
     let pixels = d.out_h * d.out_w;
+    let taps: [Tap; TB] = core::array::from_fn(|t| Tap {
+        kw: first.kw + t,
+        ..first
+    });
     let mut acc = [[F4::zero(); CB]; TB];
     for oh in 0..d.out_h {
-        let src: [&[f32]; TB] = core::array::from_fn(|t| {
-            let tap = Tap {
-                kw: first.kw + t,
-                ..first
-            };
-            &tap_row(d, planar, tap, oh)[..full]
-        });
-        let rows: [&[f32]; CB] = core::array::from_fn(|c| {
+        // Each pointer starts a checked slice of `full` floats.
+        let src: [*const f32; TB] =
+            core::array::from_fn(|t| tap_row(d, planar, taps[t], oh)[..full].as_ptr());
+        let rows: [*const f32; CB] = core::array::from_fn(|c| {
             let r0 = (co0 + c) * pixels + oh * d.out_w;
-            &dy_t[r0..r0 + full]
+            dy_t[r0..r0 + full].as_ptr()
         });
-        for g in (0..full).step_by(4) {
-            let xs: [F4; TB] = core::array::from_fn(|t| F4::load(&src[t][g..]));
+        let mut g = 0;
+        while g < full {
+            // SAFETY: `g + 4 <= full` (`full` is a multiple of 4) and every pointer in
+            // `src` and `rows` starts a slice of `full` floats.
+            let xs: [F4; TB] = core::array::from_fn(|t| unsafe { F4::load_ptr(src[t].add(g)) });
             for (c, r) in rows.iter().enumerate() {
-                let dy = F4::load(&r[g..]);
+                // SAFETY: as for `xs`.
+                let dy = unsafe { F4::load_ptr(r.add(g)) };
                 for (a, &x) in acc.iter_mut().zip(&xs) {
                     a[c] = a[c].mul_add(x, dy);
                 }
             }
+            g += 4;
         }
     }
     for (t, a) in acc.iter().enumerate() {
-        let tap = (first.kh * d.k_w + first.kw + t) * d.in_c + first.ci;
         for (c, a) in a.iter().enumerate() {
+            let tap = (first.kh * d.k_w + first.kw + t) * d.in_c + first.ci;
             let at = 4 * (tap * d.out_c + co0 + c);
             for (s, v) in sums[at..at + 4].iter_mut().zip(a.to_array()) {
                 *s += v;
@@ -385,7 +396,9 @@ fn filter_tail(d: &Conv2dDims, planar: &[f32], dy_t: &[f32], t: Tap, dw_tap: &mu
 mod lanes {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     mod imp {
-        use core::arch::wasm32::{f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, v128};
+        use core::arch::wasm32::{
+            f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, v128, v128_load,
+        };
 
         #[derive(Clone, Copy)]
         pub(in super::super) struct F4(v128);
@@ -403,6 +416,16 @@ mod lanes {
             #[inline(always)]
             pub fn load(s: &[f32]) -> F4 {
                 F4(crate::simd::load4(s))
+            }
+            /// `p[0..4]`.
+            ///
+            /// # Safety
+            /// `p` must point to four readable floats.
+            #[inline(always)]
+            pub unsafe fn load_ptr(p: *const f32) -> F4 {
+                // The caller guarantees 16 readable bytes; v128_load has no alignment
+                // requirement. (No inner `unsafe` block: Rust 1.63 flags it as redundant.)
+                F4(v128_load(p as *const v128))
             }
             /// `self + a * b`, lane by lane (rounded twice: wasm SIMD has no fused form).
             #[inline(always)]
@@ -439,6 +462,15 @@ mod lanes {
             #[inline(always)]
             pub fn load(s: &[f32]) -> F4 {
                 F4([s[0], s[1], s[2], s[3]])
+            }
+            /// `p[0..4]`.
+            ///
+            /// # Safety
+            /// `p` must point to four readable floats.
+            #[inline(always)]
+            pub unsafe fn load_ptr(p: *const f32) -> F4 {
+                // The caller guarantees four readable floats.
+                F4(core::array::from_fn(|l| *p.add(l)))
             }
             /// `self + a * b`, lane by lane, rounded twice like the SIMD body.
             #[inline(always)]
