@@ -55,7 +55,8 @@ const NODE_ONLY = {
 
 /** `import("./x.js")` of a Node-only module in `path`'s text as a rejected promise; anything else unchanged. */
 function rejectNodeOnlyImports(path, text) {
-  return text.replace(/import\(\s*(["'])(\.\.?\/[^"']+)\.js\1\s*\)(\)\.(\w+))?/g, (call, _q, target, member, name) => {
+  // `typeof import("./x.js")` is a type, erased when compiled: only calls are rewritten.
+  return text.replace(/(?<!typeof\s+)import\(\s*(["'])(\.\.?\/[^"']+)\.js\1\s*\)(\)\.(\w+))?/g, (call, _q, target, member, name) => {
     const file = relative(root, join(dirname(path), `${target}.ts`)).split(sep).join("/");
     const entry = NODE_ONLY[file];
     if (!entry) return call;
@@ -88,7 +89,7 @@ const browserSources = {
       }
       text = rejectNodeOnlyImports(args.path, text);
       text = text.replace(
-        /import\(\s*(["'])node:([^"']+)\1\s*\)/g,
+        /(?<!typeof\s+)import\(\s*(["'])node:([^"']+)\1\s*\)/g,
         (_, _q, name) => `Promise.reject(new Error("simdnet's browser build cannot load node:${name}; use the Node build in Node"))`,
       );
       return { contents: text, loader: "ts" };
