@@ -33,39 +33,54 @@ export function axisPadding(
   return { before, after: total - before };
 }
 
-/** Everything a conv2d kernel call needs to know about its shapes (NHWC). */
-export interface Conv2dDims {
-  batch: number;
+/**
+ * What a sliding window (a conv kernel or a pooling window) does to the spatial axes: the
+ * input size, strides and padding, and the output size and leading padding they give.
+ */
+export interface WindowGeometry {
+  /** Input height. */
   inH: number;
+  /** Input width. */
   inW: number;
-  inC: number;
-  kH: number;
-  kW: number;
-  outC: number;
+  /** Step between windows, down. */
   strideH: number;
+  /** Step between windows, across. */
   strideW: number;
   padding: Padding;
+  /** Output height (from the rule above). */
   outH: number;
+  /** Output width. */
   outW: number;
+  /** Padded rows above the input (the odd one of an odd total goes below). */
   padTop: number;
+  /** Padded columns left of the input (the odd one goes right). */
   padLeft: number;
 }
 
-/** Shapes of a pooling call (NHWC); channels pass through unchanged. */
-export interface Pool2dDims {
+/** Everything a conv2d kernel call needs to know about its shapes (NHWC). */
+export interface Conv2dDims extends WindowGeometry {
+  /** Images in the call. */
   batch: number;
-  inH: number;
-  inW: number;
+  /** Input channels. */
+  inC: number;
+  /** Kernel height. */
+  kH: number;
+  /** Kernel width. */
+  kW: number;
+  /** Filters (output channels). */
+  outC: number;
+}
+
+/** Shapes of a pooling call (NHWC); channels pass through unchanged. */
+export interface Pool2dDims extends WindowGeometry {
+  /** Images in the call. */
+  batch: number;
+  /** Channels, in and out. */
   channels: number;
+  /** Window height. */
   poolH: number;
+  /** Window width. */
   poolW: number;
-  strideH: number;
-  strideW: number;
-  padding: Padding;
-  outH: number;
-  outW: number;
-  padTop: number;
-  padLeft: number;
 }
 
 function windowDims(inH: number, inW: number, fH: number, fW: number, sH: number, sW: number, padding: Padding) {

@@ -8,7 +8,7 @@
  * @internal Not part of the public API.
  */
 import type { BufferKind, WasmBuffer, WasmCore } from "../wasm/core.js";
-import type { Padding } from "../shapes.js";
+import type { Padding, WindowGeometry } from "../shapes.js";
 
 /** Largest size or stride a kernel accepts: the wasm side reads them as 32-bit integers. */
 export const MAX_KERNEL_DIM = 0x7fff_ffff;
@@ -105,19 +105,6 @@ export function checkDerivedFields(op: string, d: object, expected: object, make
       throw new Error(`${op}: dims.${name} is ${describe(got[name])}, but the shapes give ${describe(want[name])}; make dims with ${maker}()`);
     }
   }
-}
-
-/** The fields of a conv or pooling dims object that fix its derived fields. */
-export interface WindowGeometry {
-  inH: number;
-  inW: number;
-  strideH: number;
-  strideW: number;
-  padding: Padding;
-  outH: number;
-  outW: number;
-  padTop: number;
-  padLeft: number;
 }
 
 /** Values per entry of the geometry cache: inH, inW, fH, fW, strideH, strideW, same, then outH, outW, padTop, padLeft. */
