@@ -26,6 +26,7 @@ export class Activation implements Layer {
   readonly activation: args.ActivationName;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;
+  trainable = true;
   readonly weights = new LayerWeights(() => this.name);
   inputShape: number[] | null = null;
   outputShape: number[] | null = null;

@@ -56,6 +56,7 @@ export class Conv2D implements Layer, args.KernelOptions {
   readonly biasInitializer: Initializer;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;
+  trainable = true;
   readonly weights = new LayerWeights(() => this.name);
   inputShape: number[] | null = null;
   outputShape: number[] | null = null;

@@ -41,6 +41,7 @@ export class Dense implements Layer, args.KernelOptions {
   readonly biasInitializer: Initializer;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;
+  trainable = true;
   readonly weights = new LayerWeights(() => this.name);
   inputShape: number[] | null = null;
   outputShape: number[] | null = null;

@@ -32,6 +32,7 @@ export class Dropout implements Layer {
   readonly seed: number | null;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;
+  trainable = true;
   readonly outputActivation = "linear";
   readonly weights = new LayerWeights(() => this.name);
   inputShape: number[] | null = null;

@@ -21,6 +21,7 @@ export class Flatten implements Layer {
   name: string;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = true;
+  trainable = true;
   readonly outputActivation = "linear";
   readonly weights = new LayerWeights(() => this.name);
   inputShape: number[] | null = null;

@@ -21,6 +21,11 @@ export interface WeightSpec {
   readonly shape: readonly number[];
   /** Fills the weight when the model first places it in wasm memory. */
   readonly initializer: Initializer;
+  /**
+   * False for a weight no optimizer updates (BatchNormalization's moving mean and
+   * variance, which its forward pass updates itself); default true.
+   */
+  readonly trainable?: boolean;
 }
 
 /** Per-batch buffers a layer needs beyond its output, as element counts. */
@@ -86,6 +91,11 @@ export interface Layer {
   readonly outputActivation: string;
   /** True when the output is the input reinterpreted (flatten): the plan shares the buffers. */
   readonly aliasesInput: boolean;
+  /**
+   * Whether fit updates this layer's weights (Keras's `layer.trainable`, default true).
+   * A frozen BatchNormalization also normalizes with its moving statistics, as in Keras 3.
+   */
+  trainable: boolean;
   /** The weights, in Keras order; windows into the model's buffers once built. */
   readonly weights: LayerWeights;
   /** Checks the input shape, fixes the weight shapes and returns the output shape. */

@@ -38,6 +38,7 @@ export class Pooling2D implements Layer {
   readonly padding: Padding;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;
+  trainable = true;
   readonly outputActivation = "linear";
   readonly weights = new LayerWeights(() => this.name);
   inputShape: number[] | null = null;

@@ -20,6 +20,7 @@ export class ShardDropout implements Layer {
   readonly className = "Dropout";
   readonly declaredInputShape: readonly number[] | null;
   readonly aliasesInput = false;
+  trainable = true;
   readonly outputActivation = "linear";
   readonly weights = new LayerWeights(() => this.name);
   inputShape: number[] | null = null;
