@@ -12,7 +12,9 @@ from keras import layers as L  # noqa: E402
 
 def build():
     x0 = keras.Input((5, 5, 3), name="input")
-    x = L.Conv2D(3, 3, padding="same", name="conv")(x0)
+    # No conv bias: before a BN in training its gradient is zero up to rounding, and Adam
+    # would turn that rounding noise into a full-size step no other code can reproduce.
+    x = L.Conv2D(3, 3, padding="same", use_bias=False, name="conv")(x0)
     x = L.BatchNormalization(momentum=0.9, name="bn")(x)
     x = L.ReLU(name="relu")(x)
     x = L.Add(name="add")([x0, x])
