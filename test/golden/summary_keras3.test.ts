@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { formatKeras3Summary, keras3LineLength, keras3MemorySize, type Keras3SummaryRow } from "../../ts/model/summary_keras3.js";
+import { formatKeras3Summary, keras3Connected, keras3LineLength, keras3MemorySize, type Keras3SummaryRow } from "../../ts/model/summary_keras3.js";
 import { GOLDEN_DIR } from "../helpers/goldens.js";
 
 interface GoldenSummary {
@@ -63,6 +63,18 @@ describe("summary({ format: \"keras3\" }) formatter vs real Keras 3.15", () => {
       });
     }
   }
+
+  it("keras3Connected agrees with Keras on when to print \"Connected to\"", () => {
+    expect(keras3Connected(rowsOf(load("tiny_resnet")))).toBe(true);
+    expect(keras3Connected(rowsOf(load("mobilenetv2_0.35_96")))).toBe(true);
+    const link = (layer: string) => [{ layer, nodeIndex: 0, tensorIndex: 0 }];
+    const row = (name: string, from?: string): Keras3SummaryRow => ({ name, className: "X", outputShape: [null, 1], params: 0, connectedTo: from ? link(from) : [] });
+    // Each case below was checked with Keras 3.15 (a chain prints like a Sequential).
+    expect(keras3Connected([row("in"), row("a", "in"), row("b", "a")])).toBe(false);
+    // A fan-out: two layers read "in" and both are outputs, so they share a depth.
+    expect(keras3Connected([row("in"), row("a", "in"), row("b", "in")])).toBe(true);
+    expect(keras3Connected([row("in"), row("a", "in"), { ...row("add"), connectedTo: [...link("in"), ...link("a")] }])).toBe(true);
+  });
 
   it("the LeNet-5 totals line carries the size as the issue quotes it", () => {
     expect(readFileSync(join(dir, "lenet5_cols200.txt"), "utf8")).toContain("Total params: 61,706 (241.04 KB)\n");

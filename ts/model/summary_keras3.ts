@@ -234,3 +234,34 @@ export function formatKeras3Summary(summary: Keras3Summary): string {
   if (summary.optimizerParams != null) out.push(line("Optimizer params", optimizer, optimizerBytes));
   return out.join("\n") + "\n";
 }
+
+/**
+ * Whether Keras 3 prints the "Connected to" column for a functional model with these rows
+ * (a Sequential never has it). Keras drops it for a sequential-like graph: no layer with
+ * more than one input tensor (which also covers a shared layer, listed with each call's
+ * input), and no two layers at the same depth counted from the outputs (a fan-out).
+ */
+export function keras3Connected(rows: readonly Keras3SummaryRow[]): boolean {
+  if (rows.some((r) => (r.connectedTo ?? []).length > 1)) return true;
+  const consumers = new Map<string, string[]>();
+  for (const r of rows) {
+    for (const c of r.connectedTo ?? []) consumers.set(c.layer, [...(consumers.get(c.layer) ?? []), r.name]);
+  }
+  const depth = new Map<string, number>();
+  const depthOf = (name: string, seen: Set<string>): number => {
+    const known = depth.get(name);
+    if (known !== undefined) return known;
+    if (seen.has(name)) throw new Error(`keras3Connected: the rows form a cycle through layer ${JSON.stringify(name)}`);
+    seen.add(name);
+    const d = Math.max(-1, ...(consumers.get(name) ?? []).map((c) => depthOf(c, seen))) + 1;
+    depth.set(name, d);
+    return d;
+  };
+  const atDepth = new Set<number>();
+  for (const r of rows) {
+    const d = depthOf(r.name, new Set());
+    if (atDepth.has(d)) return true;
+    atDepth.add(d);
+  }
+  return false;
+}
