@@ -60,36 +60,39 @@ def simplify(value):
 
 
 def resnet20(input_shape=(32, 32, 3), classes=10):
-    """ResNet-20 (He et al. 2016, CIFAR) as Keras users build it: 3x3 conv 16 - BN - ReLU;
-    three stages of three basic blocks (16, 32, 64 filters), each conv3x3-BN-ReLU-conv3x3-BN
-    added to the shortcut, then ReLU; the first block of stages 2 and 3 has stride 2 and a
-    1x1 convolution (no BN) on its shortcut; he_normal kernels, L2 1e-4 on conv kernels;
-    8x8 average pooling, flatten, dense softmax. Layer names follow keras.applications'
-    style (conv1, conv1_bn, stage2_block1_conv1, ...)."""
+    """ResNet-20 (He et al. 2016, CIFAR) as Keras users build it (the Keras CIFAR-10 ResNet
+    example, v1): 3x3 conv 16 - BN - ReLU; three stages of three basic blocks (16, 32, 64
+    filters), each conv3x3-BN-ReLU-conv3x3-BN added to the shortcut, then ReLU; the first
+    block of stages 2 and 3 has stride 2 and a 1x1 convolution (no BN) on its shortcut;
+    he_normal kernels, L2 1e-4 on conv kernels; 8x8 average pooling, flatten, dense softmax.
 
-    def conv(filters, kernel, strides, name):
+    Layers get Keras's default names and ReLU is an Activation layer, as in that example,
+    and the layers are created in the same order as in scripts/keras/make_keras_files.py
+    (the shortcut after the block's second conv), so both references name the same layers
+    alike (conv2d, batch_normalization, activation, add, ...)."""
+
+    def conv(filters, kernel, strides=1):
         return L.Conv2D(filters, kernel, strides=strides, padding="same", kernel_initializer="he_normal",
-                        kernel_regularizer=regularizers.l2(1e-4), name=name)
+                        kernel_regularizer=regularizers.L2(1e-4))
 
     inputs = keras.Input(input_shape)
-    x = conv(16, 3, 1, "conv1")(inputs)
-    x = L.BatchNormalization(name="conv1_bn")(x)
-    x = L.ReLU(name="conv1_relu")(x)
-    for stage, filters in enumerate((16, 32, 64), start=1):
-        for block in range(1, 4):
-            p = f"stage{stage}_block{block}"
-            strides = 2 if stage > 1 and block == 1 else 1
-            y = conv(filters, 3, strides, f"{p}_conv1")(x)
-            y = L.BatchNormalization(name=f"{p}_bn1")(y)
-            y = L.ReLU(name=f"{p}_relu1")(y)
-            y = conv(filters, 3, 1, f"{p}_conv2")(y)
-            y = L.BatchNormalization(name=f"{p}_bn2")(y)
-            shortcut = conv(filters, 1, strides, f"{p}_shortcut")(x) if strides > 1 else x
-            x = L.Add(name=f"{p}_add")([shortcut, y])
-            x = L.ReLU(name=f"{p}_out")(x)
-    x = L.AveragePooling2D(pool_size=8, name="avg_pool")(x)
-    x = L.Flatten(name="flatten")(x)
-    outputs = L.Dense(classes, activation="softmax", kernel_initializer="he_normal", name="predictions")(x)
+    x = conv(16, 3)(inputs)
+    x = L.BatchNormalization()(x)
+    x = L.Activation("relu")(x)
+    for stage, filters in enumerate((16, 32, 64)):
+        for block in range(3):
+            strides = 2 if stage > 0 and block == 0 else 1
+            y = conv(filters, 3, strides)(x)
+            y = L.BatchNormalization()(y)
+            y = L.Activation("relu")(y)
+            y = conv(filters, 3)(y)
+            y = L.BatchNormalization()(y)
+            shortcut = conv(filters, 1, strides)(x) if strides == 2 else x
+            x = L.Add()([shortcut, y])
+            x = L.Activation("relu")(x)
+    x = L.AveragePooling2D(8)(x)
+    x = L.Flatten()(x)
+    outputs = L.Dense(classes, activation="softmax", kernel_initializer="he_normal")(x)
     return keras.Model(inputs, outputs, name="resnet20")
 
 
