@@ -193,6 +193,8 @@ def cases_separable_conv2d():
 def cases_conv2d_dilation():
     C = L.Conv2D
     return [
+        # Dilation 1: what simdnet's conv2d already does; it proves the comparison harness.
+        layer_case("f3_k3_d1_same_control", C(3, 3, padding="same", name="conv"), (2, 5, 4, 2)),
         layer_case("f3_k3_d2_valid", C(3, 3, dilation_rate=2, name="conv"), (2, 7, 7, 2)),
         layer_case("f2_k3_d2_same", C(2, 3, dilation_rate=2, padding="same", name="conv"), (2, 5, 6, 3)),
         layer_case("f2_k2x3_d3x1_same", C(2, (2, 3), dilation_rate=(3, 1), padding="same", name="conv"), (1, 6, 5, 2)),
@@ -277,7 +279,7 @@ def cases_rescaling():
 def cases_activations():
     s = (2, 3, 2, 3)
     cases = [layer_case(a, L.Activation(a, name="act"), s, lo=-8, hi=8) for a in
-             ("relu6", "elu", "selu", "silu", "swish", "gelu", "hard_sigmoid")]
+             ("relu", "relu6", "elu", "selu", "silu", "swish", "gelu", "hard_sigmoid")]
     cases += [
         function_case("gelu_approximate", "gelu", {"approximate": True}, s),
         function_case("gelu_exact", "gelu", {"approximate": False}, s),
