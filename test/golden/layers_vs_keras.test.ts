@@ -55,6 +55,9 @@ const ACTIVATION_NAMES: Record<string, string> = { silu: "swish", hard_sigmoid: 
 /** Keras options whose default value means "as before": a layer lacking them is still comparable. */
 const NEUTRAL: Record<string, unknown> = { dilationRate: [1, 1], depthMultiplier: 1 };
 
+/** TensorFlow.js's names of Keras 3 options, tried when the Keras name is refused. */
+const ALIASES: Record<string, string> = { negativeSlope: "alpha" };
+
 const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** The factory options for a case, from its Keras config (or its activation function). */
@@ -90,8 +93,13 @@ function makeLayer(c: LayerGoldenCase): { layer?: Layer; skip?: string } {
       if (/activation must be one of/.test(message)) return { skip: `activation ${String(args.activation)} not supported yet` };
       const unknown = /unknown option "(\w+)"/.exec(message)?.[1];
       if (unknown === undefined) throw e;
+      const alias = ALIASES[unknown];
+      if (alias !== undefined && !(alias in args)) {
+        args[alias] = args[unknown]; // TensorFlow.js's name for the same option
+      } else if (JSON.stringify(args[unknown]) !== JSON.stringify(NEUTRAL[unknown])) {
+        return { skip: `layers.${name} has no option ${unknown} yet` };
+      }
       // An option at Keras's neutral default changes nothing: leave it out and retry.
-      if (JSON.stringify(args[unknown]) !== JSON.stringify(NEUTRAL[unknown])) return { skip: `layers.${name} has no option ${unknown} yet` };
       delete args[unknown];
     }
   }
