@@ -15,6 +15,9 @@ import zlib  # noqa: E402
 import numpy as np  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+# Where the golden files go: test/golden, or $SIMDNET_GOLDEN_DIR (the freshness test
+# regenerates into a temporary directory and compares with the committed files).
+GOLDEN = pathlib.Path(os.environ.get("SIMDNET_GOLDEN_DIR") or ROOT / "test" / "golden")
 
 
 def rng_for(name):

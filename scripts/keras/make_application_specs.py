@@ -35,7 +35,7 @@ Schema:
 
 import json
 
-from common import ROOT, inbound_names  # first: it sets TensorFlow's environment
+from common import GOLDEN, inbound_names  # first: it sets TensorFlow's environment
 
 import math  # noqa: E402
 
@@ -43,7 +43,7 @@ import keras  # noqa: E402
 from keras import layers as L  # noqa: E402
 from keras import regularizers  # noqa: E402
 
-OUT = ROOT / "test" / "golden" / "applications"
+OUT = GOLDEN / "applications"
 DROPPED_KEYS = {"name", "dtype", "trainable"}
 
 
@@ -156,7 +156,7 @@ def main():
         path = OUT / f"{stem}.json"
         path.write_text(dump(doc))
         t = doc["totals"]
-        print(f"{path.relative_to(ROOT)}: {len(doc['layers'])} layers, {t['params']:,} params "
+        print(f"{path.relative_to(GOLDEN)}: {len(doc['layers'])} layers, {t['params']:,} params "
               f"({t['non_trainable']:,} non-trainable), {path.stat().st_size} bytes")
 
 

@@ -57,7 +57,7 @@ JSON schema of test/golden/layers/optimizer_step.json:
 
 import json
 
-from common import ROOT, rand, rng_for, tensor  # first: it sets TensorFlow's environment
+from common import GOLDEN, rand, rng_for, tensor  # first: it sets TensorFlow's environment
 
 import tensorflow as tf  # noqa: E402
 import keras  # noqa: E402
@@ -65,7 +65,7 @@ from keras import layers as L  # noqa: E402
 
 from make_optimizer_step import optimizer_step  # noqa: E402
 
-OUT = ROOT / "test" / "golden" / "layers"
+OUT = GOLDEN / "layers"
 
 
 def weight_entries(layer, values):
@@ -292,7 +292,7 @@ def write(stem, layer_name, cases):
            "layer": layer_name, "cases": cases}
     path = OUT / f"{stem}.json"
     path.write_text(json.dumps(doc, separators=(",", ":")) + "\n")
-    print(f"{path.relative_to(ROOT)}: {len(cases)} cases, {path.stat().st_size} bytes")
+    print(f"{path.relative_to(GOLDEN)}: {len(cases)} cases, {path.stat().st_size} bytes")
 
 
 def main():
@@ -317,7 +317,7 @@ def main():
     doc = optimizer_step()
     path = OUT / "optimizer_step.json"
     path.write_text(json.dumps(doc, separators=(",", ":")) + "\n")
-    print(f"{path.relative_to(ROOT)}: {len(doc['steps'])} steps, {path.stat().st_size} bytes")
+    print(f"{path.relative_to(GOLDEN)}: {len(doc['steps'])} steps, {path.stat().st_size} bytes")
 
 
 if __name__ == "__main__":

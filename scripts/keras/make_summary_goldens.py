@@ -34,7 +34,7 @@ and each text file is exactly the string Keras passes to print_fn.
 
 import json
 
-from common import ROOT  # first: it sets TensorFlow's environment
+from common import GOLDEN  # first: it sets TensorFlow's environment
 
 import os  # noqa: E402
 import math  # noqa: E402
@@ -43,7 +43,7 @@ import keras  # noqa: E402
 from keras import layers as L  # noqa: E402
 from keras import regularizers  # noqa: E402
 
-OUT = ROOT / "test" / "golden" / "summary"
+OUT = GOLDEN / "summary"
 # 200: the full-width table; 80: a pipe or CI; 60: narrow enough that rich must shrink
 # and cut more (the small models only, to keep the files small).
 COLUMNS = {"lenet5": (200, 80, 60), "lenet5_adam": (200, 80), "tiny_resnet": (200, 80, 60),

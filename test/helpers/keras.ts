@@ -131,3 +131,19 @@ export function runKeras<T = unknown>(code: string, input: unknown = null, optio
   if (at < 0) throw new Error(`runKeras: no result in the output:\n${r.stdout}\n${r.stderr}`);
   return JSON.parse(r.stdout.slice(at + OUT_MARKER.length + 2)) as T;
 }
+
+/**
+ * Runs a Python script file with real Keras (e.g. one of scripts/keras/*.py) and returns
+ * its stdout. `env` adds environment variables. Throws with stderr on a failure or timeout.
+ */
+export function runKerasScript(script: string, env: Record<string, string> = {}, options: RunKerasOptions = {}): string {
+  if (!keras) throw new Error(`runKerasScript: real Keras is not available ${kerasSkipReason}`);
+  const timeout = options.timeoutMs ?? 300_000;
+  const r = spawnSync(keras, [script], { encoding: "utf8", timeout, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...PYTHON_ENV, ...env } });
+  if (r.error) {
+    const why = (r.error as NodeJS.ErrnoException).code === "ETIMEDOUT" ? `timed out after ${timeout} ms` : r.error.message;
+    throw new Error(`runKerasScript ${script}: ${why}\n${r.stderr ?? ""}`);
+  }
+  if (r.status !== 0) throw new Error(`runKerasScript ${script}: python exited with ${r.status ?? r.signal}:\n${r.stderr}`);
+  return r.stdout;
+}
