@@ -47,7 +47,7 @@ OUT = GOLDEN / "summary"
 # 200: the full-width table; 80: a pipe or CI; 60: narrow enough that rich must shrink
 # and cut more (the small models only, to keep the files small).
 COLUMNS = {"lenet5": (200, 80, 60), "lenet5_adam": (200, 80), "tiny_resnet": (200, 80, 60),
-           "mobilenetv2_0.35_96": (200, 80)}
+           "functional_chain": (200, 80), "mobilenetv2_0.35_96": (200, 80)}
 
 
 def lenet5():
@@ -94,12 +94,22 @@ def tiny_resnet():
     return keras.Model(x0, out, name="tiny_resnet")
 
 
+def functional_chain():
+    """A functional model that is a chain: Keras prints it like a Sequential (no "Connected
+    to"), but lists its InputLayer."""
+    x0 = keras.Input((16, 16, 3), name="image")
+    x = L.Conv2D(8, 3, activation="relu", name="features")(x0)
+    x = L.GlobalMaxPooling2D()(x)
+    out = L.Dense(5, activation="softmax", name="classes")(x)
+    return keras.Model(x0, out, name="chain")
+
+
 def mobilenetv2():
     return keras.applications.MobileNetV2(alpha=0.35, input_shape=(96, 96, 3), weights=None, classes=10)
 
 
 MODELS = {"lenet5": lenet5, "lenet5_adam": lenet5_adam, "tiny_resnet": tiny_resnet,
-          "mobilenetv2_0.35_96": mobilenetv2}
+          "functional_chain": functional_chain, "mobilenetv2_0.35_96": mobilenetv2}
 
 
 def summary_layers(model):

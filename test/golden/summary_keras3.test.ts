@@ -43,7 +43,7 @@ function expectSameText(actual: string, expected: string, what: string): void {
 }
 
 describe("summary({ format: \"keras3\" }) formatter vs real Keras 3.15", () => {
-  for (const stem of ["lenet5", "lenet5_adam", "tiny_resnet", "mobilenetv2_0.35_96"]) {
+  for (const stem of ["lenet5", "lenet5_adam", "tiny_resnet", "functional_chain", "mobilenetv2_0.35_96"]) {
     const g = load(stem);
     for (const t of g.texts) {
       it(`${stem} at ${t.columns} terminal columns (line length ${t.line_length})`, () => {
@@ -67,6 +67,7 @@ describe("summary({ format: \"keras3\" }) formatter vs real Keras 3.15", () => {
   it("keras3Connected agrees with Keras on when to print \"Connected to\"", () => {
     expect(keras3Connected(rowsOf(load("tiny_resnet")))).toBe(true);
     expect(keras3Connected(rowsOf(load("mobilenetv2_0.35_96")))).toBe(true);
+    expect(keras3Connected(rowsOf(load("functional_chain")))).toBe(false);
     const link = (layer: string) => [{ layer, nodeIndex: 0, tensorIndex: 0 }];
     const row = (name: string, from?: string): Keras3SummaryRow => ({ name, className: "X", outputShape: [null, 1], params: 0, connectedTo: from ? link(from) : [] });
     // Each case below was checked with Keras 3.15 (a chain prints like a Sequential).
