@@ -13,19 +13,18 @@
  * yet (the layers arrive from other branches): it switches on by itself when they land.
  * Input gradients and the two-input layers (Add, Concatenate) are compared by the tests of
  * the branches that build them (kernels, graph).
+ *
+ * The wasm build is chosen once per process, so layers_vs_keras_simd.test.ts and
+ * layers_vs_keras_scalar.test.ts each run this suite on one of them.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { layers } from "../../ts/layers/index.js";
 import type { Layer } from "../../ts/layers/layer.js";
 import { Sequential } from "../../ts/model/sequential.js";
 import { optimizers } from "../../ts/optimizers/index.js";
-import { init } from "../../ts/wasm/loader.js";
+import { init, type WasmFlavor } from "../../ts/wasm/loader.js";
 import { expectClose } from "../helpers/assert.js";
 import { loadLayerGoldens, type LayerGoldenCase, type LayerGoldenStem } from "../helpers/goldens.js";
-
-beforeAll(async () => {
-  await init();
-});
 
 const TOL = 1e-4;
 
@@ -149,15 +148,22 @@ const STEMS: LayerGoldenStem[] = [
   "global_max_pooling2d", "zero_padding2d", "relu", "leaky_relu", "softmax", "reshape", "rescaling", "activations",
 ];
 
-for (const stem of STEMS) {
-  describe(`${stem} vs Keras 3.15`, () => {
-    for (const c of loadLayerGoldens(stem).cases) {
-      const { layer, skip } = makeLayer(c);
-      if (skip || !layer) {
-        it.skip(`${c.name} (skipped: ${skip})`, () => {});
-        continue;
-      }
-      it(c.name, () => runCase(c, layer));
-    }
+/** Defines the comparison of every single-input layer golden, on one wasm build. */
+export function describeLayersVsKeras(flavor: WasmFlavor): void {
+  beforeAll(async () => {
+    const info = await init({ flavor });
+    expect(info.flavor).toBe(flavor);
   });
+  for (const stem of STEMS) {
+    describe(`${stem} vs Keras 3.15 [${flavor}]`, () => {
+      for (const c of loadLayerGoldens(stem).cases) {
+        const { layer, skip } = makeLayer(c);
+        if (skip || !layer) {
+          it.skip(`${c.name} (skipped: ${skip})`, () => {});
+          continue;
+        }
+        it(c.name, () => runCase(c, layer));
+      }
+    });
+  }
 }
