@@ -73,6 +73,40 @@ describe("layer golden files", () => {
     }
   });
 
+  // A few layers simple enough to recompute here: the files hold what they claim to.
+  it("reshape, add and rescaling outputs and input gradients are what the layers define", () => {
+    for (const c of loadLayerGoldens("reshape").cases) {
+      expect(Array.from(c.output.data), c.name).toEqual(Array.from(c.inputs[0]!.data));
+      expect(Array.from(c.gradInputs[0]!.data), c.name).toEqual(Array.from(c.outputWeights.data));
+    }
+    for (const c of loadLayerGoldens("add").cases) {
+      const sum = Array.from(c.output.data, (_, i) => c.inputs.reduce((a, x) => a + x.data[i]!, 0));
+      expectClose(c.output.data, sum, `add ${c.name}`);
+      for (const g of c.gradInputs) expect(Array.from(g.data), c.name).toEqual(Array.from(c.outputWeights.data));
+    }
+    for (const c of loadLayerGoldens("rescaling").cases) {
+      const scale = c.config!.scale as number;
+      const offset = c.config!.offset as number;
+      expectClose(c.output.data, Array.from(c.inputs[0]!.data, (x) => x * scale + offset), `rescaling ${c.name}`);
+      expectClose(c.gradInputs[0]!.data, Array.from(c.outputWeights.data, (w) => w * scale), `rescaling ${c.name} gradient`);
+    }
+  });
+
+  it("batch normalization in inference normalizes with the moving statistics", () => {
+    for (const c of loadLayerGoldens("batch_normalization").cases.filter((k) => !(k.training && k.trainable))) {
+      const eps = c.config!.epsilon as number;
+      const w = (name: string) => c.weights.find((x) => x.name === name)?.data;
+      const x = c.inputs[0]!;
+      const ch = x.shape[x.shape.length - 1]!;
+      const [gamma, beta, mean, variance] = [w("gamma"), w("beta"), w("moving_mean")!, w("moving_variance")!];
+      const y = Array.from(x.data, (v, i) => {
+        const k = i % ch;
+        return ((v - mean[k]!) / Math.sqrt(variance[k]! + eps)) * (gamma ? gamma[k]! : 1) + (beta ? beta[k]! : 0);
+      });
+      expectClose(c.output.data, y, `batch_normalization ${c.name}`);
+    }
+  });
+
   it("optimizer_step.json is well-formed and consistent", () => {
     const g = loadOptimizerStepGolden();
     const names = new Set(g.layers.map((l) => l.name));
