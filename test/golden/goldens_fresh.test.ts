@@ -37,7 +37,7 @@ describe.skipIf(!keras)(`layer golden files are fresh ${kerasSkipReason}`, () =>
   it("regenerating them with real Keras gives the committed bytes", () => {
     const dir = mkdtempSync(join(tmpdir(), "simdnet-goldens-"));
     try {
-      runKerasScript(join(GOLDEN_DIR, "..", "..", "scripts", "keras", "make_layer_goldens.py"), { SIMDNET_GOLDEN_DIR: dir });
+      runKerasScript(join(GOLDEN_DIR, "..", "..", "scripts", "keras", "make_layer_goldens.py"), { SIMDNET_GOLDEN_DIR: dir }, { timeoutMs: 240_000 });
       const committed = readdirSync(join(GOLDEN_DIR, "layers")).sort();
       expect(readdirSync(join(dir, "layers")).sort()).toEqual(committed);
       for (const file of committed) {
@@ -47,5 +47,5 @@ describe.skipIf(!keras)(`layer golden files are fresh ${kerasSkipReason}`, () =>
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 300_000); // TensorFlow's start-up alone can take half a minute on a loaded machine
 });
