@@ -73,7 +73,8 @@ pip_args=(install --quiet --no-input --disable-pip-version-check --index-url "fi
 # PIP_CONFIG_FILE=/dev/null: no configured extra index (possibly on the network) is consulted.
 if ! env PIP_CONFIG_FILE=/dev/null PIP_INDEX_URL= PIP_EXTRA_INDEX_URL= PIP_NO_INDEX= \
   "$venv/bin/python" -m pip "${pip_args[@]}" "${packages[@]}" >&2; then
-  say "pip could not install ${packages[*]} from $index_dir"
+  say "pip could not install ${packages[*]} from $index_dir with $("$venv/bin/python" --version 2>&1)" \
+    "(the mirror's tensorflow_cpu wheels name the CPython versions they need; set SIMDNET_BASE_PYTHON)"
   exit 1
 fi
 
