@@ -34,7 +34,7 @@ function expectSameJson(fresh: unknown, committed: unknown, path: string): void 
 }
 
 describe.skipIf(!keras)(`layer golden files are fresh ${kerasSkipReason}`, () => {
-  it("regenerating them with real Keras gives the committed bytes", () => {
+  it("regenerating them with real Keras gives the committed files", () => {
     const dir = mkdtempSync(join(tmpdir(), "simdnet-goldens-"));
     try {
       runKerasScript(join(GOLDEN_DIR, "..", "..", "scripts", "keras", "make_layer_goldens.py"), { SIMDNET_GOLDEN_DIR: dir }, { timeoutMs: 240_000 });
