@@ -157,19 +157,19 @@ describe("optimizer settings", () => {
     const own = optimizers.sgd();
     expect(getOptimizer(own)).toBe(own);
     expect(() => getOptimizer("adagrad")).toThrow(
-      'getOptimizer: unknown optimizer "adagrad"; expected one of sgd, adam, rmsprop (or their Keras class names SGD, Adam, RMSprop)',
+      'getOptimizer: unknown optimizer "adagrad"; expected one of sgd, adam, adamW, rmsprop (or their Keras class names SGD, Adam, AdamW, RMSprop)',
     );
   });
 
   it("reject bad hyperparameters by name", () => {
-    expect(() => optimizers.sgd({ learningRate: 0 })).toThrow("SGD: learningRate must be a finite number > 0, received 0");
+    expect(() => optimizers.sgd({ learningRate: 0 })).toThrow("SGD: learningRate must be a finite number > 0 or a schedule (optimizers.schedules.cosineDecay(...), ...), received 0");
     expect(() => optimizers.sgd({ momentum: 1.5 })).toThrow("SGD: momentum must be a number in [0, 1], received 1.5");
     expect(() => optimizers.sgd({ nesterov: "yes" as never })).toThrow("SGD: nesterov must be true or false, received yes");
     expect(() => optimizers.adam({ beta1: 1 })).toThrow("Adam: beta1 must be a number in [0, 1), received 1");
     expect(() => optimizers.adam({ beta2: -0.1 })).toThrow("Adam: beta2 must be a number in [0, 1), received -0.1");
     expect(() => optimizers.adam({ epsilon: 0 })).toThrow("Adam: epsilon must be a finite number > 0, received 0");
     expect(() => optimizers.rmsprop({ rho: NaN })).toThrow("RMSprop: rho must be a number in [0, 1), received NaN");
-    expect(() => optimizers.rmsprop({ learningRate: Infinity })).toThrow("RMSprop: learningRate must be a finite number > 0, received Infinity");
+    expect(() => optimizers.rmsprop({ learningRate: Infinity })).toThrow("RMSprop: learningRate must be a finite number > 0 or a schedule (optimizers.schedules.cosineDecay(...), ...), received Infinity");
   });
 
   it("refuse unknown options instead of ignoring them, pointing Keras spellings to ours", () => {

@@ -19,6 +19,7 @@ import type { OptimizerWeight } from "./weights.js";
 /** Slot names per optimizer class, in state order (TF.js's names). */
 const SLOT_NAMES: Readonly<Record<string, readonly string[]>> = Object.freeze({
   Adam: ["m", "v"],
+  AdamW: ["m", "v"],
   SGD: ["momentum"],
   RMSprop: ["rms", "momentum"],
 });

@@ -433,6 +433,7 @@ export class Sequential {
     this.memory.restore(s.memory);
     this.steps = s.steps;
     this.epochs = s.epochs;
-    this.compiled!.optimizer.learningRate = s.lr;
+    // A scheduled rate is not settable (as in Keras) and depends only on the step count.
+    if (!this.compiled!.optimizer.schedule) this.compiled!.optimizer.learningRate = s.lr;
   }
 }

@@ -1,12 +1,13 @@
 /** Keras's `SGD`: plain, with momentum, or with Nesterov momentum. */
 import { sgdUpdate } from "../kernels/optim.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { checkArgKeys, checkLearningRate, checkUnit, stateWindows, type Optimizer } from "./optimizer.js";
+import { checkArgKeys, LearningRate, checkUnit, stateWindows, type Optimizer, type OptimizerConfig } from "./optimizer.js";
+import type { LearningRateSchedule } from "./schedules.js";
 
 /** Arguments of {@link SGD}, with Keras's defaults. */
 export interface SGDArgs {
-  /** Default 0.01. */
-  learningRate?: number;
+  /** A number > 0 or a schedule (optimizers.schedules); default 0.01. */
+  learningRate?: number | LearningRateSchedule;
   /** In [0, 1]; default 0 (no velocity kept). */
   momentum?: number;
   /** Nesterov momentum; default false. */
@@ -24,12 +25,12 @@ export class SGD implements Optimizer {
   readonly momentum: number;
   /** True for Nesterov momentum. */
   readonly nesterov: boolean;
-  private lr: number;
+  private readonly lr: LearningRate;
 
   /** Checks `args` (unknown keys, ranges) and fills in Keras's defaults. */
   constructor(args: SGDArgs = {}) {
     checkArgKeys("SGD", args, ["learningRate", "momentum", "nesterov"]);
-    this.lr = checkLearningRate("SGD", args.learningRate ?? 0.01);
+    this.lr = new LearningRate("SGD", args.learningRate ?? 0.01);
     this.momentum = checkUnit("SGD", "momentum", args.momentum ?? 0, false);
     const nesterov = args.nesterov ?? false;
     if (typeof nesterov !== "boolean") throw new Error(`SGD: nesterov must be true or false, received ${String(nesterov)}`);
@@ -37,23 +38,28 @@ export class SGD implements Optimizer {
   }
 
   get learningRate(): number {
-    return this.lr;
+    return this.lr.current;
   }
 
   set learningRate(value: number) {
-    this.lr = checkLearningRate("SGD", value);
+    this.lr.set(value);
   }
 
-  getConfig(): Record<string, number | boolean> {
-    return { learning_rate: this.lr, momentum: this.momentum, nesterov: this.nesterov };
+  /** The schedule given as learningRate, or null. */
+  get schedule(): LearningRateSchedule | null {
+    return this.lr.schedule;
+  }
+
+  getConfig(): OptimizerConfig {
+    return { learning_rate: this.lr.config(), momentum: this.momentum, nesterov: this.nesterov };
   }
 
   stateSlots(): number {
     return this.momentum > 0 ? 1 : 0;
   }
 
-  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null): void {
+  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): void {
     const [velocity] = stateWindows("SGD", state, this.stateSlots(), n);
-    sgdUpdate(core, n, params, grads, velocity ?? null, this.lr, this.momentum, this.nesterov);
+    sgdUpdate(core, n, params, grads, velocity ?? null, this.lr.forStep(step), this.momentum, this.nesterov);
   }
 }
