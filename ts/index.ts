@@ -32,6 +32,9 @@ export {
   AdamW, CosineDecay, ExponentialDecay, PiecewiseConstantDecay, type AdamWArgs, type CosineDecayArgs, type ExponentialDecayArgs,
   type LearningRateSchedule, type OptimizerConfig, type PiecewiseConstantDecayArgs, type SerializedSchedule,
 } from "./optimizers/index.js";
+export {
+  losses, type CategoricalCrossentropyArgs, type Loss, type LossArg, type LossName, type SerializedLoss, type SparseCategoricalCrossentropyArgs,
+} from "./training/losses.js";
 export { initializers, getInitializer, type Initializer } from "./initializers.js";
 export { callbacks, History, CallbackList, EarlyStopping, ReduceLROnPlateau, ModelCheckpoint } from "./callbacks/index.js";
 export type { Callback, CallbackModel, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs, ModelCheckpointArgs } from "./callbacks/index.js";
