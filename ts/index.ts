@@ -35,6 +35,7 @@ export {
 export {
   losses, type CategoricalCrossentropyArgs, type Loss, type LossArg, type LossName, type SerializedLoss, type SparseCategoricalCrossentropyArgs,
 } from "./training/losses.js";
+export { regularizers, type L1L2Args, type Regularizer, type SerializedRegularizer } from "./regularizers.js";
 export { initializers, getInitializer, type Initializer } from "./initializers.js";
 export { callbacks, History, CallbackList, EarlyStopping, ReduceLROnPlateau, ModelCheckpoint } from "./callbacks/index.js";
 export type { Callback, CallbackModel, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs, ModelCheckpointArgs } from "./callbacks/index.js";

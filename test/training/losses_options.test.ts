@@ -6,7 +6,11 @@
  * serializing losses.
  */
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadSequential } from "../../ts/io/sequential_io.js";
+import { optimizers } from "../../ts/optimizers/index.js";
+import { init } from "../../ts/wasm/loader.js";
+import { tinyConvNet } from "../helpers/models.js";
 import { fusesSoftmax, getLoss, losses, lossAndGradient, serializeLoss } from "../../ts/training/losses.js";
 import { expectClose } from "../helpers/assert.js";
 import { describeEachCore } from "../helpers/cores.js";
@@ -77,5 +81,23 @@ describe("losses", () => {
     expect(fusesSoftmax(losses.categoricalCrossentropy({ fromLogits: true }), "softmax")).toBe(false);
     expect(fusesSoftmax(getLoss("mse"), "softmax")).toBe(false);
     expect(fusesSoftmax(null, "softmax")).toBe(false);
+  });
+});
+
+describe("a loss with options in a saved model", () => {
+  beforeAll(async () => {
+    await init();
+  });
+
+  it("is saved with the optimizer and compiled back by loadModel", async () => {
+    const m = tinyConvNet({ seed: 1, filters: 2 });
+    const loss = losses.categoricalCrossentropy({ labelSmoothing: 0.1 });
+    m.compile({ optimizer: optimizers.adam(), loss });
+    const saved = await m.save(undefined, { includeOptimizer: true });
+    expect((saved.modelJson.trainingConfig as { loss: unknown }).loss).toEqual(serializeLoss(loss));
+    const back = await loadSequential(saved);
+    expect(back.getTrainingState()!.loss).toEqual(serializeLoss(loss));
+    m.dispose();
+    back.dispose();
   });
 });
