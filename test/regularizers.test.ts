@@ -7,7 +7,11 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { layers } from "../ts/layers/index.js";
 import { kernelRegularizer } from "../ts/layers/args.js";
+import { Sequential } from "../ts/model/sequential.js";
+import { optimizers } from "../ts/optimizers/index.js";
+import { getCore as modelCore, init } from "../ts/wasm/loader.js";
 import { addRegularization, getRegularizer, regularizers, serializeRegularizer, type RegularizedLayer, type Regularizer } from "../ts/regularizers.js";
 import type { WasmBuffer, WasmCore } from "../ts/wasm/core.js";
 import { expectClose } from "./helpers/assert.js";
@@ -130,5 +134,27 @@ describe("regularizers", () => {
     expect(() => kernelRegularizer("layers.conv2d", { class_name: "L2", config: { l2: 0.1, l1: 0 } })).toThrow('layers.conv2d: kernelRegularizer: unsupported L2 config key "l1"; expected l2');
     expect(() => kernelRegularizer("layers.conv2d", { class_name: "L2", config: { l2: -0.1 } })).toThrow("layers.conv2d: kernelRegularizer: l2 must be a finite number >= 0, received -0.1");
     expect(() => kernelRegularizer("layers.conv2d", 0.01)).toThrow("layers.conv2d: kernelRegularizer must be a regularizer (regularizers.l2(1e-4), ...), a name or a config, received 0.01");
+  });
+});
+
+describe("addRegularization on a model's own layers", () => {
+  it.each(cases.map((c) => [c.name, c] as const))("%s: a Dense layer with Keras's weights gives Keras's loss and gradients", async (_, c) => {
+    await init();
+    const dense = layers.dense({ units: 3, activation: "softmax", inputShape: [4] });
+    const model = new Sequential({ layers: [dense] });
+    model.compile({ optimizer: optimizers.sgd(), loss: "sparseCategoricalCrossentropy" });
+    model.setWeights([{ data: Float32Array.from(c.kernel), shape: c.kernel_shape }, { data: Float32Array.from(c.bias), shape: [c.bias.length] }]);
+    const golden = c as Case & { x: number[]; y: number[] };
+    const n = golden.y.length;
+    const { loss } = model.lossAndGradients({ data: Float32Array.from(golden.x), shape: [n, 4] }, { data: Float32Array.from(golden.y), shape: [n] }, 1, 1);
+    expectClose([loss], [c.data_loss], "data loss", 1e-5, 1e-7);
+    // What the runner hook does after backward: the layer's weights are the model's windows.
+    const layer = Object.assign(dense, { kernelRegularizer: getRegularizer("test", "kernelRegularizer", c.regularizer) });
+    const core = modelCore();
+    const penalty = addRegularization(core, [layer], true);
+    expectClose([loss + penalty], [c.evaluate_loss], "reported loss", 1e-5, 1e-7);
+    expectClose(core.read(dense.weights.grad(0)), c.kernel_grad, "kernel gradient", 1e-4, 1e-6);
+    expectClose(core.read(dense.weights.grad(1)), c.bias_grad, "bias gradient", 1e-4, 1e-6);
+    model.dispose();
   });
 });

@@ -2,7 +2,8 @@
  * The decoupled weight decay and L1/L2 penalty kernels in both wasm modules, against
  * their formulas on many sizes (SIMD bodies and scalar tails), with argument checks.
  */
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { createCore } from "../../ts/wasm/loader.js";
 import { decayWeights } from "../../ts/kernels/adamw.js";
 import { l1l2Penalty } from "../../ts/kernels/regularize.js";
 import { expectClose } from "../helpers/assert.js";
@@ -64,5 +65,28 @@ describeEachCore("weight decay and penalty kernels", (getCore) => {
     expect(() => l1l2Penalty(core, 4, p, null, 0.1, Infinity)).toThrow("l1l2Penalty: l2 must be a finite number >= 0, received Infinity");
     expect(Array.from(core.read(p))).toEqual([1, 2, 3, 4]);
     core.free(p);
+  });
+});
+
+describe("weight decay and penalty kernels across modules", () => {
+  it("give the same bits in the SIMD and the scalar module", async () => {
+    const [simd, scalar] = [await createCore("simd"), await createCore("scalar")];
+    const next = rng(9);
+    for (const n of [...SIZES, 4099]) {
+      const x = randomArray(next, n);
+      const g = randomArray(next, n);
+      const run = (core: typeof simd): { penalty: number; grads: number[]; decayed: number[] } => {
+        const [px, pg] = [core.alloc(n), core.alloc(n)];
+        core.write(px, x);
+        core.write(pg, g);
+        const penalty = l1l2Penalty(core, n, px, pg, 0.013, 0.021);
+        decayWeights(core, n, px, 0.004, 0.003);
+        const out = { penalty, grads: Array.from(core.read(pg)), decayed: Array.from(core.read(px)) };
+        core.free(px);
+        core.free(pg);
+        return out;
+      };
+      expect(run(simd), `n=${n}`).toEqual(run(scalar));
+    }
   });
 });
