@@ -8,7 +8,8 @@ Run with the Keras venv from the repository root:
   form as Keras writes it in an optimizer config.
 - optimizers.json: a 7-float variable (odd, so SIMD bodies and scalar tails both run)
   updated by Keras optimizers over several steps from fixed gradients, with fixed and
-  scheduled learning rates; after each step the variable and `optimizer.learning_rate`.
+  scheduled learning rates and weight decay; after each step the variable and
+  `optimizer.learning_rate`.
 """
 import json
 import os
@@ -63,6 +64,10 @@ def optimizer_cases():
         ("adam_exponential", lambda: keras.optimizers.Adam(learning_rate=S.ExponentialDecay(0.02, 2, 0.5))),
         ("sgd_piecewise", lambda: keras.optimizers.SGD(learning_rate=S.PiecewiseConstantDecay([1, 3], [0.1, 0.05, 0.01]), momentum=0.9)),
         ("rmsprop_cosine", lambda: keras.optimizers.RMSprop(learning_rate=S.CosineDecay(0.01, 5, alpha=0.1))),
+        # Every Keras optimizer takes weight_decay (decoupled, as AdamW's).
+        ("sgd_weight_decay", lambda: keras.optimizers.SGD(learning_rate=0.1, momentum=0.5, weight_decay=0.2)),
+        ("adam_weight_decay", lambda: keras.optimizers.Adam(learning_rate=0.03, weight_decay=0.1)),
+        ("rmsprop_weight_decay", lambda: keras.optimizers.RMSprop(learning_rate=S.ExponentialDecay(0.02, 3, 0.5), weight_decay=0.3)),
     ]
     out = []
     for name, make in makers:

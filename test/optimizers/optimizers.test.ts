@@ -146,7 +146,7 @@ describe("optimizer settings", () => {
     expect(() => optimizerFromConfig("Adam", { amsgrad: true })).toThrow("optimizerFromConfig(Adam): amsgrad true is not supported; only false");
     expect(() => optimizerFromConfig("SGD", { clipnorm: 1 })).toThrow("optimizerFromConfig(SGD): clipnorm 1 is not supported");
     expect(() => optimizerFromConfig("RMSprop", { centred: false })).toThrow(
-      'optimizerFromConfig(RMSprop): unsupported config key "centred"; expected learning_rate, rho, momentum, epsilon, centered',
+      'optimizerFromConfig(RMSprop): unsupported config key "centred"; expected learning_rate, weight_decay, rho, momentum, epsilon, centered',
     );
   });
 
@@ -174,11 +174,11 @@ describe("optimizer settings", () => {
 
   it("refuse unknown options instead of ignoring them, pointing Keras spellings to ours", () => {
     expect(() => optimizers.adam({ lr: 0.01 } as never)).toThrow(
-      'Adam: unknown option "lr"; expected one of learningRate, beta1, beta2, epsilon; did you mean learningRate?',
+      'Adam: unknown option "lr"; expected one of learningRate, weightDecay, beta1, beta2, epsilon; did you mean learningRate?',
     );
-    expect(() => optimizers.sgd({ learning_rate: 0.1 } as never)).toThrow('SGD: unknown option "learning_rate"; expected one of learningRate, momentum, nesterov; did you mean learningRate?');
+    expect(() => optimizers.sgd({ learning_rate: 0.1 } as never)).toThrow('SGD: unknown option "learning_rate"; expected one of learningRate, weightDecay, momentum, nesterov; did you mean learningRate?');
     expect(() => optimizers.adam({ beta_1: 0.8 } as never)).toThrow("did you mean beta1?");
-    expect(() => optimizers.rmsprop({ centered: true } as never)).toThrow('RMSprop: unknown option "centered"; expected one of learningRate, rho, momentum, epsilon');
+    expect(() => optimizers.rmsprop({ centered: true } as never)).toThrow('RMSprop: unknown option "centered"; expected one of learningRate, weightDecay, rho, momentum, epsilon');
     expect(() => optimizers.rmsprop({ centered: true } as never)).not.toThrow("did you mean");
     expect(() => optimizers.sgd(0.1 as never)).toThrow("SGD: options must be an object like { learningRate: ... }, received 0.1");
     expect(optimizers.adam({ learningRate: 0.01, beta1: 0.8 }).learningRate).toBe(0.01);

@@ -63,6 +63,18 @@ describe("schedules", () => {
   });
 });
 
+describe("weight decay on every optimizer", () => {
+  it("is off by default (no weight_decay in the config), and round-trips when set", () => {
+    for (const opt of [optimizers.sgd(), optimizers.adam(), optimizers.rmsprop()]) expect(opt.getConfig().weight_decay).toBeUndefined();
+    const sgd = optimizers.sgd({ learningRate: 0.1, weightDecay: 0.01 });
+    expect(sgd.getConfig()).toEqual({ learning_rate: 0.1, weight_decay: 0.01, momentum: 0, nesterov: false });
+    expect(optimizerFromConfig("SGD", sgd.getConfig()).getConfig()).toEqual(sgd.getConfig());
+    expect(optimizerFromConfig("Adam", { learning_rate: 0.1, weight_decay: null }).getConfig().weight_decay).toBeUndefined();
+    expect(() => optimizers.rmsprop({ weightDecay: -0.5 })).toThrow("RMSprop: weightDecay must be a finite number >= 0, received -0.5");
+    expect(() => optimizerFromConfig("AdamW", { weight_decay: null })).toThrow("AdamW: weightDecay must be a finite number >= 0, received null");
+  });
+});
+
 describe("AdamW settings", () => {
   it("use Keras's defaults and round-trip through their config", () => {
     const opt = optimizers.adamW();

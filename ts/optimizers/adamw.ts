@@ -1,8 +1,7 @@
 /** Keras's `AdamW`: Adam with decoupled weight decay (without amsgrad). */
-import { decayWeights } from "../kernels/adamw.js";
 import { adamUpdate } from "../kernels/optim.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { checkArgKeys, LearningRate, checkPositive, checkUnit, stateWindows, type Optimizer, type OptimizerConfig } from "./optimizer.js";
+import { checkArgKeys, checkPositive, checkUnit, checkWeightDecay, decayBeforeUpdate, LearningRate, stateWindows, type Optimizer, type OptimizerConfig } from "./optimizer.js";
 import type { LearningRateSchedule } from "./schedules.js";
 
 /** Arguments of {@link AdamW}, with Keras's defaults. */
@@ -42,11 +41,9 @@ export class AdamW implements Optimizer {
   constructor(args: AdamWArgs = {}) {
     checkArgKeys("AdamW", args, ["learningRate", "weightDecay", "beta1", "beta2", "epsilon"]);
     this.lr = new LearningRate("AdamW", args.learningRate ?? 0.001);
-    const wd = args.weightDecay ?? 0.004;
-    // Keras refuses weight_decay=None for AdamW; a negative decay would grow the weights.
-    if (typeof wd !== "number" || !Number.isFinite(wd) || wd < 0) {
-      throw new Error(`AdamW: weightDecay must be a finite number >= 0, received ${String(wd)}`);
-    }
+    // Keras refuses weight_decay=None for AdamW (it would be plain Adam).
+    const wd = checkWeightDecay("AdamW", args.weightDecay, 0.004);
+    if (wd === null) throw new Error("AdamW: weightDecay must be a finite number >= 0, received null");
     this.weightDecay = wd;
     this.beta1 = checkUnit("AdamW", "beta1", args.beta1 ?? 0.9, true);
     this.beta2 = checkUnit("AdamW", "beta2", args.beta2 ?? 0.999, true);
@@ -79,11 +76,8 @@ export class AdamW implements Optimizer {
 
   apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): void {
     const [m, v] = stateWindows("AdamW", state, 2, n);
-    // The decay writes the weights first: check what only Adam's call would check, so a
-    // bad call changes nothing.
-    core.check("AdamW.apply", "grads", grads, n, "f32");
     const lr = this.lr.forStep(step);
-    if (this.weightDecay > 0) decayWeights(core, n, params, this.weightDecay, lr);
+    decayBeforeUpdate(core, "AdamW", n, params, grads, this.weightDecay, lr);
     adamUpdate(core, n, params, grads, m!, v!, lr, this.beta1, this.beta2, this.epsilon, step);
   }
 }

@@ -51,10 +51,10 @@ export function getOptimizer(id: string | Optimizer): Optimizer {
 // Keras config keys -> our argument names, per optimizer. amsgrad and centered are
 // accepted only as false (the variants are not implemented).
 const CONFIG_KEYS = {
-  sgd: { learning_rate: "learningRate", momentum: "momentum", nesterov: "nesterov" },
-  adam: { learning_rate: "learningRate", beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon", amsgrad: null },
+  sgd: { learning_rate: "learningRate", weight_decay: "weightDecay", momentum: "momentum", nesterov: "nesterov" },
+  adam: { learning_rate: "learningRate", weight_decay: "weightDecay", beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon", amsgrad: null },
   adamW: { learning_rate: "learningRate", weight_decay: "weightDecay", beta_1: "beta1", beta_2: "beta2", epsilon: "epsilon", amsgrad: null },
-  rmsprop: { learning_rate: "learningRate", rho: "rho", momentum: "momentum", epsilon: "epsilon", centered: null },
+  rmsprop: { learning_rate: "learningRate", weight_decay: "weightDecay", rho: "rho", momentum: "momentum", epsilon: "epsilon", centered: null },
 } as const;
 
 /**

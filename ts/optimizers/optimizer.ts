@@ -2,6 +2,7 @@
  * The optimizer protocol the model's training step calls, and the argument checks the
  * three optimizers share.
  */
+import { decayWeights } from "../kernels/adamw.js";
 import { checkKnownKeys } from "../options.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import { isSchedule, serializeSchedule, type LearningRateSchedule, type SerializedSchedule } from "./schedules.js";
@@ -100,6 +101,31 @@ export class LearningRate {
   config(): number | SerializedSchedule {
     return this.schedule ? serializeSchedule(this.schedule) : this.value;
   }
+}
+
+/**
+ * Keras's `weight_decay` of every optimizer: null (none) or a finite number >= 0.
+ * `undefined` gives `fallback`.
+ */
+export function checkWeightDecay(owner: string, value: unknown, fallback: number | null): number | null {
+  if (value === undefined) return fallback;
+  if (value === null) return null;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new Error(`${owner}: weightDecay must be a finite number >= 0, received ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Keras's decoupled weight decay (`BaseOptimizer._apply_weight_decay`), which runs before
+ * every optimizer's own update with the step's learning rate: `p -= p * wd * lr`. Nothing
+ * when `weightDecay` is null or 0. It writes the weights before the update's own checks
+ * run, so it checks `grads` first: a bad call still changes nothing.
+ */
+export function decayBeforeUpdate(core: WasmCore, owner: string, n: number, params: WasmBuffer, grads: WasmBuffer, weightDecay: number | null, lr: number): void {
+  if (!weightDecay) return;
+  core.check(`${owner}.apply`, "grads", grads, n, "f32");
+  decayWeights(core, n, params, weightDecay, lr);
 }
 
 /** A learning rate: finite and > 0. */
