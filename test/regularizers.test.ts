@@ -12,7 +12,7 @@ import { kernelRegularizer } from "../ts/layers/args.js";
 import { Sequential } from "../ts/model/sequential.js";
 import { optimizers } from "../ts/optimizers/index.js";
 import { getCore as modelCore, init } from "../ts/wasm/loader.js";
-import { addRegularization, getRegularizer, regularizers, serializeRegularizer, type RegularizedLayer, type Regularizer } from "../ts/regularizers.js";
+import { addRegularization, getRegularizer, regularizers, serializeRegularizer, serializeRegularizerTfjs, type RegularizedLayer, type Regularizer } from "../ts/regularizers.js";
 import type { WasmBuffer, WasmCore } from "../ts/wasm/core.js";
 import { expectClose } from "./helpers/assert.js";
 import { describeEachCore } from "./helpers/cores.js";
@@ -116,6 +116,8 @@ describe("regularizers", () => {
       expect(serializeRegularizer(r)).toEqual(c.layer_config_regularizer);
     }
     expect(getRegularizer("w", "a", { className: "L1L2", config: { l1: 0, l2: 0.01 } })).toMatchObject({ className: "L1L2", l2: 0.01 });
+    expect(serializeRegularizerTfjs(regularizers.l2(0.3))).toEqual({ class_name: "L1L2", config: { l1: 0, l2: 0.3 } });
+    expect(getRegularizer("w", "a", serializeRegularizerTfjs(regularizers.l1(0.2)))).toMatchObject({ l1: 0.2, l2: 0 });
     expect(getRegularizer("w", "a", "l2")).toMatchObject({ className: "L2", l2: 0.01 });
     expect(getRegularizer("w", "a", "l1_l2")).toMatchObject({ className: "L1L2", l1: 0, l2: 0 });
     const own = regularizers.l1(0.5);

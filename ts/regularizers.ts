@@ -100,6 +100,15 @@ export function serializeRegularizer(r: Regularizer): SerializedRegularizer {
   return { module: "keras.regularizers", class_name: r.className, config: r.getConfig(), registered_name: null };
 }
 
+/**
+ * `r` as TensorFlow.js writes a regularizer in a layers-format model.json: TensorFlow.js
+ * registers only `L1L2`, so every regularizer is written as one, `{ class_name: "L1L2",
+ * config: { l1, l2 } }` (the same penalty; {@link getRegularizer} reads it back).
+ */
+export function serializeRegularizerTfjs(r: Regularizer): { class_name: "L1L2"; config: { l1: number; l2: number } } {
+  return { class_name: "L1L2", config: { l1: r.l1, l2: r.l2 } };
+}
+
 // Names Keras's `regularizers.get` accepts, and TensorFlow.js's class name spellings.
 const NAMES: Readonly<Record<string, "L1" | "L2" | "L1L2">> = {
   l1: "L1", L1: "L1", l2: "L2", L2: "L2", l1_l2: "L1L2", l1l2: "L1L2", L1L2: "L1L2",
