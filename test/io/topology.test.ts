@@ -118,7 +118,8 @@ describe("topologyToKeras / topologyFromKeras", () => {
 
 describe("topologyFromKeras refuses what it cannot load", () => {
   const cases: [string, Json, string][] = [
-    ["a functional model", { class_name: "Functional", config: { layers: [] } }, 'modelTopology.class_name: received "Functional", expected "Sequential"'],
+    ["a functional model without input_layers", { class_name: "Functional", config: { layers: [] } }, "modelTopology.config.input_layers: received undefined, expected an array"],
+    ["an unknown model class", { class_name: "Subclassed", config: { layers: [] } }, 'modelTopology.class_name: received "Subclassed", expected "Sequential", "Functional" or "Model"'],
     ["a layer class we lack", sequential(conv(), { class_name: "BatchNormalization", config: { name: "bn" } }), 'layer 1 ("bn", BatchNormalization) class_name: received "BatchNormalization", expected one of Conv2D'],
     ["channels_first", sequential(conv({ data_format: "channels_first" })), 'layer 0 ("conv2d", Conv2D) data_format: received "channels_first", expected "channels_last"'],
     ["dilation", sequential(conv({ dilation_rate: [2, 2] })), 'layer 0 ("conv2d", Conv2D) dilation_rate: received [2,2], expected 1 or [1, 1] (dilated convolution is not supported)'],

@@ -43,6 +43,11 @@ export function weightShapes(layers: readonly Layer[]): (readonly number[])[] {
   return layers.flatMap((l) => l.weights.specs.map((spec) => spec.shape));
 }
 
+/** The shapes of the weights placed as trainable (`flags` per weight, Keras order): what optimizer slots hold. */
+export function trainableShapes(layers: readonly Layer[], flags: readonly boolean[]): (readonly number[])[] {
+  return weightShapes(layers).filter((_, i) => flags[i]);
+}
+
 /** Replaces all weights of `layers` (Keras order); all are checked before any is written. */
 export function setAllWeights(where: string, layers: readonly Layer[], weights: Tensor[]): void {
   if (!Array.isArray(weights)) throw new Error(`${where}: expected an array of tensors, received ${typeof weights}`);

@@ -1,5 +1,7 @@
 /**
- * One batch through a model on its plan: forward, loss and its gradient, backward.
+ * One batch through a model graph on its plan: forward, loss and its gradient, backward.
+ * Layers run in the graph's order (topological); after each layer's backward the plan's
+ * gradient moves (sums of fan-out gradients, an aliasing layer's copy) are made.
  * Nothing here allocates wasm memory or typed arrays; one {@link Pass} object is reused.
  */
 import type { Layer, Pass } from "../layers/layer.js";
@@ -7,11 +9,13 @@ import { categoricalCrossEntropy, countCorrect, meanSquaredError, softmaxCrossEn
 import { sizeOf } from "../shapes.js";
 import type { Loss } from "../training/losses.js";
 import type { WasmCore } from "../wasm/core.js";
-import type { Plan } from "./plan.js";
+import type { ModelGraph } from "./graph.js";
+import type { GradMove, Plan } from "./plan.js";
 
 /** Runs batches of a built model through a plan. */
 export class Runner {
-  private readonly pass: Pass = { count: 0, training: false, seed: 0, step: 0 };
+  private readonly pass: Pass = { count: 0, training: false, learning: false, seed: 0, step: 0 };
+  private readonly layers: readonly Layer[];
   /** Per layer, the seed its randomness (dropout) uses in the current fit call. */
   readonly seeds: Uint32Array;
   /** True when the last layer's softmax is left to the fused softmax-cross-entropy loss. */
@@ -26,12 +30,13 @@ export class Runner {
 
   constructor(
     private readonly core: WasmCore,
-    private readonly layers: readonly Layer[],
+    graph: ModelGraph,
     readonly plan: Plan,
     readonly loss: Loss | null,
   ) {
-    this.seeds = new Uint32Array(layers.length);
-    const last = layers[layers.length - 1]!;
+    this.layers = graph.layers;
+    this.seeds = new Uint32Array(this.layers.length);
+    const last = this.layers[this.layers.length - 1]!;
     this.fused = !!loss?.crossEntropy && last.outputActivation === "softmax";
     this.outSize = sizeOf(last.outputShape!);
   }
@@ -39,6 +44,7 @@ export class Runner {
   /**
    * Runs every layer on the first `count` samples of the plan's input. With
    * `forLoss`, a fused softmax output is left as logits (the loss applies softmax).
+   * Each layer learns whether it is learning (training and trainable) from the pass.
    */
   forward(count: number, training: boolean, step: number, forLoss: boolean): void {
     const pass = this.pass;
@@ -48,9 +54,11 @@ export class Runner {
     const last = this.layers.length - 1;
     const timings = this.timings;
     for (let i = 0; i <= last; i++) {
+      const layer = this.layers[i]!;
       pass.seed = this.seeds[i]!;
+      pass.learning = training && layer.trainable;
       const t0 = timings ? performance.now() : 0;
-      this.layers[i]!.forward(this.core, pass, this.plan.layers[i]!, !(forLoss && this.fused && i === last));
+      layer.forward(this.core, pass, this.plan.layers[i]!, !(forLoss && this.fused && i === last));
       if (timings) timings[i] += performance.now() - t0;
     }
   }
@@ -77,6 +85,7 @@ export class Runner {
 
   /** Runs every layer backward, writing the model's weight gradients. */
   backward(count: number, step: number): void {
+    if (!this.plan.training) throw new Error("simdnet: backward on an inference plan (internal error: the model planned no gradients)");
     const pass = this.pass;
     pass.count = count;
     pass.training = true;
@@ -84,10 +93,29 @@ export class Runner {
     const last = this.layers.length - 1;
     const timings = this.timings;
     for (let i = last; i >= 0; i--) {
+      const layer = this.layers[i]!;
       pass.seed = this.seeds[i]!;
+      pass.learning = layer.trainable;
       const t0 = timings ? performance.now() : 0;
-      this.layers[i]!.backward(this.core, pass, this.plan.layers[i]!, !(this.fused && i === last));
+      layer.backward(this.core, pass, this.plan.layers[i]!, !(this.fused && i === last));
+      const moves = this.plan.afterBackward[i]!;
+      for (let m = 0; m < moves.length; m++) this.move(moves[m]!, count);
       if (timings) timings[last + 1 + i] += performance.now() - t0;
+    }
+  }
+
+  /** `to (+)= from` over `count` samples: plain loops over one view of the arena (memory-bound). */
+  private move(m: GradMove, count: number): void {
+    const arena = this.plan.arena;
+    const view = this.core.f32(arena);
+    const base = arena.ptr >>> 2;
+    const from = (m.from.ptr >>> 2) - base;
+    const to = (m.to.ptr >>> 2) - base;
+    const n = count * m.width;
+    if (m.add) {
+      for (let k = 0; k < n; k++) view[to + k] = view[to + k]! + view[from + k]!;
+    } else {
+      view.copyWithin(to, from, from + n);
     }
   }
 }

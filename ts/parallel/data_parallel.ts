@@ -28,7 +28,7 @@
  * and forth with postMessage as a transferable.
  */
 import type { Runner } from "../model/runner.js";
-import type { LayerDescriptor } from "../model/sequential.js";
+import type { LayerDescriptor } from "../io/topology.js";
 import type { WeightStore } from "../model/weights.js";
 import { sizeOf } from "../shapes.js";
 import type { GradientStep } from "../training/fit.js";
@@ -51,6 +51,10 @@ export interface DataParallelArgs {
   /** Participants, main thread included (>= 2). */
   workers: number;
   layers: readonly LayerDescriptor[];
+  /** Per layer, the values it reads (see ../model/graph.ts). */
+  inbound: readonly (readonly number[])[];
+  /** Per layer, whether it is trainable. */
+  trainable: readonly boolean[];
   inputShape: readonly number[];
   loss: Loss;
   /** The fit's batch size. */
@@ -157,7 +161,10 @@ export class DataParallel implements GradientStep {
       inSize: sizeOf(args.inputShape),
       outSize: plan.output.length / plan.batch,
     };
-    const spec: ReplicaSpec = { layers: replicaLayers(args.layers), inputShape: [...args.inputShape], loss: args.loss.name, batch: args.batch, sizes };
+    const spec: ReplicaSpec = {
+      layers: replicaLayers(args.layers), inbound: args.inbound.map((ins) => [...ins]), trainable: [...args.trainable],
+      inputShape: [...args.inputShape], loss: args.loss.name, batch: args.batch, sizes,
+    };
     const mode: Transport = parallelTesting.transport ?? (sharedTransportAvailable() ? "shared" : "message");
     const peers: Peer[] = [];
     try {
