@@ -11,7 +11,7 @@
  */
 import type { Layer } from "../layers/layer.js";
 import { formatShape } from "../tensor.js";
-import { hasProvisionalName, isSymbolic, nameSettled, snakeCase, type SymbolicTensor } from "./symbolic.js";
+import { applyOrder, hasProvisionalName, isSymbolic, nameSettled, snakeCase, type SymbolicTensor } from "./symbolic.js";
 
 /** A graph of layers with one input and one output (a chain for a Sequential). */
 export interface ModelGraph {
@@ -114,7 +114,10 @@ export function graphFromTensors(where: string, inputs: unknown, outputs: unknow
 
 /**
  * Gives provisionally named layers their final names (first free `stem`, `stem_1`, ...
- * in layer order, the names users gave taken first) and returns the input's name.
+ * in the order they were applied, the names users gave taken first) and returns the
+ * input's name. Keras names a layer when it is made, from a counter per session; naming
+ * in apply order per model gives the same names for a model built in a fresh session
+ * whose layers are applied in the order they are made, whatever else ran before.
  * Throws when two layers (or a layer and the input) were given the same name.
  */
 function nameLayers(where: string, input: SymbolicTensor, layers: readonly Layer[]): string {
@@ -133,7 +136,7 @@ function nameLayers(where: string, input: SymbolicTensor, layers: readonly Layer
   };
   const inputName = input.autoName ? free(input.inputName) : input.inputName;
   taken.add(inputName);
-  for (const l of layers) {
+  for (const l of [...layers].sort((a, b) => applyOrder(a) - applyOrder(b))) {
     if (!hasProvisionalName(l)) continue;
     l.name = free(snakeCase(l.className));
     taken.add(l.name);

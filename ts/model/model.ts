@@ -355,7 +355,17 @@ export class Model {
     runner.forward(n, true, step, true);
     const loss = runner.lossAndGradient(n);
     runner.backward(n, step);
-    return { loss, grads: core.read(this.memory.store.grads!) };
+    // The gradient buffer keeps trainable weights first (weights.ts); hand them back in getWeights order.
+    const grads = new Float32Array(this.countParams());
+    let at = 0;
+    for (const l of this.layers) {
+      for (let i = 0; i < l.weights.specs.length; i++) {
+        const g = core.f32(l.weights.grad(i));
+        grads.set(g, at);
+        at += g.length;
+      }
+    }
+    return { loss, grads };
   }
 
   /** Copies of all weights in Keras order (kernel, bias per layer). */

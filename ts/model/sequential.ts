@@ -40,8 +40,10 @@ export class Sequential extends Model {
    */
   add(layer: Layer): void {
     this.checkIdle("add");
+    if (typeof layer === "object" && layer !== null && isApplied(layer)) {
+      throw new Error(`add: layer "${layer.name}" has been applied in a functional graph; make a new layer for a Sequential`);
+    }
     const inputShape = appendShape(this.layers, layer);
-    if (isApplied(layer)) throw new Error(`add: layer "${layer.name}" has been applied in a functional graph; make a new layer for a Sequential`);
     const given = layer.name;
     layer.name = given || uniqueLayerName(this.layers, layer.className);
     try {

@@ -58,7 +58,7 @@ export function input(options: InputArgs): SymbolicTensor {
   checkKnownKeys(where, options, ["shape", "name"]);
   const { shape, name } = options;
   if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 1)) {
-    throw new Error(`${where}: shape must be a non-empty array of whole numbers > 0 (one sample, no batch axis), received ${describeValue(shape)}`);
+    throw new Error(`${where}: shape must be a non-empty array of whole numbers > 0 (one sample, no batch axis), received ${Array.isArray(shape) ? `[${shape.map(String).join(", ")}]` : describeValue(shape)}`);
   }
   if (name !== undefined && (typeof name !== "string" || name.length === 0)) throw new Error(`${where}: name must be a non-empty string, received ${describeValue(name)}`);
   return new SymbolicTensor([...shape], null, [], name ?? "input_layer", name === undefined);
@@ -74,6 +74,14 @@ export function snakeCase(className: string): string {
 
 /** Layers applied so far, each to the tensor it produced (a layer may be applied once). */
 const applied = new WeakMap<Layer, SymbolicTensor>();
+/** Per applied layer, when it was applied (a model names its layers in this order, see graph.ts). */
+const appliedAt = new WeakMap<Layer, number>();
+let applyCount = 0;
+
+/** The order in which `layer` was applied among all layers (0 if never). */
+export function applyOrder(layer: Layer): number {
+  return appliedAt.get(layer) ?? 0;
+}
 /** Layers whose name was given on apply for error messages only; a model names them. */
 const provisional = new WeakSet<Layer>();
 
@@ -132,5 +140,6 @@ export function applyLayer(layer: Layer, inputs: SymbolicTensor | readonly Symbo
   if (unnamed) provisional.add(layer);
   const tensor = new SymbolicTensor([...out], layer, tensors, "", false);
   applied.set(layer, tensor);
+  appliedAt.set(layer, ++applyCount);
   return tensor;
 }
