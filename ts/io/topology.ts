@@ -68,7 +68,9 @@ export function layerToKeras(layer: LayerDescriptor, where: string): { class_nam
 /** A descriptor from one layer's Keras config (`trainable` read here, the options by keras_layers.ts). */
 export function layerFromKeras(className: string, layerName: string, layerConfig: JsonObject, where: string): LayerDescriptor {
   const trainable = readTrainable(layerConfig, where);
-  const config = layerConfigFromKeras(className, layerConfig, where, INPUT_KEYS);
+  // keras_layers.ts accepts only trainable: true; this file reads the flag itself.
+  const { trainable: _read, ...options } = layerConfig;
+  const config = layerConfigFromKeras(className, options, where, INPUT_KEYS);
   return { className, name: layerName, config, ...(trainable ? {} : { trainable: false }) };
 }
 

@@ -24,6 +24,8 @@ export class ModelMemory {
   /** Parameters, gradients and optimizer state (empty until {@link place}). */
   readonly store = new WeightStore();
   private wasm: WasmCore | null = null;
+  /** Which weights are trainable, as fixed by the last compile (null: none yet, read the layers). */
+  private layout: boolean[] | null = null;
   private plan: Plan | null = null;
   private runner: Runner | null = null;
 
@@ -52,24 +54,29 @@ export class ModelMemory {
    */
   place(slots: number, keep: readonly (Tensor[] | null)[] = []): WasmCore {
     const core = (this.wasm ??= getCore());
-    this.store.place(core, this.graph().layers, this.seeds, keep);
+    const layers = this.graph().layers;
+    const now = trainableFlags(layers);
+    // Layers added since the last compile make the fixed layout stale: read the layers.
+    if (!this.layout || this.layout.length !== now.length) this.layout = now;
+    this.store.place(core, layers, this.seeds, keep, this.layout);
     this.store.resetState(core, slots);
     return core;
   }
 
   /**
-   * Re-places the weights (values kept) when layers were frozen or unfrozen since they
-   * were placed, so that the trainable ones are again the first (see weights.ts). The
-   * optimizer state is dropped: the caller (compile) resets it.
+   * Fixes which weights are trainable from the layers' flags now (compile calls it, as
+   * Keras applies `trainable` changes at compile) and re-places the weights (values kept)
+   * when that changed, so that the trainable ones are again the first (see weights.ts).
+   * The optimizer state is dropped: the caller (compile) resets it.
    */
   relayout(): void {
-    if (!this.store.placed) return;
     const layers = this.graph().layers;
-    const now = trainableFlags(layers);
-    if (now.length === this.store.trainable.length && now.every((f, i) => f === this.store.trainable[i])) return;
+    this.layout = trainableFlags(layers);
+    if (!this.store.placed) return;
+    if (this.layout.every((f, i) => f === this.store.trainable[i])) return;
     const keep = layers.map((l) => l.getWeights());
     this.store.release(this.wasm!, layers);
-    this.store.place(this.wasm!, layers, this.seeds, keep);
+    this.store.place(this.wasm!, layers, this.seeds, keep, this.layout);
   }
 
   /** Zeroes (reallocates) the optimizer state for `slots` floats per weight, if placed. */

@@ -35,12 +35,11 @@ export class WeightStore {
 
   /**
    * Allocates the buffers for `layers` (built), binds each layer's windows and fills the
-   * weights: layer i draws from `new Random(seeds[i])`, so the values do not depend on
+   * weights (the trainable ones by `flags`, per weight, first): layer i draws from `new Random(seeds[i])`, so the values do not depend on
    * when this runs; `keep[i]`, when given, restores a layer's earlier weights instead.
    */
-  place(core: WasmCore, layers: readonly Layer[], seeds: readonly number[], keep: readonly (Tensor[] | null)[] = []): void {
+  place(core: WasmCore, layers: readonly Layer[], seeds: readonly number[], keep: readonly (Tensor[] | null)[] = [], flags = trainableFlags(layers)): void {
     const count = layers.reduce((n, l) => n + l.weights.count, 0);
-    const flags = trainableFlags(layers);
     const params = core.alloc(count);
     const grads = core.alloc(count);
     this.params = params;
@@ -59,10 +58,11 @@ export class WeightStore {
       const g: WasmBuffer[] = [];
       for (const spec of layer.weights.specs) {
         const n = sizeOf(spec.shape);
-        const at = flags[w++] ? trainableAt : frozenAt;
+        const trained = flags[w++]!;
+        const at = trained ? trainableAt : frozenAt;
         p.push(params.subarray(at, n));
         g.push(grads.subarray(at, n));
-        if (at === trainableAt) trainableAt += n;
+        if (trained) trainableAt += n;
         else frozenAt += n;
       }
       layer.weights.bind(core, p, g);
