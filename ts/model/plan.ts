@@ -47,6 +47,8 @@ export interface Plan {
   readonly arena: WasmBuffer;
   /** Floats of the arena (for tests and the docs' memory figures). */
   readonly floats: number;
+  /** Floats the same buffers would take without reuse (every record apart). */
+  readonly unpackedFloats: number;
   /** The model input, [batch, ...inputShape]. */
   readonly input: WasmBuffer;
   /** The model output, [batch, ...outputShape]. */
@@ -227,6 +229,7 @@ export function planBuffers(core: WasmCore, graph: ModelGraph, batch: number, tr
     training,
     arena,
     floats: total,
+    unpackedFloats: recs.reduce((n, r) => n + r.size, 0),
     input: acts[0]!,
     output: acts[L]!,
     outputGrad: grads[L] ?? win(outGradRec!, batch * outSize),
