@@ -10,6 +10,7 @@ import type { Model } from "../../ts/model/model.js";
 import { packRecords, planBuffers } from "../../ts/model/plan.js";
 import { lenet5 } from "../../ts/models/lenet5.js";
 import { sizeOf } from "../../ts/shapes.js";
+import type { Tensor } from "../../ts/tensor.js";
 import { WasmBuffer, WasmCore } from "../../ts/wasm/core.js";
 import { getCore, init } from "../../ts/wasm/loader.js";
 import { randomInt, rng } from "../helpers/random.js";
@@ -115,7 +116,7 @@ describe("steady state of a graph model", () => {
     const m = residualNet(2);
     m.compile({ optimizer: "adam", loss: "categoricalCrossentropy", metrics: ["accuracy"] });
     const { x, y } = batchFor(m, "categoricalCrossentropy", 96, 3);
-    const slice = (t: { data: Float32Array; shape: number[] }, n: number) => ({ data: t.data.subarray(0, n * (t.data.length / t.shape[0]!)), shape: [n, ...t.shape.slice(1)] });
+    const slice = (t: Tensor, n: number): Tensor => ({ data: t.data.subarray(0, n * (t.data.length / t.shape[0]!)), shape: [n, ...t.shape.slice(1)] });
     const fitSteps = (steps: number) => m.fit(slice(x, 8 * steps), slice(y, 8 * steps), { batchSize: 8, verbose: 0 });
     await fitSteps(2);
     const windows = vi.spyOn(WasmBuffer.prototype, "subarray");

@@ -22,8 +22,10 @@ export interface ReplicaSpec {
   layers: LayerDescriptor[];
   /** Per layer, the values it reads (the model's graph, see ../model/graph.ts). */
   inbound: number[][];
-  /** Per layer, whether it is trainable (the weights' layout depends on it). */
+  /** Per layer, whether it is trainable (what its forward pass is told). */
   trainable: boolean[];
+  /** Per weight, whether the model placed it among the trainable ones (the same layout here). */
+  layout: boolean[];
   /** Per-sample input shape. */
   inputShape: number[];
   loss: LossName;
@@ -55,16 +57,20 @@ export class Replica {
   private readonly plan: Plan;
   private readonly runner: Runner;
 
-  constructor(private readonly core: WasmCore, private readonly spec: ReplicaSpec) {
+  /**
+   * @param makeLayer builds a layer from a descriptor (tests pass their own layers; by
+   * default the layer registry's factories)
+   */
+  constructor(private readonly core: WasmCore, private readonly spec: ReplicaSpec, makeLayer: (d: LayerDescriptor) => Layer = (d) => layerFromConfig(d.className, { ...d.config, name: d.name })) {
     const { sizes } = spec;
     this.layers = spec.layers.map((d) => {
-      const layer = layerFromConfig(d.className, { ...d.config, name: d.name });
+      const layer = makeLayer(d);
       return layer instanceof Dropout ? ShardDropout.of(layer, spec.batch) : layer;
     });
     this.dropouts = this.layers.filter((l): l is ShardDropout => l instanceof ShardDropout);
     this.layers.forEach((l, i) => (l.trainable = spec.trainable[i] ?? true));
     this.graph = buildGraphLayers(spec.inputShape, this.layers, spec.inbound);
-    this.store.place(core, this.layers, this.layers.map(() => 0));
+    this.store.place(core, this.layers, this.layers.map(() => 0), [], spec.layout);
     if (this.store.count !== sizes.params) {
       throw new Error(`simdnet worker: the rebuilt model has ${this.store.count} parameters, expected ${sizes.params}`);
     }
@@ -99,6 +105,9 @@ export class Replica {
     job.results[1] = runner.correct(count);
     runner.backward(count, step);
     job.grads.set(core.f32(this.store.grads!));
+    // Non-trainable weights the forward pass moved (moving statistics) go back to be averaged.
+    const t = this.store.trainableCount;
+    if (t < this.store.count) job.params.subarray(t).set(core.f32(this.store.params!).subarray(t));
   }
 
   /** Frees the replica's wasm memory. */

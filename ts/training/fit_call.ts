@@ -75,7 +75,8 @@ export async function runFit(trainee: Trainee, fit: PreparedFit, model: FitModel
   try {
     if (s.workers > 1) {
       parallel = await startDataParallel({
-        workers: s.workers, layers: model.layers, inbound: model.inbound, trainable: model.trainable, inputShape: model.inputShape, loss: model.loss, batch: s.batchSize,
+        workers: s.workers, layers: model.layers, inbound: model.inbound, trainable: model.trainable, layout: [...trainee.store.trainable],
+        inputShape: model.inputShape, loss: model.loss, batch: s.batchSize,
         core: trainee.core, runner, store: trainee.store,
       });
     }
