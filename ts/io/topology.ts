@@ -30,8 +30,13 @@ export interface LayerDescriptor {
 
 /** How a functional model's layers connect (absent for a Sequential). */
 export interface GraphDescription {
-  /** The input layer's name and per-sample shape. */
-  input: { name: string; shape: number[] };
+  /** The input layer. */
+  input: {
+    /** Its name, e.g. "input_layer". */
+    name: string;
+    /** Per-sample shape. */
+    shape: number[];
+  };
   /** Per layer (in `layers` order), the names of the layers (or the input) it reads, in order. */
   inbound: string[][];
   /** The name of the layer whose output is the model's output. */

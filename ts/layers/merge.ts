@@ -51,6 +51,7 @@ abstract class Merge implements Layer {
   inputShapes: number[][] | null = null;
   outputShape: number[] | null = null;
 
+  /** Checks the name option; `where` names the factory in errors. */
   constructor(where: string, name: unknown) {
     this.name = args.layerName(where, name) ?? "";
   }
