@@ -194,6 +194,8 @@ export function checkInputLayer(config: JsonObject, where: string): void {
     dtype: (v) => v === null || v === "float32" || (isJsonObject(v) && isJsonObject(v.config) && v.config.name === "float32"),
     sparse: (v) => v === false || v === null,
     ragged: (v) => v === false || v === null,
+    // Keras 3 writes it on every InputLayer; true (an input that may be None) is not supported.
+    optional: (v) => v === false || v === null,
   };
   for (const [key, value] of Object.entries(config)) {
     const check = Object.hasOwn(allowed, key) ? allowed[key] : undefined;
