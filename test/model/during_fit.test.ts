@@ -98,3 +98,14 @@ describe("calls that work during fit", () => {
     m.dispose();
   });
 });
+
+describe("several inputs or outputs given to fit", () => {
+  it("is refused clearly (one input, one output)", async () => {
+    const { x, y } = noiseData(6, 5);
+    const m = compiled(4);
+    await expect(m.fit([x, x] as never, y, { verbose: 0 })).rejects.toThrow("fit: x is an array of 2 tensors; models with several inputs or outputs are not supported yet, so x must be one tensor { data: Float32Array, shape }");
+    await expect(m.fit(x, [y, y] as never, { verbose: 0 })).rejects.toThrow("fit: y is an array of 2 tensors; models with several inputs or outputs are not supported yet");
+    expect(() => m.predict([x] as never)).toThrow("predict: x is an array of 1 tensor; models with several inputs");
+    m.dispose();
+  });
+});
