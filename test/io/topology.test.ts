@@ -126,7 +126,7 @@ describe("topologyFromKeras refuses what it cannot load", () => {
     ["a regularizer", sequential(conv({ kernel_regularizer: { class_name: "L2", config: { l2: 0.01 } } })), 'layer 0 ("conv2d", Conv2D) kernel_regularizer: received {"class_name":"L2"'],
     ["an activation we lack", sequential(conv({ activation: "elu" })), 'layer 0 ("conv2d", Conv2D) activation: received "elu", expected one of linear, relu, sigmoid, tanh, softmax'],
     ["causal padding", sequential(conv({ padding: "causal" })), 'layer 0 ("conv2d", Conv2D) padding: received "causal", expected "valid" or "same"'],
-    ["a frozen layer", sequential(conv({ trainable: false })), 'layer 0 ("conv2d", Conv2D) trainable: received false, expected true (frozen layers are not supported)'],
+    ["a trainable flag that is not a boolean", sequential(conv({ trainable: "no" })), 'layer 0 ("conv2d", Conv2D) trainable: received "no", expected true or false'],
     ["float16", sequential(conv({ dtype: "float16" })), 'layer 0 ("conv2d", Conv2D) dtype: received "float16", expected "float32"'],
     ["an unknown option", sequential(conv({ lora_alpha: 4 })), 'layer 0 ("conv2d", Conv2D): option "lora_alpha" of Conv2D is not supported'],
     ["a missing required option", sequential(conv(), { class_name: "Dense", config: { name: "d" } }), 'layer 1 ("d", Dense): the config has no "units"; Dense needs it'],
@@ -175,5 +175,17 @@ describe("topologyToKeras refuses what it cannot write", () => {
     const init = { className: "RandomUniform", getConfig: () => ({ minval: -1, maxval: 1, seed: 4 }), fill: () => undefined };
     const json = written(edit(0, { kernelInitializer: init })) as Json;
     expect(json.config.layers[0].config.kernel_initializer).toEqual({ class_name: "RandomUniform", config: { minval: -1, maxval: 1, seed: 4 } });
+  });
+});
+
+describe("frozen layers in topologies", () => {
+  it("reads trainable: false into the descriptor and writes it back", () => {
+    const read = topologyFromKeras({
+      class_name: "Sequential",
+      config: { name: "s", layers: [{ class_name: "Flatten", config: { name: "f", trainable: false, batch_input_shape: [null, 2, 2] } }, { class_name: "Dense", config: { name: "d", units: 2 } }] },
+    });
+    expect(read.layers.map((l) => l.trainable)).toEqual([false, undefined]);
+    const written = topologyToKeras(read) as { config: { layers: { config: { trainable: boolean } }[] } };
+    expect(written.config.layers.map((l) => l.config.trainable)).toEqual([false, true]);
   });
 });

@@ -29,7 +29,13 @@ export interface WeightSpec {
   readonly trainable?: boolean;
 }
 
-/** Per-batch buffers a layer needs beyond its output, as element counts. */
+/**
+ * Per-batch buffers a layer needs beyond its output, as element counts. The plan keeps
+ * a layer's own buffers from its forward pass to its backward pass of the same step
+ * (e.g. a dropout mask, a pooling arg-max, batch statistics) and may reuse their memory
+ * for other buffers outside that span: nothing in them survives from one step to the
+ * next (state that must, like BatchNormalization's moving statistics, is a weight).
+ */
 export interface Workspace {
   /** Floats of its own (e.g. a dropout mask). */
   f32: number;
