@@ -53,3 +53,17 @@ describe("functional summary", () => {
     );
   });
 });
+
+describe("functional summary with explain", () => {
+  it("puts each layer's arithmetic under its row, as for a Sequential", async () => {
+    const { residualNet } = await import("./graphs.js");
+    const model = residualNet(1);
+    const plain = model.summary({ print: () => {} }).split("\n");
+    const explained = model.summary({ explain: true, print: () => {} }).split("\n");
+    expect(explained.length).toBeGreaterThan(plain.length);
+    const conv = explained.findIndex((l) => l.startsWith(" conv2d (Conv2D)"));
+    expect(explained[conv + 1]!.startsWith("    ")).toBe(true);
+    expect(explained.filter((l) => !/^ {4}\S/.test(l))).toEqual(plain);
+    model.dispose();
+  });
+});
