@@ -9,8 +9,8 @@
  * meets them. That order is topological (a producer is deeper than its consumers), so
  * it is also the order layers run in, and it is the order of `getWeights()`.
  */
+import type { GraphDescription, LayerDescriptor } from "../io/topology.js";
 import type { Layer } from "../layers/layer.js";
-import { formatShape } from "../tensor.js";
 import { applyOrder, hasProvisionalName, isSymbolic, nameSettled, snakeCase, type SymbolicTensor } from "./symbolic.js";
 
 /** A graph of layers with one input and one output (a chain for a Sequential). */
@@ -166,7 +166,23 @@ export function buildGraphLayers(inputShape: readonly number[], layers: readonly
   return { inputName: "input_layer", inputShape: [...inputShape], layers, inbound: inbound.map((ins) => [...ins]) };
 }
 
-/** "[a 3x3 image] vs [...]" helper for merge layers' shape errors. */
-export function shapesList(shapes: readonly (readonly number[])[]): string {
-  return shapes.map((s) => formatShape(s)).join(", ");
+/**
+ * Each layer as { className, name, config, trainable } (for saving and workers); for a
+ * functional model (`functional`) without the inputShape option (the input holds it).
+ */
+export function describeLayers(layers: readonly Layer[], functional: boolean): LayerDescriptor[] {
+  return layers.map((l) => {
+    const config = { ...l.config };
+    if (functional) delete config.inputShape;
+    return { className: l.className, name: l.name, config, ...(l.trainable ? {} : { trainable: false }) };
+  });
+}
+
+/** How a graph's layers connect, by name (Keras's inbound_nodes, input_layers, output_layers). */
+export function describeGraph(graph: ModelGraph): GraphDescription {
+  return {
+    input: { name: graph.inputName, shape: [...graph.inputShape] },
+    inbound: graph.inbound.map((ins) => ins.map((v) => valueName(graph, v))),
+    output: graph.layers[graph.layers.length - 1]!.name,
+  };
 }

@@ -5,7 +5,9 @@
  */
 import { LAYER_NAME_STEMS } from "../layers/index.js";
 import type { Layer } from "../layers/layer.js";
+import { sizeOf } from "../shapes.js";
 import { formatShape, type Tensor } from "../tensor.js";
+import type { WasmCore } from "../wasm/core.js";
 
 /**
  * Checks that `layer` may be appended to `layers` and returns the per-sample shape it
@@ -56,6 +58,30 @@ export function setAllWeights(where: string, layers: readonly Layer[], weights: 
   const first = firstWeightIndices(layers);
   layers.forEach((l, i) => l.weights.check(where, weights, first[i]!));
   layers.forEach((l, i) => l.weights.write(weights, first[i]!));
+}
+
+/** Weights of `layer` the optimizer leaves alone: all of a frozen layer's, else those marked non-trainable. */
+export function nonTrainableCount(layer: Layer): number {
+  let n = 0;
+  for (const spec of layer.weights.specs) if (!layer.trainable || spec.trainable === false) n += sizeOf(spec.shape);
+  return n;
+}
+
+/**
+ * A copy of the weight gradients in `getWeights` order: the gradient buffer keeps the
+ * trainable weights first (weights.ts), so each layer's windows are read in turn.
+ */
+export function gradientsInWeightOrder(core: WasmCore, layers: readonly Layer[]): Float32Array {
+  const grads = new Float32Array(layers.reduce((n, l) => n + l.weights.count, 0));
+  let at = 0;
+  for (const l of layers) {
+    for (let i = 0; i < l.weights.specs.length; i++) {
+      const g = core.f32(l.weights.grad(i));
+      grads.set(g, at);
+      at += g.length;
+    }
+  }
+  return grads;
 }
 
 /** Per layer, the index of its first weight in the model's weight list. */

@@ -25,8 +25,8 @@ import { getMetrics, type MetricName } from "../training/metrics.js";
 import type { WasmCore } from "../wasm/core.js";
 import { summaryRows } from "./describe.js";
 import { batchOption, emptyBatch, inferInChunks, type BatchArgs } from "./inference.js";
-import { graphFromTensors, valueName, type ModelGraph } from "./graph.js";
-import { setAllWeights, trainableShapes } from "./layer_stack.js";
+import { describeGraph, describeLayers, graphFromTensors, valueName, type ModelGraph } from "./graph.js";
+import { gradientsInWeightOrder, nonTrainableCount, setAllWeights, trainableShapes } from "./layer_stack.js";
 import { ModelMemory, type MemorySnapshot } from "./memory.js";
 import type { Runner } from "./runner.js";
 import { formatGraphSummary, formatSummary } from "./summary.js";
@@ -91,13 +91,6 @@ interface FitSnapshot {
   steps: number;
   epochs: number;
   lr: number;
-}
-
-/** Weights of `layer` the optimizer leaves alone: all of a frozen layer's, else those marked non-trainable. */
-function nonTrainableCount(layer: Layer): number {
-  let n = 0;
-  for (const spec of layer.weights.specs) if (!layer.trainable || spec.trainable === false) n += spec.shape.reduce((a, b) => a * b, 1);
-  return n;
 }
 
 /**
@@ -355,17 +348,7 @@ export class Model {
     runner.forward(n, true, step, true);
     const loss = runner.lossAndGradient(n);
     runner.backward(n, step);
-    // The gradient buffer keeps trainable weights first (weights.ts); hand them back in getWeights order.
-    const grads = new Float32Array(this.countParams());
-    let at = 0;
-    for (const l of this.layers) {
-      for (let i = 0; i < l.weights.specs.length; i++) {
-        const g = core.f32(l.weights.grad(i));
-        grads.set(g, at);
-        at += g.length;
-      }
-    }
-    return { loss, grads };
+    return { loss, grads: gradientsInWeightOrder(core, this.layers) };
   }
 
   /** Copies of all weights in Keras order (kernel, bias per layer). */
@@ -386,12 +369,7 @@ export class Model {
    * {@link describeGraph}).
    */
   describeLayers(): LayerDescriptor[] {
-    const functional = !this.isSequential();
-    return this.layers.map((l) => {
-      const config = { ...l.config };
-      if (functional) delete config.inputShape;
-      return { className: l.className, name: l.name, config, ...(l.trainable ? {} : { trainable: false }) };
-    });
+    return describeLayers(this.layers, !this.isSequential());
   }
 
   /**
@@ -399,13 +377,7 @@ export class Model {
    * `input_layers`, `output_layers`); null for a Sequential, saved as a plain list.
    */
   describeGraph(): GraphDescription | null {
-    if (this.isSequential()) return null;
-    const g = this.graph();
-    return {
-      input: { name: g.inputName, shape: [...g.inputShape] },
-      inbound: this.inbound.map((ins) => ins.map((v) => valueName(g, v))),
-      output: this.layers[this.layers.length - 1]!.name,
-    };
+    return this.isSequential() ? null : describeGraph(this.graph());
   }
 
   /**
