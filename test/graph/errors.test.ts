@@ -114,6 +114,8 @@ describe("new Model", () => {
     const m = new Model({ inputs: x, outputs: c });
     expect(m.layers.map((l) => l.name)).toEqual(["dense", "dense_1", "dense_2"]);
     expect(m.name).toBe("functional");
+    expect(m.getLayer("dense_1")).toBe(m.layers[1]);
+    expect(() => m.getLayer("dense_9")).toThrow('getLayer: no layer named "dense_9"; the model has dense, dense_1, dense_2');
     m.dispose();
   });
 });

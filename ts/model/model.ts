@@ -192,6 +192,13 @@ export class Model {
     for (const l of this.layers) l.trainable = value;
   }
 
+  /** The layer called `name` (Keras's `get_layer`, TensorFlow.js's `getLayer`); throws naming the layers there are. */
+  getLayer(name: string): Layer {
+    const layer = this.layers.find((l) => l.name === name);
+    if (!layer) throw new Error(`getLayer: no layer named ${JSON.stringify(name)}; the model has ${this.layers.map((l) => l.name).join(", ") || "no layers"}`);
+    return layer;
+  }
+
   /** Total number of weights (no wasm needed). */
   countParams(): number {
     return this.layers.reduce((n, l) => n + l.weights.count, 0);
