@@ -21,9 +21,11 @@ export { outputLength, axisPadding, type Padding } from "./shapes.js";
 
 // Models and layers.
 export { Sequential, type SequentialArgs, type CompileArgs, type BatchArgs, type EvaluateResult } from "./model/sequential.js";
+export { Model, type ModelArgs } from "./model/model.js";
+export { input, SymbolicTensor, type InputArgs } from "./model/symbolic.js";
 export type { FitArgs } from "./training/fit.js";
 export { layers } from "./layers/index.js";
-export type { Layer, ActivationName, ActivationArgs, Conv2dArgs, DenseArgs, DropoutArgs, FlattenArgs, Pooling2dArgs } from "./layers/index.js";
+export type { Layer, ActivationName, ActivationArgs, Conv2dArgs, DenseArgs, DropoutArgs, FlattenArgs, Pooling2dArgs, AddArgs, ConcatenateArgs } from "./layers/index.js";
 export { lenet5, type LeNet5Args } from "./models/lenet5.js";
 
 // Training pieces.
