@@ -6,7 +6,7 @@
  *   node scripts/build-browser.mjs --demo    the demo:    dist/demo/ (examples/browser)
  *   node scripts/build-browser.mjs --sizes   gzipped sizes of our bundles and TF.js's
  *
- * Library output (ESM, minified, no top-level side effects):
+ * Library output (ESM, minified, no source maps, no top-level side effects):
  *   simdnet.js          init() fetches simdnet-<flavor>.wasm from next to this file
  *   simdnet-inline.js   both modules inlined as base64; init() needs no URL
  *   replica_worker.js   the entry of fit({ workers }) workers, which both bundles start
@@ -147,7 +147,10 @@ export async function buildLibrary({ outdir = join(root, "dist/browser") } = {})
     await requireFile(join(root, `wasm/simdnet-${flavor}.wasm`), "run `npm run build:wasm` first");
   }
   await mkdir(outdir, { recursive: true });
-  const options = { ...common, minify: true, sourcemap: true, plugins: [browserSources] };
+  // No source maps: the package would have to ship them with every source inlined (1.8
+  // MB), and a map comment without its file makes users' bundlers warn. The Node build
+  // (dist/*.js, tsc's readable output) is the one to read and debug.
+  const options = { ...common, minify: true, sourcemap: false, plugins: [browserSources] };
   await build({ ...options, entryPoints: [libraryEntry], outfile: join(outdir, "simdnet.js") });
   await build({
     ...options,
