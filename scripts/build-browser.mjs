@@ -17,7 +17,7 @@
  */
 import { build } from "esbuild";
 import { readFileSync } from "node:fs";
-import { copyFile, mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -197,22 +197,42 @@ async function writeDigits(path) {
   return count;
 }
 
-/** Builds examples/browser into `outdir`: page, workers, wasm and the digits. */
+/**
+ * The demo imports "simdnet" as a user's app does; its bundle takes the package's own
+ * sources (ts/index.ts) through the same browser adaptations as dist/browser/simdnet.js.
+ */
+const simdnetFromSources = {
+  name: "simdnet-from-sources",
+  setup(b) {
+    b.onResolve({ filter: /^simdnet$/ }, () => ({ path: libraryEntry }));
+  },
+};
+
+/**
+ * Builds examples/browser into `outdir`: page, workers, wasm and the digits, gzipped
+ * (digits.bin.gz, which the worker inflates with DecompressionStream, so any static
+ * server sends it compressed).
+ */
 export async function buildDemo({ outdir = join(root, "dist/demo") } = {}) {
   const src = join(root, "examples/browser");
   await mkdir(outdir, { recursive: true });
   for (const name of await readdir(src)) {
     if (/\.(html|css)$/.test(name)) await copyFile(join(src, name), join(outdir, name));
   }
-  const options = { ...common, minify: false, sourcemap: true, plugins: [browserSources] };
+  const options = { ...common, minify: false, sourcemap: true, plugins: [simdnetFromSources, browserSources] };
   await build({ ...options, entryPoints: [join(src, "src/main.ts")], outfile: join(outdir, "main.js") });
   await build({ ...options, entryPoints: [join(src, "src/worker.ts")], outfile: join(outdir, "worker.js") });
   // The demo's worker trains with fit({ workers }), which starts these from beside it.
   await build({ ...options, entryPoints: [replicaWorkerEntry], outfile: join(outdir, "replica_worker.js") });
   await copyWasm(outdir);
-  const digits = join(outdir, "digits.bin");
+  const digits = join(outdir, "digits.bin.gz");
   const fresh = await stat(digits).then(() => true, () => false);
-  if (!fresh) await writeDigits(digits);
+  if (!fresh) {
+    const raw = join(outdir, "digits.bin");
+    await writeDigits(raw);
+    await writeFile(digits, gzipSync(await readFile(raw), { level: 9 }));
+    await rm(raw);
+  }
   return outdir;
 }
 
