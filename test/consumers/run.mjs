@@ -19,7 +19,7 @@
  *   node test/consumers/run.mjs     (npm run test:consumers)
  *
  * Prints one line per check, then "N passed, N failed"; exits 1 when any check failed.
- * Screenshots of each app go to test-results/consumers/.
+ * Screenshots of each app go to test/browser/screenshots/consumers/ (git-ignored).
  */
 import { execFile } from "node:child_process";
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
@@ -33,7 +33,7 @@ import { checkTarball } from "./tarball.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const apps = join(root, "test/consumers/apps");
-const shots = join(root, "test-results/consumers");
+const shots = join(root, "test/browser/screenshots/consumers");
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const CHROMIUM_FLAGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

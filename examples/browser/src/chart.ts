@@ -21,6 +21,8 @@ export interface ChartOptions {
   yMax?: number;
   /** Formats y-axis labels. */
   format?: (y: number) => string;
+  /** About how many steps the y axis has (default 4). */
+  yTicks?: number;
 }
 
 const MARGIN = { left: 44, right: 12, top: 16, bottom: 30 };
@@ -86,7 +88,7 @@ export class LineChart {
     ctx.font = "11px system-ui, sans-serif";
 
     const all = this.points.flat();
-    const yTicks = niceTicks(options.yMax ?? Math.max(0.1, ...all.map((p) => p[1])));
+    const yTicks = niceTicks(options.yMax ?? Math.max(0.1, ...all.map((p) => p[1])), options.yTicks ?? 4);
     const yMax = yTicks[yTicks.length - 1];
     const plotW = width - MARGIN.left - MARGIN.right;
     const plotH = height - MARGIN.top - MARGIN.bottom;

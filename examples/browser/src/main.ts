@@ -85,7 +85,7 @@ const SERIES = [
   { name: "validation, epoch", color: "#d55e00", marker: "diamond" as const },
 ];
 const lossChart = new LineChart(ui.lossCanvas, { series: SERIES, format: (y) => String(Number(y.toFixed(3))) });
-const accuracyChart = new LineChart(ui.accuracyCanvas, { series: SERIES, yMax: 1, format: (y) => `${Math.round(y * 100)}%` });
+const accuracyChart = new LineChart(ui.accuracyCanvas, { series: SERIES, yMax: 1, yTicks: 5, format: (y) => `${Math.round(y * 100)}%` });
 
 const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
 const send = (message: ToWorker): void => worker.postMessage(message);
