@@ -374,8 +374,8 @@ function onMessage(message: FromWorker): void {
       if (state.batches === 0) break; // an untrained guess is noise; the maps still update
       const p = message.probabilities;
       const best = p.indexOf(Math.max(...p));
-      const of = sampleLabel === null ? "" : ` (the held-out digit is a ${sampleLabel})`;
-      ui.guess.textContent = `It looks like a ${best} (${percent(p[best])} sure).${of}`;
+      const of = sampleLabel === null ? "" : ` (the held-out digit is ${sampleLabel === 8 ? "an" : "a"} ${sampleLabel})`;
+      ui.guess.textContent = `It looks like ${best === 8 ? "an" : "a"} ${best} (${percent(p[best])} sure).${of}`;
       renderBars(p);
       break;
     }
