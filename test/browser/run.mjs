@@ -334,7 +334,7 @@ async function main() {
       await waitFor(page, (n) => window.simdnetDemo.predictions > n, before, 10_000, "a prediction of the held-out digit");
       await page.waitForTimeout(300);
       const guess = await page.textContent("#guess");
-      assert(/It looks like a \d .*\(the held-out digit is a \d\)/.test(guess), `guess: "${guess}"`);
+      assert(/It looks like an? \d .*\(the held-out digit is an? \d\)/.test(guess), `guess: "${guess}"`);
     });
 
     await mkdir(screenshots, { recursive: true });
