@@ -337,6 +337,15 @@ async function main() {
       assert(/It looks like an? \d .*\(the held-out digit is an? \d\)/.test(guess), `guess: "${guess}"`);
     });
 
+    await check("Compare with TensorFlow.js trains the same LeNet-5 on TF.js's CPU backend and shows both speeds", async () => {
+      await page.click("#compare");
+      await waitFor(page, () => window.simdnetDemo.tfjsImagesPerSecond > 0 || window.simdnetDemo.errors.length > 0, null, 180_000, "TensorFlow.js's speed");
+      const s = await page.evaluate(() => window.simdnetDemo);
+      assert(s.errors.length === 0, `errors: ${s.errors.join("; ")}`);
+      const text = await page.textContent("#compare-result");
+      assert(/TensorFlow\.js 4\.\d+\.\d+ \(cpu backend\): [\d,]+ images\/s, \d+ ms per batch of 32\. simdnet: [\d,]+ images\/s, \d+x as fast/.test(text), `the comparison says: "${text}"`);
+    });
+
     await mkdir(screenshots, { recursive: true });
     await page.screenshot({ path: join(screenshots, "desktop.png"), fullPage: true });
 

@@ -29,6 +29,8 @@ interface DemoState {
   /** Conv layers drawn, and what their maps show. */
   views: string[];
   viewSource: string;
+  /** TensorFlow.js's images per second on the same model and batch size, once measured. */
+  tfjsImagesPerSecond: number;
   /** The last run's validation results. */
   evaluation: { count: number; matrixTotal: number; mistakes: number } | null;
   /** How many times the polite live region changed. */
@@ -38,7 +40,7 @@ interface DemoState {
 
 const state: DemoState = {
   phase: "loading", engine: "", wasmFlavor: "", isolated: false, workers: 1, batches: 0, epochs: [], probabilities: null, predictions: 0,
-  imagesPerSecond: 0, msPerBatch: 0, views: [], viewSource: "", evaluation: null, announcements: 0, errors: [],
+  imagesPerSecond: 0, msPerBatch: 0, tfjsImagesPerSecond: 0, views: [], viewSource: "", evaluation: null, announcements: 0, errors: [],
 };
 (window as unknown as { simdnetDemo: DemoState }).simdnetDemo = state;
 
@@ -63,6 +65,8 @@ const ui = {
   speedImages: $("speed-images"),
   speedBatch: $("speed-batch"),
   speedEpoch: $("speed-epoch"),
+  compare: $<HTMLButtonElement>("compare"),
+  compareResult: $("compare-result"),
   lossCanvas: $<HTMLCanvasElement>("loss-chart"),
   accuracyCanvas: $<HTMLCanvasElement>("accuracy-chart"),
   guess: $("guess"),
@@ -117,7 +121,10 @@ function announce(text: string): void {
 
 // Train stays focusable while a run is on (aria-disabled, not disabled), so the keyboard
 // focus is not thrown back to the top of the page when it is pressed.
-const setTrainEnabled = (enabled: boolean): void => ui.train.setAttribute("aria-disabled", String(!enabled));
+const setTrainEnabled = (enabled: boolean): void => {
+  ui.train.setAttribute("aria-disabled", String(!enabled));
+  ui.compare.setAttribute("aria-disabled", String(!enabled));
+};
 const trainEnabled = (): boolean => ui.train.getAttribute("aria-disabled") !== "true";
 
 let batchesPerEpoch = 1;
@@ -175,6 +182,17 @@ $("clear").addEventListener("click", () => {
 });
 let sampleLabel: number | null = null;
 $("sample").addEventListener("click", () => send({ type: "sample" }));
+ui.compare.addEventListener("click", () => {
+  if (ui.compare.getAttribute("aria-disabled") === "true") return;
+  try {
+    const size = readWhole(ui.batchSize, "Batch size", 1, 512);
+    ui.compare.setAttribute("aria-disabled", "true");
+    ui.compareResult.textContent = `Loading TensorFlow.js and training ${size}-digit batches…`;
+    send({ type: "compare", batchSize: size });
+  } catch (e) {
+    ui.compareResult.textContent = (e as Error).message;
+  }
+});
 
 function showSeen(pixels: Float32Array | null): void {
   const ctx = ui.seen.getContext("2d");
@@ -363,6 +381,16 @@ function onMessage(message: FromWorker): void {
     case "evaluation":
       renderEvaluation(message);
       break;
+    case "tfjs": {
+      const theirs = (message.batchSize / message.msPerBatch) * 1000;
+      state.tfjsImagesPerSecond = theirs;
+      ui.compare.setAttribute("aria-disabled", String(state.phase === "training"));
+      const ours = state.msPerBatch > 0 && batchSize === message.batchSize ? state.imagesPerSecond : 0;
+      const versus = ours > 0 ? ` simdnet: ${number(ours)} images/s, ${(ours / theirs).toFixed(0)}x as fast in this browser.` : " Train with the same batch size to see simdnet's beside it.";
+      ui.compareResult.textContent = `TensorFlow.js ${message.version} (${message.backend} backend): ${number(theirs)} images/s, ${message.msPerBatch.toFixed(0)} ms per batch of ${message.batchSize}.${versus}`;
+      announce(ui.compareResult.textContent);
+      break;
+    }
     case "sample":
       sampleLabel = message.label;
       pad.clear();

@@ -8,7 +8,9 @@ export type ToWorker =
   /** A 28x28 digit, row-major, 0 (background) to 1 (ink), like MNIST. */
   | { type: "predict"; pixels: Float32Array }
   /** Asks for a digit of the data set to put on the drawing pad. */
-  | { type: "sample" };
+  | { type: "sample" }
+  /** Measures TensorFlow.js training the same model on `batchSize` digits (loads tfjs_compare.js). */
+  | { type: "compare"; batchSize: number };
 
 /** A grid of small pictures for the page: `count` maps of `height` x `width`. */
 export interface MapSet {
@@ -61,4 +63,6 @@ export type FromWorker =
   | { type: "sample"; pixels: Float32Array; label: number }
   /** The trained model on the validation digits: confusion[label][predicted], and some it got wrong. */
   | { type: "evaluation"; confusion: number[][]; mistakes: Mistake[]; count: number }
+  /** TensorFlow.js's training step on the same model and batch size. */
+  | { type: "tfjs"; msPerBatch: number; batchSize: number; version: string; backend: string }
   | { type: "error"; message: string };

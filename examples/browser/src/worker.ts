@@ -211,6 +211,17 @@ async function handle(message: ToWorker): Promise<void> {
       postPrediction(message.pixels);
       postViews();
       break;
+    case "compare": {
+      if (training) throw new Error("TensorFlow.js is measured between runs; stop training first");
+      if (!digits) return;
+      // A separate file, fetched only now: esbuild leaves an import of a computed URL alone.
+      const url = new URL("./tfjs_compare.js", import.meta.url).href;
+      const { tfjsTrainingSpeed } = (await import(url)) as typeof import("./tfjs_compare.js");
+      const { x, y } = pickDigits(digits, Math.min(digits.count, Math.max(message.batchSize, 100)), 2);
+      const speed = await tfjsTrainingSpeed(x.data, y.data, message.batchSize, 3);
+      post({ type: "tfjs", batchSize: message.batchSize, ...speed });
+      break;
+    }
     case "sample": {
       if (!digits) return;
       const i = heldOut.length > 0 ? heldOut[sampleRandom.int(heldOut.length)] : sampleRandom.int(digits.count);
