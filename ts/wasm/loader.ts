@@ -67,7 +67,7 @@ export function defaultWasmUrl(flavor: WasmFlavor): URL {
  */
 function wasmHelp(url: URL): string {
   const name = url.pathname.slice(url.pathname.lastIndexOf("/") + 1);
-  const viteDeps = /\/\.vite[^/]*\/deps\//.test(url.pathname) ? " This URL is in Vite's pre-bundled dependencies:" : " With the Vite dev server,";
+  const viteDeps = /\/\.vite[^/]*\/deps\//.test(url.pathname) ? " This URL is in Vite's pre-bundled dependencies, and node_modules/simdnet/dist/browser/ was not served either:" : " With the Vite dev server,";
   return `simdnet loads ${name} from next to its bundle (a URL relative to import.meta.url).${viteDeps} add \`optimizeDeps: { exclude: ["simdnet"] }\` to vite.config. With esbuild or a copied bundle, copy node_modules/simdnet/dist/browser/simdnet-*.wasm next to your bundle. Or pass init({ wasm: { ${url.pathname.includes("scalar") ? "scalar" : "simd"}: "/path/to/${name}" } }), or import from "simdnet/inline" (the modules inlined, nothing to serve).`;
 }
 
@@ -142,7 +142,27 @@ async function compileFetched(url: URL, help: string): Promise<WebAssembly.Modul
 async function compileDefault(flavor: WasmFlavor): Promise<WebAssembly.Module> {
   const url = defaultWasmUrl(flavor);
   if (isNode() && url.protocol === "file:") return WebAssembly.compile(await readPackagedWasm(flavor));
-  return compileFetched(url, wasmHelp(url));
+  try {
+    return await compileFetched(url, wasmHelp(url));
+  } catch (e) {
+    const fallback = vitePrebundleFallback(url);
+    if (!fallback) throw e;
+    return compileFetched(fallback, "").catch(() => Promise.reject(e));
+  }
+}
+
+/**
+ * Vite's dev server pre-bundles dependencies into node_modules/.vite/deps/, where no wasm
+ * file follows (the URL above then gets Vite's index.html). In the usual layout the
+ * package's own file is served from node_modules/simdnet/dist/browser/, so try there
+ * before asking the user for `optimizeDeps.exclude`. Built from a variable, not
+ * `new URL("literal", import.meta.url)`, so that bundlers do not look for this path.
+ */
+function vitePrebundleFallback(url: URL): URL | null {
+  const match = /^(.*\/node_modules\/)\.vite[^/]*\/deps\/[^/]+$/.exec(url.pathname);
+  if (!match) return null;
+  const name = url.pathname.slice(url.pathname.lastIndexOf("/") + 1);
+  return new URL(`${match[1]}simdnet/dist/browser/${name}`, url.origin);
 }
 
 /**
