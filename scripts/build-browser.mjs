@@ -274,6 +274,11 @@ export async function measureSizes({ dist = join(root, "dist/browser") } = {}) {
     bundle: true, format: "esm", platform: "browser", minify: true, write: false, logLevel: "silent",
   });
   add("app", "a user's esbuild bundle of an app using `init`, `lenet5`, `compile`, `fit`, `predict`", "app.js", app.outputFiles[0].contents);
+  const tensorOnly = await build({
+    stdin: { contents: `import { tensor } from ${JSON.stringify(join(dist, "simdnet.js"))}; console.log(tensor([1], [1]));`, resolveDir: root, loader: "js" },
+    bundle: true, format: "esm", platform: "browser", minify: true, write: false, logLevel: "silent",
+  });
+  add("tensor-only", "the same for an app importing only `tensor`: what tree-shaking leaves", "tensor-only.js", tensorOnly.outputFiles[0].contents);
   const tf = join(root, "node_modules/@tensorflow");
   for (const pkg of (await readdir(tf)).sort()) {
     const dir = join(tf, pkg, "dist");
