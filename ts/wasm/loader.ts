@@ -20,7 +20,11 @@ export type WasmSource = string | URL | ArrayBuffer | ArrayBufferView | WebAssem
 export interface InitOptions {
   /** `"auto"` (default) uses SIMD when supported, else scalar. */
   flavor?: "auto" | WasmFlavor;
-  /** Where to load the modules from; by default the files shipped in the package's `wasm/`. */
+  /**
+   * Where to load the modules from. By default the package's own files: in Node read from
+   * `wasm/` (a clone) or `dist/browser/` (the installed package); in browsers fetched from
+   * next to the bundle.
+   */
   wasm?: Partial<Record<WasmFlavor, WasmSource>>;
 }
 

@@ -334,7 +334,7 @@ function onMessage(message: FromWorker): void {
       accuracyChart.reset(totalBatches, batchesPerEpoch);
       ui.progress.max = totalBatches;
       ui.progress.value = 0;
-      announce(`Training started: ${message.epochs} epochs of ${batchesPerEpoch} batches, on ${number(message.samples - message.validation)} digits, ${number(message.validation)} held out.`);
+      announce(`Training started on ${message.workers === 1 ? "1 thread" : `${message.workers} threads`}: ${message.epochs} epochs of ${batchesPerEpoch} batches, on ${number(message.samples - message.validation)} digits, ${number(message.validation)} held out.`);
       break;
     case "batch": {
       const step = message.epoch * batchesPerEpoch + message.batch + 1;
@@ -343,7 +343,7 @@ function onMessage(message: FromWorker): void {
       accuracyChart.add(0, step, accuracySmoother.add(message.batchAccuracy));
       ui.progress.value = step;
       const epochs = totalBatches / batchesPerEpoch;
-      ui.status.textContent = `Training: epoch ${message.epoch + 1} of ${epochs}, batch ${message.batch + 1} of ${batchesPerEpoch}. Loss ${message.loss.toFixed(3)}, accuracy ${percent(message.accuracy)}.`;
+      ui.status.textContent = `Training on ${state.workers === 1 ? "1 thread" : `${state.workers} threads`}: epoch ${message.epoch + 1} of ${epochs}, batch ${message.batch + 1} of ${batchesPerEpoch}. Loss ${message.loss.toFixed(3)}, accuracy ${percent(message.accuracy)}.`;
       const ms = speedSmoother.add(message.ms);
       state.msPerBatch = ms;
       state.imagesPerSecond = (batchSize / ms) * 1000;
