@@ -182,12 +182,14 @@ $("clear").addEventListener("click", () => {
 });
 let sampleLabel: number | null = null;
 $("sample").addEventListener("click", () => send({ type: "sample" }));
+let comparing = false;
 ui.compare.addEventListener("click", () => {
   if (ui.compare.getAttribute("aria-disabled") === "true") return;
   try {
     const size = readWhole(ui.batchSize, "Batch size", 1, 512);
     ui.compare.setAttribute("aria-disabled", "true");
     ui.compareResult.textContent = `Loading TensorFlow.js and training ${size}-digit batches…`;
+    comparing = true;
     send({ type: "compare", batchSize: size });
   } catch (e) {
     ui.compareResult.textContent = (e as Error).message;
@@ -382,6 +384,7 @@ function onMessage(message: FromWorker): void {
       renderEvaluation(message);
       break;
     case "tfjs": {
+      comparing = false;
       const theirs = (message.batchSize / message.msPerBatch) * 1000;
       state.tfjsImagesPerSecond = theirs;
       ui.compare.setAttribute("aria-disabled", String(state.phase === "training"));
@@ -412,6 +415,8 @@ function onMessage(message: FromWorker): void {
       state.errors.push(message.message);
       if (state.phase === "loading" || state.phase === "training") state.phase = "error";
       ui.status.textContent = `Something went wrong: ${message.message}`;
+      if (comparing) ui.compareResult.textContent = `TensorFlow.js could not be measured: ${message.message}`;
+      comparing = false;
       announce(ui.status.textContent);
       setTrainEnabled(!neverReady);
       ui.stop.disabled = true;

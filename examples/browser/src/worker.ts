@@ -243,7 +243,7 @@ async function start(): Promise<void> {
   // Before training, the untrained model (seed 1, as the first run) shows its random
   // filters and what they make of a digit that the first run holds out.
   model = createModel(modelId, 1);
-  heldOut = pickDigits(loaded, 2000, 1).order.slice(1800);
+  heldOut = new Random(1).shuffle(Array.from({ length: loaded.count }, (_, i) => i)).slice(1800, 2000); // pickDigits' order for 2,000 digits
   const summary = model.summary({ explain: true, print: () => {} });
   post({
     type: "ready", models: Object.entries(MODELS).map(([id, m]) => ({ id, label: m.label })), engine: ENGINE,
