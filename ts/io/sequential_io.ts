@@ -8,7 +8,7 @@ import { layerFromConfig } from "../layers/index.js";
 import { Sequential } from "../model/sequential.js";
 import { optimizerFromConfig } from "../optimizers/index.js";
 import type { ModelParts } from "./artifacts.js";
-import { type SavedModel, type SavedModelInput, loadModel, saveModel } from "./handlers.js";
+import { type KerasFileBytes, type SavedModel, type SavedModelInput, loadModel, saveModel } from "./handlers.js";
 
 /**
  * Saves a Sequential model in the TF.js layers format: to "file://dir" (Node; writes
@@ -21,10 +21,11 @@ export function saveSequential(model: Sequential, destination?: string): Promise
 
 /**
  * Loads a Sequential model saved here, by TF.js or converted from Keras: from
- * "file://path/to/model.json" (or its directory; Node) or from `{ modelJson, weights }`.
+ * "file://path/to/model.json" (or its directory; Node) or from `{ modelJson, weights }`;
+ * or a Keras file: "file://x.keras" / "file://x.h5" (Node), or its bytes anywhere.
  * Needs `await init()` first, like every model.
  */
-export function loadSequential(source: string | SavedModelInput): Promise<Sequential> {
+export function loadSequential(source: string | SavedModelInput | KerasFileBytes): Promise<Sequential> {
   return loadModel(source, buildSequential);
 }
 

@@ -18,6 +18,15 @@ import { type JsonObject, describeValue, fail, isJsonObject, readArray, readObje
 /** Keys of Keras 3 initializer configs that mean "the default" when null (dropped). */
 const NULL_DEFAULTS = new Set(["input_axes", "output_axes"]);
 
+/**
+ * Layer options that only Keras 3 writes, dropped when they hold the value that means
+ * "off" (tf.keras 2 and TF.js have no such key); any other value stays, for the layer
+ * checks to refuse by name.
+ */
+const KERAS3_ONLY_OFF: ReadonlyArray<[string, unknown]> = [
+  ["quantization_config", null], ["lora_rank", null], ["lora_alpha", null], ["optional", false], ["synchronized", false],
+];
+
 /** True for Keras 3's `{ module, class_name, config, ... }` object wrapper. */
 function isKeras3Object(value: JsonObject): boolean {
   return typeof value.class_name === "string" && "config" in value && ("module" in value || "registered_name" in value);
@@ -89,11 +98,10 @@ function layerToKeras2(entry: unknown, index: number, functional: boolean): Json
   const where = `layer ${index} (${typeof config.name === "string" ? `"${config.name}"` : "unnamed"}, ${className})`;
   checkNotCustom(item, where);
   const out = valueToKeras2(config, where) as JsonObject;
+  for (const [key, off] of KERAS3_ONLY_OFF) if (Object.hasOwn(out, key) && out[key] === off) delete out[key];
   if (className === "InputLayer") {
     if (out.batch_shape !== undefined && out.batch_input_shape === undefined) out.batch_input_shape = out.batch_shape;
     delete out.batch_shape;
-    // Keras 3.10+ writes `optional: false`; an optional input is not supported.
-    if (out.optional === false) delete out.optional;
   }
   const layer: JsonObject = { class_name: className, config: out };
   if (functional) {

@@ -227,7 +227,7 @@ export async function writeH5File(topology: JsonObject, weights: readonly NamedW
   checkSupported(checked, where);
   const grouped = weightsByLayer(checked, weights, where);
   const items: H5Item[] = [
-    { kind: "attribute", path: "/", name: "model_config", value: JSON.stringify(checked) },
+    { kind: "attribute", path: "/", name: "model_config", value: JSON.stringify(withInputLayer(checked)) },
     { kind: "attribute", path: "/", name: "keras_version", value: WRITTEN_KERAS_VERSION },
     { kind: "attribute", path: "/", name: "backend", value: "tensorflow" },
     { kind: "group", path: "model_weights" },
@@ -242,6 +242,25 @@ export async function writeH5File(topology: JsonObject, weights: readonly NamedW
     values.forEach((w, k) => items.push({ kind: "dataset", path: `${group}/${names[k]}`, shape: w.shape, data: w.data }));
   }
   return writeH5(items);
+}
+
+/**
+ * A Sequential topology whose input shape is on its first layer, with an explicit
+ * InputLayer instead: Keras 3 misreads a legacy `batch_input_shape` on a Conv2D as an
+ * extra axis ("input of shape (None, None, 28, 28, 1)"), while tf.keras 2 and Keras 3
+ * both read an InputLayer's.
+ */
+function withInputLayer(topology: JsonObject): JsonObject {
+  const config = topology.config as JsonObject;
+  const layers = config.layers as JsonObject[];
+  const first = layers[0]?.config as JsonObject | undefined;
+  if (topology.class_name !== "Sequential" || !first || layers[0]!.class_name === "InputLayer" || first.batch_input_shape === undefined) return topology;
+  const { batch_input_shape: shape, ...rest } = first;
+  const names = new Set(layers.map((l) => (l.config as JsonObject).name));
+  let name = "input_layer";
+  for (let k = 1; names.has(name); k++) name = `input_layer_${k}`;
+  const input = { class_name: "InputLayer", config: { batch_input_shape: shape, dtype: "float32", sparse: false, ragged: false, name } };
+  return { ...topology, config: { ...config, layers: [input, { ...layers[0], config: rest }, ...layers.slice(1)] } };
 }
 
 /** "keras" for a zip, "h5" for HDF5, null otherwise: what the bytes of a file are. */
