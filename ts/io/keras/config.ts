@@ -130,7 +130,8 @@ export function configToKeras2(config: unknown, where: string): JsonObject {
   if (functional) {
     out.input_layers = tensorList(body.input_layers, `${where}.config.input_layers`);
     out.output_layers = tensorList(body.output_layers, `${where}.config.output_layers`);
-  } else if (body.build_input_shape != null) {
+  } else if (body.build_input_shape != null && (out.layers as JsonObject[])[0]?.class_name !== "InputLayer") {
+    // Keras 3 repeats the InputLayer's shape here; only a model without one needs it.
     out.build_input_shape = body.build_input_shape;
   }
   return { class_name: functional ? "Functional" : "Sequential", config: out };

@@ -269,3 +269,10 @@ export function sniffKerasFormat(bytes: Uint8Array): "keras" | "h5" | null {
   if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x48 && bytes[2] === 0x44 && bytes[3] === 0x46) return "h5";
   return null;
 }
+
+/** @internal `[layer name, .keras weight key]` of each layer of a topology, for tests. */
+export function layerKeysForTest(topology: JsonObject): [string, string][] {
+  const layers = layersOf(topology);
+  const keys = weightKeys(layers);
+  return layers.map((l, i) => [l.name, keys[i]!]);
+}
