@@ -87,7 +87,13 @@ export async function readH5<T>(bytes: Uint8Array, where: string, use: (file: H5
     } catch (e) {
       throw new Error(`${where}: HDF5 could not open the file (${(e as Error).message}); it is truncated or corrupt`);
     }
-    return use(reader(file, bytes.length, where));
+    try {
+      return use(reader(file, bytes.length, where));
+    } catch (e) {
+      // Our refusals name the file; anything else is the HDF5 library failing on bad data.
+      if (e instanceof Error && e.message.startsWith(where)) throw e;
+      throw new Error(`${where}: HDF5 could not read the file (${e instanceof Error ? e.message : String(e)}); it is truncated or corrupt`);
+    }
   } finally {
     try {
       file?.close();
