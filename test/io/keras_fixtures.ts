@@ -4,7 +4,7 @@
  * tests that have Keras load what simdnet writes.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -60,15 +60,37 @@ function findKerasPython(): { python: string | null; reason: string } {
 
 export const kerasPython = findKerasPython();
 
-/** Keras's predictions for `inputs` (a float32 file) from the model file at `modelPath`. */
-export function kerasPredict(modelPath: string, inputsPath: string, shape: readonly number[]): { predictions: number[]; shape: number[]; layers: string[]; params: number } {
+/** One file for Keras to load and run. */
+export interface KerasJob {
+  model: string;
+  inputs: string;
+  shape: readonly number[];
+}
+
+/** What Keras made of one job. */
+export interface KerasResult {
+  predictions: number[];
+  shape: number[];
+  layers: string[];
+  params: number;
+}
+
+/**
+ * Keras's predictions for every job, from one Python process (importing TensorFlow takes
+ * seconds). A job Keras could not load gives an Error naming its file and Keras's words.
+ */
+export function kerasPredict(jobs: readonly KerasJob[], scratch: string): (KerasResult | Error)[] {
   const python = kerasPython.python;
   if (!python) throw new Error(kerasPython.reason);
-  const r = spawnSync(python, [join(ROOT, "scripts", "keras", "predict_keras_file.py"), modelPath, inputsPath, shape.join(",")], {
+  const list = join(scratch, `jobs-${process.pid}-${Date.now()}.json`);
+  writeFileSync(list, JSON.stringify(jobs));
+  const r = spawnSync(python, [join(ROOT, "scripts", "keras", "predict_keras_file.py"), list], {
     encoding: "utf8",
-    timeout: 300_000,
+    timeout: 600_000,
+    maxBuffer: 256 * 1024 * 1024,
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "3", CUDA_VISIBLE_DEVICES: "", KERAS_BACKEND: "tensorflow" },
   });
-  if (r.status !== 0) throw new Error(`Keras could not load ${modelPath}:\n${r.stderr.split("\n").filter((l) => l.trim() !== "").slice(-8).join("\n")}`);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+  if (r.status !== 0) throw new Error(`Keras failed:\n${(r.stderr ?? String(r.error)).split("\n").filter((l) => l.trim() !== "").slice(-8).join("\n")}`);
+  const results = JSON.parse(r.stdout.trim().split("\n").pop()!) as (KerasResult | { error: string })[];
+  return results.map((res, i) => ("error" in res ? new Error(`Keras could not load ${jobs[i]!.model}: ${res.error}`) : res));
 }
