@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-/** The `simdnet` command: train, summary, predict. */
+/** The `simdnet` command: train, summary, predict, convert. */
+import { CONVERT_HELP, convert } from "./convert.js";
 import { PREDICT_HELP, predict } from "./predict.js";
 import { SUMMARY_HELP, summary } from "./summary.js";
 import { TRAIN_HELP, train } from "./train.js";
@@ -13,6 +14,7 @@ Commands:
   train      train LeNet-5 on the bundled MNIST digits (or IDX/CSV files)
   summary    print a model's layers and parameter counts (Keras format)
   predict    classify a PNG digit or an IDX file with a saved model
+  convert    convert a model between .keras, .h5 and TF.js model.json
 
 Run 'simdnet <command> --help' for a command's options.
 
@@ -20,12 +22,14 @@ Examples:
   simdnet train --epochs 5 --out models/lenet5
   simdnet summary lenet5 --explain
   simdnet predict models/lenet5/model.json digit.png
+  simdnet convert models/lenet5/model.json lenet5.keras
 `;
 
 const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<unknown> }> = {
   train: { help: TRAIN_HELP, run: train },
   summary: { help: SUMMARY_HELP, run: summary },
   predict: { help: PREDICT_HELP, run: predict },
+  convert: { help: CONVERT_HELP, run: convert },
 };
 
 /** Runs the CLI on `argv` (without node and script); returns the exit code. */

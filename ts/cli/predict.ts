@@ -9,7 +9,7 @@ import { parse, UsageError } from "./args.js";
 import type { ProgressStream } from "./progress.js";
 import { toFileUrl } from "./paths.js";
 
-export const PREDICT_HELP = `simdnet predict <model.json> <image.png | images.idx> [options]
+export const PREDICT_HELP = `simdnet predict <model.json | model.keras | model.h5> <image.png | images.idx> [options]
 
 Classifies a PNG image (any size, dark on light or light on dark; scaled to the model's
 input) or every image in an IDX file.
@@ -39,7 +39,7 @@ function argmax(row: Float32Array): number {
 
 export async function predict(argv: string[], out: ProgressStream = process.stdout): Promise<void> {
   const { values, positionals } = parse(argv, { labels: { type: "string" }, top: { type: "string" } });
-  if (positionals.length !== 2) throw new UsageError(`predict takes a model.json and an image, received ${positionals.length} arguments`);
+  if (positionals.length !== 2) throw new UsageError(`predict takes a model (model.json, .keras or .h5) and an image, received ${positionals.length} arguments`);
   const [modelPath, inputPath] = positionals as [string, string];
   const write = (line: string) => out.write(line + "\n");
   await init();
