@@ -5,10 +5,10 @@
  */
 import { type ModelParts, type SavableModel, artifactsFromModel, partsFromArtifacts } from "../artifacts.js";
 import { type JsonObject, describeValue, fail } from "../json.js";
+import type { Sequential } from "../../model/sequential.js";
 import { readH5File, readKerasFile, sniffKerasFormat, writeH5File, writeKerasFile, type KerasFileContents, type NamedWeight } from "./keras_file.js";
 
-/** The two Keras file formats. */
-export type KerasFormat = "keras" | "h5";
+import type { KerasFileOptions, KerasFormat } from "./public.js";
 
 /** The format a path's extension names (".keras"; ".h5" or ".hdf5"), or null. */
 export function kerasFormatOfPath(path: string): KerasFormat | null {
@@ -83,18 +83,17 @@ function namedWeightsOf(model: SavableModel): { topology: JsonObject; weights: N
   return { topology: artifacts.modelTopology, weights };
 }
 
-/** Options of {@link toKerasFile}. */
-export interface KerasFileOptions {
-  /** "keras" (Keras 3's format, the default) or "h5" (the legacy HDF5 format). */
-  format?: KerasFormat;
-}
-
 /**
  * Saves `model` as the bytes of a Keras file, in memory (for browsers: offer them as a
  * download, or send them). Real Keras 3 loads them with `keras.models.load_model`.
  * The optimizer's state is not saved (see docs/keras-files.md).
  */
-export async function toKerasFile(model: SavableModel, options: KerasFileOptions = {}): Promise<Uint8Array> {
+export async function toKerasFile(model: Sequential, options: KerasFileOptions = {}): Promise<Uint8Array> {
+  return kerasFileOf(model, options);
+}
+
+/** {@link toKerasFile} for anything savable (what `model.save` passes). */
+async function kerasFileOf(model: SavableModel, options: KerasFileOptions): Promise<Uint8Array> {
   const format = options.format ?? "keras";
   if (format !== "keras" && format !== "h5") fail("toKerasFile: options.format", format, '"keras" or "h5"');
   const { topology, weights } = namedWeightsOf(model);
@@ -105,7 +104,7 @@ export async function toKerasFile(model: SavableModel, options: KerasFileOptions
 export async function saveKerasModel(model: SavableModel, path: string): Promise<void> {
   const format = kerasFormatOfPath(path);
   if (format === null) fail("save: destination", path, "a path ending in .keras or .h5");
-  const bytes = await toKerasFile(model, { format });
+  const bytes = await kerasFileOf(model, { format });
   const files = await import("./node_file.js");
   await files.writeModelFile(path, bytes);
 }
