@@ -5,6 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -38,12 +39,14 @@ export function goldenFloats(file: string): Float32Array {
 }
 
 /**
- * A Python with Keras 3.15.1: $SIMDNET_KERAS_PYTHON, else /opt/keras-venv/bin/python.
+ * A Python with Keras 3.15.1: $SIMDNET_KERAS_PYTHON, else the venv scripts/keras-venv.sh
+ * makes (${SIMDNET_KERAS_VENV:-~/.cache/simdnet/keras-venv}), else /opt/keras-venv/bin/python.
  * (The "goldens" work adds test/helpers/keras.ts with the same search plus the venv of
  * scripts/keras-venv.sh; once that is on main this can use it.)
  */
 function findKerasPython(): { python: string | null; reason: string } {
-  const candidates = [process.env.SIMDNET_KERAS_PYTHON, "/opt/keras-venv/bin/python"].filter((p): p is string => !!p);
+  const venv = process.env.SIMDNET_KERAS_VENV ?? join(homedir(), ".cache", "simdnet", "keras-venv");
+  const candidates = [process.env.SIMDNET_KERAS_PYTHON, join(venv, "bin", "python"), "/opt/keras-venv/bin/python"].filter((p): p is string => !!p);
   const reasons: string[] = [];
   for (const python of candidates) {
     if (!existsSync(python)) {

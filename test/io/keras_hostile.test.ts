@@ -2,7 +2,7 @@
  * Hostile, malformed and unsupported Keras files: each is refused with an Error that
  * names what and where, before the model's weights are read, and none hangs.
  */
-import { deflateSync } from "fflate";
+import { deflateSync, zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { writeH5 } from "../../ts/io/keras/hdf5.js";
 import { readKerasBytes } from "../../ts/io/keras/index.js";
@@ -102,6 +102,17 @@ describe("zip container: hostile archives", () => {
     for (const n of [0, 10, 100, 5000, zip.length >> 1, zip.length - 30, zip.length - 1]) {
       await expect(readKerasFile(zip.subarray(0, n), `cut${n}.keras`), String(n)).rejects.toThrow(new RegExp(`cut${n}\\.keras`));
     }
+  });
+
+  it("a .keras re-zipped with deflate (another tool) reads the same as Keras's stored one", async () => {
+    const stored = golden("lenet5.keras");
+    const entries = await readZipEntries(stored, ["config.json", "metadata.json", "model.weights.h5"], "lenet5.keras");
+    const deflated = zipSync(Object.fromEntries([...entries].map(([name, data]) => [name, [data, { level: 6 }]])));
+    expect(listZip(deflated, "d.keras").every((e) => e.method === 8)).toBe(true);
+    const a = await readKerasFile(stored, "stored.keras");
+    const b = await readKerasFile(deflated, "deflated.keras");
+    expect(b.topology).toEqual(a.topology);
+    expect(b.weights).toEqual(a.weights);
   });
 
   it("a file that is not a .keras zip says what is missing", async () => {
