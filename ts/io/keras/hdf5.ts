@@ -40,6 +40,8 @@ async function h5(): Promise<{ lib: H5wasm; fs: H5Fs }> {
   loading ??= (async () => {
     const lib = (await import("h5wasm")).default;
     const module = await lib.ready;
+    // HDF5's errors become exceptions carrying its message, instead of lines on stderr.
+    module.activate_throwing_error_handler();
     return { lib, fs: module.FS };
   })();
   return loading;
@@ -85,14 +87,14 @@ export async function readH5<T>(bytes: Uint8Array, where: string, use: (file: H5
     try {
       file = new lib.File(name, "r");
     } catch (e) {
-      throw new Error(`${where}: HDF5 could not open the file (${(e as Error).message}); it is truncated or corrupt`);
+      throw new Error(`${where}: HDF5 could not open the file (${hdf5Reason(e)}); it is truncated or corrupt`);
     }
     try {
       return use(reader(file, bytes.length, where));
     } catch (e) {
       // Our refusals name the file; anything else is the HDF5 library failing on bad data.
       if (e instanceof Error && e.message.startsWith(where)) throw e;
-      throw new Error(`${where}: HDF5 could not read the file (${e instanceof Error ? e.message : String(e)}); it is truncated or corrupt`);
+      throw new Error(`${where}: HDF5 could not read the file (${hdf5Reason(e)}); it is truncated or corrupt`);
     }
   } finally {
     try {
@@ -101,6 +103,18 @@ export async function readH5<T>(bytes: Uint8Array, where: string, use: (file: H5
       fs.unlink(name);
     }
   }
+}
+
+/**
+ * The innermost cause of an HDF5 error: its error stack lists frames from the API call
+ * down to the check that failed ("#005: ... in H5F__super_read(): truncated file: eof =
+ * 600, ..."); the last frame says what was wrong with the file.
+ */
+function hdf5Reason(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  const frames = text.split("\n").filter((l) => /^\s*#\d+:/.test(l)).map((l) => l.replace(/^.*? in [^\s(]+\(\): /, "").trim());
+  const reason = frames.length > 0 ? frames[frames.length - 1]! : text.split("\n")[0]!.trim();
+  return reason.length > 200 ? `${reason.slice(0, 197)}...` : reason;
 }
 
 function reader(file: import("h5wasm").File, fileBytes: number, where: string): H5Reader {
