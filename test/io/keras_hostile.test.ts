@@ -137,6 +137,11 @@ describe("configs: deep, custom and unsupported", () => {
     await expect(readKerasFile(zip, "rnn.keras")).rejects.toThrow(/rnn\.keras: config\.json: layer 1 \("lstm", class LSTM\) is a layer class simdnet does not have/);
   });
 
+  it("refuses layer names that would address other HDF5 paths", async () => {
+    const slash = kerasZip(sequential(layer("Dense", { name: "a/../../b", units: 2 })));
+    await expect(readKerasFile(slash, "p.keras")).rejects.toThrow(/layer 1 \("a\/\.\.\/\.\.\/b", class Dense\): the layer name must be a non-empty string of at most 256 characters without "\/"/);
+  });
+
   it("refuses an activation and channels_first, naming layer, class and option", async () => {
     const mish = kerasZip(sequential(layer("Dense", { name: "d", units: 2, activation: "mish" })));
     await expect(readKerasFile(mish, "a.keras")).rejects.toThrow(/layer 1 \("d", class Dense\): option activation="mish" is not an activation simdnet has/);
@@ -237,6 +242,7 @@ describe("weights: hostile HDF5 and mismatched shapes", () => {
     for (const n of [0, 8, 600, 4096, h5.length >> 1, h5.length - 1]) {
       await expect(readH5File(h5.subarray(0, n), `cut${n}.h5`), String(n)).rejects.toThrow(new RegExp(`cut${n}\\.h5`));
     }
+    await expect(readH5File(h5.subarray(0, 600), "cut.h5")).rejects.toThrow(/cut\.h5: HDF5 could not open the file \(truncated file: eof = 600, .*\); it is truncated or corrupt/);
     const scrambled = h5.slice();
     for (let i = 1000; i < scrambled.length; i += 997) scrambled[i] ^= 0x5a;
     await expect(readKerasBytes(scrambled, "scrambled.h5")).rejects.toThrow(/scrambled\.h5/);

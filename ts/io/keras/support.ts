@@ -54,6 +54,10 @@ export function checkSupported(topology: JsonObject, where: string): void {
     const config = item.config as JsonObject;
     const className = String(item.class_name);
     const at = `${where}: layer ${i} ("${String(config.name)}", class ${className})`;
+    // Names address the layer's weights inside the HDF5 file; Keras itself forbids "/".
+    if (typeof config.name !== "string" || config.name === "" || config.name.includes("/") || config.name.length > 256) {
+      throw new Error(`${at}: the layer name must be a non-empty string of at most 256 characters without "/"`);
+    }
     if (!SUPPORTED_LAYERS.includes(className)) {
       throw new Error(`${at} is a layer class simdnet does not have (it has ${SUPPORTED_LAYERS.join(", ")})`);
     }
