@@ -1,7 +1,8 @@
 """Writes the golden Keras files that test/io/keras_*.test.ts read.
 
 For LeNet-5 (Sequential), a ResNet-20 (functional, built here as issue 10 item 8
-describes it) and MobileNetV2(alpha=0.35, 96x96x3, 10 classes): the model saved by
+describes it), MobileNetV2(alpha=0.35, 96x96x3, 10 classes) and a tiny model compiled
+and trained one step (its files carry optimizer state): the model saved by
 real Keras as `.keras` and as legacy `.h5`, a few sample inputs and Keras's predictions
 for them. BatchNormalization layers get random gamma, beta and moving statistics so
 that a loader that mixes them up predicts something else. Everything is float32 and
@@ -79,6 +80,20 @@ def mobilenetv2():
     return keras.applications.MobileNetV2(alpha=0.35, input_shape=(96, 96, 3), weights=None, classes=10)
 
 
+def compiled_tiny():
+    """A small model trained one step with Adam: its files carry compile settings and
+    optimizer state (compile_config and optimizer/vars in .keras; training_config and
+    optimizer_weights in .h5), which loading must skip."""
+    model = keras.Sequential(
+        [keras.Input(shape=(6, 6, 1)), layers.Conv2D(2, 3, activation="relu"), layers.Flatten(), layers.Dense(3, activation="softmax")],
+        name="compiled_tiny",
+    )
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(7)
+    model.fit(rng.uniform(size=(8, 6, 6, 1)).astype("float32"), rng.integers(0, 3, 8), epochs=1, batch_size=8, verbose=0)
+    return model
+
+
 def randomize_batchnorm(model, rng):
     for layer in model.layers:
         if isinstance(layer, layers.BatchNormalization):
@@ -124,6 +139,7 @@ def main():
             "lenet5": write("lenet5", lenet5, 1),
             "resnet20": write("resnet20", resnet20, 2),
             "mobilenetv2": write("mobilenetv2", mobilenetv2, 3),
+            "compiled_tiny": write("compiled_tiny", compiled_tiny, 4),
         },
     }
     with open(os.path.join(OUT, "manifest.json"), "w") as f:

@@ -180,6 +180,24 @@ describe("load and predict", () => {
     await expect(loadSequential(golden("resnet20.keras"))).rejects.toThrow(/Sequential|Functional/);
   });
 
+  it("files of a compiled, trained model (compile_config, optimizer/vars; training_config, optimizer_weights) load their model and skip the optimizer", async () => {
+    await init();
+    const m = manifest.models["compiled_tiny" as ModelName];
+    for (const format of ["keras", "h5"] as const) {
+      const c = await readKerasBytes(golden(`compiled_tiny.${format}`), `compiled_tiny.${format}`);
+      expect(c.weights.map((w) => w.name)).toEqual(["conv2d/kernel", "conv2d/bias", "dense/kernel", "dense/bias"]);
+      const model = await loadSequential(golden(`compiled_tiny.${format}`));
+      try {
+        expect(model.countParams()).toBe(m.params);
+        const y = model.predict(tensor(goldenFloats("compiled_tiny.inputs.bin"), m.inputShape));
+        const want = goldenFloats("compiled_tiny.predictions.bin");
+        y.data.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-4));
+      } finally {
+        model.dispose();
+      }
+    }
+  });
+
   it("readKerasBytes tells the formats apart by their bytes and refuses a name that lies", async () => {
     expect((await readKerasBytes(golden("lenet5.h5"), "x")).format).toBe("h5");
     await expect(readKerasBytes(golden("lenet5.h5"), "x.keras", "keras")).rejects.toThrow(/says \.keras but the bytes are an HDF5/);
