@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { configToKeras2, configToKeras3 } from "../../ts/io/keras/config.js";
 import { readKerasBytes } from "../../ts/io/keras/index.js";
-import { type KerasFileContents, layerKeysForTest, readH5File, readKerasFile, snakeCase } from "../../ts/io/keras/keras_file.js";
+import { type KerasFileContents, layerKeysForTest, readH5File, readKerasFile, snakeCase, writeH5File, writeKerasFile } from "../../ts/io/keras/keras_file.js";
 import { parseBoundedJson } from "../../ts/io/keras/json_text.js";
 import { readZipEntries } from "../../ts/io/keras/zip.js";
 import { loadSequential } from "../../ts/io/sequential_io.js";
@@ -113,6 +113,20 @@ describe("config translation", () => {
       const t = (await read(model, "keras")).topology;
       const back = configToKeras2(JSON.parse(JSON.stringify(configToKeras3(t))), model);
       expect(back, model).toEqual(t);
+    }
+  });
+
+  it("what simdnet writes (tf.keras 2 style .h5: weight names with :0; Keras 3 .keras) reads back to the same topology and weights", async () => {
+    for (const model of MODELS) {
+      const c = await read(model, "keras");
+      for (const bytes of [await writeH5File(c.topology, c.weights), await writeKerasFile(c.topology, c.weights)]) {
+        const back = await readKerasBytes(bytes, model);
+        const topology = back.topology as { config: { layers: { class_name: string }[] } };
+        // The .h5 of a Sequential gains an explicit InputLayer; the .keras one already has it.
+        expect(topology.config.layers.length).toBe((c.topology.config as { layers: unknown[] }).layers.length);
+        expect(back.topology).toEqual(c.topology);
+        expect(back.weights).toEqual(c.weights);
+      }
     }
   });
 
