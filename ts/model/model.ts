@@ -20,7 +20,7 @@ import { checkedArrayFeeder, checkInputs } from "../training/data.js";
 import { evaluateFeeder } from "../training/evaluate.js";
 import type { FitArgs, Trainee } from "../training/fit.js";
 import { prepareFit, runFit } from "../training/fit_call.js";
-import { getLoss, type Loss } from "../training/losses.js";
+import { getLoss, serializeLoss, type Loss, type LossArg } from "../training/losses.js";
 import { getMetrics, type MetricName } from "../training/metrics.js";
 import type { WasmCore } from "../wasm/core.js";
 import { summaryRows } from "./describe.js";
@@ -84,8 +84,8 @@ export interface SummaryArgs {
 export interface CompileArgs {
   /** An optimizer object or name ("adam", "sgd", "rmsprop"). */
   optimizer: string | Optimizer;
-  /** "categoricalCrossentropy", "sparseCategoricalCrossentropy" or "meanSquaredError". */
-  loss: string;
+  /** "categoricalCrossentropy", "sparseCategoricalCrossentropy", "meanSquaredError", or a loss from `losses` (with options). */
+  loss: LossArg;
   /** ["accuracy"] (or "acc"). */
   metrics?: string | string[];
 }
@@ -432,7 +432,7 @@ export class Model {
     const { optimizer, loss, metrics } = this.compiled;
     const { state, trainableCount: count } = this.memory.store;
     const slots = readSlots(state ? core.f32(state) : null, optimizer.stateSlots(), count, trainableShapes(this.layers, this.memory.store.trainable));
-    return { optimizer: { className: optimizer.className, config: optimizer.getConfig() }, loss: loss.name, metrics: [...metrics], step: this.steps, epoch: this.epochs, slots };
+    return { optimizer: { className: optimizer.className, config: optimizer.getConfig() }, loss: serializeLoss(loss), metrics: [...metrics], step: this.steps, epoch: this.epochs, slots };
   }
 
   /**
@@ -587,6 +587,7 @@ export class Model {
     this.memory.restore(s.memory);
     this.steps = s.steps;
     this.epochs = s.epochs;
-    this.compiled!.optimizer.learningRate = s.lr;
+    // A scheduled rate is not settable (as in Keras) and depends only on the step count.
+    if (!this.compiled!.optimizer.schedule) this.compiled!.optimizer.learningRate = s.lr;
   }
 }

@@ -5,9 +5,10 @@
  * Nothing here allocates wasm memory or typed arrays; one {@link Pass} object is reused.
  */
 import type { Layer, Pass } from "../layers/layer.js";
-import { categoricalCrossEntropy, countCorrect, meanSquaredError, softmaxCrossEntropy } from "../kernels/loss.js";
+import { countCorrect } from "../kernels/loss.js";
+import { addRegularization } from "../regularizers.js";
 import { sizeOf } from "../shapes.js";
-import type { Loss } from "../training/losses.js";
+import { fusesSoftmax, lossAndGradient, type Loss } from "../training/losses.js";
 import type { WasmCore } from "../wasm/core.js";
 import type { ModelGraph } from "./graph.js";
 import type { GradMove, Plan } from "./plan.js";
@@ -37,7 +38,7 @@ export class Runner {
     this.layers = graph.layers;
     this.seeds = new Uint32Array(this.layers.length);
     const last = this.layers[this.layers.length - 1]!;
-    this.fused = !!loss?.crossEntropy && last.outputActivation === "softmax";
+    this.fused = fusesSoftmax(loss, last.outputActivation);
     this.outSize = sizeOf(last.outputShape!);
   }
 
@@ -63,18 +64,13 @@ export class Runner {
     }
   }
 
-  /** The mean loss of the batch; writes its gradient w.r.t. the output (or logits). */
+  /**
+   * The mean loss of the batch plus the layers' regularization penalties (as Keras adds
+   * `model.losses`); writes the loss's gradient w.r.t. the output (or logits).
+   */
   lossAndGradient(count: number): number {
     const { core, plan } = this;
-    const n = this.outSize;
-    switch (this.loss!.name) {
-      case "meanSquaredError":
-        return meanSquaredError(core, count, n, plan.output, plan.labels, plan.outputGrad);
-      default:
-        return this.fused
-          ? softmaxCrossEntropy(core, count, n, plan.output, plan.labels, plan.probs, plan.outputGrad)
-          : categoricalCrossEntropy(core, count, n, plan.output, plan.labels, plan.outputGrad);
-    }
+    return lossAndGradient(core, this.loss!, this.fused, count, this.outSize, plan) + addRegularization(core, this.layers, false);
   }
 
   /** Samples whose highest score is the label's class (after {@link lossAndGradient}). */
@@ -102,6 +98,8 @@ export class Runner {
       for (let m = 0; m < moves.length; m++) this.move(moves[m]!, count);
       if (timings) timings[last + 1 + i] += performance.now() - t0;
     }
+    // The penalties' gradients join the weight gradients (kernels of regularized layers).
+    addRegularization(this.core, this.layers, true);
   }
 
   /** `to (+)= from` over `count` samples: plain loops over one view of the arena (memory-bound). */

@@ -37,7 +37,7 @@ import type { LayerDescriptor } from "../io/topology.js";
 import type { WeightStore } from "../model/weights.js";
 import { sizeOf } from "../shapes.js";
 import type { GradientStep } from "../training/fit.js";
-import type { Loss } from "../training/losses.js";
+import { serializeLoss, type Loss } from "../training/losses.js";
 import type { WasmCore } from "../wasm/core.js";
 import { getModule } from "../wasm/loader.js";
 import { H_COUNT, H_DONE, H_OFFSET, H_SEQ, H_STEP, H_STOP, jobBytes, jobViews, type JobSizes, type JobViews } from "./job_buffer.js";
@@ -170,7 +170,7 @@ export class DataParallel implements GradientStep {
     };
     const spec: ReplicaSpec = {
       layers: replicaLayers(args.layers), inbound: args.inbound.map((ins) => [...ins]), trainable: [...args.trainable], layout: [...args.layout],
-      inputShape: [...args.inputShape], loss: args.loss.name, batch: args.batch, sizes,
+      inputShape: [...args.inputShape], loss: serializeLoss(args.loss), batch: args.batch, sizes,
     };
     const mode: Transport = parallelTesting.transport ?? (sharedTransportAvailable() ? "shared" : "message");
     const peers: Peer[] = [];

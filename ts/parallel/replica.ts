@@ -11,7 +11,7 @@ import { Runner } from "../model/runner.js";
 import type { LayerDescriptor } from "../io/topology.js";
 import { buildGraphLayers, type ModelGraph } from "../model/graph.js";
 import { WeightStore } from "../model/weights.js";
-import { getLoss, type LossName } from "../training/losses.js";
+import { getLoss, type LossId } from "../training/losses.js";
 import type { WasmCore } from "../wasm/core.js";
 import { H_COUNT, H_OFFSET, H_STEP, type JobSizes, type JobViews } from "./job_buffer.js";
 import { ShardDropout } from "./shard_dropout.js";
@@ -28,7 +28,7 @@ export interface ReplicaSpec {
   layout: boolean[];
   /** Per-sample input shape. */
   inputShape: number[];
-  loss: LossName;
+  loss: LossId;
   /** Samples in a whole batch (dropout masks are indexed by batch position). */
   batch: number;
   /** Sizes of the job buffer. */
