@@ -65,8 +65,8 @@ export class Runner {
   }
 
   /**
-   * The mean loss of the batch plus the layers' regularization penalties (as Keras adds
-   * `model.losses`); writes the loss's gradient w.r.t. the output (or logits).
+   * The mean loss of the batch plus the layers' regularization penalties (as Keras
+   * reports it); writes its gradient w.r.t. the output (or logits).
    */
   lossAndGradient(count: number): number {
     const { core, plan } = this;
@@ -98,7 +98,7 @@ export class Runner {
       for (let m = 0; m < moves.length; m++) this.move(moves[m]!, count);
       if (timings) timings[last + 1 + i] += performance.now() - t0;
     }
-    // The penalties' gradients join the weight gradients (kernels of regularized layers).
+    // The penalties' gradients join the loss's in the weight gradients.
     addRegularization(this.core, this.layers, true);
   }
 
