@@ -9,12 +9,15 @@
 mod memory;
 
 mod activation;
+mod batch_norm;
 mod conv;
 mod dense;
+mod depthwise;
 mod dropout;
 mod gemm;
 mod loss;
 mod optim;
 mod pool;
+mod unary;
 
 pub use memory::{simdnet_alloc, simdnet_free};
