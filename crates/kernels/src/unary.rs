@@ -25,7 +25,8 @@ use core::arch::wasm32::*;
 /// ```
 ///
 /// `max_value` is `f32::INFINITY` for none. relu6 is `(6, 0, 0)`, `LeakyReLU(a)` is
-/// `(inf, a, 0)`. NaN compares false everywhere and comes out as `slope * NaN` = NaN.
+/// `(inf, a, 0)`. With slope 0 the lower branch is exactly +0 (so -infinity gives 0, not
+/// `0 * -inf`), as Keras's `relu`; NaN stays NaN.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ReluParams {
     pub max_value: f32,
@@ -43,7 +44,20 @@ fn relu_general(x: f32, p: &ReluParams) -> f32 {
             p.max_value
         }
     } else {
+        below(x, p)
+    }
+}
+
+/// The branch at and below the threshold: `slope * (x - threshold)`, or +0 (NaN kept)
+/// when the slope is 0.
+#[inline(always)]
+fn below(x: f32, p: &ReluParams) -> f32 {
+    if p.slope != 0.0 {
         p.slope * (x - p.threshold)
+    } else if x.is_nan() {
+        x
+    } else {
+        0.0
     }
 }
 
@@ -272,7 +286,12 @@ fn relu_general_forward_simd(p: &ReluParams, xy: &mut [f32]) -> usize {
         let x = load4(&xy[i..]);
         // The same comparisons as the scalar twin: x > t picks the clipped x, else the slope.
         let clipped = v128_bitselect(x, m, f32x4_lt(x, m));
-        let leak = f32x4_mul(s, f32x4_sub(x, t));
+        let leak = if p.slope != 0.0 {
+            f32x4_mul(s, f32x4_sub(x, t))
+        } else {
+            // +0, except NaN lanes (x != x), which keep x.
+            v128_and(x, f32x4_ne(x, x))
+        };
         store4(&mut xy[i..], v128_bitselect(clipped, leak, f32x4_gt(x, t)));
     }
     n4
