@@ -47,11 +47,20 @@ function identifierOf(className: string): string {
   return className[0]!.toLowerCase() + className.slice(1);
 }
 
+/** Keras 3.15's fan-axes keys of GlorotUniform and its family, accepted when null. */
+const UNUSED_AXES = ["input_axes", "output_axes"];
+
 /** Checks `config` against the parameters of `className` and fills Keras's defaults. */
 function completeConfig(className: string, config: JsonObject, where: string): Record<string, number | null> {
   const defaults = PARAMETERS[className]!;
   const out: Record<string, number | null> = { ...defaults };
   for (const [key, value] of Object.entries(config)) {
+    // Keras 3.15 writes input_axes/output_axes (for fans over chosen axes) on the
+    // variance-scaling family; null means the usual fans, which is what we compute.
+    if (UNUSED_AXES.includes(key) && Object.hasOwn(defaults, "seed") && className !== "RandomNormal" && className !== "RandomUniform" && className !== "TruncatedNormal") {
+      if (value !== null) fail(`${where}.${key}`, value, "null (fans over chosen axes are not supported)");
+      continue;
+    }
     if (!Object.hasOwn(defaults, key)) {
       const known = Object.keys(defaults).join(", ") || "none";
       throw new Error(`${where}: ${className} has no parameter "${key}" (its parameters: ${known})`);

@@ -18,7 +18,7 @@ import type { Tensor } from "../tensor.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import type { LayerKind } from "./kind.js";
-import { LayerWeights, type Layer, type LayerBuffers, type Pass, type WeightSpec, type Workspace } from "./layer.js";
+import { copyFloats, LayerWeights, type Layer, type LayerBuffers, type Pass, type WeightSpec, type Workspace } from "./layer.js";
 
 /** Options of {@link batchNormalization}. */
 export interface BatchNormalizationArgs {
@@ -143,14 +143,16 @@ export class BatchNormalization implements Layer {
     const i = this.scale ? 1 : 0;
     const dgamma = this.scale ? this.weights.grad(0) : this.window(bufs, 2);
     const dbeta = this.center ? this.weights.grad(i) : this.window(bufs, 3);
-    if (this.trainedLast) {
-      batchNormBackward(core, rows, this.channels, this.epsilon, bufs.x, bufs.dy, gamma, this.window(bufs, 0), bufs.dx, dgamma, dbeta);
-    } else {
+    const stats = this.window(bufs, 0);
+    if (!this.trainedLast) {
+      // The statistics were the moving ones: the same sums give dgamma and dbeta (as Keras
+      // computes them for a trainable layer called with training=false), and dx is
+      // gamma / std times dy, the statistics being constants.
+      copyFloats(core, this.params()[2], this.window(bufs, 4), this.channels);
+      copyFloats(core, variance, this.window(bufs, 5), this.channels);
       if (bufs.dx) batchNormBackwardInference(core, rows, this.channels, this.epsilon, bufs.dy, gamma, variance, bufs.dx);
-      // Frozen: its weights take no step; give them zero gradients rather than stale ones.
-      core.f32(dgamma).fill(0);
-      core.f32(dbeta).fill(0);
     }
+    batchNormBackward(core, rows, this.channels, this.epsilon, bufs.x, bufs.dy, gamma, stats, this.trainedLast ? bufs.dx : null, dgamma, dbeta);
     // The moving statistics are not trained: zero gradients keep any optimizer from moving them.
     const n = this.weights.specs.length;
     core.f32(this.weights.grad(n - 2)).fill(0);
@@ -177,14 +179,19 @@ export class BatchNormalization implements Layer {
     return [gamma, beta, this.weights.param(n - 2), this.weights.param(n - 1)];
   }
 
-  /** Part `k` (of 4, `channels` floats each; stats take parts 0 and 1) of the own buffer, cut once per buffer. */
-  private window(bufs: LayerBuffers, k: 0 | 2 | 3): WasmBuffer {
+  /**
+   * Windows of the own buffer, cut once per buffer: 0 the statistics [mean | variance]
+   * (2 * channels), 2 and 3 spare dgamma and dbeta, 4 and 5 the mean and variance halves
+   * of the statistics.
+   */
+  private window(bufs: LayerBuffers, k: 0 | 2 | 3 | 4 | 5): WasmBuffer {
     const own = bufs.f32!;
+    const c = this.channels;
     if (this.cutFrom !== own) {
       this.cutFrom = own;
-      this.cuts = [own.subarray(0, 2 * this.channels), own.subarray(2 * this.channels, this.channels), own.subarray(3 * this.channels, this.channels)];
+      this.cuts = [own.subarray(0, 2 * c), own, own.subarray(2 * c, c), own.subarray(3 * c, c), own.subarray(0, c), own.subarray(c, c)];
     }
-    return this.cuts[k === 0 ? 0 : k - 1]!;
+    return this.cuts[k]!;
   }
 
   private cutFrom: WasmBuffer | null = null;
