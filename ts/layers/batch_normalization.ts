@@ -53,14 +53,23 @@ const KEYS = ["axis", "momentum", "epsilon", "center", "scale", "betaInitializer
 export class BatchNormalization implements Layer {
   readonly className = "BatchNormalization";
   name: string;
+  /** The normalized axis: always -1 (the last). */
   readonly axis: number;
+  /** Weight of the old moving statistics in each update. */
   readonly momentum: number;
+  /** Added to the variance before its square root. */
   readonly epsilon: number;
+  /** Whether the layer learns the offset beta. */
   readonly center: boolean;
+  /** Whether the layer learns the scale gamma. */
   readonly scale: boolean;
+  /** Fills beta. */
   readonly betaInitializer: Initializer;
+  /** Fills gamma. */
   readonly gammaInitializer: Initializer;
+  /** Fills the moving mean. */
   readonly movingMeanInitializer: Initializer;
+  /** Fills the moving variance. */
   readonly movingVarianceInitializer: Initializer;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;

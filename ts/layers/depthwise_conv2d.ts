@@ -49,10 +49,15 @@ const KEYS = ["kernelSize", "depthMultiplier", "strides", "padding", "dilationRa
 
 /** The depthwise geometry both DepthwiseConv2D and SeparableConv2D check and build. */
 export interface DepthwiseGeometry {
+  /** Kernel [height, width]. */
   readonly kernelSize: [number, number];
+  /** Outputs per input channel. */
   readonly depthMultiplier: number;
+  /** Step between windows. */
   readonly strides: [number, number];
+  /** "valid" or "same". */
   readonly padding: Padding;
+  /** Spacing of the kernel taps. */
   readonly dilationRate: [number, number];
 }
 
@@ -84,14 +89,23 @@ export function buildDepthwise(what: string, g: DepthwiseGeometry, inputShape: r
 export class DepthwiseConv2D implements Layer, DepthwiseGeometry {
   readonly className = "DepthwiseConv2D";
   name: string;
+  /** Kernel [height, width]. */
   readonly kernelSize: [number, number];
+  /** Outputs per input channel. */
   readonly depthMultiplier: number;
+  /** Step between windows, [vertical, horizontal]. */
   readonly strides: [number, number];
+  /** "valid" or "same". */
   readonly padding: Padding;
+  /** Spacing of the kernel taps, [vertical, horizontal]. */
   readonly dilationRate: [number, number];
+  /** Applied to the output. */
   readonly activation: args.ActivationName;
+  /** Whether the layer adds a bias. */
   readonly useBias: boolean;
+  /** Fills the depthwise kernel. */
   readonly depthwiseInitializer: Initializer;
+  /** Fills the bias. */
   readonly biasInitializer: Initializer;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;

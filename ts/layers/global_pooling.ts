@@ -26,6 +26,7 @@ export interface GlobalPooling2dArgs {
 export class GlobalPooling2D implements Layer {
   readonly className: "GlobalAveragePooling2D" | "GlobalMaxPooling2D";
   name: string;
+  /** Whether the output keeps the pooled axes as size 1. */
   readonly keepdims: boolean;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;

@@ -48,12 +48,19 @@ export interface SoftmaxArgs {
 
 /** Base of the three: no weights, the output shape is the input shape. */
 abstract class ElementwiseLayer {
+  /** Unique in its model. */
   name: string;
+  /** The `inputShape` option, or null. */
   readonly declaredInputShape: number[] | null;
+  /** False: the output has its own buffer. */
   readonly aliasesInput = false;
+  /** Whether fit updates the weights (these layers have none). */
   trainable = true;
+  /** No weights. */
   readonly weights = new LayerWeights(() => this.name);
+  /** Per-sample input shape once built. */
   inputShape: number[] | null = null;
+  /** Per-sample output shape once built (the input shape). */
   outputShape: number[] | null = null;
 
   protected constructor(where: string, options: { inputShape?: unknown; name?: unknown }) {
@@ -61,20 +68,24 @@ abstract class ElementwiseLayer {
     this.name = args.layerName(where, options.name) ?? "";
   }
 
+  /** Keeps the shape. */
   build(inputShape: readonly number[]): number[] {
     this.inputShape = [...inputShape];
     this.outputShape = [...inputShape];
     return this.outputShape;
   }
 
+  /** Nothing beyond the output. */
   workspace(): Workspace {
     return NO_WORKSPACE;
   }
 
+  /** No weights: []. */
   getWeights(): Tensor[] {
     return [];
   }
 
+  /** Accepts only []. */
   setWeights(weights: readonly Tensor[]): void {
     this.weights.set(weights);
   }
@@ -110,7 +121,9 @@ export class ReLU extends UnaryLayer {
   readonly className = "ReLU";
   /** The clip, or null for none. */
   readonly maxValue: number | null;
+  /** Slope below the threshold (0 by default for ReLU, 0.3 for LeakyReLU). */
   readonly negativeSlope: number;
+  /** Inputs at or below it take the negative slope. */
   readonly threshold: number;
   protected readonly fn: UnaryFn;
 
@@ -133,6 +146,7 @@ export class ReLU extends UnaryLayer {
 /** A LeakyReLU layer (see {@link leakyReLU}). */
 export class LeakyReLU extends UnaryLayer {
   readonly className = "LeakyReLU";
+  /** Slope below the threshold (0 by default for ReLU, 0.3 for LeakyReLU). */
   readonly negativeSlope: number;
   protected readonly fn: UnaryFn;
 
@@ -154,6 +168,7 @@ export class LeakyReLU extends UnaryLayer {
 export class Softmax extends ElementwiseLayer implements Layer {
   readonly className = "Softmax";
   readonly outputActivation = "softmax";
+  /** The normalized axis: always -1 (the last). */
   readonly axis = -1;
 
   /** Checks `options`; usually called through {@link softmax}. */

@@ -24,7 +24,9 @@ export interface RescalingArgs {
 export class Rescaling implements Layer {
   readonly className = "Rescaling";
   name: string;
+  /** Multiplies every value. */
   readonly scale: number;
+  /** Added after scaling. */
   readonly offset: number;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;

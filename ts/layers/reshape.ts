@@ -31,6 +31,7 @@ function targetShapeOf(where: string, value: unknown): number[] {
 export class Reshape implements Layer {
   readonly className = "Reshape";
   name: string;
+  /** The requested per-sample shape (one -1 inferred at build). */
   readonly targetShape: number[];
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = true;

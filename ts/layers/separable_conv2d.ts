@@ -56,16 +56,27 @@ const KEYS = ["filters", "kernelSize", "depthMultiplier", "strides", "padding", 
 export class SeparableConv2D implements Layer, DepthwiseGeometry {
   readonly className = "SeparableConv2D";
   name: string;
+  /** Output channels of the pointwise convolution. */
   readonly filters: number;
+  /** Depthwise kernel [height, width]. */
   readonly kernelSize: [number, number];
+  /** Depthwise outputs per input channel. */
   readonly depthMultiplier: number;
+  /** Step between windows, [vertical, horizontal]. */
   readonly strides: [number, number];
+  /** "valid" or "same". */
   readonly padding: Padding;
+  /** Spacing of the depthwise kernel taps. */
   readonly dilationRate: [number, number];
+  /** Applied to the output. */
   readonly activation: args.ActivationName;
+  /** Whether the layer adds a bias. */
   readonly useBias: boolean;
+  /** Fills the depthwise kernel. */
   readonly depthwiseInitializer: Initializer;
+  /** Fills the pointwise kernel. */
   readonly pointwiseInitializer: Initializer;
+  /** Fills the bias. */
   readonly biasInitializer: Initializer;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;
