@@ -65,6 +65,7 @@ describe("shapes and parameter counts", () => {
   it("Keras 3 defaults and names", () => {
     const bn = layers.batchNormalization();
     expect([bn.momentum, bn.epsilon, bn.center, bn.scale, bn.axis]).toEqual([0.99, 1e-3, true, true, -1]);
+    expect(layers.batchNormalization({ axis: 3 }).build([4, 4, 2])).toEqual([4, 4, 2]); // TF.js writes the index
     expect(layers.leakyReLU().negativeSlope).toBe(0.3);
     const r = layers.reLU();
     expect([r.maxValue, r.negativeSlope, r.threshold]).toEqual([null, 0, 0]);
@@ -78,7 +79,8 @@ describe("shapes and parameter counts", () => {
 describe("option errors name the factory, the option and the value", () => {
   it.each([
     [() => layers.batchNormalization({ momentum: 1 }), "layers.batchNormalization: momentum must be a number in [0, 1), received 1"],
-    [() => layers.batchNormalization({ axis: 1 }), "layers.batchNormalization: axis must be -1 (the last axis, channels), received 1"],
+    [() => layers.batchNormalization({ axis: 0 }), "layers.batchNormalization: axis must be -1 (the last axis, channels), received 0"],
+    [() => layers.batchNormalization({ axis: 1, name: "bn" }).build([4, 4, 2]), "bn (BatchNormalization): axis 1 is not the last axis of an input of rank 4 (with the batch); only the last axis is supported"],
     [() => layers.batchNormalization({ epsilon: -1 }), "layers.batchNormalization: epsilon must be a finite number >= 0, received -1"],
     [() => layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 0 }), "layers.depthwiseConv2d: depthMultiplier must be a whole number > 0, received 0"],
     [() => layers.separableConv2d({ filters: 2, kernelSize: 3, dilationRate: [1, 0] }), "layers.separableConv2d: dilationRate must be a whole number > 0 or a pair [h, w] of them, received [1, 0]"],

@@ -49,7 +49,7 @@ const KERAS_ACTIVATION_NAMES: Partial<Record<ActivationName, string>> = { swish:
 /** Keras names read as ours ("swish" is what Keras 2 wrote for silu). */
 const ACTIVATION_FROM_KERAS: Record<string, ActivationName> = {
   linear: "linear", relu: "relu", sigmoid: "sigmoid", tanh: "tanh", softmax: "softmax",
-  relu6: "relu6", elu: "elu", selu: "selu", silu: "swish", swish: "swish", gelu: "gelu", hard_sigmoid: "hardSigmoid",
+  relu6: "relu6", elu: "elu", selu: "selu", silu: "swish", swish: "swish", gelu: "gelu", gelu_new: "gelu_new", hard_sigmoid: "hardSigmoid",
 };
 
 export const readPadding = (value: unknown, where: string): unknown => {

@@ -12,15 +12,15 @@ import { formatShape } from "../tensor.js";
  * The activations a layer can apply, each as Keras 3 defines it (TensorFlow.js's names;
  * a Keras file says "silu" for swish and "hard_sigmoid" for hardSigmoid): relu6 is
  * min(max(x, 0), 6), elu has alpha 1, gelu is the exact (erf) form, hardSigmoid is
- * relu6(x + 3) / 6.
+ * relu6(x + 3) / 6. "gelu_new" is TensorFlow.js's name for gelu's tanh approximation.
  */
 export type ActivationName =
   | "linear" | "relu" | "sigmoid" | "tanh" | "softmax"
-  | "relu6" | "elu" | "selu" | "swish" | "gelu" | "hardSigmoid";
+  | "relu6" | "elu" | "selu" | "swish" | "gelu" | "gelu_new" | "hardSigmoid";
 
 /** Every {@link ActivationName}, in the order errors list them. */
 export const ACTIVATIONS: readonly ActivationName[] = [
-  "linear", "relu", "sigmoid", "tanh", "softmax", "relu6", "elu", "selu", "swish", "gelu", "hardSigmoid",
+  "linear", "relu", "sigmoid", "tanh", "softmax", "relu6", "elu", "selu", "swish", "gelu", "gelu_new", "hardSigmoid",
 ];
 
 /** A JSON-ish rendering of a received value for error messages. */

@@ -22,7 +22,7 @@ import { copyFloats, LayerWeights, type Layer, type LayerBuffers, type Pass, typ
 
 /** Options of {@link batchNormalization}. */
 export interface BatchNormalizationArgs {
-  /** The normalized axis: -1 (the last, channels of NHWC), the only one supported; default -1. */
+  /** The normalized axis: -1 (the last, channels of NHWC) or that axis's index counting the batch; default -1. */
   axis?: number;
   /** Weight of the old moving statistics in each update, in [0, 1); default 0.99. */
   momentum?: number;
@@ -53,7 +53,7 @@ const KEYS = ["axis", "momentum", "epsilon", "center", "scale", "betaInitializer
 export class BatchNormalization implements Layer {
   readonly className = "BatchNormalization";
   name: string;
-  /** The normalized axis: always -1 (the last). */
+  /** The normalized axis: -1, or the index of the last axis (counting the batch axis). */
   readonly axis: number;
   /** Weight of the old moving statistics in each update. */
   readonly momentum: number;
@@ -87,10 +87,11 @@ export class BatchNormalization implements Layer {
   constructor(options: BatchNormalizationArgs = {}) {
     const where = "layers.batchNormalization";
     args.optionsObject(where, options, KEYS);
-    if (options.axis !== undefined && options.axis !== -1) {
+    // -1, or the last axis by its index (as TensorFlow.js writes it, e.g. 3 for images); checked against the rank in build.
+    if (options.axis !== undefined && options.axis !== -1 && !(Number.isSafeInteger(options.axis) && options.axis >= 1)) {
       throw new Error(`${where}: axis must be -1 (the last axis, channels), received ${args.show(options.axis)}`);
     }
-    this.axis = -1;
+    this.axis = options.axis ?? -1;
     this.momentum = args.finite(where, "momentum", options.momentum, 0.99, 0);
     if (this.momentum >= 1) throw new Error(`${where}: momentum must be a number in [0, 1), received ${this.momentum}`);
     this.epsilon = args.finite(where, "epsilon", options.epsilon, 1e-3, 0);
@@ -114,6 +115,9 @@ export class BatchNormalization implements Layer {
 
   build(inputShape: readonly number[]): number[] {
     if (inputShape.length < 1) throw new Error(`${this.name} (BatchNormalization): expected an input with at least one axis per sample`);
+    if (this.axis !== -1 && this.axis !== inputShape.length) {
+      throw new Error(`${this.name} (BatchNormalization): axis ${this.axis} is not the last axis of an input of rank ${inputShape.length + 1} (with the batch); only the last axis is supported`);
+    }
     const c = inputShape[inputShape.length - 1]!;
     this.channels = c;
     this.inputShape = [...inputShape];

@@ -18,6 +18,7 @@ const UNARY: Partial<Record<ActivationName, UnaryFn>> = {
   selu: { kind: "selu" },
   swish: { kind: "swish" },
   gelu: { kind: "gelu", approximate: false },
+  gelu_new: { kind: "gelu", approximate: true },
   hardSigmoid: { kind: "hardSigmoid" },
 };
 
