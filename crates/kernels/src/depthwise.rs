@@ -216,7 +216,16 @@ impl DepthwiseDims {
     }
 }
 
+/// Most kernel taps the register-blocked forward path lists per pixel (on the stack);
+/// larger kernels take the tap-by-tap path.
+const MAX_TAPS: usize = 64;
+
 /// Forward pass (the module doc has the formula). `y` is overwritten.
+///
+/// With multiplier 1 (MobileNet's case) each output pixel is computed in one go: its
+/// inside taps are listed, and blocks of 16 channels accumulate in four f32x4 registers
+/// over all taps before one store (the scalar twin adds the taps in the same order, so
+/// both builds agree bit for bit). Otherwise taps are applied one at a time.
 ///
 /// # Panics
 /// When a slice is shorter than the dims require.
@@ -237,6 +246,9 @@ pub fn depthwise_forward(
         Some(b) => bias::fill_rows(y, &b[..oc]),
         None => y.fill(0.0),
     }
+    if m == 1 && d.k_h * d.k_w <= MAX_TAPS {
+        return forward_by_pixel(d, x, w, y);
+    }
     d.for_each_tap(|p, t, i| {
         let (yp, wt, xi) = (
             &mut y[p * oc..(p + 1) * oc],
@@ -255,6 +267,42 @@ pub fn depthwise_forward(
     });
 }
 
+/// [`depthwise_forward`] for multiplier 1: per output pixel, all inside taps at once.
+fn forward_by_pixel(d: &DepthwiseDims, x: &[f32], w: &[f32], y: &mut [f32]) {
+    let c = d.channels;
+    // (x offset, w offset) of each inside tap of the current pixel.
+    let mut taps = [(0usize, 0usize); MAX_TAPS];
+    let mut p = 0;
+    for n in 0..d.batch {
+        let image = n * d.in_h * d.in_w;
+        for oh in 0..d.out_h {
+            let (kh_lo, kh_hi) =
+                inside_taps(oh, d.stride_h, d.dilation_h, d.pad_top, d.in_h, d.k_h);
+            for ow in 0..d.out_w {
+                let (kw_lo, kw_hi) =
+                    inside_taps(ow, d.stride_w, d.dilation_w, d.pad_left, d.in_w, d.k_w);
+                let mut count = 0;
+                for kh in kh_lo..kh_hi {
+                    let ih = oh * d.stride_h + kh * d.dilation_h - d.pad_top;
+                    for kw in kw_lo..kw_hi {
+                        let iw = ow * d.stride_w + kw * d.dilation_w - d.pad_left;
+                        taps[count] = ((image + ih * d.in_w + iw) * c, (kh * d.k_w + kw) * c);
+                        count += 1;
+                    }
+                }
+                let yp = &mut y[p * c..(p + 1) * c];
+                let done = pixel_simd(x, w, &taps[..count], yp);
+                for (ch, acc) in yp.iter_mut().enumerate().skip(done) {
+                    for &(xo, wo) in &taps[..count] {
+                        *acc += x[xo + ch] * w[wo + ch];
+                    }
+                }
+                p += 1;
+            }
+        }
+    }
+}
+
 /// Input gradient: `dx[n, ih, iw, c] = sum of dy[n, oh, ow, c*M + m] * w[kh, kw, c, m]` over
 /// the outputs and taps that read `(ih, iw)`, and `m`. Overwrites `dx`.
 ///
@@ -268,6 +316,9 @@ pub fn depthwise_backward_input(d: &DepthwiseDims, dy: &[f32], w: &[f32], dx: &m
         &mut dx[..d.input_len()],
     );
     dx.fill(0.0);
+    if m == 1 && d.k_h * d.k_w <= MAX_TAPS {
+        return backward_input_by_pixel(d, dy, w, dx);
+    }
     d.for_each_tap(|p, t, i| {
         let (dyp, wt, dxi) = (
             &dy[p * oc..(p + 1) * oc],
@@ -286,6 +337,54 @@ pub fn depthwise_backward_input(d: &DepthwiseDims, dy: &[f32], w: &[f32], dx: &m
             }
         }
     });
+}
+
+/// The output coordinates reading input coordinate `i` through tap `k`, if any:
+/// `o * s + k * dil - pad = i` with `o < out`.
+fn reader(i: usize, k: usize, s: usize, dil: usize, pad: usize, out: usize) -> Option<usize> {
+    let t = (i + pad).checked_sub(k * dil)?;
+    let o = t / s;
+    (t % s == 0 && o < out).then_some(o)
+}
+
+/// [`depthwise_backward_input`] for multiplier 1, gathered per input pixel: the output
+/// pixels and taps that read it are listed, then summed as the forward pass sums
+/// (`pixel_simd`), instead of scattering every product into `dx`.
+fn backward_input_by_pixel(d: &DepthwiseDims, dy: &[f32], w: &[f32], dx: &mut [f32]) {
+    let c = d.channels;
+    let mut taps = [(0usize, 0usize); MAX_TAPS];
+    let mut i = 0;
+    for n in 0..d.batch {
+        let outputs = n * d.out_h * d.out_w;
+        for ih in 0..d.in_h {
+            for iw in 0..d.in_w {
+                let mut count = 0;
+                for kh in 0..d.k_h {
+                    let oh = match reader(ih, kh, d.stride_h, d.dilation_h, d.pad_top, d.out_h) {
+                        Some(oh) => oh,
+                        None => continue,
+                    };
+                    for kw in 0..d.k_w {
+                        if let Some(ow) =
+                            reader(iw, kw, d.stride_w, d.dilation_w, d.pad_left, d.out_w)
+                        {
+                            taps[count] =
+                                ((outputs + oh * d.out_w + ow) * c, (kh * d.k_w + kw) * c);
+                            count += 1;
+                        }
+                    }
+                }
+                let dxp = &mut dx[i * c..(i + 1) * c];
+                let done = pixel_simd(dy, w, &taps[..count], dxp);
+                for (ch, acc) in dxp.iter_mut().enumerate().skip(done) {
+                    for &(yo, wo) in &taps[..count] {
+                        *acc += dy[yo + ch] * w[wo + ch];
+                    }
+                }
+                i += 1;
+            }
+        }
+    }
 }
 
 /// Filter gradient: `dw[kh, kw, c, m] = sum over n, oh, ow of x[n, ih, iw, c] * dy[n, oh, ow, c*M + m]`
@@ -344,6 +443,46 @@ fn mul_add_simd(acc: &mut [f32], a: &[f32], b: &[f32]) -> usize {
         store4(&mut acc[i..], v);
     }
     n4
+}
+
+/// The leading multiple of 4 channels of one output pixel `yp` (holding its bias):
+/// `yp[ch] += x[xo + ch] * w[wo + ch]` over `taps` in order, 16 channels at a time in
+/// registers. Returns the channels done.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn pixel_simd(x: &[f32], w: &[f32], taps: &[(usize, usize)], yp: &mut [f32]) -> usize {
+    let c = yp.len();
+    let c16 = c & !15;
+    for c0 in (0..c16).step_by(16) {
+        let mut a = [
+            load4(&yp[c0..]),
+            load4(&yp[c0 + 4..]),
+            load4(&yp[c0 + 8..]),
+            load4(&yp[c0 + 12..]),
+        ];
+        for &(xo, wo) in taps {
+            let (xs, ws) = (&x[xo + c0..xo + c0 + 16], &w[wo + c0..wo + c0 + 16]);
+            for (k, acc) in a.iter_mut().enumerate() {
+                *acc = f32x4_add(*acc, f32x4_mul(load4(&xs[4 * k..]), load4(&ws[4 * k..])));
+            }
+        }
+        for (k, acc) in a.iter().enumerate() {
+            store4(&mut yp[c0 + 4 * k..], *acc);
+        }
+    }
+    let c4 = c & !3;
+    for c0 in (c16..c4).step_by(4) {
+        let mut acc = load4(&yp[c0..]);
+        for &(xo, wo) in taps {
+            acc = f32x4_add(acc, f32x4_mul(load4(&x[xo + c0..]), load4(&w[wo + c0..])));
+        }
+        store4(&mut yp[c0..], acc);
+    }
+    c4
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn pixel_simd(_: &[f32], _: &[f32], _: &[(usize, usize)], _: &mut [f32]) -> usize {
+    0
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
