@@ -70,12 +70,12 @@ function run(core: WasmCore, layer: Layer, g: Golden) {
   const y = layer.aliasesInput ? x : core.alloc(outLength);
   const dx = layer.aliasesInput ? dy : core.alloc(g.x.data.length);
   const bufs: LayerBuffers = {
-    x, y, dx, dy,
+    x, y, dx, dy, xs: [x], dxs: [dx],
     f32: ws.f32 > 0 ? core.alloc(ws.f32) : null,
     u32: ws.u32 > 0 ? core.alloc(ws.u32, "u32") : null,
     scratch: ws.scratch > 0 ? core.alloc(ws.scratch) : null,
   };
-  const pass: Pass = { count: batch, training: g.training, seed: 1, step: 0 };
+  const pass: Pass = { count: batch, training: g.training, learning: g.training, seed: 1, step: 0 };
   layer.forward(core, pass, bufs, true);
   const yOut = core.read(y);
   layer.backward(core, pass, bufs, true);

@@ -10,6 +10,7 @@ import * as args from "./args.js";
 import type { LayerKind } from "./kind.js";
 import { FusedActivation } from "./fused_activation.js";
 import { activationCols, copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link activation}. */
 export interface ActivationArgs {
@@ -78,6 +79,11 @@ export class Activation implements Layer {
     const cols = activationCols(this.inputShape!);
     copyFloats(core, bufs.dy, bufs.dx, n);
     this.act.backward(core, activate, n / cols, cols, bufs.y, bufs.dx, bufs.x);
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

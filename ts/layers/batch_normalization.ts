@@ -19,6 +19,7 @@ import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import type { LayerKind } from "./kind.js";
 import { copyFloats, LayerWeights, type Layer, type LayerBuffers, type Pass, type WeightSpec, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link batchNormalization}. */
 export interface BatchNormalizationArgs {
@@ -139,8 +140,10 @@ export class BatchNormalization implements Layer {
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
     const rows = this.rows(pass.count);
     const [gamma, beta, mean, variance] = this.params();
-    // Keras 3: batch statistics only when training and the layer is trainable.
-    this.trainedLast = pass.training && this.trainable;
+    // Keras 3: batch statistics only when training and the layer is trainable (the
+    // runner's pass.learning; a frozen layer, or one in a frozen model, normalizes with
+    // its moving statistics).
+    this.trainedLast = pass.learning && this.trainable;
     if (this.trainedLast) {
       const stats = this.window(bufs, 0);
       batchNormForwardTrain(core, rows, this.channels, this.epsilon, bufs.x, gamma, beta, bufs.y, stats);
@@ -170,6 +173,11 @@ export class BatchNormalization implements Layer {
     const n = this.weights.specs.length;
     core.f32(this.weights.grad(n - 2)).fill(0);
     core.f32(this.weights.grad(n - 1)).fill(0);
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

@@ -12,6 +12,7 @@ import type { LayerKind } from "./kind.js";
 import * as args from "./args.js";
 import { FusedActivation } from "./fused_activation.js";
 import { kernelAndBiasSpecs, LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link dense}. */
 export interface DenseArgs {
@@ -97,6 +98,11 @@ export class Dense implements Layer, args.KernelOptions {
     this.act.backward(core, activate, pass.count, this.units, bufs.y, bufs.dy, bufs.f32);
     const db = this.useBias ? this.weights.grad(1) : null;
     denseBackward(core, pass.count, inputs, this.units, bufs.x, this.weights.param(0), bufs.dy, bufs.dx, this.weights.grad(0), db);
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

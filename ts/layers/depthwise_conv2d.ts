@@ -17,6 +17,7 @@ import * as args from "./args.js";
 import { FusedActivation } from "./fused_activation.js";
 import type { LayerKind } from "./kind.js";
 import { LayerWeights, type Layer, type LayerBuffers, type Pass, type WeightSpec, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link depthwiseConv2d}. */
 export interface DepthwiseConv2dArgs {
@@ -172,6 +173,11 @@ export class DepthwiseConv2D implements Layer, DepthwiseGeometry {
     depthwiseBackwardFilter(core, d, bufs.x, bufs.dy, this.weights.grad(0));
     if (this.useBias) depthwiseBackwardBias(core, d, bufs.dy, this.weights.grad(1));
     if (bufs.dx) depthwiseBackwardInput(core, d, bufs.dy, this.weights.param(0), bufs.dx);
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

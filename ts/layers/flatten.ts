@@ -9,6 +9,7 @@ import { explainFlatten } from "../model/explain.js";
 import * as args from "./args.js";
 import type { LayerKind } from "./kind.js";
 import { LayerWeights, NO_WORKSPACE, type Layer, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link flatten}. */
 export interface FlattenArgs {
@@ -58,6 +59,11 @@ export class Flatten implements Layer {
 
   backward(): void {
     // The input gradient buffer is the output gradient buffer.
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

@@ -11,6 +11,7 @@ import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import type { LayerKind } from "./kind.js";
 import { LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link globalAveragePooling2d} and {@link globalMaxPooling2d}. */
 export interface GlobalPooling2dArgs {
@@ -80,6 +81,11 @@ export class GlobalPooling2D implements Layer {
     const d = this.dimsFor(pass.count);
     if (this.mode === "max") maxPool2dBackward(core, d, bufs.dy, bufs.u32!, bufs.dx);
     else avgPool2dBackward(core, d, bufs.dy, bufs.dx);
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

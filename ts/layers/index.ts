@@ -12,6 +12,7 @@ import { Flatten, flatten, type FlattenArgs } from "./flatten.js";
 import { GlobalPooling2D, globalAveragePooling2d, globalMaxPooling2d, type GlobalPooling2dArgs } from "./global_pooling.js";
 import type { Layer } from "./layer.js";
 import { averagePooling2d, maxPooling2d, Pooling2D, type Pooling2dArgs } from "./pooling.js";
+import { Add, add, Concatenate, concatenate, type AddArgs, type ConcatenateArgs } from "./merge.js";
 import { LAYER_KINDS } from "./registry.js";
 import { LeakyReLU, leakyReLU, ReLU, reLU, Softmax, softmax, type LeakyReLUArgs, type ReLUArgs, type SoftmaxArgs } from "./relu.js";
 import { Rescaling, rescaling, type RescalingArgs } from "./rescaling.js";
@@ -23,11 +24,11 @@ export type { Layer, LayerBuffers, Pass, WeightSpec, Workspace } from "./layer.j
 export type { ActivationName } from "./args.js";
 export type { LayerKind } from "./kind.js";
 export {
-  Activation, BatchNormalization, Conv2D, Dense, DepthwiseConv2D, Dropout, Flatten, GlobalPooling2D, LeakyReLU, Pooling2D, ReLU, Rescaling,
-  Reshape, SeparableConv2D, Softmax, ZeroPadding2D,
+  Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense, DepthwiseConv2D, Dropout, Flatten, GlobalPooling2D, LeakyReLU, Pooling2D, ReLU,
+  Rescaling, Reshape, SeparableConv2D, Softmax, ZeroPadding2D,
 };
 export type {
-  ActivationArgs, BatchNormalizationArgs, Conv2dArgs, DenseArgs, DepthwiseConv2dArgs, DropoutArgs, FlattenArgs, GlobalPooling2dArgs, LeakyReLUArgs,
+  ActivationArgs, AddArgs, BatchNormalizationArgs, ConcatenateArgs, Conv2dArgs, DenseArgs, DepthwiseConv2dArgs, DropoutArgs, FlattenArgs, GlobalPooling2dArgs, LeakyReLUArgs,
   Pooling2dArgs, ReLUArgs, RescalingArgs, ReshapeArgs, SeparableConv2dArgs, SoftmaxArgs, ZeroPadding2dArgs,
 };
 
@@ -69,6 +70,10 @@ export const layers = {
   reshape,
   /** `x * scale + offset`. */
   rescaling,
+  /** Sums two or more tensors of one shape (functional models): `layers.add().apply([a, b])`. */
+  add,
+  /** Joins two or more tensors along the channels axis (functional models). */
+  concatenate,
 };
 
 /** The snake_case stem Keras names layers with (conv2d, max_pooling2d, ...), by class name. */

@@ -13,6 +13,7 @@ import { DROPOUT } from "./dropout.js";
 import { FLATTEN } from "./flatten.js";
 import { GLOBAL_AVERAGE_POOLING2D, GLOBAL_MAX_POOLING2D } from "./global_pooling.js";
 import type { LayerKind } from "./kind.js";
+import { ADD, CONCATENATE } from "./merge_kinds.js";
 import { AVERAGE_POOLING2D, MAX_POOLING2D } from "./pooling.js";
 import { LEAKY_RELU, RELU, SOFTMAX } from "./relu.js";
 import { RESCALING } from "./rescaling.js";
@@ -25,7 +26,7 @@ export const LAYER_KINDS: ReadonlyMap<string, LayerKind> = new Map(
   [
     CONV2D, MAX_POOLING2D, AVERAGE_POOLING2D, FLATTEN, DENSE, DROPOUT, ACTIVATION,
     BATCH_NORMALIZATION, DEPTHWISE_CONV2D, SEPARABLE_CONV2D, GLOBAL_AVERAGE_POOLING2D, GLOBAL_MAX_POOLING2D,
-    ZERO_PADDING2D, RELU, LEAKY_RELU, SOFTMAX, RESHAPE, RESCALING,
+    ZERO_PADDING2D, RELU, LEAKY_RELU, SOFTMAX, RESHAPE, RESCALING, ADD, CONCATENATE,
   ].map((kind) => [kind.className, kind]),
 );
 

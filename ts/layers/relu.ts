@@ -11,6 +11,7 @@ import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import type { LayerKind } from "./kind.js";
 import { activationCols, copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link reLU}. */
 export interface ReLUArgs {
@@ -81,6 +82,11 @@ abstract class ElementwiseLayer {
   }
 
   /** No weights: []. */
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this as unknown as Layer, inputs);
+  }
+
   getWeights(): Tensor[] {
     return [];
   }

@@ -7,6 +7,7 @@ import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import type { LayerKind } from "./kind.js";
 import { LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link rescaling}. */
 export interface RescalingArgs {
@@ -67,6 +68,11 @@ export class Rescaling implements Layer {
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
     if (bufs.dx) scaleOffset(core, pass.count * sizeOf(this.inputShape!), this.scale, 0, bufs.dy, bufs.dx);
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

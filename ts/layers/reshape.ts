@@ -8,6 +8,7 @@ import { formatShape, type Tensor } from "../tensor.js";
 import * as args from "./args.js";
 import type { LayerKind } from "./kind.js";
 import { LayerWeights, NO_WORKSPACE, type Layer, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link reshape}. */
 export interface ReshapeArgs {
@@ -76,6 +77,11 @@ export class Reshape implements Layer {
 
   backward(): void {
     // The input gradient buffer is the output gradient buffer.
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

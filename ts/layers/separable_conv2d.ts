@@ -18,6 +18,7 @@ import { buildDepthwise, DEPTHWISE_OPTIONS, depthwiseGeometry, initializerOption
 import { FusedActivation } from "./fused_activation.js";
 import type { LayerKind } from "./kind.js";
 import { LayerWeights, type Layer, type LayerBuffers, type Pass, type WeightSpec, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link separableConv2d}. */
 export interface SeparableConv2dArgs {
@@ -158,6 +159,11 @@ export class SeparableConv2D implements Layer, DepthwiseGeometry {
     conv2dBackwardInput(core, p, bufs.dy, this.weights.param(1), dmid, bufs.scratch!);
     depthwiseBackwardFilter(core, d, bufs.x, dmid, this.weights.grad(0));
     if (bufs.dx) depthwiseBackwardInput(core, d, dmid, this.weights.param(0), bufs.dx);
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

@@ -10,6 +10,7 @@ import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import type { LayerKind } from "./kind.js";
 import { LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link zeroPadding2d}. */
 export interface ZeroPadding2dArgs {
@@ -83,6 +84,11 @@ export class ZeroPadding2D implements Layer {
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
     if (bufs.dx) pad2dBackward(core, this.dimsFor(pass.count), bufs.dy, bufs.dx);
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

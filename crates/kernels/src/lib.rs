@@ -15,6 +15,7 @@
 //!   native tests).
 
 pub mod activation;
+pub mod adamw;
 pub mod batch_norm;
 mod bias;
 pub mod conv2d;
@@ -26,6 +27,7 @@ pub mod loss;
 pub mod optim;
 pub mod pad;
 pub mod pool;
+pub mod regularize;
 mod runs;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd;

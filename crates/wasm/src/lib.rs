@@ -9,6 +9,7 @@
 mod memory;
 
 mod activation;
+mod adamw;
 mod batch_norm;
 mod conv;
 mod dense;
@@ -18,6 +19,7 @@ mod gemm;
 mod loss;
 mod optim;
 mod pool;
+mod regularize;
 mod unary;
 
 pub use memory::{simdnet_alloc, simdnet_free};
