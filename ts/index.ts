@@ -26,6 +26,10 @@ export { input, SymbolicTensor, type InputArgs } from "./model/symbolic.js";
 export type { FitArgs } from "./training/fit.js";
 export { layers } from "./layers/index.js";
 export type { Layer, ActivationName, ActivationArgs, Conv2dArgs, DenseArgs, DropoutArgs, FlattenArgs, Pooling2dArgs, AddArgs, ConcatenateArgs } from "./layers/index.js";
+export type {
+  BatchNormalizationArgs, DepthwiseConv2dArgs, SeparableConv2dArgs, GlobalPooling2dArgs, ZeroPadding2dArgs, ReLUArgs, LeakyReLUArgs, SoftmaxArgs,
+  ReshapeArgs, RescalingArgs,
+} from "./layers/index.js";
 export { lenet5, type LeNet5Args } from "./models/lenet5.js";
 
 // Training pieces.
