@@ -8,7 +8,7 @@
  * The tests run in this order on purpose: wasm memory only grows, so the peak-memory
  * measurement comes first, before any other test has grown the memory it would reuse.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { layers } from "../../ts/layers/index.js";
 import type { Model } from "../../ts/model/model.js";
 import { INFERENCE_BUDGET, INFERENCE_CHUNK } from "../../ts/model/memory.js";
@@ -16,11 +16,16 @@ import { Sequential } from "../../ts/model/sequential.js";
 import { lenet5 } from "../../ts/models/lenet5.js";
 import type { Tensor } from "../../ts/tensor.js";
 import { getCore, init } from "../../ts/wasm/loader.js";
+import { liveWorkers } from "../../ts/parallel/spawn.js";
+import { expectClose } from "../helpers/assert.js";
 import { noiseData, tinyConvNet, weightBits } from "../helpers/models.js";
 import { randomArray, rng } from "../helpers/random.js";
 
 beforeAll(async () => {
   await init();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 const MiB = 2 ** 20;
@@ -145,4 +150,68 @@ describe("memory is sized by the data, not by batchSize", () => {
     expect(planBatch(m)).toBe(2);
     expect(Number.isFinite(h.history.loss![0]!)).toBe(true);
   }, 60_000);
+
+  it("batchSize 1e9 with workers: 2 gives each worker a share of the 20 samples, not of 1e9", async () => {
+    const { x, y } = noiseData(20, 6);
+    const run = async (workers: number) => {
+      const m = tinyConvNet({ seed: 7, filters: 3 });
+      m.compile({ optimizer: "sgd", loss: "sparseCategoricalCrossentropy" });
+      await m.fit(x, y, { batchSize: 1e9, epochs: 2, seed: 3, workers, verbose: 0 });
+      return m.getWeights();
+    };
+    const one = await run(1);
+    const two = await run(2);
+    two.forEach((w, i) => expectClose(w.data, one[i]!.data, `weight ${i}`));
+    expect(liveWorkers()).toBe(0);
+  }, 60_000);
+
+  it("a sample too large for any plan: predict, evaluate and activations say so, naming the call", () => {
+    // One sample's convolution output alone is 1024 x 1024 x 1024 floats = 4 GiB.
+    const m = new Sequential({
+      seed: 3,
+      layers: [
+        layers.conv2d({ filters: 1024, kernelSize: 1, inputShape: [1024, 1024, 1] }),
+        layers.maxPooling2d({ poolSize: 256 }),
+        layers.flatten(),
+        layers.dense({ units: 2, activation: "softmax" }),
+      ],
+    });
+    m.compile({ optimizer: "sgd", loss: "sparseCategoricalCrossentropy" });
+    const x = { data: new Float32Array(1024 * 1024), shape: [1, 1024, 1024, 1] };
+    const y: Tensor = { data: new Float32Array(1), shape: [1] };
+    const core = getCore();
+    const bytes = core.memoryBytes;
+    expect(() => m.predict(x)).toThrow(/^predict: one sample needs over 2 GiB .* the input is too large for this model$/);
+    expect(() => m.activations(x)).toThrow(/^activations: one sample needs /);
+    expect(() => m.evaluate(x, y)).toThrow(/^evaluate: one sample needs /);
+    expect(core.memoryBytes).toBe(bytes);
+  });
+
+  it("when the engine refuses a chunk's memory, predict splits it further and gives the same outputs; fit names batchSize", async () => {
+    const core = getCore();
+    const { x, y } = noiseData(40, 8);
+    const make = () => {
+      const m = tinyConvNet({ seed: 4, filters: 2 });
+      m.compile({ optimizer: "sgd", loss: "sparseCategoricalCrossentropy" });
+      return m;
+    };
+    const ref = make().predict(x);
+    const m = make();
+    m.getWeights(); // weights placed before the engine starts refusing
+    // An engine (say, a browser tab) that cannot grow memory past what 5 samples need.
+    const alloc = core.alloc.bind(core);
+    const fiveSamples = 5 * 6 * 6 * 2 * 4 + 64 * 4;
+    vi.spyOn(core, "alloc").mockImplementation((length, kind) => {
+      if (length * 4 > fiveSamples) throw new Error(`simdnet: out of wasm memory allocating ${length * 4} bytes (memory is ${core.memoryBytes} bytes)`);
+      return alloc(length, kind);
+    });
+    const out = m.predict(x, { batchSize: 40 });
+    expect(planBatch(m)).toBeLessThan(40);
+    expect(planBatch(m)).toBeGreaterThan(0);
+    expect(Array.from(out.data)).toEqual(Array.from(ref.data));
+    const before = { weights: weightBits(m), training: JSON.stringify(m.getTrainingState()) };
+    await expect(m.fit(x, y, { batchSize: 40, verbose: 0 })).rejects.toThrow(
+      /^fit: batchSize 40 needs \d+\.\d MiB of wasm memory for the buffers of one batch, which the engine could not allocate \(simdnet: out of wasm memory .*\); lower batchSize \(e\.g\. to 20\)$/);
+    expect({ weights: weightBits(m), training: JSON.stringify(m.getTrainingState()) }).toEqual(before);
+  });
 });
