@@ -81,12 +81,12 @@ abstract class ElementwiseLayer {
     return NO_WORKSPACE;
   }
 
-  /** No weights: []. */
   /** Connects the layer in a functional graph; see {@link Layer.apply}. */
   apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
     return applyLayer(this as unknown as Layer, inputs);
   }
 
+  /** No weights: []. */
   getWeights(): Tensor[] {
     return [];
   }
