@@ -58,3 +58,7 @@ export type { BatchSource } from "./data/batch_source.js";
 export { loadSequential as loadModel } from "./io/sequential_io.js";
 export type { SavedModel, SavedModelInput, SaveOptions } from "./io/handlers.js";
 export type { ModelArtifacts } from "./io/artifacts.js";
+// Keras's own files (.keras, legacy .h5): loadModel and model.save take them by name or bytes.
+export { toKerasFile } from "./io/keras/public.js";
+export type { KerasFileOptions, KerasFormat } from "./io/keras/public.js";
+export type { KerasFileBytes } from "./io/handlers.js";
