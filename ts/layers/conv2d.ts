@@ -10,7 +10,7 @@ import {
 import { conv2dDims, dilatedSpan, type Conv2dDims, type Padding } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
-import { activation, biasInitializer, channelsLast, kernelInitializer, nulls, oneGroup, padding, pair, positive, useBias } from "../io/keras_config.js";
+import { activation, biasInitializer, dropNullRegularizer, kernelRegularizer, channelsLast, kernelInitializer, nulls, oneGroup, padding, pair, positive, useBias } from "../io/keras_config.js";
 import { explainConv2d } from "../model/explain.js";
 import type { LayerKind } from "./kind.js";
 import * as args from "./args.js";
@@ -199,8 +199,10 @@ export const CONV2D: LayerKind = {
       useBias,
       kernelInitializer,
       biasInitializer,
+      kernelRegularizer,
     ],
-    fixed: [channelsLast, oneGroup, ...nulls("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint")],
+    fixed: [channelsLast, oneGroup, ...nulls("bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint")],
+    afterRead: dropNullRegularizer,
   },
   explain: (layer) => {
     const l = layer as Conv2D;

@@ -7,7 +7,7 @@ import type { Regularizer } from "../regularizers.js";
 import { denseBackward, denseForward } from "../kernels/dense.js";
 import { formatShape, type Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
-import { activation, biasInitializer, kernelInitializer, nulls, positive, useBias } from "../io/keras_config.js";
+import { activation, biasInitializer, dropNullRegularizer, kernelRegularizer, kernelInitializer, nulls, positive, useBias } from "../io/keras_config.js";
 import { explainDense } from "../model/explain.js";
 import type { LayerKind } from "./kind.js";
 import * as args from "./args.js";
@@ -137,11 +137,12 @@ export const DENSE: LayerKind = {
   stem: "dense",
   create: (config) => dense(config as unknown as DenseArgs),
   keras: {
-    options: [{ keras: "units", camel: "units", read: positive }, activation, useBias, kernelInitializer, biasInitializer],
+    options: [{ keras: "units", camel: "units", read: positive }, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer],
     fixed: [
-      ...nulls("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"),
+      ...nulls("bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"),
       { keras: "lora_rank", value: undefined, accepts: (v) => v === null, expected: "null (LoRA is not supported)" },
     ],
+    afterRead: dropNullRegularizer,
   },
   explain: (layer) => explainDense({ inputs: layer.inputShape![0]!, units: (layer as Dense).units, useBias: (layer as Dense).useBias }),
 };
