@@ -123,7 +123,7 @@ describe("topologyFromKeras refuses what it cannot load", () => {
     ["a layer class we lack", sequential(conv(), { class_name: "LayerNormalization", config: { name: "ln" } }), 'layer 1 ("ln", LayerNormalization) class_name: received "LayerNormalization", expected one of Conv2D'],
     ["channels_first", sequential(conv({ data_format: "channels_first" })), 'layer 0 ("conv2d", Conv2D) data_format: received "channels_first", expected "channels_last"'],
     ["grouped convolution", sequential(conv({ groups: 2 })), 'layer 0 ("conv2d", Conv2D) groups: received 2, expected 1 (grouped convolution is not supported)'],
-    ["a regularizer", sequential(conv({ kernel_regularizer: { class_name: "L2", config: { l2: 0.01 } } })), 'layer 0 ("conv2d", Conv2D) kernel_regularizer: received {"class_name":"L2"'],
+    ["a constraint", sequential(conv({ kernel_constraint: { class_name: "MaxNorm", config: { max_value: 2 } } })), 'layer 0 ("conv2d", Conv2D) kernel_constraint: received {"class_name":"MaxNorm"'],
     ["an activation we lack", sequential(conv({ activation: "mish" })), 'layer 0 ("conv2d", Conv2D) activation: received "mish", expected one of linear, relu, sigmoid, tanh, softmax, relu6, elu, selu, silu, swish, gelu, gelu_new, hard_sigmoid'],
     ["causal padding", sequential(conv({ padding: "causal" })), 'layer 0 ("conv2d", Conv2D) padding: received "causal", expected "valid" or "same"'],
     ["a trainable flag that is not a boolean", sequential(conv({ trainable: "no" })), 'layer 0 ("conv2d", Conv2D) trainable: received "no", expected true or false'],

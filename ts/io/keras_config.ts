@@ -10,6 +10,7 @@
  * written with that value so that TF.js and Keras read the full config they expect.
  */
 import type { ActivationName } from "../layers/args.js";
+import { getRegularizer, serializeRegularizerTfjs, type Regularizer } from "../regularizers.js";
 import { initializerFromKeras, initializerToKeras } from "./keras_initializers.js";
 import { fail, isJsonObject, readBoolean, readInt, readNumber, readPair } from "./json.js";
 
@@ -83,6 +84,24 @@ export const kernelInitializer: Option = {
 };
 export const biasInitializer: Option = { ...kernelInitializer, keras: "bias_initializer", camel: "biasInitializer", fallback: "zeros" };
 export const activation: Option = { keras: "activation", camel: "activation", read: readActivation, write: writeActivation, fallback: "linear" };
+/**
+ * `kernel_regularizer`: null, or a Keras regularizer config read with the regularizers'
+ * own parser; written as TensorFlow.js writes it (L1L2). A layer without one has no
+ * `kernelRegularizer` option (removed after reading), so its config stays as before.
+ */
+export const kernelRegularizer: Option = {
+  keras: "kernel_regularizer",
+  camel: "kernelRegularizer",
+  read: (v, where) => (v === null ? null : getRegularizer(where, "kernel_regularizer", v)),
+  write: (v) => (v === null || v === undefined ? null : serializeRegularizerTfjs(v as Regularizer)),
+  fallback: null,
+};
+
+/** Drops a null `kernelRegularizer` read from Keras (the layers' default). */
+export function dropNullRegularizer(options: Record<string, unknown>): void {
+  if (options.kernelRegularizer === null) delete options.kernelRegularizer;
+}
+
 export const useBias: Option = { keras: "use_bias", camel: "useBias", read: bool, fallback: true };
 export const padding: Option = { keras: "padding", camel: "padding", read: readPadding, fallback: "valid" };
 

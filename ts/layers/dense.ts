@@ -3,10 +3,11 @@
  * Kernel `[inputs, units]` and bias `[units]`, as Keras.
  */
 import type { Initializer } from "../initializers.js";
+import type { Regularizer } from "../regularizers.js";
 import { denseBackward, denseForward } from "../kernels/dense.js";
 import { formatShape, type Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
-import { activation, biasInitializer, kernelInitializer, nulls, positive, useBias } from "../io/keras_config.js";
+import { activation, biasInitializer, dropNullRegularizer, kernelRegularizer, kernelInitializer, nulls, positive, useBias } from "../io/keras_config.js";
 import { explainDense } from "../model/explain.js";
 import type { LayerKind } from "./kind.js";
 import * as args from "./args.js";
@@ -26,13 +27,18 @@ export interface DenseArgs {
   kernelInitializer?: string | Initializer;
   /** Initializer name or object for the bias; default "zeros". */
   biasInitializer?: string | Initializer;
+  /**
+   * Penalty on the kernel added to the loss, as Keras adds it: `regularizers.l2(1e-4)`, a
+   * name ("l2") or a Keras config; default none. Not yet written to saved files.
+   */
+  kernelRegularizer?: string | Regularizer | Record<string, unknown>;
   /** Shape of one sample, without the batch axis (e.g. [28, 28, 1]); needed on the first layer only. */
   inputShape?: number[];
   /** Layer name; default the Keras stem with a counter (conv2d, conv2d_1, ...). */
   name?: string;
 }
 
-const KEYS = ["units", "activation", "useBias", "kernelInitializer", "biasInitializer", "inputShape", "name"];
+const KEYS = ["units", "activation", "useBias", "kernelInitializer", "biasInitializer", "kernelRegularizer", "inputShape", "name"];
 
 /** A Dense layer (see {@link dense}). */
 export class Dense implements Layer, args.KernelOptions {
@@ -44,6 +50,8 @@ export class Dense implements Layer, args.KernelOptions {
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
+  /** Penalty on the kernel added to the loss (ts/regularizers.ts), or null. */
+  readonly kernelRegularizer: Regularizer | null;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;
   trainable = true;
@@ -59,13 +67,17 @@ export class Dense implements Layer, args.KernelOptions {
     this.units = args.positiveInt(where, "units", options.units);
     ({ activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer } =
       args.kernelOptions(where, options));
+    this.kernelRegularizer = args.kernelRegularizer(where, options.kernelRegularizer);
     this.declaredInputShape = args.inputShape(where, options.inputShape);
     this.name = args.layerName(where, options.name) ?? "";
     this.act = new FusedActivation(this.activation);
   }
 
   get config(): Record<string, unknown> {
-    return { ...args.commonConfig(this.name, this.declaredInputShape), units: this.units, ...args.kernelConfig(this) };
+    return {
+      ...args.commonConfig(this.name, this.declaredInputShape), units: this.units, ...args.kernelConfig(this),
+      ...(this.kernelRegularizer ? { kernelRegularizer: this.kernelRegularizer } : {}),
+    };
   }
 
   get outputActivation(): string {
@@ -125,11 +137,12 @@ export const DENSE: LayerKind = {
   stem: "dense",
   create: (config) => dense(config as unknown as DenseArgs),
   keras: {
-    options: [{ keras: "units", camel: "units", read: positive }, activation, useBias, kernelInitializer, biasInitializer],
+    options: [{ keras: "units", camel: "units", read: positive }, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer],
     fixed: [
-      ...nulls("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"),
+      ...nulls("bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"),
       { keras: "lora_rank", value: undefined, accepts: (v) => v === null, expected: "null (LoRA is not supported)" },
     ],
+    afterRead: dropNullRegularizer,
   },
   explain: (layer) => explainDense({ inputs: layer.inputShape![0]!, units: (layer as Dense).units, useBias: (layer as Dense).useBias }),
 };

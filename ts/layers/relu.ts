@@ -81,13 +81,12 @@ abstract class ElementwiseLayer {
     return NO_WORKSPACE;
   }
 
-  /** No weights: []. */
   /** Connects the layer in a functional graph; see {@link Layer.apply}. */
   apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
     return applyLayer(this as unknown as Layer, inputs);
   }
 
-  /** An element-wise layer has no weights: always []. */
+  /** No weights: []. */
   getWeights(): Tensor[] {
     return [];
   }
