@@ -4,8 +4,9 @@
  * non-interlaced, with all five row filters, checking every chunk's CRC. Encodes 8-bit
  * grayscale. `pngToDigit` turns a PNG into an MNIST-like 28x28 input (see to_digit.ts).
  */
-import { deflateSync, inflateSync } from "node:zlib";
+import { deflateSync } from "node:zlib";
 import { crc32 } from "../io/crc32.js";
+import { MAX_INFLATED_BYTES, inflateAtMost } from "./inflate.js";
 import { imageToDigit } from "./to_digit.js";
 
 /** CRC-32 of PNG chunks (the shared implementation, re-exported for the codec's users). */
@@ -28,7 +29,7 @@ const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const STORED_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const COLOR_NAMES: Record<number, string> = { 0: "grayscale", 2: "RGB", 3: "palette", 4: "gray+alpha", 6: "RGBA" };
 // Decoded images larger than this are refused before inflating (a 16k x 16k RGBA image).
-const MAX_RAW_BYTES = 1 << 30;
+const MAX_RAW_BYTES = MAX_INFLATED_BYTES;
 
 interface Header {
   width: number;
@@ -142,13 +143,13 @@ function inflate(h: Header, idat: Uint8Array[]): Uint8Array {
   const stride = h.width * bpp;
   const rawLength = h.height * (stride + 1);
   if (rawLength > MAX_RAW_BYTES) throw new Error(`decodePng: a ${h.width} x ${h.height} ${COLOR_NAMES[h.colorType]} image is too large (more than ${MAX_RAW_BYTES} bytes)`);
-  let raw: Uint8Array;
+  let raw: Uint8Array | null;
   try {
-    raw = new Uint8Array(inflateSync(concat(idat), { maxOutputLength: rawLength + 1 }));
+    raw = inflateAtMost("zlib", concat(idat), rawLength);
   } catch (cause) {
-    const tooLong = (cause as { code?: string }).code === "ERR_BUFFER_TOO_LARGE";
-    throw new Error(tooLong ? `decodePng: image data inflates to more than the ${rawLength} bytes a ${h.width} x ${h.height} ${COLOR_NAMES[h.colorType]} image needs` : `decodePng: image data is corrupt or truncated (${(cause as Error).message})`, { cause });
+    throw new Error(`decodePng: image data is corrupt or truncated (${((cause as Error).cause as Error).message})`, { cause });
   }
+  if (raw === null) throw new Error(`decodePng: image data inflates to more than the ${rawLength} bytes a ${h.width} x ${h.height} ${COLOR_NAMES[h.colorType]} image needs`);
   if (raw.length !== rawLength) {
     throw new Error(`decodePng: image data inflates to ${raw.length} bytes; a ${h.width} x ${h.height} ${COLOR_NAMES[h.colorType]} image needs ${rawLength}`);
   }
