@@ -55,8 +55,8 @@ export class Adam implements Optimizer {
     return 2;
   }
 
-  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): void {
+  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): boolean {
     const [m, v] = stateWindows("Adam", state, 2, n);
-    adamUpdate(core, n, params, grads, m!, v!, this.lr, this.beta1, this.beta2, this.epsilon, step);
+    return adamUpdate(core, n, params, grads, m!, v!, this.lr, this.beta1, this.beta2, this.epsilon, step);
   }
 }

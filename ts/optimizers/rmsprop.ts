@@ -55,8 +55,8 @@ export class RMSprop implements Optimizer {
     return this.momentum > 0 ? 2 : 1;
   }
 
-  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null): void {
+  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null): boolean {
     const [meanSquare, velocity] = stateWindows("RMSprop", state, this.stateSlots(), n);
-    rmspropUpdate(core, n, params, grads, meanSquare!, velocity ?? null, this.lr, this.rho, this.momentum, this.epsilon);
+    return rmspropUpdate(core, n, params, grads, meanSquare!, velocity ?? null, this.lr, this.rho, this.momentum, this.epsilon);
   }
 }

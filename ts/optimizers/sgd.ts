@@ -52,8 +52,8 @@ export class SGD implements Optimizer {
     return this.momentum > 0 ? 1 : 0;
   }
 
-  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null): void {
+  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null): boolean {
     const [velocity] = stateWindows("SGD", state, this.stateSlots(), n);
-    sgdUpdate(core, n, params, grads, velocity ?? null, this.lr, this.momentum, this.nesterov);
+    return sgdUpdate(core, n, params, grads, velocity ?? null, this.lr, this.momentum, this.nesterov);
   }
 }
