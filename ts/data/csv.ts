@@ -4,6 +4,7 @@
  * imports, so a browser can parse a file the user picked (the Node loader is in files.ts).
  */
 import { tensor, type Tensor } from "../tensor.js";
+import { isDetached } from "../io/json.js";
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
@@ -48,6 +49,7 @@ export function parseDigitCsvBytes(bytes: Uint8Array): DigitCsv {
   if (!(bytes instanceof Uint8Array)) {
     throw new Error(`parseDigitCsv: bytes must be a Uint8Array, received ${Object.prototype.toString.call(bytes)}`);
   }
+  if (isDetached(bytes.buffer)) throw new Error("parseDigitCsv: bytes is a view of a detached ArrayBuffer (it was transferred, e.g. to a worker, and holds nothing now)");
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const starts: number[] = [bom];
   for (let i = bytes.indexOf(10, bom); i !== -1; i = bytes.indexOf(10, i + 1)) starts.push(i + 1);

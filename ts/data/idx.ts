@@ -5,6 +5,7 @@
  * Node-only loaders in files.ts), so browsers can parse fetched bytes too.
  */
 import { tensor, formatShape, type Tensor } from "../tensor.js";
+import { isDetached } from "../io/json.js";
 
 /** Typed arrays an IDX file can hold. */
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -103,6 +104,7 @@ export function parseIdx(bytes: Uint8Array): IdxArray {
   if (!(bytes instanceof Uint8Array)) {
     throw new Error(`parseIdx: bytes must be a Uint8Array, received ${Object.prototype.toString.call(bytes)}`);
   }
+  if (isDetached(bytes.buffer)) throw new Error("parseIdx: bytes is a view of a detached ArrayBuffer (it was transferred, e.g. to a worker, and holds nothing now)");
   if (isGzip(bytes)) {
     throw new Error("parseIdx: the bytes are gzip-compressed (they start 1f 8b); inflate them first (the Node loaders loadIdx* do)");
   }

@@ -8,6 +8,7 @@ import { deflateSync } from "node:zlib";
 import { crc32 } from "../io/crc32.js";
 import { MAX_INFLATED_BYTES, inflateAtMost } from "./inflate.js";
 import { imageToDigit } from "./to_digit.js";
+import { isDetached } from "../io/json.js";
 
 /** CRC-32 of PNG chunks (the shared implementation, re-exported for the codec's users). */
 export { crc32 };
@@ -89,6 +90,7 @@ function paeth(a: number, b: number, c: number): number {
  */
 export function decodePng(bytes: Uint8Array): DecodedPng {
   if (!(bytes instanceof Uint8Array)) throw new Error(`decodePng: bytes must be a Uint8Array, received ${Object.prototype.toString.call(bytes)}`);
+  if (isDetached(bytes.buffer)) throw new Error("decodePng: bytes is a view of a detached ArrayBuffer (it was transferred, e.g. to a worker, and holds nothing now)");
   if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) {
     throw new Error("decodePng: not a PNG file: the first 8 bytes are not the PNG signature 89 50 4E 47 0D 0A 1A 0A");
   }

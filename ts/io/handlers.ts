@@ -10,7 +10,7 @@
  */
 import { type ModelJson, type ModelParts, type SavableModel, artifactsFromModel, modelJsonFromArtifacts, partsFromArtifacts, readModelJson } from "./artifacts.js";
 import { type SavedModelNames, type WeightsFingerprint, WEIGHTS_MISMATCH, checkFingerprint, fingerprintMismatch, readFingerprint } from "./fingerprint.js";
-import { describeValue, fail, isJsonObject } from "./json.js";
+import { describeValue, fail, isDetached, isJsonObject } from "./json.js";
 import { declaredByteLength } from "./weights.js";
 
 /** A saved model in memory: the model.json document and the weights it describes. */
@@ -90,15 +90,28 @@ export async function loadModelParts(source: string | SavedModelInput): Promise<
     const weightData = recorded
       ? await readCheckedWeights(files, dir, json.paths, recorded, names)
       : await files.readWeightFiles(dir, json.paths, declared);
-    return partsFromArtifacts({ ...json, weightData }, names);
+    return inFile(file, () => partsFromArtifacts({ ...json, weightData }, names));
   }
   if (!isJsonObject(source)) fail("loadModel: source", source, '"file://<path to model.json>" or { modelJson, weights }');
   const { modelJson, weights } = source as unknown as Record<string, unknown>;
   if (!(weights instanceof ArrayBuffer || weights instanceof Uint8Array)) {
     throw new Error(`loadModel: source.weights must be an ArrayBuffer or Uint8Array, received ${describeValue(weights)}`);
   }
+  if (isDetached(weights instanceof Uint8Array ? weights.buffer : weights)) {
+    throw new Error("loadModel: source.weights is a detached ArrayBuffer (it was transferred, e.g. to a worker, and holds nothing now); pass a buffer that still holds the bytes");
+  }
   if (typeof modelJson !== "string" && !isJsonObject(modelJson)) fail("loadModel: source.modelJson", modelJson, "an object or JSON text");
   return partsFromArtifacts({ ...readModelJson(modelJson, "source.modelJson"), weightData: weights }, { modelJson: "source.modelJson", weights: "source.weights" });
+}
+
+/** Runs `body`, naming model.json's path in any error that does not already say "loadModel:". */
+function inFile<T>(file: string, body: () => T): T {
+  try {
+    return body();
+  } catch (e) {
+    if (!(e instanceof Error) || e.message.startsWith("loadModel:")) throw e;
+    throw Object.assign(new Error(`loadModel: ${file}: ${e.message}`, { cause: e }), (e as { code?: unknown }).code === undefined ? {} : { code: (e as { code?: unknown }).code });
+  }
 }
 
 /**
