@@ -80,17 +80,21 @@ export async function loadModelParts(source: string | SavedModelInput): Promise<
     }
     const files = await import("./node_files.js");
     const { text, file, dir } = await files.readModelJsonFile(source.slice(FILE_SCHEME.length));
-    const json = readModelJson(text, file);
-    const names = { modelJson: file, weights: json.paths.length === 1 ? files.weightsPath(dir, json.paths[0]!) : `the weight files of ${file}` };
-    const declared = declaredByteLength(json.weightSpecs);
-    const recorded = readFingerprint(json.userDefinedMetadata, file);
-    if (recorded && recorded.weightsBytes !== declared) {
-      throw new Error(`loadModel: ${file} is damaged: userDefinedMetadata.simdnet.weightsBytes is ${recorded.weightsBytes}, its weights manifest declares ${declared} bytes`);
+    try {
+      const json = readModelJson(text, file);
+      const names = { modelJson: file, weights: json.paths.length === 1 ? files.weightsPath(dir, json.paths[0]!) : `the weight files of ${file}` };
+      const declared = declaredByteLength(json.weightSpecs);
+      const recorded = readFingerprint(json.userDefinedMetadata, file);
+      if (recorded && recorded.weightsBytes !== declared) {
+        throw new Error(`loadModel: ${file} is damaged: userDefinedMetadata.simdnet.weightsBytes is ${recorded.weightsBytes}, its weights manifest declares ${declared} bytes`);
+      }
+      const weightData = recorded
+        ? await readCheckedWeights(files, dir, json.paths, recorded, names)
+        : await files.readWeightFiles(dir, json.paths, declared);
+      return partsFromArtifacts({ ...json, weightData }, names);
+    } catch (e) {
+      throw inFile(file, e);
     }
-    const weightData = recorded
-      ? await readCheckedWeights(files, dir, json.paths, recorded, names)
-      : await files.readWeightFiles(dir, json.paths, declared);
-    return inFile(file, () => partsFromArtifacts({ ...json, weightData }, names));
   }
   if (!isJsonObject(source)) fail("loadModel: source", source, '"file://<path to model.json>" or { modelJson, weights }');
   const { modelJson, weights } = source as unknown as Record<string, unknown>;
@@ -104,14 +108,14 @@ export async function loadModelParts(source: string | SavedModelInput): Promise<
   return partsFromArtifacts({ ...readModelJson(modelJson, "source.modelJson"), weightData: weights }, { modelJson: "source.modelJson", weights: "source.weights" });
 }
 
-/** Runs `body`, naming model.json's path in any error that does not already say "loadModel:". */
-function inFile<T>(file: string, body: () => T): T {
-  try {
-    return body();
-  } catch (e) {
-    if (!(e instanceof Error) || e.message.startsWith("loadModel:")) throw e;
-    throw Object.assign(new Error(`loadModel: ${file}: ${e.message}`, { cause: e }), (e as { code?: unknown }).code === undefined ? {} : { code: (e as { code?: unknown }).code });
-  }
+/**
+ * `e`, or when it does not already say "loadModel:", the same error with model.json's path
+ * in front (its code kept), so that every refusal of a file names the file.
+ */
+function inFile(file: string, e: unknown): unknown {
+  if (!(e instanceof Error) || e.message.startsWith("loadModel:")) return e;
+  const code = (e as { code?: unknown }).code;
+  return Object.assign(new Error(`loadModel: ${file}: ${e.message}`, { cause: e }), code === undefined ? {} : { code });
 }
 
 /**
@@ -149,5 +153,11 @@ async function readCheckedWeights(
 
 /** Loads a saved model (see {@link loadModelParts}) and builds it with `build`. */
 export async function loadModel<M>(source: string | SavedModelInput, build: ModelBuilder<M>): Promise<M> {
-  return build(await loadModelParts(source));
+  const parts = await loadModelParts(source);
+  try {
+    return build(parts);
+  } catch (e) {
+    // A value the checks let through but the model refuses: still say which load it was.
+    throw inFile(typeof source === "string" ? source : "{ modelJson, weights }", e);
+  }
 }
