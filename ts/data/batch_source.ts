@@ -1,9 +1,10 @@
+import { describeValue } from "../io/json.js";
+
 /**
  * What `fit` trains on when it is not given plain arrays: a source that writes each
  * epoch's samples into the model's batch buffers (so augmentation allocates nothing per
  * batch). `ImageDataGenerator.flow()` returns one.
  */
-import { describeValue } from "../io/json.js";
 export interface BatchSource {
   /** Samples in one epoch. */
   readonly length: number;

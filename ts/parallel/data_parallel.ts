@@ -43,7 +43,7 @@ import { spawnWorker, type WorkerHandle } from "./spawn.js";
 /** How jobs travel: a SharedArrayBuffer with Atomics, or postMessage transfers. */
 export type Transport = "shared" | "message";
 
-/** @internal Test switches: force a transport; make every worker throw at a step. */
+/** @internal Test switches: force a transport; make every worker throw at a step (or, negative, stop answering there); shorten the timeout of a job. */
 export const parallelTesting: { transport: Transport | null; failAtStep: number; timeoutMs: number | null } = { transport: null, failAtStep: 0, timeoutMs: null };
 
 /**
@@ -115,12 +115,11 @@ class Peer {
     const ready = new Promise<void>((resolve) => (this.onDone = resolve));
     const shared = this.mode === "shared" ? (this.views!.buffer as SharedArrayBuffer) : null;
     this.handle.post({ type: "init", spec, flavor: core.simd ? "simd" : "scalar", module: getModule(core), buffer: shared, failAtStep: parallelTesting.failAtStep });
-    await this.answered(ready, "building its replica");
+    await this.answered(ready, "building its replica", WORKER_TIMEOUT_MS);
   }
 
-  /** `done`, unless the worker fails first or stays silent past the timeout. */
-  private answered(done: Promise<void>, what: string): Promise<void> {
-    const ms = parallelTesting.timeoutMs ?? WORKER_TIMEOUT_MS;
+  /** `done`, unless the worker fails first or stays silent past `ms` (tests shorten a job's). */
+  private answered(done: Promise<void>, what: string, ms = parallelTesting.timeoutMs ?? WORKER_TIMEOUT_MS): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`fit: data-parallel worker ${this.index} did not answer within ${ms / 1000} s (${what}); it was stopped`)), ms);
