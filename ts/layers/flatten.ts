@@ -4,8 +4,12 @@
  */
 import { sizeOf } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
+import { channelsLast } from "../io/keras_config.js";
+import { explainFlatten } from "../model/explain.js";
 import * as args from "./args.js";
+import type { LayerKind } from "./kind.js";
 import { LayerWeights, NO_WORKSPACE, type Layer, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link flatten}. */
 export interface FlattenArgs {
@@ -57,6 +61,11 @@ export class Flatten implements Layer {
     // The input gradient buffer is the output gradient buffer.
   }
 
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
+  }
+
   getWeights(): Tensor[] {
     return [];
   }
@@ -70,3 +79,12 @@ export class Flatten implements Layer {
 export function flatten(options: FlattenArgs = {}): Flatten {
   return new Flatten(options);
 }
+
+/** Flatten described once (see kind.ts). */
+export const FLATTEN: LayerKind = {
+  className: "Flatten",
+  stem: "flatten",
+  create: (config) => flatten(config as FlattenArgs),
+  keras: { options: [], fixed: [{ ...channelsLast, value: undefined }] },
+  explain: (layer) => explainFlatten({ inShape: layer.inputShape! }),
+};

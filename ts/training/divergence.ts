@@ -16,7 +16,7 @@ import type { Trainee } from "./fit.js";
  */
 export function applyUpdate(t: Trainee, step: number, epoch: number, epochs: number, batch: number, steps: number): boolean {
   const { core, optimizer, store } = t;
-  if (optimizer.apply(core, store.count, store.params!, store.grads!, store.state, step) !== false) return true;
+  if (optimizer.apply(core, store.trainableCount, store.params!, store.grads!, store.state, step) !== false) return true;
   t.callbackModel.stopTraining = true;
   console.warn(
     `fit: the update of epoch ${epoch + 1}/${epochs}, batch ${batch + 1}/${steps} would have made weights or optimizer state NaN or infinite; `

@@ -196,9 +196,10 @@ export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | 
         break;
       }
       if (!t.parallel) runner.backward(count, step);
+      // Only the trainable weights, placed first (see ../model/weights.ts); none when all are frozen.
       // The kernels refuse a step that would make a weight non-finite (divergence.ts); the
       // epoch's loss is then logged as NaN, so History and ModelCheckpoint see the divergence.
-      if (!applyUpdate(t, step, epoch, s.epochs, b, steps)) {
+      if (t.store.trainableCount > 0 && !applyUpdate(t, step, epoch, s.epochs, b, steps)) {
         diverged = true;
         lossSum = NaN;
         break;
