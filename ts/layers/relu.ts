@@ -87,6 +87,7 @@ abstract class ElementwiseLayer {
     return applyLayer(this as unknown as Layer, inputs);
   }
 
+  /** An element-wise layer has no weights: always []. */
   getWeights(): Tensor[] {
     return [];
   }

@@ -11,7 +11,11 @@ import type { Runner } from "./runner.js";
 
 /** Options of `predict`, `activations` and `evaluate`. */
 export interface BatchArgs {
-  /** Samples per chunk (default 32). */
+  /**
+   * Samples per chunk at most (default 32). Chunks are also capped by the samples there
+   * are and by a memory bound (256 samples, 64 MiB of buffers; see docs/reliability.md,
+   * "Memory"), so a huge value is safe; the results do not depend on it.
+   */
   batchSize?: number;
 }
 
@@ -37,7 +41,8 @@ export interface Tap {
 
 /**
  * Runs every sample of `x` (already checked) forward in inference mode, `batchSize` at a
- * time (at most the plan's batch), copying each tap's window into its tensor.
+ * time (at most the plan's batch, which ModelMemory.inferenceRunner bounds), copying each
+ * tap's window into its tensor.
  */
 export function inferInChunks(core: WasmCore, runner: Runner, x: Tensor, batchSize: number, taps: readonly Tap[]): void {
   const n = x.shape[0]!;

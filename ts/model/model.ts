@@ -10,7 +10,7 @@
  */
 import type { CallbackModel } from "../callbacks/callback.js";
 import type { History } from "../callbacks/history.js";
-import type { BatchSource } from "../data/batch_source.js";
+import { isBatchSource, type BatchSource } from "../data/batch_source.js";
 import type { GraphDescription, LayerDescriptor } from "../io/topology.js";
 import type { Layer } from "../layers/layer.js";
 import { getOptimizer, type Optimizer } from "../optimizers/index.js";
@@ -271,7 +271,9 @@ export class Model {
     if (this.training) throw new Error("fit: the model is already training (fit is not re-entrant)");
     const c = this.requireCompiled("fit");
     const fit = prepareFit(x, y, options, c.loss, this.inputShape!, this.outputShape!);
-    const { core, runner } = this.ready(fit.settings.batchSize, true);
+    // Planned for min(batchSize, samples), refused (naming the largest that fits) before anything changes.
+    const core = this.ensurePlaced();
+    const runner = this.memory.trainingRunner(fit.settings.batchSize, fit.train.length, c.loss, isBatchSource(x) ? "the BatchSource's batchSize" : "batchSize");
     const snapshot = this.snapshot();
     this.stopTraining = false;
     this.training = true;
@@ -294,7 +296,7 @@ export class Model {
     const batchSize = batchOption("evaluate", options);
     const feeder = checkedArrayFeeder("evaluate", "x", "y", x, y, c.loss, this.inputShape!, this.outputShape!);
     if (feeder.length === 0) throw new Error("evaluate: x holds no samples");
-    const { core, runner } = this.ready(batchSize);
+    const { core, runner } = this.inferenceReady("evaluate", batchSize, feeder.length);
     const logs = evaluateFeeder(core, runner, feeder, batchSize, c.metrics);
     return logs.accuracy === undefined ? { loss: logs.loss! } : { loss: logs.loss!, accuracy: logs.accuracy };
   }
@@ -304,7 +306,7 @@ export class Model {
     const { n, batchSize } = this.inferenceArgs("predict", x, options);
     const out = emptyBatch(n, this.outputShape!);
     if (n > 0) {
-      const { core, runner } = this.ready(batchSize);
+      const { core, runner } = this.inferenceReady("predict", batchSize, n);
       inferInChunks(core, runner, x, batchSize, [{ window: runner.plan.output, out }]);
     }
     return out;
@@ -321,7 +323,7 @@ export class Model {
     const outs = this.layers.map((l) => emptyBatch(n, l.outputShape!));
     if (n > 0) {
       // A training plan keeps every layer's output until the pass ends.
-      const { core, runner } = this.ready(batchSize, true);
+      const { core, runner } = this.inferenceReady("activations", batchSize, n, true);
       // Each layer writes its own window of the plan (flatten shares its input's window).
       inferInChunks(core, runner, x, batchSize, outs.map((out, i) => ({ window: runner.plan.layers[i]!.y, out })));
     }
@@ -487,6 +489,16 @@ export class Model {
   private ready(batch: number, training = false): { core: WasmCore; runner: Runner } {
     const core = this.ensurePlaced();
     return { core, runner: this.memory.runnerFor(batch, this.compiled?.loss ?? null, !this.training, training) };
+  }
+
+  /**
+   * The core and a runner for `op`'s inference over `n` samples in batches of `batchSize`:
+   * a plan of a bounded chunk, not of every sample (see ModelMemory.inferenceRunner); with
+   * every activation kept when `training`. During fit, the fit's plan.
+   */
+  private inferenceReady(op: string, batchSize: number, n: number, training = false): { core: WasmCore; runner: Runner } {
+    const core = this.ensurePlaced();
+    return { core, runner: this.memory.inferenceRunner(op, batchSize, n, this.compiled?.loss ?? null, !this.training, training) };
   }
 
   private trainee(core: WasmCore, runner: Runner, c: Compiled): Trainee {

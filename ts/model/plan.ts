@@ -105,11 +105,44 @@ export function packRecords(recs: Rec[]): number {
   return total;
 }
 
+/** The records of one plan, packed (offsets set), before anything is allocated. */
+interface Layout {
+  recs: Rec[];
+  total: number;
+  actRoot: number[];
+  actRec: Map<number, Rec>;
+  gradRoot: number[];
+  gradRec: Map<number, Rec>;
+  temps: { layer: number; edge: number; value: number; rec: Rec }[];
+  outGradRec: Rec | null;
+  labelsRec: Rec;
+  probsRec: Rec;
+  rawRec: Rec;
+  extras: { f32: Rec | null; f32Len: number; u32: Rec | null; u32Len: number }[];
+  scratch: number;
+  scratchRec: Rec;
+}
+
+/** What a plan would take, without allocating it (see {@link planSize}). */
+export interface PlanSize {
+  /** Floats of the arena. */
+  readonly floats: number;
+  /** Floats of its largest buffer (a kernel addresses at most 2 GiB of one buffer). */
+  readonly largest: number;
+}
+
 /**
- * Plans and allocates the buffers of `graph` (layers built) for `batch` samples: with
- * gradients when `training`, else for forward passes only.
+ * The size of the plan {@link planBuffers} would make, allocating nothing: lets callers
+ * choose a batch that fits before asking for memory. Throws (a kernel's size check) when
+ * a buffer of the batch could not even be described.
  */
-export function planBuffers(core: WasmCore, graph: ModelGraph, batch: number, training: boolean): Plan {
+export function planSize(core: WasmCore, graph: ModelGraph, batch: number, training: boolean): PlanSize {
+  const l = layout(core, graph, batch, training);
+  return { floats: l.total, largest: l.recs.reduce((m, r) => Math.max(m, r.size), 0) };
+}
+
+/** Builds and packs the records of `graph`'s buffers for `batch` samples (see the module doc). */
+function layout(core: WasmCore, graph: ModelGraph, batch: number, training: boolean): Layout {
   const { layers, inbound } = graph;
   const L = layers.length;
   const values = L + 1;
@@ -182,8 +215,22 @@ export function planBuffers(core: WasmCore, graph: ModelGraph, batch: number, tr
   // Always a window, even an empty one: kernels whose scratch need is 0 (e.g. a 1x1
   // convolution) still take a scratch argument.
   const scratchRec = rec(scratch, 0, END);
-
   const total = packRecords(recs);
+  return { recs, total, actRoot, actRec, gradRoot, gradRec, temps, outGradRec, labelsRec, probsRec, rawRec, extras, scratch, scratchRec };
+}
+
+/**
+ * Plans and allocates the buffers of `graph` (layers built) for `batch` samples: with
+ * gradients when `training`, else for forward passes only.
+ */
+export function planBuffers(core: WasmCore, graph: ModelGraph, batch: number, training: boolean): Plan {
+  const { layers, inbound } = graph;
+  const L = layers.length;
+  const values = L + 1;
+  const width = (v: number): number => sizeOf(valueShape(graph, v));
+  const { recs, total, actRoot, actRec, gradRoot, gradRec, temps, outGradRec, labelsRec, probsRec, rawRec, extras, scratch, scratchRec } =
+    layout(core, graph, batch, training);
+  const outSize = width(L);
   const arena = core.alloc(Math.max(total, ALIGN));
   const win = (r: Rec, n: number): WasmBuffer => arena.subarray(r.at, n);
   const empty = arena.subarray(0, 0);

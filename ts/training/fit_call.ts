@@ -79,7 +79,8 @@ export async function runFit(trainee: Trainee, fit: PreparedFit, model: FitModel
     if (s.workers > 1) {
       parallel = await startDataParallel({
         workers: s.workers, layers: model.layers, inbound: model.inbound, trainable: model.trainable, layout: [...trainee.store.trainable],
-        inputShape: model.inputShape, loss: model.loss, batch: s.batchSize,
+        // The batch the plan holds: min(batchSize, samples), never a huge batchSize itself.
+        inputShape: model.inputShape, loss: model.loss, batch: Math.min(s.batchSize, runner.plan.batch),
         core: trainee.core, runner, store: trainee.store,
       });
     }

@@ -89,6 +89,13 @@ export class WasmCore {
     return this.memory.buffer.byteLength;
   }
 
+  /** Bytes held by the buffers allocated and not yet freed (what a new plan cannot reuse). */
+  get liveBytes(): number {
+    let bytes = 0;
+    for (const b of this.live) bytes += b.length * 4;
+    return bytes;
+  }
+
   /** Number of buffers allocated and not yet freed. */
   get liveBuffers(): number {
     return this.live.size;
