@@ -27,6 +27,62 @@ function withBuffers(core: WasmCore, n: number, count: number, body: (bufs: Wasm
 }
 
 describeEachCore("optim kernels", (getCore) => {
+  it("a step that would write a NaN or an infinity anywhere writes nothing and returns false", () => {
+    const core = getCore();
+    const next = rng(9);
+    // kind: 0 sgd, 1 sgd + nesterov momentum, 2 adam, 3 rmsprop + momentum, 4 rmsprop.
+    const step = (kind: number, n: number, b: WasmBuffer[]): boolean => {
+      const [p, g, s1, s2] = b as [WasmBuffer, WasmBuffer, WasmBuffer, WasmBuffer];
+      if (kind === 0) return sgdUpdate(core, n, p, g, null, 0.1, 0, false);
+      if (kind === 1) return sgdUpdate(core, n, p, g, s1, 0.1, 0.9, true);
+      if (kind === 2) return adamUpdate(core, n, p, g, s1, s2, 0.01, 0.9, 0.999, 1e-7, 3);
+      if (kind === 3) return rmspropUpdate(core, n, p, g, s1, s2, 0.01, 0.9, 0.5, 1e-7);
+      return rmspropUpdate(core, n, p, g, s1, null, 0.01, 0.9, 0, 1e-7);
+    };
+    for (let kind = 0; kind < 5; kind++) {
+      for (const n of [1, 3, 4, 7, 9, 64, 131]) {
+        // Every position: the SIMD body and the scalar tail each hold the bad value somewhere.
+        for (const at of new Set([0, 1, 2, 3, Math.floor(n / 2), n - 1].filter((i) => i < n))) {
+          for (const bad of [NaN, Infinity, -Infinity, 3e38]) {
+            withBuffers(core, n, 4, (b) => {
+              const good = randomArray(next, n);
+              core.write(b[0]!, randomArray(next, n));
+              core.write(b[2]!, randomArray(next, n).map(Math.abs));
+              core.write(b[3]!, randomArray(next, n).map(Math.abs));
+              const g = Float32Array.from(good);
+              g[at] = bad;
+              core.write(b[1]!, g);
+              const before = [0, 2, 3].map((i) => Array.from(new Uint32Array(core.read(b[i]!).buffer)));
+              const applied = step(kind, n, b);
+              // 3e38 is finite and plain or momentum SGD at lr 0.1 keeps it so; Adam and RMSprop square it.
+              expect(applied, `kind ${kind} n ${n} at ${at} bad ${bad}`).toBe(bad === 3e38 && kind <= 1);
+              if (!applied) {
+                const after = [0, 2, 3].map((i) => Array.from(new Uint32Array(core.read(b[i]!).buffer)));
+                expect(after, `kind ${kind} n ${n} at ${at}: a refused step wrote`).toEqual(before);
+              }
+              core.write(b[1]!, good);
+              expect(step(kind, n, b), `kind ${kind} n ${n}: a good step was refused`).toBe(true);
+            });
+          }
+        }
+      }
+    }
+  });
+
+  it("adam refuses a step from a negative second moment (damaged state) and sgd one that overflows", () => {
+    const core = getCore();
+    withBuffers(core, 9, 4, ([p, g, m, v]) => {
+      core.write(p!, new Float32Array(9).fill(0.5));
+      core.write(g!, new Float32Array(9).fill(0.1));
+      core.write(v!, Float32Array.from({ length: 9 }, (_, i) => (i === 8 ? -1 : 0.01)));
+      expect(adamUpdate(core, 9, p!, g!, m!, v!, 0.001, 0.9, 0.999, 1e-7, 1)).toBe(false);
+      expect(Array.from(core.read(p!))).toEqual(new Array(9).fill(0.5));
+      core.write(g!, new Float32Array(9).fill(1e30));
+      expect(sgdUpdate(core, 9, p!, g!, null, 1e10, 0, false)).toBe(false);
+      expect(Array.from(core.read(p!))).toEqual(new Array(9).fill(0.5));
+    });
+  });
+
   it("sgd matches the reference with and without (Nesterov) momentum", () => {
     const core = getCore();
     const next = rng(1);

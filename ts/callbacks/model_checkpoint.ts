@@ -58,12 +58,29 @@ export class ModelCheckpoint implements Callback {
 
   /**
    * Saves the model as it is at the end of `epoch`. An epoch whose loss is not finite
-   * (training diverged) is not saved, so the last checkpoint stays a usable one.
+   * (training diverged), or whose weights are not all finite, is not saved, so the last
+   * checkpoint stays a usable one.
    */
   async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
     if (!this.model) throw new Error("callbacks.modelCheckpoint: used outside fit (no model was set)");
     if (logs.loss !== undefined && !Number.isFinite(logs.loss)) return;
+    // Never save non-finite weights (an optimizer that does not check its steps can write
+    // them): warn and keep the last good checkpoint.
+    const bad = firstNonFinite(this.model.getWeights());
+    if (bad) {
+      console.warn(`callbacks.modelCheckpoint: epoch ${epoch + 1} not saved: weight ${bad.weight} is ${bad.value} at index ${bad.index}; the last checkpoint saved is kept`);
+      return;
+    }
     await this.model.save!(this.path, { includeOptimizer: this.saveOptimizer });
     this.saved.push(epoch);
   }
+}
+
+/** The first NaN or infinite value of `weights` (in getWeights order), or null. */
+function firstNonFinite(weights: readonly { data: Float32Array }[]): { weight: number; index: number; value: number } | null {
+  for (let w = 0; w < weights.length; w++) {
+    const data = weights[w]!.data;
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return { weight: w, index: i, value: data[i]! };
+  }
+  return null;
 }

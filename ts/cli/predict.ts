@@ -1,9 +1,9 @@
 /** `simdnet predict`: classifies a PNG digit, or every image of an IDX file. */
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join, resolve } from "node:path";
 import { decodePng, pngToDigit } from "../data/png.js";
-import { loadIdxImages, loadIdxLabels } from "../data/files.js";
+import { loadIdxImages, loadIdxLabels, readDataFile } from "../data/files.js";
 import { loadSequential as loadModel } from "../io/sequential_io.js";
 import type { Tensor } from "../tensor.js";
 import { init } from "../wasm/loader.js";
@@ -35,10 +35,11 @@ Examples:
 
 function readImage(path: string): Uint8Array {
   try {
-    return readFileSync(path);
+    // Only a regular file, at most MAX_DATA_FILE_BYTES: never a FIFO or a device.
+    return readDataFile("predict", path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(code === "ENOENT" ? `cannot read ${path}: no such file` : `cannot read ${path}: ${(e as Error).message}`);
+    const code = ((e as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    throw new UsageError(code === "ENOENT" ? `cannot read ${path}: no such file` : (e as Error).message);
   }
 }
 

@@ -2,6 +2,8 @@
  * `simdnet train`: trains LeNet-5 on the bundled MNIST digits (or IDX/CSV files), with a
  * progress bar per epoch, then reports the accuracy on held-out digits.
  */
+import { accessSync, constants as fsConstants, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Callback, Logs } from "../callbacks/callback.js";
 import { ImageDataGenerator } from "../data/image_data_generator.js";
 import { loadDigitCsv, loadIdx } from "../data/files.js";
@@ -106,6 +108,38 @@ function loadData(values: Record<string, unknown>): { all: LabeledImages; source
   return { all: loadMnistDigits(), source: "the bundled MNIST digits" };
 }
 
+/**
+ * Checks `--out` before training rather than after it: the path must be a writable
+ * directory, or not exist yet with a writable directory as its nearest existing ancestor
+ * (save creates the missing ones).
+ */
+function checkOutDir(out: string): void {
+  let path = resolve(out);
+  for (;;) {
+    let info: ReturnType<typeof statSync> | undefined;
+    try {
+      info = statSync(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw new UsageError(`--out ${out}: cannot check ${path}: ${(e as Error).message}`);
+    }
+    if (info) {
+      if (!info.isDirectory()) {
+        throw new UsageError(path === resolve(out) ? `--out ${out} is a file, not a directory; the model is saved as DIR/model.json and DIR/weights.bin` : `--out ${out}: ${path} is a file, so the directory cannot be made`);
+      }
+      try {
+        accessSync(path, fsConstants.W_OK);
+      } catch {
+        throw new UsageError(`--out ${out}: ${path} is not writable`);
+      }
+      return;
+    }
+    const parent = dirname(path);
+    if (parent === path) return;
+    path = parent;
+  }
+}
+
 function countClasses(y: Tensor): number {
   let max = 0;
   for (const v of y.data) max = Math.max(max, v);
@@ -136,6 +170,7 @@ export async function train(argv: string[], out: ProgressStream = process.stdout
   const variant = (values.variant as string | undefined) ?? "keras";
   if (variant !== "keras" && variant !== "classic") throw new UsageError(`--variant must be keras or classic, received ${JSON.stringify(variant)}`);
   const write = (line: string) => out.write(line + "\n");
+  if (values.out !== undefined) checkOutDir(values.out as string);
 
   const loaded = loadData(values);
   const all = variant === "classic" ? { x: padImages(loaded.all.x, 2), y: loaded.all.y } : loaded.all;

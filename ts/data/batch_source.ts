@@ -1,3 +1,5 @@
+import { describeValue } from "../io/json.js";
+
 /**
  * What `fit` trains on when it is not given plain arrays: a source that writes each
  * epoch's samples into the model's batch buffers (so augmentation allocates nothing per
@@ -24,4 +26,17 @@ export interface BatchSource {
 /** True when `value` looks like a {@link BatchSource}. */
 export function isBatchSource(value: unknown): value is BatchSource {
   return typeof value === "object" && value !== null && typeof (value as BatchSource).fill === "function" && typeof (value as BatchSource).startEpoch === "function";
+}
+
+/**
+ * Checks what a {@link BatchSource} written by hand claims before `fit` relies on it: its
+ * `batchSize` must be a whole number >= 1 (not 0, 2.5, NaN or the string "8"). `where`
+ * names the call.
+ */
+export function checkBatchSize(where: string, source: BatchSource): number {
+  const b: unknown = source.batchSize;
+  if (typeof b !== "number" || !Number.isSafeInteger(b) || b < 1) {
+    throw new Error(`${where}: the batch source's batchSize is ${describeValue(b)}, expected a whole number >= 1`);
+  }
+  return b;
 }

@@ -4,6 +4,7 @@
  * imports, so a browser can parse a file the user picked (the Node loader is in files.ts).
  */
 import { tensor, type Tensor } from "../tensor.js";
+import { isDetached } from "../io/json.js";
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
@@ -14,6 +15,14 @@ export interface DigitCsv {
   x: Tensor;
   /** The labels 0..9 as floats, `[n]`; null for a file without a label column. */
   y: Tensor | null;
+}
+
+/** The lines of a CSV, read one at a time (so a large file need not be one string). */
+interface Lines {
+  /** Lines, trailing blank ones excluded. */
+  readonly count: number;
+  /** Line `i` (0-based) without its line end. */
+  line(i: number): string;
 }
 
 /**
@@ -27,10 +36,39 @@ export function parseDigitCsv(text: string): DigitCsv {
   }
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === "") lines.pop();
-  if (lines.length === 0) {
+  return parseLines({ count: lines.length, line: (i) => lines[i]! });
+}
+
+/**
+ * Parses a Digit Recognizer CSV from its UTF-8 bytes, as {@link parseDigitCsv} does from
+ * text, without making the whole file one string: lines are found in the bytes and
+ * decoded one at a time, so a file far larger than a string can hold still parses (the
+ * Node loader uses this).
+ */
+export function parseDigitCsvBytes(bytes: Uint8Array): DigitCsv {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new Error(`parseDigitCsv: bytes must be a Uint8Array, received ${Object.prototype.toString.call(bytes)}`);
+  }
+  if (isDetached(bytes.buffer)) throw new Error("parseDigitCsv: bytes is a view of a detached ArrayBuffer (it was transferred, e.g. to a worker, and holds nothing now)");
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const starts: number[] = [bom];
+  for (let i = bytes.indexOf(10, bom); i !== -1; i = bytes.indexOf(10, i + 1)) starts.push(i + 1);
+  const decoder = new TextDecoder();
+  const line = (i: number): string => {
+    let end = i + 1 < starts.length ? starts[i + 1]! - 1 : bytes.length;
+    if (end > starts[i]! && bytes[end - 1] === 13) end--;
+    return decoder.decode(bytes.subarray(starts[i]!, end));
+  };
+  let count = starts.length;
+  while (count > 0 && line(count - 1).trim() === "") count--;
+  return parseLines({ count, line });
+}
+
+function parseLines(lines: Lines): DigitCsv {
+  if (lines.count === 0) {
     throw new Error("parseDigitCsv: the file is empty; expected a header line label,pixel0,...,pixel783 (or pixel0,...,pixel783 for unlabeled images)");
   }
-  const header = lines[0]!.split(",").map((c) => c.trim());
+  const header = lines.line(0).split(",").map((c) => c.trim());
   const labeled = header[0] === "label";
   const names = labeled ? ["label"] : [];
   for (let i = 0; i < PIXELS; i++) names.push(`pixel${i}`);
@@ -41,11 +79,11 @@ export function parseDigitCsv(text: string): DigitCsv {
     if (cell !== names[i]) throw new Error(`parseDigitCsv: line 1 (header), column ${i + 1} is "${cell}", expected "${names[i]}"`);
   });
 
-  const n = lines.length - 1;
+  const n = lines.count - 1;
   const x = new Float32Array(n * PIXELS);
   const y = labeled ? new Float32Array(n) : null;
   for (let row = 0; row < n; row++) {
-    const line = lines[row + 1]!;
+    const line = lines.line(row + 1);
     if (parseCleanRow(line, labeled, x, row * PIXELS, y, row)) continue;
     const lineNo = row + 2;
     const cells = line.split(",");

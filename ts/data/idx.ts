@@ -5,6 +5,7 @@
  * Node-only loaders in files.ts), so browsers can parse fetched bytes too.
  */
 import { tensor, formatShape, type Tensor } from "../tensor.js";
+import { isDetached } from "../io/json.js";
 
 /** Typed arrays an IDX file can hold. */
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -42,19 +43,23 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** An IDX header: the type, the shape and where the data starts. */
+export interface IdxHeader {
+  /** The type byte's name, e.g. "unsigned byte". */
+  typeName: string;
+  /** Bytes per value. */
+  typeBytes: number;
+  /** The dimensions. */
+  shape: number[];
+  /** Offset of the first value (4 + 4 * rank). */
+  headerEnd: number;
+}
+
 /**
- * Parses an uncompressed IDX file. Every inconsistency is an error naming the byte
- * offset: wrong magic, unknown type, a header or data cut short, bytes after the data.
- * The declared shape is checked against the bytes present before anything is allocated,
- * so a corrupt header cannot ask for gigabytes.
+ * Reads the header at the start of `bytes` (which may hold only a prefix of the file):
+ * magic, type and dimensions, each inconsistency an error naming the offset.
  */
-export function parseIdx(bytes: Uint8Array): IdxArray {
-  if (!(bytes instanceof Uint8Array)) {
-    throw new Error(`parseIdx: bytes must be a Uint8Array, received ${Object.prototype.toString.call(bytes)}`);
-  }
-  if (isGzip(bytes)) {
-    throw new Error("parseIdx: the bytes are gzip-compressed (they start 1f 8b); inflate them first (the Node loaders loadIdx* do)");
-  }
+export function readIdxHeader(bytes: Uint8Array): IdxHeader {
   if (bytes.length < 4) {
     throw new Error(`parseIdx: truncated header: ${bytes.length} bytes, expected at least 4 (magic 00 00, type, dimension count)`);
   }
@@ -73,14 +78,44 @@ export function parseIdx(bytes: Uint8Array): IdxArray {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
   for (let i = 0; i < rank; i++) shape.push(view.getUint32(4 + 4 * i));
-  // Multiply with an early exit: the product of up to 255 u32 dimensions could overflow a
-  // double, and any count beyond what the input holds is truncation anyway.
-  const available = Math.floor((bytes.length - headerEnd) / type.bytes);
-  let count = shape.includes(0) ? 0 : 1;
-  for (let i = 0; i < rank && count > 0 && count <= available; i++) count *= shape[i]!;
-  if (count > available) {
+  return { typeName: type.name, typeBytes: type.bytes, shape, headerEnd };
+}
+
+/**
+ * The whole file's length in bytes as `header` declares it, or Infinity once it passes
+ * `limit` (the product of up to 255 u32 dimensions could overflow a double).
+ */
+export function idxDeclaredBytes(header: IdxHeader, limit: number): number {
+  let count = header.shape.includes(0) ? 0 : 1;
+  for (let i = 0; i < header.shape.length && count > 0; i++) {
+    count *= header.shape[i]!;
+    if (header.headerEnd + count * header.typeBytes > limit) return Infinity;
+  }
+  return header.headerEnd + count * header.typeBytes;
+}
+
+/**
+ * Parses an uncompressed IDX file. Every inconsistency is an error naming the byte
+ * offset: wrong magic, unknown type, a header or data cut short, bytes after the data.
+ * The declared shape is checked against the bytes present before anything is allocated,
+ * so a corrupt header cannot ask for gigabytes.
+ */
+export function parseIdx(bytes: Uint8Array): IdxArray {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new Error(`parseIdx: bytes must be a Uint8Array, received ${Object.prototype.toString.call(bytes)}`);
+  }
+  if (isDetached(bytes.buffer)) throw new Error("parseIdx: bytes is a view of a detached ArrayBuffer (it was transferred, e.g. to a worker, and holds nothing now)");
+  if (isGzip(bytes)) {
+    throw new Error("parseIdx: the bytes are gzip-compressed (they start 1f 8b); inflate them first (the Node loaders loadIdx* do)");
+  }
+  const { shape, headerEnd } = readIdxHeader(bytes);
+  const type = TYPES.find((t) => t.code === bytes[2])!;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const declared = idxDeclaredBytes({ typeName: type.name, typeBytes: type.bytes, shape, headerEnd }, bytes.length);
+  if (declared > bytes.length) {
     throw new Error(`parseIdx: truncated data: shape ${formatShape(shape)} of ${type.name} (${type.bytes} bytes each) does not fit in the ${bytes.length - headerEnd} bytes after the header at offset ${headerEnd}`);
   }
+  const count = (declared - headerEnd) / type.bytes;
   const dataEnd = headerEnd + count * type.bytes;
   if (dataEnd !== bytes.length) {
     throw new Error(`parseIdx: ${bytes.length - dataEnd} trailing bytes at offset ${dataEnd}: shape ${formatShape(shape)} of ${type.name} ends there`);

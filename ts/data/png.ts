@@ -4,9 +4,11 @@
  * non-interlaced, with all five row filters, checking every chunk's CRC. Encodes 8-bit
  * grayscale. `pngToDigit` turns a PNG into an MNIST-like 28x28 input (see to_digit.ts).
  */
-import { deflateSync, inflateSync } from "node:zlib";
+import { deflateSync } from "node:zlib";
 import { crc32 } from "../io/crc32.js";
+import { MAX_INFLATED_BYTES, inflateAtMost } from "./inflate.js";
 import { imageToDigit } from "./to_digit.js";
+import { isDetached } from "../io/json.js";
 
 /** CRC-32 of PNG chunks (the shared implementation, re-exported for the codec's users). */
 export { crc32 };
@@ -28,7 +30,7 @@ const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const STORED_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const COLOR_NAMES: Record<number, string> = { 0: "grayscale", 2: "RGB", 3: "palette", 4: "gray+alpha", 6: "RGBA" };
 // Decoded images larger than this are refused before inflating (a 16k x 16k RGBA image).
-const MAX_RAW_BYTES = 1 << 30;
+const MAX_RAW_BYTES = MAX_INFLATED_BYTES;
 
 interface Header {
   width: number;
@@ -88,6 +90,7 @@ function paeth(a: number, b: number, c: number): number {
  */
 export function decodePng(bytes: Uint8Array): DecodedPng {
   if (!(bytes instanceof Uint8Array)) throw new Error(`decodePng: bytes must be a Uint8Array, received ${Object.prototype.toString.call(bytes)}`);
+  if (isDetached(bytes.buffer)) throw new Error("decodePng: bytes is a view of a detached ArrayBuffer (it was transferred, e.g. to a worker, and holds nothing now)");
   if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) {
     throw new Error("decodePng: not a PNG file: the first 8 bytes are not the PNG signature 89 50 4E 47 0D 0A 1A 0A");
   }
@@ -142,13 +145,13 @@ function inflate(h: Header, idat: Uint8Array[]): Uint8Array {
   const stride = h.width * bpp;
   const rawLength = h.height * (stride + 1);
   if (rawLength > MAX_RAW_BYTES) throw new Error(`decodePng: a ${h.width} x ${h.height} ${COLOR_NAMES[h.colorType]} image is too large (more than ${MAX_RAW_BYTES} bytes)`);
-  let raw: Uint8Array;
+  let raw: Uint8Array | null;
   try {
-    raw = new Uint8Array(inflateSync(concat(idat), { maxOutputLength: rawLength + 1 }));
+    raw = inflateAtMost("zlib", concat(idat), rawLength);
   } catch (cause) {
-    const tooLong = (cause as { code?: string }).code === "ERR_BUFFER_TOO_LARGE";
-    throw new Error(tooLong ? `decodePng: image data inflates to more than the ${rawLength} bytes a ${h.width} x ${h.height} ${COLOR_NAMES[h.colorType]} image needs` : `decodePng: image data is corrupt or truncated (${(cause as Error).message})`, { cause });
+    throw new Error(`decodePng: image data is corrupt or truncated (${((cause as Error).cause as Error).message})`, { cause });
   }
+  if (raw === null) throw new Error(`decodePng: image data inflates to more than the ${rawLength} bytes a ${h.width} x ${h.height} ${COLOR_NAMES[h.colorType]} image needs`);
   if (raw.length !== rawLength) {
     throw new Error(`decodePng: image data inflates to ${raw.length} bytes; a ${h.width} x ${h.height} ${COLOR_NAMES[h.colorType]} image needs ${rawLength}`);
   }

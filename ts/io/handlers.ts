@@ -10,7 +10,7 @@
  */
 import { type ModelJson, type ModelParts, type SavableModel, artifactsFromModel, modelJsonFromArtifacts, partsFromArtifacts, readModelJson } from "./artifacts.js";
 import { type SavedModelNames, type WeightsFingerprint, WEIGHTS_MISMATCH, checkFingerprint, fingerprintMismatch, readFingerprint } from "./fingerprint.js";
-import { describeValue, fail, isJsonObject } from "./json.js";
+import { describeValue, fail, isDetached, isJsonObject } from "./json.js";
 import { declaredByteLength } from "./weights.js";
 
 /** A saved model in memory: the model.json document and the weights it describes. */
@@ -96,25 +96,42 @@ export async function loadModelParts(source: string | SavedModelInput | KerasFil
     }
     const files = await import("./node_files.js");
     const { text, file, dir } = await files.readModelJsonFile(source.slice(FILE_SCHEME.length));
-    const json = readModelJson(text, file);
-    const names = { modelJson: file, weights: json.paths.length === 1 ? files.weightsPath(dir, json.paths[0]!) : `the weight files of ${file}` };
-    const declared = declaredByteLength(json.weightSpecs);
-    const recorded = readFingerprint(json.userDefinedMetadata, file);
-    if (recorded && recorded.weightsBytes !== declared) {
-      throw new Error(`loadModel: ${file} is damaged: userDefinedMetadata.simdnet.weightsBytes is ${recorded.weightsBytes}, its weights manifest declares ${declared} bytes`);
+    try {
+      const json = readModelJson(text, file);
+      const names = { modelJson: file, weights: json.paths.length === 1 ? files.weightsPath(dir, json.paths[0]!) : `the weight files of ${file}` };
+      const declared = declaredByteLength(json.weightSpecs);
+      const recorded = readFingerprint(json.userDefinedMetadata, file);
+      if (recorded && recorded.weightsBytes !== declared) {
+        throw new Error(`loadModel: ${file} is damaged: userDefinedMetadata.simdnet.weightsBytes is ${recorded.weightsBytes}, its weights manifest declares ${declared} bytes`);
+      }
+      const weightData = recorded
+        ? await readCheckedWeights(files, dir, json.paths, recorded, names)
+        : await files.readWeightFiles(dir, json.paths, declared);
+      return partsFromArtifacts({ ...json, weightData }, names);
+    } catch (e) {
+      throw inFile(file, e);
     }
-    const weightData = recorded
-      ? await readCheckedWeights(files, dir, json.paths, recorded, names)
-      : await files.readWeightFiles(dir, json.paths, declared);
-    return partsFromArtifacts({ ...json, weightData }, names);
   }
   if (!isJsonObject(source)) fail("loadModel: source", source, '"file://<path to model.json>" or { modelJson, weights }');
   const { modelJson, weights } = source as unknown as Record<string, unknown>;
   if (!(weights instanceof ArrayBuffer || weights instanceof Uint8Array)) {
     throw new Error(`loadModel: source.weights must be an ArrayBuffer or Uint8Array, received ${describeValue(weights)}`);
   }
+  if (isDetached(weights instanceof Uint8Array ? weights.buffer : weights)) {
+    throw new Error("loadModel: source.weights is a detached ArrayBuffer (it was transferred, e.g. to a worker, and holds nothing now); pass a buffer that still holds the bytes");
+  }
   if (typeof modelJson !== "string" && !isJsonObject(modelJson)) fail("loadModel: source.modelJson", modelJson, "an object or JSON text");
   return partsFromArtifacts({ ...readModelJson(modelJson, "source.modelJson"), weightData: weights }, { modelJson: "source.modelJson", weights: "source.weights" });
+}
+
+/**
+ * `e`, or when it does not already say "loadModel:", the same error with model.json's path
+ * in front (its code kept), so that every refusal of a file names the file.
+ */
+function inFile(file: string, e: unknown): unknown {
+  if (!(e instanceof Error) || e.message.startsWith("loadModel:")) return e;
+  const code = (e as { code?: unknown }).code;
+  return Object.assign(new Error(`loadModel: ${file}: ${e.message}`, { cause: e }), code === undefined ? {} : { code });
 }
 
 /**
@@ -152,5 +169,11 @@ async function readCheckedWeights(
 
 /** Loads a saved model (see {@link loadModelParts}) and builds it with `build`. */
 export async function loadModel<M>(source: string | SavedModelInput | KerasFileBytes, build: ModelBuilder<M>): Promise<M> {
-  return build(await loadModelParts(source));
+  const parts = await loadModelParts(source);
+  try {
+    return build(parts);
+  } catch (e) {
+    // A value the checks let through but the model refuses: still say which load it was.
+    throw inFile(typeof source === "string" ? source : "the model given in memory", e);
+  }
 }

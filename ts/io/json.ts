@@ -12,16 +12,56 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A short rendering of a received value for error messages (long values are cut). */
+/**
+ * A short rendering of a received value for error messages: JSON, cut at 80 characters.
+ * Built piece by piece up to that length, never by stringifying the whole value, so a
+ * value nested thousands deep, a huge array or a cycle (all possible in a hostile
+ * model.json or from a careless caller) cannot overflow the stack or take long.
+ */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "undefined";
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
+  const text = preview(value, 81);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** At most about `room` characters of `value` as JSON (arrays and plain objects by hand). */
+function preview(value: unknown, room: number): string {
+  if (typeof value !== "object" || value === null || (!Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)) {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch {
+      text = undefined;
+    }
+    return text ?? String(value);
+  }
+  const array = Array.isArray(value);
+  let out = array ? "[" : "{";
+  const keys = array ? null : Object.keys(value);
+  const count = array ? (value as unknown[]).length : keys!.length;
+  let first = true;
+  for (let i = 0; i < count && out.length <= room; i++) {
+    const item = array ? (value as unknown[])[i] : (value as Record<string, unknown>)[keys![i]!];
+    const skipped = item === undefined || typeof item === "function" || typeof item === "symbol";
+    if (!array && skipped) continue;
+    out += first ? "" : ",";
+    first = false;
+    if (!array) out += `${JSON.stringify(keys![i])}:`;
+    out += skipped ? "null" : preview(item, room - out.length);
+  }
+  return out.length > room ? out : out + (array ? "]" : "}");
+}
+
+/** True when `buffer` has been detached (transferred to a worker, say): it holds nothing now. */
+export function isDetached(buffer: ArrayBufferLike): boolean {
+  if (typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer) return false;
+  try {
+    // Constructing a view is what throws for a detached buffer, whatever its reported size.
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** Throws `${where}: received ${value}, expected ${expected}`. */

@@ -123,6 +123,7 @@ export function topologyFromKeras(topology: unknown): ModelDescription {
 
   let inputShape: number[] | null = null;
   const layers: LayerDescriptor[] = [];
+  const names = new Set<string>();
   entries.forEach((entry, i) => {
     const item = readObject(entry, `modelTopology.config.layers[${i}]`);
     const layerConfig = readObject(item.config, `modelTopology.config.layers[${i}].config`);
@@ -144,7 +145,9 @@ export function topologyFromKeras(topology: unknown): ModelDescription {
     }
     const className = readString(item.class_name, `${where} class_name`);
     const layerName = readString(layerConfig.name, `${where} name`);
-    if (layers.some((l) => l.name === layerName)) throw new Error(`${where}: the name "${layerName}" is used by two layers`);
+    // A Set, not a search of `layers`: a model of many layers must load in linear time.
+    if (names.has(layerName)) throw new Error(`${where}: the name "${layerName}" is used by two layers`);
+    names.add(layerName);
     layers.push(layerFromKeras(className, layerName, layerConfig, where));
   });
   if (layers.length === 0) throw new Error("modelTopology.config.layers: the model has no layers besides an InputLayer");

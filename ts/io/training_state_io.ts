@@ -113,6 +113,7 @@ export function decodeTrainingState(
     if (got.name !== want.name || formatShape(got.shape) !== formatShape(want.shape) || !(got.values instanceof Float32Array)) {
       throw new Error(`optimizer weights[${i + 1}]: expected "${want.name}" float32 ${formatShape(want.shape)}, found "${got.name}" ${formatShape(got.shape)}`);
     }
+    checkNonNegative(className, names[Math.floor(i / weights.length)]!, got.name, got.values);
     slots[Math.floor(i / weights.length)]!.push({ data: got.values, shape: [...got.shape] });
   });
 
@@ -125,4 +126,19 @@ export function decodeTrainingState(
     epoch = simdnet.epoch;
   }
   return { optimizer: { className: optimizer.className, config: optimizer.getConfig() }, loss, metrics, step, epoch, slots };
+}
+
+/** Slots that hold running means of squared gradients, which cannot be negative. */
+const SQUARED_SLOTS: Readonly<Record<string, string>> = Object.freeze({ "Adam/v": "Adam's second moments", "RMSprop/rms": "RMSprop's mean squares" });
+
+/**
+ * Refuses a negative value in a slot of squares (Adam's v, RMSprop's rms): it cannot come
+ * from training, only from damage, and it would turn the next step's square root into NaN.
+ */
+function checkNonNegative(className: string, slot: string, name: string, values: Float32Array): void {
+  const key = `${className}/${slot}`;
+  if (!Object.hasOwn(SQUARED_SLOTS, key)) return;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i]! < 0) throw new Error(`optimizer weights: ${name} holds ${values[i]} at index ${i}; ${SQUARED_SLOTS[key]} must be >= 0 (the checkpoint is damaged)`);
+  }
 }

@@ -96,8 +96,9 @@ export function decodeOptimizerWeights(specs: unknown, data: ArrayBuffer | Uint8
 export function decodeWeights(specs: unknown, data: ArrayBuffer | Uint8Array, expected: readonly WeightSpec[]): Tensor[] {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   const { byName } = locate(specs, bytes.byteLength);
+  const expectedNames = new Set(expected.map((s) => s.name));
   for (const name of byName.keys()) {
-    if (!expected.some((s) => s.name === name)) {
+    if (!expectedNames.has(name)) {
       throw new Error(`weights manifest: weight "${name}" belongs to no layer of the topology; expected ${expected.map((s) => s.name).join(", ")}`);
     }
   }

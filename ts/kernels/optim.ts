@@ -5,6 +5,11 @@
  * (velocity, moments, mean squares) start zeroed and stay with their parameter tensor.
  * Every argument is checked before the kernel runs, so a bad call throws and changes
  * nothing; the buffers of one call must not overlap each other.
+ *
+ * Divergence guard: each update returns true when it was applied, and false when it wrote
+ * nothing at all because some new parameter or state value would not be finite (NaN or
+ * infinite). The kernel checks every value it would write before writing any, so a
+ * diverging step never poisons the weights or the optimizer state.
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import { beginBuffers, checkBoolean, checkCount, checkedBuffer, checkFraction, checkNoOverlap, checkRange, checkWhole } from "./check.js";
@@ -13,7 +18,8 @@ import { beginBuffers, checkBoolean, checkCount, checkedBuffer, checkFraction, c
  * One SGD step: `p -= lr g`; with a `velocity` buffer, `vel = momentum vel - lr g` and
  * `p += vel` (or, with `nesterov`, `p += momentum vel - lr g`). A non-zero momentum
  * needs a velocity buffer; without momentum, `velocity` may be null and `nesterov` has
- * no effect (as in Keras).
+ * no effect (as in Keras). Returns false, writing nothing, when the step would make a
+ * parameter or the velocity non-finite.
  */
 export function sgdUpdate(
   core: WasmCore,
@@ -24,7 +30,7 @@ export function sgdUpdate(
   lr: number,
   momentum: number,
   nesterov: boolean,
-): void {
+): boolean {
   const op = "sgdUpdate";
   checkCount(op, "n", n);
   checkRange(op, "lr", lr, 0, Infinity);
@@ -38,7 +44,7 @@ export function sgdUpdate(
   const gp = checkedBuffer(core, op, "grads", grads, n, false);
   const vp = checkedBuffer(core, op, "velocity", velocity, n, true);
   checkNoOverlap(op);
-  core.fn("sgd_update")(
+  return core.fn("sgd_update")(
     n,
     pp,
     gp,
@@ -46,14 +52,15 @@ export function sgdUpdate(
     lr,
     momentum,
     nesterov ? 1 : 0,
-  );
+  ) === 1;
 }
 
 /**
  * One Adam step (`step` counts updates from 1): `m = b1 m + (1 - b1) g`,
  * `v = b2 v + (1 - b2) g^2`, `p -= alpha m / (sqrt(v) + epsilon)` with
  * `alpha = lr sqrt(1 - b2^step) / (1 - b1^step)`. Keras defaults: lr 0.001,
- * beta1 0.9, beta2 0.999, epsilon 1e-7.
+ * beta1 0.9, beta2 0.999, epsilon 1e-7. Returns false, writing nothing, when the step
+ * would make a parameter or a moment non-finite.
  */
 export function adamUpdate(
   core: WasmCore,
@@ -67,7 +74,7 @@ export function adamUpdate(
   beta2: number,
   epsilon: number,
   step: number,
-): void {
+): boolean {
   const op = "adamUpdate";
   checkCount(op, "n", n);
   checkRange(op, "lr", lr, 0, Infinity);
@@ -81,7 +88,7 @@ export function adamUpdate(
   const mp = checkedBuffer(core, op, "m", m, n, true);
   const vp = checkedBuffer(core, op, "v", v, n, true);
   checkNoOverlap(op);
-  core.fn("adam_update")(
+  return core.fn("adam_update")(
     n,
     pp,
     gp,
@@ -92,14 +99,15 @@ export function adamUpdate(
     beta2,
     epsilon,
     step,
-  );
+  ) === 1;
 }
 
 /**
  * One RMSprop step: `ms = rho ms + (1 - rho) g^2`, `inc = lr g / sqrt(ms + epsilon)`;
  * with a `velocity` buffer `vel = momentum vel + inc` and `p -= vel`, else `p -= inc`.
  * A non-zero momentum needs a velocity buffer. Keras defaults: lr 0.001, rho 0.9,
- * momentum 0, epsilon 1e-7.
+ * momentum 0, epsilon 1e-7. Returns false, writing nothing, when the step would make a
+ * parameter or the state non-finite.
  */
 export function rmspropUpdate(
   core: WasmCore,
@@ -112,7 +120,7 @@ export function rmspropUpdate(
   rho: number,
   momentum: number,
   epsilon: number,
-): void {
+): boolean {
   const op = "rmspropUpdate";
   checkCount(op, "n", n);
   checkRange(op, "lr", lr, 0, Infinity);
@@ -128,7 +136,7 @@ export function rmspropUpdate(
   const msp = checkedBuffer(core, op, "meanSquare", meanSquare, n, true);
   const vp = checkedBuffer(core, op, "velocity", velocity, n, true);
   checkNoOverlap(op);
-  core.fn("rmsprop_update")(
+  return core.fn("rmsprop_update")(
     n,
     pp,
     gp,
@@ -138,5 +146,5 @@ export function rmspropUpdate(
     rho,
     momentum,
     epsilon,
-  );
+  ) === 1;
 }

@@ -74,10 +74,10 @@ export class AdamW implements Optimizer {
     return 2;
   }
 
-  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): void {
+  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): boolean {
     const [m, v] = stateWindows("AdamW", state, 2, n);
     const lr = this.lr.forStep(step);
     decayBeforeUpdate(core, "AdamW", n, params, grads, this.weightDecay, lr);
-    adamUpdate(core, n, params, grads, m!, v!, lr, this.beta1, this.beta2, this.epsilon, step);
+    return adamUpdate(core, n, params, grads, m!, v!, lr, this.beta1, this.beta2, this.epsilon, step);
   }
 }

@@ -32,9 +32,12 @@ export interface Optimizer {
   stateSlots(): number;
   /**
    * Updates `n` parameters in place. `state` holds `stateSlots() * n` floats (null when
-   * there are no slots); `step` counts updates from 1.
+   * there are no slots); `step` counts updates from 1. Returns false when it refused the
+   * step, writing nothing, because a parameter or state value would not be finite (the
+   * built-in optimizers' kernels check; `fit` then stops). An optimizer that returns
+   * nothing is taken to have applied the step.
    */
-  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): void;
+  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): boolean | void;
 }
 
 // Keras's (Python) spellings of the options, which students bring from the course.

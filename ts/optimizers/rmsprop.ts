@@ -67,10 +67,10 @@ export class RMSprop implements Optimizer {
     return this.momentum > 0 ? 2 : 1;
   }
 
-  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): void {
+  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): boolean {
     const [meanSquare, velocity] = stateWindows("RMSprop", state, this.stateSlots(), n);
     const lr = this.lr.forStep(step);
     decayBeforeUpdate(core, "RMSprop", n, params, grads, this.weightDecay, lr);
-    rmspropUpdate(core, n, params, grads, meanSquare!, velocity ?? null, lr, this.rho, this.momentum, this.epsilon);
+    return rmspropUpdate(core, n, params, grads, meanSquare!, velocity ?? null, lr, this.rho, this.momentum, this.epsilon);
   }
 }

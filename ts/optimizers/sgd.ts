@@ -64,10 +64,10 @@ export class SGD implements Optimizer {
     return this.momentum > 0 ? 1 : 0;
   }
 
-  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): void {
+  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): boolean {
     const [velocity] = stateWindows("SGD", state, this.stateSlots(), n);
     const lr = this.lr.forStep(step);
     decayBeforeUpdate(core, "SGD", n, params, grads, this.weightDecay, lr);
-    sgdUpdate(core, n, params, grads, velocity ?? null, lr, this.momentum, this.nesterov);
+    return sgdUpdate(core, n, params, grads, velocity ?? null, lr, this.momentum, this.nesterov);
   }
 }

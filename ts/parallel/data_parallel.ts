@@ -48,8 +48,15 @@ import { spawnWorker, type WorkerHandle } from "./spawn.js";
 /** How jobs travel: a SharedArrayBuffer with Atomics, or postMessage transfers. */
 export type Transport = "shared" | "message";
 
-/** @internal Test switches: force a transport; make every worker throw at a step. */
-export const parallelTesting: { transport: Transport | null; failAtStep: number } = { transport: null, failAtStep: 0 };
+/** @internal Test switches: force a transport; make every worker throw at a step (or, negative, stop answering there); shorten the timeout of a job. */
+export const parallelTesting: { transport: Transport | null; failAtStep: number; timeoutMs: number | null } = { transport: null, failAtStep: 0, timeoutMs: null };
+
+/**
+ * How long a worker may take to build its replica or to answer one job before fit gives
+ * up on it (rejecting with an error that says so, and stopping every worker): 2 minutes,
+ * far beyond any one batch shard, so that only a worker that hangs reaches it.
+ */
+export const WORKER_TIMEOUT_MS = 120_000;
 
 /** What {@link startDataParallel} needs of the model being trained. */
 export interface DataParallelArgs {
@@ -119,7 +126,16 @@ class Peer {
     const ready = new Promise<void>((resolve) => (this.onDone = resolve));
     const shared = this.mode === "shared" ? (this.views!.buffer as SharedArrayBuffer) : null;
     this.handle.post({ type: "init", spec, flavor: core.simd ? "simd" : "scalar", module: getModule(core), buffer: shared, failAtStep: parallelTesting.failAtStep });
-    await Promise.race([ready, this.failed]);
+    await this.answered(ready, "building its replica", WORKER_TIMEOUT_MS);
+  }
+
+  /** `done`, unless the worker fails first or stays silent past `ms` (tests shorten a job's). */
+  private answered(done: Promise<void>, what: string, ms = parallelTesting.timeoutMs ?? WORKER_TIMEOUT_MS): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`fit: data-parallel worker ${this.index} did not answer within ${ms / 1000} s (${what}); it was stopped`)), ms);
+    });
+    return Promise.race([done, this.failed, late]).finally(() => clearTimeout(timer));
   }
 
   /** Starts the job written in {@link views}; resolves when its results are back. */
@@ -131,13 +147,14 @@ class Peer {
       Atomics.notify(header, H_SEQ);
       const wait = waitAsync!(header, H_DONE, seq - 1);
       const done = wait.async ? wait.value.then(() => undefined) : Promise.resolve();
-      return Promise.race([done, this.failed]);
+      return this.answered(done, `step ${header[H_STEP]}`);
     }
     const buffer = this.views!.buffer as ArrayBuffer;
+    const step = this.views!.header[H_STEP];
     this.views = null;
     const done = new Promise<void>((resolve) => (this.onDone = resolve));
     this.handle.post({ type: "job", buffer }, [buffer]);
-    return Promise.race([done, this.failed]);
+    return this.answered(done, `step ${step}`);
   }
 
   /** Stops the worker (also one blocked waiting for a job) and waits until it is gone. */

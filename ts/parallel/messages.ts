@@ -16,7 +16,7 @@ export type ToWorker =
       module: WebAssembly.Module;
       /** The job buffer: shared (kept by both sides) or, in message mode, sent per job. */
       buffer: SharedArrayBuffer | null;
-      /** @internal Tests only: the worker throws on this step (0: never). */
+      /** @internal Tests only: the worker throws on this step (0: never; -n: stops answering at step n). */
       failAtStep: number;
     }
   | { type: "job"; buffer: ArrayBuffer };

@@ -50,6 +50,8 @@ function describe(e: unknown): string {
 function runJob(buffer: ArrayBuffer | SharedArrayBuffer): void {
   const job = jobViews(buffer, replica!.sizes);
   if (failAtStep > 0 && job.header[H_STEP] === failAtStep) throw new Error(`simulated failure at step ${failAtStep}`);
+  // Tests of the main thread's timeout: a worker that stops answering (blocks for good).
+  if (failAtStep < 0 && job.header[H_STEP] === -failAtStep) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
   replica!.run(job);
 }
 

@@ -48,6 +48,7 @@ function labelShapeFits(shape: readonly number[], loss: Loss, outputShape: reado
  */
 export function checkInputs(where: string, arg: string, x: unknown, inputShape: readonly number[]): number {
   requireTensor(where, arg, x);
+  checkSampleCount(where, arg, x.shape);
   const expected = `[n, ${inputShape.join(", ")}]`;
   const same = x.shape.length === inputShape.length + 1 && inputShape.every((d, i) => x.shape[i + 1] === d);
   if (!same) throw new Error(`${where}: ${arg} has shape ${formatShape(x.shape)}, expected ${expected} (the model's input shape)`);
@@ -57,6 +58,12 @@ export function checkInputs(where: string, arg: string, x: unknown, inputShape: 
   }
   checkFinite(where, arg, x.data, x.data.length);
   return n;
+}
+
+/** A negative or fractional sample count would otherwise surface as "expected -1280 values". */
+function checkSampleCount(where: string, arg: string, shape: readonly number[]): void {
+  const n = shape[0];
+  if (n !== undefined && !(Number.isSafeInteger(n) && n >= 0)) throw new Error(`${where}: ${arg} has shape ${formatShape(shape)}: the sample count ${n} is not a whole number >= 0`);
 }
 
 /** Throws naming the first NaN or infinite value among the first `n`. */
@@ -78,6 +85,7 @@ function labelShapeText(loss: Loss, outputShape: readonly number[]): string {
 /** Checks labels `y` of `n` samples for `loss` on a model with `outputShape`. */
 export function checkLabels(where: string, arg: string, y: unknown, n: number, loss: Loss, outputShape: readonly number[]): void {
   requireTensor(where, arg, y);
+  checkSampleCount(where, arg, y.shape);
   if (y.shape[0] !== n) throw new Error(`${where}: x has ${n} samples but ${arg} has ${y.shape[0] ?? 0} (shape ${formatShape(y.shape)})`);
   const perSample = y.shape.slice(1);
   const classes = sizeOf(outputShape);

@@ -14,6 +14,7 @@ import type { Random } from "../random.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import type { Feeder } from "./data.js";
+import { applyUpdate } from "./divergence.js";
 import { evaluateFeeder } from "./evaluate.js";
 import { meanLogs, type MetricName } from "./metrics.js";
 
@@ -148,7 +149,7 @@ export interface Trainee {
  * whatever `verbose` is. Like Keras's TerminateOnNaN, the call then resolves normally.
  */
 export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | null, s: FitSettings, random: Random, list: CallbackList, print: (line: string) => void): Promise<Logs> {
-  const { core, runner, optimizer, store, metrics } = t;
+  const { core, runner, optimizer, metrics } = t;
   const n = train.length;
   const batch = Math.min(s.batchSize, runner.plan.batch);
   const steps = Math.ceil(n / batch);
@@ -196,7 +197,13 @@ export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | 
       }
       if (!t.parallel) runner.backward(count, step);
       // Only the trainable weights, placed first (see ../model/weights.ts); none when all are frozen.
-      if (store.trainableCount > 0) optimizer.apply(core, store.trainableCount, store.params!, store.grads!, store.state, step);
+      // The kernels refuse a step that would make a weight non-finite (divergence.ts); the
+      // epoch's loss is then logged as NaN, so History and ModelCheckpoint see the divergence.
+      if (t.store.trainableCount > 0 && !applyUpdate(t, step, epoch, s.epochs, b, steps)) {
+        diverged = true;
+        lossSum = NaN;
+        break;
+      }
       const end = list.onBatchEnd(b, batchEndLogs(b, count, lossSum, correct, seen, accuracy));
       if (end) await end;
       if (t.callbackModel.stopTraining) break;

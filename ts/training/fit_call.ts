@@ -6,7 +6,8 @@
  */
 import { CallbackList } from "../callbacks/callback_list.js";
 import { History } from "../callbacks/history.js";
-import { isBatchSource, type BatchSource } from "../data/batch_source.js";
+import { checkBatchSize, isBatchSource, type BatchSource } from "../data/batch_source.js";
+import { checkWorkerCount } from "../parallel/cores.js";
 import type { LayerDescriptor } from "../io/topology.js";
 import { startDataParallel, type DataParallel } from "../parallel/data_parallel.js";
 import { Random, randomSeed } from "../random.js";
@@ -46,6 +47,7 @@ export function prepareFit(
 ): PreparedFit {
   const source = isBatchSource(x) ? x : null;
   const args = source ? (y as FitArgs | undefined) : options;
+  if (args === null) throw new Error("fit: options must be an object, received null");
   // fit(generator.flow(x, y), y, options) is a natural slip coming from fit(x, y, options).
   if (source && (options !== undefined || (typeof y === "object" && y !== null && "data" in y && "shape" in y))) {
     throw new Error("fit: x is a BatchSource (e.g. generator.flow(x, y)), which carries its own labels; call fit(source, options) without y");
@@ -53,7 +55,8 @@ export function prepareFit(
   if (source && args?.shuffle !== undefined) {
     throw new Error("fit: shuffle does not apply to a BatchSource, which decides its own order (pass shuffle to flow() or arraySource())");
   }
-  const settings = fitSettings(args, source ? source.batchSize : 32);
+  const settings = fitSettings(args, source ? checkBatchSize("fit", source) : 32);
+  checkWorkerCount(settings.workers);
   const { train, validation } = fitFeeders(source ?? (x as Tensor), source ? null : (y as Tensor), settings, loss, inputShape, outputShape);
   const callbacks = new CallbackList(settings.callbacks);
   const history = new History();

@@ -7,6 +7,14 @@
 //! Each update has a SIMD body (f32x4, on wasm32 with `simd128`) and a scalar twin that
 //! performs the same IEEE operations in the same order (no fused multiply-add exists
 //! here), so both builds give bit-identical results.
+//!
+//! Divergence guard: an update is applied only when every value it would write
+//! (parameters and state) is finite; otherwise nothing is written and it returns false,
+//! so a diverging step never poisons the weights or the optimizer state. Each update runs
+//! its body twice from one source, generic over `WRITE`: first computing and checking
+//! (`x - x` is 0 for a finite `x` and NaN otherwise; their sum is 0 only when all are
+//! finite), then, if all is well, writing. The check pass costs about one more update
+//! (a few operations per parameter), small beside the forward and backward passes.
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use crate::simd::{load4, store4};
@@ -44,7 +52,16 @@ pub struct RmsProp {
     pub epsilon: f32,
 }
 
-/// One SGD step.
+/// Sums `x - x` into `acc`: stays 0 while every `x` is finite, becomes NaN otherwise.
+// `x - x` is the point: it is 0 only for finite x (clippy's eq_op assumes it is always 0).
+#[allow(clippy::eq_op)]
+#[inline(always)]
+fn track(acc: &mut f32, x: f32) {
+    *acc += x - x;
+}
+
+/// One SGD step, applied only when every new parameter (and velocity) is finite;
+/// returns whether it was applied (see the module doc).
 ///
 /// Without `velocity`: `p -= g * lr` (momentum and nesterov are ignored, as Keras does
 /// when momentum is 0). With it:
@@ -53,30 +70,75 @@ pub struct RmsProp {
 ///
 /// # Panics
 /// When the slices differ in length.
-pub fn sgd_update(h: &Sgd, params: &mut [f32], grads: &[f32], velocity: Option<&mut [f32]>) {
+pub fn sgd_update(
+    h: &Sgd,
+    params: &mut [f32],
+    grads: &[f32],
+    velocity: Option<&mut [f32]>,
+) -> bool {
     let n = params.len();
     assert_eq!(grads.len(), n, "sgd_update: grads length");
     match velocity {
         None => {
-            let done = plain_sgd_simd(h.lr, params, grads);
-            for (p, g) in params[done..].iter_mut().zip(&grads[done..]) {
-                *p -= *g * h.lr;
+            if !plain_sgd_pass::<false>(h.lr, params, grads) {
+                return false;
             }
+            plain_sgd_pass::<true>(h.lr, params, grads);
         }
         Some(vel) => {
             assert_eq!(vel.len(), n, "sgd_update: velocity length");
-            let done = momentum_sgd_simd(h, params, grads, vel);
-            let (p, g, vel) = (&mut params[done..], &grads[done..], &mut vel[done..]);
-            for i in 0..p.len() {
-                vel[i] = vel[i] * h.momentum - g[i] * h.lr;
-                p[i] += if h.nesterov {
-                    vel[i] * h.momentum - g[i] * h.lr
-                } else {
-                    vel[i]
-                };
+            if !momentum_sgd_pass::<false>(h, params, grads, vel) {
+                return false;
             }
+            momentum_sgd_pass::<true>(h, params, grads, vel);
         }
     }
+    true
+}
+
+/// Plain SGD over all of `params`: writes when `WRITE`, else only checks; true when every
+/// new value is finite.
+fn plain_sgd_pass<const WRITE: bool>(lr: f32, params: &mut [f32], grads: &[f32]) -> bool {
+    let (done, simd_ok) = plain_sgd_simd::<WRITE>(lr, params, grads);
+    let mut acc = 0.0f32;
+    for (p, g) in params[done..].iter_mut().zip(&grads[done..]) {
+        let np = *p - *g * lr;
+        if WRITE {
+            *p = np;
+        } else {
+            track(&mut acc, np);
+        }
+    }
+    simd_ok && acc == 0.0
+}
+
+/// SGD with momentum over all of `params`, as [`plain_sgd_pass`].
+fn momentum_sgd_pass<const WRITE: bool>(
+    h: &Sgd,
+    params: &mut [f32],
+    grads: &[f32],
+    vel: &mut [f32],
+) -> bool {
+    let (done, simd_ok) = momentum_sgd_simd::<WRITE>(h, params, grads, vel);
+    let (p, g, vel) = (&mut params[done..], &grads[done..], &mut vel[done..]);
+    let mut acc = 0.0f32;
+    for i in 0..p.len() {
+        let nv = vel[i] * h.momentum - g[i] * h.lr;
+        let np = p[i]
+            + if h.nesterov {
+                nv * h.momentum - g[i] * h.lr
+            } else {
+                nv
+            };
+        if WRITE {
+            vel[i] = nv;
+            p[i] = np;
+        } else {
+            track(&mut acc, nv);
+            track(&mut acc, np);
+        }
+    }
+    simd_ok && acc == 0.0
 }
 
 /// The bias-corrected step size of Adam at `step` (1 for the first update):
@@ -89,7 +151,8 @@ pub fn adam_alpha(h: &Adam, step: u32) -> f32 {
     (f64::from(h.lr) * (1.0 - b2t).sqrt() / (1.0 - b1t)) as f32
 }
 
-/// One Adam step (`step` counts updates from 1):
+/// One Adam step (`step` counts updates from 1), applied only when every new parameter
+/// and moment is finite; returns whether it was applied (see the module doc):
 /// `m += (g - m)(1 - beta1)`, `v += (g^2 - v)(1 - beta2)`,
 /// `p -= m * alpha / (sqrt(v) + epsilon)` with `alpha` from [`adam_alpha`].
 ///
@@ -102,7 +165,7 @@ pub fn adam_update(
     grads: &[f32],
     m: &mut [f32],
     v: &mut [f32],
-) {
+) -> bool {
     let n = params.len();
     assert!(
         grads.len() == n && m.len() == n && v.len() == n,
@@ -114,21 +177,49 @@ pub fn adam_update(
         c2: (1.0 - h.beta2) as f32,
         epsilon: h.epsilon,
     };
-    let done = adam_simd(&k, params, grads, m, v);
+    if !adam_pass::<false>(&k, params, grads, m, v) {
+        return false;
+    }
+    adam_pass::<true>(&k, params, grads, m, v);
+    true
+}
+
+/// Adam over all of `params`: writes when `WRITE`, else only checks; true when every new
+/// value is finite.
+fn adam_pass<const WRITE: bool>(
+    k: &AdamStep,
+    params: &mut [f32],
+    grads: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+) -> bool {
+    let (done, simd_ok) = adam_simd::<WRITE>(k, params, grads, m, v);
     let (p, g, m, v) = (
         &mut params[done..],
         &grads[done..],
         &mut m[done..],
         &mut v[done..],
     );
+    let mut acc = 0.0f32;
     for i in 0..p.len() {
-        m[i] += (g[i] - m[i]) * k.c1;
-        v[i] += (g[i] * g[i] - v[i]) * k.c2;
-        p[i] -= m[i] * k.alpha / (v[i].sqrt() + k.epsilon);
+        let nm = m[i] + (g[i] - m[i]) * k.c1;
+        let nv = v[i] + (g[i] * g[i] - v[i]) * k.c2;
+        let np = p[i] - nm * k.alpha / (nv.sqrt() + k.epsilon);
+        if WRITE {
+            m[i] = nm;
+            v[i] = nv;
+            p[i] = np;
+        } else {
+            track(&mut acc, nm);
+            track(&mut acc, nv);
+            track(&mut acc, np);
+        }
     }
+    simd_ok && acc == 0.0
 }
 
-/// One RMSprop step:
+/// One RMSprop step, applied only when every new parameter and state value is finite;
+/// returns whether it was applied (see the module doc):
 /// `ms = rho ms + (1 - rho) g^2`, `inc = lr g / sqrt(ms + epsilon)`; then with
 /// `velocity`: `vel = momentum vel + inc`, `p -= vel`; without: `p -= inc`.
 ///
@@ -140,7 +231,7 @@ pub fn rmsprop_update(
     grads: &[f32],
     mean_square: &mut [f32],
     velocity: Option<&mut [f32]>,
-) {
+) -> bool {
     let n = params.len();
     assert!(
         grads.len() == n && mean_square.len() == n,
@@ -161,23 +252,52 @@ pub fn rmsprop_update(
         momentum: h.momentum,
         epsilon: h.epsilon,
     };
-    let done = rmsprop_simd(&k, with_momentum, params, grads, mean_square, vel);
+    if !rmsprop_pass::<false>(&k, with_momentum, params, grads, mean_square, vel) {
+        return false;
+    }
+    rmsprop_pass::<true>(&k, with_momentum, params, grads, mean_square, vel);
+    true
+}
+
+/// RMSprop over all of `params`: writes when `WRITE`, else only checks; true when every
+/// new value is finite.
+fn rmsprop_pass<const WRITE: bool>(
+    k: &RmsPropStep,
+    with_momentum: bool,
+    params: &mut [f32],
+    grads: &[f32],
+    mean_square: &mut [f32],
+    vel: &mut [f32],
+) -> bool {
+    let (done, simd_ok) = rmsprop_simd::<WRITE>(k, with_momentum, params, grads, mean_square, vel);
     let (p, g, ms) = (
         &mut params[done..],
         &grads[done..],
         &mut mean_square[done..],
     );
+    let mut acc = 0.0f32;
     for i in 0..p.len() {
-        ms[i] = k.rho * ms[i] + k.one_minus_rho * (g[i] * g[i]);
-        let inc = k.lr * g[i] / (ms[i] + k.epsilon).sqrt();
-        if with_momentum {
-            let vel = &mut vel[done + i];
-            *vel = k.momentum * *vel + inc;
-            p[i] -= *vel;
+        let nms = k.rho * ms[i] + k.one_minus_rho * (g[i] * g[i]);
+        let inc = k.lr * g[i] / (nms + k.epsilon).sqrt();
+        let step = if with_momentum {
+            k.momentum * vel[done + i] + inc
         } else {
-            p[i] -= inc;
+            inc
+        };
+        let np = p[i] - step;
+        if WRITE {
+            ms[i] = nms;
+            if with_momentum {
+                vel[done + i] = step;
+            }
+            p[i] = np;
+        } else {
+            track(&mut acc, nms);
+            track(&mut acc, step);
+            track(&mut acc, np);
         }
     }
+    simd_ok && acc == 0.0
 }
 
 /// Adam's per-step constants.
@@ -197,24 +317,50 @@ struct RmsPropStep {
     epsilon: f32,
 }
 
-// SIMD bodies: each handles the leading multiple of 4 elements and returns how many it
-// did; the scalar loops above finish the rest (all of it in scalar builds).
+// SIMD bodies: each handles the leading multiple of 4 elements, writing when `WRITE` and
+// otherwise only checking, and returns how many it did and whether every new value was
+// finite; the scalar loops above finish the rest (all of it in scalar builds).
 
+/// Adds `x - x` lane by lane into `acc` (see [`track`]).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn plain_sgd_simd(lr: f32, params: &mut [f32], grads: &[f32]) -> usize {
-    let n4 = params.len() & !3;
-    let lr = f32x4_splat(lr);
-    for i in (0..n4).step_by(4) {
-        let p = f32x4_sub(load4(&params[i..]), f32x4_mul(load4(&grads[i..]), lr));
-        store4(&mut params[i..], p);
-    }
-    n4
+#[inline(always)]
+fn track4(acc: v128, x: v128) -> v128 {
+    f32x4_add(acc, f32x4_sub(x, x))
+}
+
+/// True when every lane of `acc` is still 0 (no NaN reached it).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn all_zero(acc: v128) -> bool {
+    u32x4_all_true(f32x4_eq(acc, f32x4_splat(0.0)))
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn momentum_sgd_simd(h: &Sgd, params: &mut [f32], grads: &[f32], vel: &mut [f32]) -> usize {
+fn plain_sgd_simd<const WRITE: bool>(lr: f32, params: &mut [f32], grads: &[f32]) -> (usize, bool) {
+    let n4 = params.len() & !3;
+    let lr = f32x4_splat(lr);
+    let mut acc = f32x4_splat(0.0);
+    for i in (0..n4).step_by(4) {
+        let p = f32x4_sub(load4(&params[i..]), f32x4_mul(load4(&grads[i..]), lr));
+        if WRITE {
+            store4(&mut params[i..], p);
+        } else {
+            acc = track4(acc, p);
+        }
+    }
+    (n4, all_zero(acc))
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn momentum_sgd_simd<const WRITE: bool>(
+    h: &Sgd,
+    params: &mut [f32],
+    grads: &[f32],
+    vel: &mut [f32],
+) -> (usize, bool) {
     let n4 = params.len() & !3;
     let (lr, mom) = (f32x4_splat(h.lr), f32x4_splat(h.momentum));
+    let mut acc = f32x4_splat(0.0);
     for i in (0..n4).step_by(4) {
         let g_lr = f32x4_mul(load4(&grads[i..]), lr);
         let v = f32x4_sub(f32x4_mul(load4(&vel[i..]), mom), g_lr);
@@ -223,21 +369,25 @@ fn momentum_sgd_simd(h: &Sgd, params: &mut [f32], grads: &[f32], vel: &mut [f32]
         } else {
             v
         };
-        store4(&mut vel[i..], v);
         let p = f32x4_add(load4(&params[i..]), step);
-        store4(&mut params[i..], p);
+        if WRITE {
+            store4(&mut vel[i..], v);
+            store4(&mut params[i..], p);
+        } else {
+            acc = track4(track4(acc, v), p);
+        }
     }
-    n4
+    (n4, all_zero(acc))
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn adam_simd(
+fn adam_simd<const WRITE: bool>(
     k: &AdamStep,
     params: &mut [f32],
     grads: &[f32],
     m: &mut [f32],
     v: &mut [f32],
-) -> usize {
+) -> (usize, bool) {
     let n4 = params.len() & !3;
     let (alpha, c1, c2, eps) = (
         f32x4_splat(k.alpha),
@@ -245,6 +395,7 @@ fn adam_simd(
         f32x4_splat(k.c2),
         f32x4_splat(k.epsilon),
     );
+    let mut acc = f32x4_splat(0.0);
     for i in (0..n4).step_by(4) {
         let g = load4(&grads[i..]);
         let mv = load4(&m[i..]);
@@ -252,23 +403,27 @@ fn adam_simd(
         let vv = load4(&v[i..]);
         let vv = f32x4_add(vv, f32x4_mul(f32x4_sub(f32x4_mul(g, g), vv), c2));
         let delta = f32x4_div(f32x4_mul(mv, alpha), f32x4_add(f32x4_sqrt(vv), eps));
-        store4(&mut m[i..], mv);
-        store4(&mut v[i..], vv);
         let p = f32x4_sub(load4(&params[i..]), delta);
-        store4(&mut params[i..], p);
+        if WRITE {
+            store4(&mut m[i..], mv);
+            store4(&mut v[i..], vv);
+            store4(&mut params[i..], p);
+        } else {
+            acc = track4(track4(track4(acc, mv), vv), p);
+        }
     }
-    n4
+    (n4, all_zero(acc))
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn rmsprop_simd(
+fn rmsprop_simd<const WRITE: bool>(
     h: &RmsPropStep,
     with_momentum: bool,
     params: &mut [f32],
     grads: &[f32],
     ms: &mut [f32],
     vel: &mut [f32],
-) -> usize {
+) -> (usize, bool) {
     let n4 = params.len() & !3;
     let (lr, rho, one_rho) = (
         f32x4_splat(h.lr),
@@ -276,47 +431,65 @@ fn rmsprop_simd(
         f32x4_splat(h.one_minus_rho),
     );
     let (mom, eps) = (f32x4_splat(h.momentum), f32x4_splat(h.epsilon));
+    let mut acc = f32x4_splat(0.0);
     for i in (0..n4).step_by(4) {
         let g = load4(&grads[i..]);
         let s = f32x4_add(
             f32x4_mul(rho, load4(&ms[i..])),
             f32x4_mul(one_rho, f32x4_mul(g, g)),
         );
-        store4(&mut ms[i..], s);
         let mut step = f32x4_div(f32x4_mul(lr, g), f32x4_sqrt(f32x4_add(s, eps)));
         if with_momentum {
             step = f32x4_add(f32x4_mul(mom, load4(&vel[i..])), step);
-            store4(&mut vel[i..], step);
         }
         let p = f32x4_sub(load4(&params[i..]), step);
-        store4(&mut params[i..], p);
+        if WRITE {
+            store4(&mut ms[i..], s);
+            if with_momentum {
+                store4(&mut vel[i..], step);
+            }
+            store4(&mut params[i..], p);
+        } else {
+            acc = track4(track4(track4(acc, s), step), p);
+        }
     }
-    n4
+    (n4, all_zero(acc))
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn plain_sgd_simd(_: f32, _: &mut [f32], _: &[f32]) -> usize {
-    0
+fn plain_sgd_simd<const WRITE: bool>(_: f32, _: &mut [f32], _: &[f32]) -> (usize, bool) {
+    (0, true)
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn momentum_sgd_simd(_: &Sgd, _: &mut [f32], _: &[f32], _: &mut [f32]) -> usize {
-    0
+fn momentum_sgd_simd<const WRITE: bool>(
+    _: &Sgd,
+    _: &mut [f32],
+    _: &[f32],
+    _: &mut [f32],
+) -> (usize, bool) {
+    (0, true)
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn adam_simd(_: &AdamStep, _: &mut [f32], _: &[f32], _: &mut [f32], _: &mut [f32]) -> usize {
-    0
+fn adam_simd<const WRITE: bool>(
+    _: &AdamStep,
+    _: &mut [f32],
+    _: &[f32],
+    _: &mut [f32],
+    _: &mut [f32],
+) -> (usize, bool) {
+    (0, true)
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn rmsprop_simd(
+fn rmsprop_simd<const WRITE: bool>(
     _: &RmsPropStep,
     _: bool,
     _: &mut [f32],
     _: &[f32],
     _: &mut [f32],
     _: &mut [f32],
-) -> usize {
-    0
+) -> (usize, bool) {
+    (0, true)
 }

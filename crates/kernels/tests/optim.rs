@@ -170,3 +170,142 @@ fn adam_rejects_mismatched_lengths() {
         &mut [0.0; 4],
     );
 }
+
+/// The three updates as one call each: returns whether the step was applied.
+fn step_kind(kind: usize, p: &mut [f32], g: &[f32], s1: &mut [f32], s2: &mut [f32]) -> bool {
+    match kind {
+        0 => sgd_update(
+            &Sgd {
+                lr: 0.1,
+                momentum: 0.0,
+                nesterov: false,
+            },
+            p,
+            g,
+            None,
+        ),
+        1 => sgd_update(
+            &Sgd {
+                lr: 0.1,
+                momentum: 0.9,
+                nesterov: true,
+            },
+            p,
+            g,
+            Some(s1),
+        ),
+        2 => adam_update(
+            &Adam {
+                lr: 0.01,
+                beta1: 0.9,
+                beta2: 0.999,
+                epsilon: 1e-7,
+            },
+            3,
+            p,
+            g,
+            s1,
+            s2,
+        ),
+        3 => rmsprop_update(
+            &RmsProp {
+                lr: 0.01,
+                rho: 0.9,
+                momentum: 0.5,
+                epsilon: 1e-7,
+            },
+            p,
+            g,
+            s1,
+            Some(s2),
+        ),
+        _ => rmsprop_update(
+            &RmsProp {
+                lr: 0.01,
+                rho: 0.9,
+                momentum: 0.0,
+                epsilon: 1e-7,
+            },
+            p,
+            g,
+            s1,
+            None,
+        ),
+    }
+}
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+#[test]
+fn a_step_that_would_write_a_non_finite_value_writes_nothing() {
+    let mut rng = Rng::new(21);
+    // One bad gradient (NaN, infinite, or so large that g * g or the step overflows) at
+    // every position, SIMD body and scalar tail alike: the whole step is refused.
+    for kind in 0..5 {
+        for &n in &SIZES {
+            for at in 0..n {
+                for &bad in &[f32::NAN, f32::INFINITY, -f32::INFINITY, 3e38] {
+                    let (mut p, g0) = (rng.vec(n), rng.vec(n));
+                    let (mut s1, mut s2) = (rng.vec(n), rng.vec(n));
+                    // Second moments and mean squares are never negative.
+                    s2.iter_mut().for_each(|x| *x = x.abs());
+                    if kind >= 3 {
+                        s1.iter_mut().for_each(|x| *x = x.abs());
+                    }
+                    let mut g = g0.clone();
+                    g[at] = bad;
+                    let before = (bits(&p), bits(&s1), bits(&s2));
+                    let applied = step_kind(kind, &mut p, &g, &mut s1, &mut s2);
+                    // 3e38 is finite: plain SGD (lr 0.1) and momentum SGD take it.
+                    let finite_expected = bad == 3e38 && kind <= 1;
+                    assert_eq!(
+                        applied, finite_expected,
+                        "kind {kind} n {n} at {at} bad {bad}"
+                    );
+                    if !applied {
+                        assert_eq!(
+                            (bits(&p), bits(&s1), bits(&s2)),
+                            before,
+                            "kind {kind} n {n} at {at}: refused step wrote"
+                        );
+                    }
+                    // The same step with good gradients is applied.
+                    assert!(
+                        step_kind(kind, &mut p, &g0, &mut s1, &mut s2),
+                        "kind {kind} n {n}: good step refused"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn adam_with_a_negative_second_moment_is_refused() {
+    let h = Adam {
+        lr: 0.001,
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-7,
+    };
+    let (mut p, mut m, mut v) = (vec![0.5; 5], vec![0.0; 5], vec![0.01; 5]);
+    v[4] = -1.0;
+    assert!(!adam_update(&h, 1, &mut p, &[0.1; 5], &mut m, &mut v));
+    assert_eq!((p, m), (vec![0.5; 5], vec![0.0; 5]));
+}
+
+#[test]
+fn sgd_overflowing_parameters_are_refused() {
+    let h = Sgd {
+        lr: 1e10,
+        momentum: 0.0,
+        nesterov: false,
+    };
+    let mut p = vec![1.0; 7];
+    assert!(!sgd_update(&h, &mut p, &[1e30; 7], None));
+    assert_eq!(p, vec![1.0; 7]);
+    assert!(sgd_update(&h, &mut p, &[1e-12; 7], None));
+    assert_close(&p, &[0.99; 7], 1e-5, 1e-6, "sgd small step");
+}
