@@ -48,6 +48,7 @@ const common = {
 const NODE_ONLY = {
   "ts/data/mnist.ts": { subject: (name) => `datasets.${name}()`, hint: "the bundled digits are files of the mnist package. In a browser, fetch IDX or CSV bytes and use parseIdx or parseDigitCsv" },
   "ts/data/files.ts": { subject: (name) => `datasets.${name}()`, hint: "it reads files. In a browser, fetch the bytes and use parseIdx or parseDigitCsv" },
+  "ts/data/image_folder_node.ts": { subject: (name) => `datasets.${name}()`, hint: "it reads a folder with node:fs. In a browser, use datasets.imageFolderFromFiles with the File objects of an <input type=\"file\" webkitdirectory> or of a drop" },
   "ts/data/png.ts": { subject: (name) => `datasets.${name}()`, hint: "it inflates PNG data with node:zlib. In a browser, draw the image on a canvas and use imageToDigit" },
   "ts/parallel/ts_bootstrap.ts": { subject: () => "Starting fit's workers from TypeScript sources", hint: "bundles start the compiled replica_worker.js beside them instead" },
   "ts/io/node_files.ts": { subject: () => "Saving or loading a model at a file:// path", hint: "it reads and writes files. In a browser, save with no destination and load from { modelJson, weights }" },

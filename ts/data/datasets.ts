@@ -9,14 +9,29 @@ import type { Tensor } from "../tensor.js";
 import type { DigitCsv } from "./csv.js";
 import type { DecodedPng } from "./png.js";
 import type { LabeledImages, MnistOptions, MnistSplit } from "./mnist_digits.js";
+import type { ImageFolderOptions, ImageFolderSource } from "./image_folder.js";
 
 export { parseIdx, encodeIdx, idxToImages, idxToLabels, type IdxArray, type IdxData } from "./idx.js";
 export { parseDigitCsv, type DigitCsv } from "./csv.js";
 export { decodeMnistDigits, splitMnist, type LabeledImages, type MnistOptions, type MnistSplit } from "./mnist_digits.js";
 export { imageToDigit, type ImagePixels } from "./to_digit.js";
+export { ImageFolderSource, type ImageFolderOptions } from "./image_folder.js";
+
+/** `datasets.imageFolder`'s call forms: one source, or [training, validation] with subset "both". */
+export interface ImageFolderLoader {
+  /** Both subsets of a validation split, [training, validation]. */
+  (dir: string, options: ImageFolderOptions & { subset: "both" }): Promise<[ImageFolderSource, ImageFolderSource]>;
+  /** One source: all images, or the subset asked for. */
+  (dir: string, options?: ImageFolderOptions): Promise<ImageFolderSource>;
+}
 
 /** Node-only loaders, imported lazily. */
 export const datasets = {
+  /**
+   * Keras's `image_dataset_from_directory`: one subfolder of `dir` per class, PNG, JPEG,
+   * BMP and GIF files, decoded and resized per batch. See docs/images.md.
+   */
+  imageFolder: (async (dir: string, options?: ImageFolderOptions) => (await import("./image_folder_node.js")).imageFolder(dir, options)) as ImageFolderLoader,
   /**
    * The 10,000 real MNIST digits of the `mnist` package, shuffled by `seed` (default 0)
    * and split into train (8,000) and test (`testCount`, default 2,000) sets:
