@@ -41,17 +41,42 @@ const CHANNELS = { grayscale: 1, rgb: 3, rgba: 4 } as const;
 
 /** The options after checking, with defaults filled in. */
 export interface ImageFolderSettings {
+  /** As the option (default "int"). */
   labelMode: "int" | "categorical" | "binary" | null;
+  /** The classes asked for, or null for all subfolders. */
   classNames: readonly string[] | null;
+  /** 1, 3 or 4, from colorMode. */
   channels: 1 | 3 | 4;
+  /** As the option (default 32). */
   batchSize: number;
+  /** Target height in pixels. */
   height: number;
+  /** Target width in pixels. */
   width: number;
+  /** As the option (default true). */
   shuffle: boolean;
+  /** The seed given, or a random one. */
   seed: number;
+  /** 0 for no split. */
   validationSplit: number;
+  /** The subset asked for, or null without a split. */
   subset: "training" | "validation" | "both" | null;
+  /** As the option (default false). */
   verbose: boolean;
+}
+
+/** Options of `imageFolder` that ask for both subsets of a split. */
+export interface BothSubsetsOptions extends ImageFolderOptions {
+  /** "both": the call returns [training, validation]. */
+  subset: "both";
+}
+
+/** Images and labels as tensors, from {@link ImageFolderSource.toTensors}. */
+export interface ImageTensors {
+  /** Images [n, height, width, channels], floats in [0, 255]. */
+  x: Tensor;
+  /** Labels as labelMode says ([n], [n, classes] or [n, 1]), or null with labelMode null. */
+  y: Tensor | null;
 }
 
 function show(v: unknown): string {
@@ -178,8 +203,20 @@ export function splitIndices(op: string, n: number, s: ImageFolderSettings, subs
   return subset === "training" ? [0, n - val] : [n - val, n];
 }
 
+/** Pixels of one image, `channels` per pixel, row-major (bytes when decoded, floats when already resized). */
+export interface LoadedImage {
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** Samples per pixel. */
+  channels: number;
+  /** height * width * channels samples. */
+  data: ArrayLike<number>;
+}
+
 /** Reads image `index` of a source, decoded and converted to the settings' channels (it may be at the target size already). */
-export type ImageLoader = (index: number) => DecodedImage;
+export type ImageLoader = (index: number) => LoadedImage | DecodedImage;
 
 // Epochs are folded into the seed's high bits; they must keep it a safe integer.
 const MAX_EPOCH = 2 ** 21 - 1;
@@ -208,6 +245,7 @@ export class ImageFolderSource implements BatchSource {
   private readonly baseSeed: number;
   private started = false;
 
+  /** Made by `imageFolder` and `imageFolderFromFiles` (which check everything first); `load` reads image i. */
   constructor(
     private readonly op: string,
     filePaths: readonly string[],
@@ -255,7 +293,7 @@ export class ImageFolderSource implements BatchSource {
    * `[count, h, w, c]` and y as labelMode says (null for no labels). For evaluate,
    * predict and validationData, which take tensors: this holds them all in memory.
    */
-  toTensors(start = 0, count = this.length - start): { x: Tensor; y: Tensor | null } {
+  toTensors(start = 0, count = this.length - start): ImageTensors {
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 || count < 0 || start + count > this.length) {
       throw new Error(`${this.op}: toTensors: images ${start} to ${start + count} are outside the ${this.length} images`);
     }

@@ -9,7 +9,7 @@ import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, realp
 import { isAbsolute, join, relative, sep } from "node:path";
 import { hasImageExtension } from "./image_decode.js";
 import { decodeImageChannels } from "./image_decode_node.js";
-import { foundMessage, ImageFolderSource, imageFolderSettings, indexImageFiles, splitIndices, type ImageFolderOptions, type ImageFolderSettings } from "./image_folder.js";
+import { foundMessage, ImageFolderSource, type BothSubsetsOptions, imageFolderSettings, indexImageFiles, splitIndices, type ImageFolderOptions, type ImageFolderSettings } from "./image_folder.js";
 
 /**
  * Image files larger than this (256 MiB) are refused before reading: no image within
@@ -27,7 +27,7 @@ interface NodeFile {
 }
 
 /** The images of `dir` as a batch source, or [training, validation] with subset "both". */
-export function imageFolder(dir: string, options: ImageFolderOptions & { subset: "both" }): [ImageFolderSource, ImageFolderSource];
+export function imageFolder(dir: string, options: BothSubsetsOptions): [ImageFolderSource, ImageFolderSource];
 export function imageFolder(dir: string, options?: ImageFolderOptions): ImageFolderSource;
 export function imageFolder(dir: string, options: ImageFolderOptions = {}): ImageFolderSource | [ImageFolderSource, ImageFolderSource] {
   if (typeof dir !== "string" || dir === "") throw new Error(`${OP}: dir must be the path of a folder, received ${typeof dir === "string" ? "\"\"" : String(dir)}`);
