@@ -216,7 +216,13 @@ describe("bad folders and files", () => {
     mkdirSync(join(root, "store"));
     writeFileSync(join(root, "store/2.png"), grayPng(2, 2, 0));
     symlinkSync(join(root, "store"), join(root, "a/store"));
-    expect(imageFolder(root, { shuffle: false, classNames: ["a", "b"] }).filePaths).toEqual(["a/1.png", "b/1.png", "b/again.png"]);
+    const inside = imageFolder(root, { shuffle: false, classNames: ["a", "b"], imageSize: 2 });
+    expect(inside.filePaths).toEqual(["a/1.png", "b/1.png", "b/again.png"]);
+    expect(() => inside.toTensors()).not.toThrow();
+    // A file swapped for a link after the listing is not followed.
+    rmSync(join(root, "b/1.png"));
+    symlinkSync(join(outside, "secret.png"), join(root, "b/1.png"));
+    expect(() => inside.toTensors()).toThrow(/imageFolder: cannot read .*b\/1\.png: ELOOP/);
   });
 
   it("refuses a FIFO named like an image instead of hanging on it", () => {

@@ -5,7 +5,7 @@
  * the folder or hang (a symbolic link out of it, a FIFO or device named like an image, a
  * file too large), and reads each image only when a batch needs it.
  */
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
 import { hasImageExtension } from "./image_decode.js";
 import { decodeImageChannels } from "./image_decode_node.js";
@@ -59,7 +59,8 @@ function load(f: NodeFile, s: ImageFolderSettings) {
   let bytes: Uint8Array;
   let fd = -1;
   try {
-    fd = openSync(f.full, "r");
+    // O_NOFOLLOW: a file swapped for a link after the listing is refused, not followed out.
+    fd = openSync(f.full, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
     const st = fstatSync(fd);
     if (!st.isFile()) throw new Error("it is not a regular file");
     if (st.size > MAX_IMAGE_FILE_BYTES) throw new Error(`it holds ${st.size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} (MAX_IMAGE_FILE_BYTES) an image may`);
@@ -109,7 +110,8 @@ class Walker {
         else if (e.isSymbolicLink()) {
           const target = this.inside(relPath, full);
           // A link to a file inside the folder is read; one to a folder is not followed (Keras's follow_links=False).
-          if (target !== null && hasImageExtension(e.name) && statSync(target).isFile()) out.push({ path: relPath, full });
+          // Read through the checked target, so that the read below can refuse links.
+          if (target !== null && hasImageExtension(e.name) && statSync(target).isFile()) out.push({ path: relPath, full: target });
         } else if (hasImageExtension(e.name)) {
           if (!e.isFile()) throw new Error(`${OP}: ${this.show(relPath)} is not a regular file (a FIFO, socket or device named like an image)`);
           out.push({ path: relPath, full });
