@@ -175,6 +175,12 @@ describe("layers in passes", () => {
       expect(Array.from(h.forward(x, true, 1, 1)), `${layer.className}: next step`).not.toEqual(Array.from(a));
       expect(Array.from(h.forward(x, true, 2, 0)), `${layer.className}: other seed`).not.toEqual(Array.from(a));
     }
+    // Each sample's draw depends on its batch position only: a shard at offset 2 draws what samples 2 and 3 drew.
+    const whole = new Harness(core, preprocessingLayers.randomRotation({ factor: 0.3 }), 4);
+    const full = whole.forward(x, true, 5, 9);
+    const shard = new Harness(core, preprocessingLayers.randomRotation({ factor: 0.3 }), 2);
+    shard.layer.offset = 2;
+    expect(Array.from(shard.forward(x.subarray(2 * SIZE), true, 5, 9))).toEqual(Array.from(full.subarray(2 * SIZE)));
     // A layer seed overrides fit's.
     const fixed = new Harness(core, preprocessingLayers.randomRotation({ factor: 0.3, seed: 7 }), 4);
     expect(Array.from(fixed.forward(x, true, 1, 3))).toEqual(Array.from(fixed.forward(x, true, 99, 3)));

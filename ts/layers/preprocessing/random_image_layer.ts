@@ -52,8 +52,16 @@ export interface RandomLayerArgs {
 /** The option names of {@link RandomLayerArgs}. */
 export const RANDOM_LAYER_KEYS = ["seed", "inputShape", "name"] as const;
 
-// Steps are folded into the generator's seed below the layer seed's 32 bits.
-const STEP_SPAN = 2 ** 21;
+// Batch positions are folded into the generator's seed below a 32-bit hash of (seed, step).
+const POSITION_SPAN = 2 ** 21;
+
+/** A 32-bit hash of the layer seed and the training step (murmur3's finalizer on their mix). */
+function mixSeedStep(seed: number, step: number): number {
+  let h = (seed ^ Math.imul(step >>> 0, 0x9e3779b1) ^ Math.imul(Math.floor(step / 0x1_0000_0000), 0x85ebca6b)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
 
 /** A random image preprocessing layer (randomFlip, randomRotation, ...). */
 export class RandomImageLayer implements Layer {
@@ -69,6 +77,12 @@ export class RandomImageLayer implements Layer {
   readonly weights = new LayerWeights(() => this.name);
   inputShape: number[] | null = null;
   outputShape: number[] | null = null;
+  /**
+   * Batch position of the first sample of the current pass (0 unless a worker trains on
+   * a shard): each sample's draw depends on (seed, step, batch position) only, so
+   * `fit({ workers })` draws what one worker draws when replicas set this as for dropout.
+   */
+  offset = 0;
   private shape: ImageShape | null = null;
 
   /** Checks the shared options; the factories (randomFlip, ...) check their own first. */
@@ -112,10 +126,10 @@ export class RandomImageLayer implements Layer {
     }
     const aug = this.augmentation, shape = this.shape!, p = aug.paramCount;
     const seed = this.seed !== null ? this.seed % 0x1_0000_0000 : pass.seed >>> 0;
-    const random = new Random(seed * STEP_SPAN + (pass.step % STEP_SPAN));
+    const base = mixSeedStep(seed, pass.step) * POSITION_SPAN;
     const params = core.f32(bufs.f32!), x = core.f32(bufs.x), y = core.f32(bufs.y);
     for (let i = 0; i < pass.count; i++) {
-      aug.draw(random, shape, params, i * p);
+      aug.draw(new Random(base + ((this.offset + i) % POSITION_SPAN)), shape, params, i * p);
       aug.apply(x, i * size, params, i * p, shape, y, i * size);
     }
   }
