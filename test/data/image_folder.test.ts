@@ -246,6 +246,20 @@ describe("bad folders and files", () => {
   });
 });
 
+describe("readImage", () => {
+  it("gives one file as imageFolder gives it, and names the file in errors", async () => {
+    const root = tree({ "a/x.jpg": golden("photo.jpg"), "b/y.png": grayPng(3, 3, 0) });
+    const source = imageFolder(root, { shuffle: false, imageSize: [5, 6], colorMode: "grayscale" });
+    const x = await datasets.readImage(join(root, "a/x.jpg"), { imageSize: [5, 6], colorMode: "grayscale" });
+    expect(x.shape).toEqual([1, 5, 6, 1]);
+    expect(Array.from(x.data)).toEqual(Array.from(source.toTensors(0, 1).x.data));
+    expect((await datasets.readImage(join(root, "b/y.png"))).shape).toEqual([1, 256, 256, 3]);
+    await expect(datasets.readImage(join(root, "nope.png"))).rejects.toThrow(/readImage: cannot read .*nope\.png: ENOENT/);
+    await expect(datasets.readImage(join(root, "a"))).rejects.toThrow(/readImage: cannot read .*a: (EISDIR|it is not a regular file)/);
+    await expect(datasets.readImage(join(root, "a/x.jpg"), { seed: 1 } as never)).rejects.toThrow(/readImage: unknown option "seed"/);
+  });
+});
+
 describe("training on a folder", () => {
   beforeAll(async () => {
     await init();

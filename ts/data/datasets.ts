@@ -11,6 +11,7 @@ import type { DecodedPng } from "./png.js";
 import type { LabeledImages, MnistOptions, MnistSplit } from "./mnist_digits.js";
 import type { BothSubsetsOptions, ImageFolderOptions, ImageFolderSource } from "./image_folder.js";
 import type { FileWithPath } from "./image_folder_browser.js";
+import type { ReadImageOptions } from "./image_folder_node.js";
 
 export { parseIdx, encodeIdx, idxToImages, idxToLabels, type IdxArray, type IdxData } from "./idx.js";
 export { parseDigitCsv, type DigitCsv } from "./csv.js";
@@ -18,6 +19,7 @@ export { decodeMnistDigits, splitMnist, type LabeledImages, type MnistOptions, t
 export { imageToDigit, type ImagePixels } from "./to_digit.js";
 export { ImageFolderSource, type BothSubsetsOptions, type ImageFolderOptions, type ImageTensors } from "./image_folder.js";
 export type { FileWithPath } from "./image_folder_browser.js";
+export type { ReadImageOptions } from "./image_folder_node.js";
 
 /** `datasets.imageFolder`'s call forms: one source, or [training, validation] with subset "both". */
 export interface ImageFolderLoader {
@@ -42,6 +44,13 @@ export const datasets = {
    * BMP and GIF files, decoded and resized per batch. See docs/images.md.
    */
   imageFolder: (async (dir: string, options?: ImageFolderOptions) => (await import("./image_folder_node.js")).imageFolder(dir, options)) as ImageFolderLoader,
+  /**
+   * One image file (PNG, JPEG, BMP, GIF) as `imageFolder` gives it: x `[1, h, w, c]` in
+   * [0, 255], resized bilinearly to `imageSize` (default [256, 256]) in `colorMode` (default "rgb").
+   */
+  async readImage(path: string, options?: ReadImageOptions): Promise<Tensor> {
+    return (await import("./image_folder_node.js")).readImage(path, options);
+  },
   /**
    * `imageFolder` in browsers, from the File objects of an `<input type="file"
    * webkitdirectory>` or `{ file, path }` pairs (see `filesFromEntries`), decoded with

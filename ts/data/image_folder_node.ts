@@ -7,7 +7,9 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
+import type { Tensor } from "../tensor.js";
 import { hasImageExtension } from "./image_decode.js";
+import { resizeBilinear } from "./resize.js";
 import { decodeImageChannels } from "./image_decode_node.js";
 import { foundMessage, ImageFolderSource, type BothSubsetsOptions, imageFolderSettings, indexImageFiles, splitIndices, type ImageFolderOptions, type ImageFolderSettings } from "./image_folder.js";
 
@@ -54,8 +56,31 @@ export function imageFolder(dir: string, options: ImageFolderOptions = {}): Imag
   return make(s.subset ?? "training");
 }
 
+/** Options of {@link readImage}: imageFolder's, for one file. */
+export interface ReadImageOptions {
+  /** [height, width] (default [256, 256]); a number means a square. */
+  imageSize?: number | readonly [number, number];
+  /** "rgb" (default), "grayscale" or "rgba". */
+  colorMode?: "grayscale" | "rgb" | "rgba";
+}
+
+/**
+ * One image file as imageFolder would give it, x `[1, height, width, channels]` in
+ * [0, 255]: for `predict` on a single photo with the pipeline the model was trained on.
+ */
+export function readImage(path: string, options: ReadImageOptions = {}): Tensor {
+  const where = "readImage";
+  if (typeof path !== "string" || path === "") throw new Error(`${where}: path must be a file path, received ${String(path)}`);
+  if (typeof options !== "object" || options === null) throw new Error(`${where}: options must be an object, received ${String(options)}`);
+  for (const key of Object.keys(options)) if (key !== "imageSize" && key !== "colorMode") throw new Error(`${where}: unknown option "${key}"; expected imageSize or colorMode`);
+  const s = imageFolderSettings(where, { ...options, shuffle: false });
+  const image = load({ path, full: path }, s, where);
+  const x = resizeBilinear(image.data, image.height, image.width, s.channels, s.height, s.width);
+  return { data: x, shape: [1, s.height, s.width, s.channels] };
+}
+
 /** Reads and decodes one file, checking again that it is a regular file of sane size. */
-function load(f: NodeFile, s: ImageFolderSettings) {
+function load(f: NodeFile, s: ImageFolderSettings, op = OP) {
   let bytes: Uint8Array;
   let fd = -1;
   try {
@@ -74,7 +99,7 @@ function load(f: NodeFile, s: ImageFolderSettings) {
     if (got < st.size) bytes = bytes.subarray(0, got);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw new Error(`${OP}: cannot read ${f.full}: ${code ?? (cause as Error).message}`, { cause });
+    throw new Error(`${op}: cannot read ${f.full}: ${code ?? (cause as Error).message}`, { cause });
   } finally {
     if (fd >= 0) closeSync(fd);
   }
