@@ -13,10 +13,9 @@ const dir = process.argv[2];
 if (!dir) throw new Error("usage: vite-node bench/image_folder.ts FOLDER_OF_IMAGES");
 for (const [size, colorMode] of [[224, "rgb"], [96, "rgb"], [32, "grayscale"]] as const) {
   const source = imageFolder(dir, { labelMode: null, imageSize: size, colorMode, shuffle: false, batchSize: 32 });
-  const x = new Float32Array(32 * size * size * (colorMode === "rgb" ? 3 : 1)), y = new Float32Array(32);
-  source.startEpoch(0);
   const began = performance.now();
-  for (let start = 0; start < source.length; start += 32) source.fill(start, Math.min(32, source.length - start), x, y);
+  // Images only (no labels), so read through toTensors, batch by batch as fit would.
+  for (let start = 0; start < source.length; start += 32) source.toTensors(start, Math.min(32, source.length - start));
   const seconds = (performance.now() - began) / 1000;
   console.log(`${source.length} images to ${size}x${size} ${colorMode}: ${(source.length / seconds).toFixed(1)} images/s (${(1000 * seconds / source.length).toFixed(1)} ms each)`);
 }

@@ -107,6 +107,7 @@ describe("samples and labels", () => {
     expect(none.classNames).toBe(null);
     expect(none.filePaths).toEqual(["1.png", "sub/2.png"]);
     expect(none.toTensors().y).toBe(null);
+    expect(() => none.fill(0, 1, new Float32Array(12), new Float32Array(1))).toThrow(/fill: this source has no labels \(labelMode null\), so fit and evaluate cannot use it/);
   });
 
   it("toTensors gives the files in file order, as fill does without shuffling", () => {

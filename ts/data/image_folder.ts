@@ -284,6 +284,8 @@ export class ImageFolderSource implements BatchSource {
     const labelSize = this.labelShape[0] ?? 1;
     if (!(x instanceof Float32Array) || x.length < count * size) throw new Error(`${where}: x must be a Float32Array of at least ${count * size} values`);
     if (this.settings.labelMode !== null && (!(y instanceof Float32Array) || y.length < count * labelSize)) throw new Error(`${where}: y must be a Float32Array of at least ${count * labelSize} values`);
+    // Training on images without labels would learn from whatever y held: refuse.
+    if (this.settings.labelMode === null) throw new Error(`${where}: this source has no labels (labelMode null), so fit and evaluate cannot use it; pass labelMode "int" or "categorical", or read the images with toTensors() for predict`);
     if (!this.started) this.startEpoch(0);
     for (let i = 0; i < count; i++) this.write(this.order[start + i]!, x, i * size, y, i * labelSize);
   }
