@@ -57,8 +57,8 @@ export function layerFlops(layer: Layer, batch: number, first: boolean): { forwa
  */
 export function profileTraining(core: WasmCore, model: Sequential, batch: number, steps: number, warmup = 3): StepProfile {
   const layers = model.layers;
-  const plan = planBuffers(core, layers, model.inputShape!, batch);
-  const runner = new Runner(core, layers, plan, getLoss("categoricalCrossentropy"));
+  const plan = planBuffers(core, model.graph(), batch, true);
+  const runner = new Runner(core, model.graph(), plan, getLoss("categoricalCrossentropy"));
   try {
     fillRandom(core.f32(plan.input));
     const labels = core.f32(plan.labels);
@@ -89,8 +89,8 @@ export function profileTraining(core: WasmCore, model: Sequential, batch: number
 /** Per-layer forward times of inference (`predict`'s path) at `batch`. */
 export function profileInference(core: WasmCore, model: Sequential, batch: number, passes: number, warmup = 3): LayerProfile[] {
   const layers = model.layers;
-  const plan = planBuffers(core, layers, model.inputShape!, batch);
-  const runner = new Runner(core, layers, plan, null);
+  const plan = planBuffers(core, model.graph(), batch, false);
+  const runner = new Runner(core, model.graph(), plan, null);
   try {
     fillRandom(core.f32(plan.input));
     const timings = new Float64Array(2 * layers.length);

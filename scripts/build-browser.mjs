@@ -5,8 +5,9 @@
  *   node scripts/build-browser.mjs           the library: dist/browser/
  *   node scripts/build-browser.mjs --demo    the demo:    dist/demo/ (examples/browser)
  *   node scripts/build-browser.mjs --sizes   gzipped sizes of our bundles and TF.js's
+ *   node scripts/build-browser.mjs --sizes --write   ... written into README.md and docs/browser.md
  *
- * Library output (ESM, minified, no top-level side effects):
+ * Library output (ESM, minified, no source maps, no top-level side effects):
  *   simdnet.js          init() fetches simdnet-<flavor>.wasm from next to this file
  *   simdnet-inline.js   both modules inlined as base64; init() needs no URL
  *   replica_worker.js   the entry of fit({ workers }) workers, which both bundles start
@@ -15,7 +16,8 @@
  *   simdnet-simd.wasm, simdnet-scalar.wasm
  */
 import { build } from "esbuild";
-import { copyFile, mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -148,7 +150,10 @@ export async function buildLibrary({ outdir = join(root, "dist/browser") } = {})
     await requireFile(join(root, `wasm/simdnet-${flavor}.wasm`), "run `npm run build:wasm` first");
   }
   await mkdir(outdir, { recursive: true });
-  const options = { ...common, minify: true, sourcemap: true, plugins: [browserSources] };
+  // No source maps: the package would have to ship them with every source inlined (1.8
+  // MB), and a map comment without its file makes users' bundlers warn. The Node build
+  // (dist/*.js, tsc's readable output) is the one to read and debug.
+  const options = { ...common, minify: true, sourcemap: false, plugins: [browserSources] };
   await build({ ...options, entryPoints: [libraryEntry], outfile: join(outdir, "simdnet.js") });
   await build({
     ...options,
@@ -193,22 +198,45 @@ async function writeDigits(path) {
   return count;
 }
 
-/** Builds examples/browser into `outdir`: page, workers, wasm and the digits. */
+/**
+ * The demo imports "simdnet" as a user's app does; its bundle takes the package's own
+ * sources (ts/index.ts) through the same browser adaptations as dist/browser/simdnet.js.
+ */
+const simdnetFromSources = {
+  name: "simdnet-from-sources",
+  setup(b) {
+    b.onResolve({ filter: /^simdnet$/ }, () => ({ path: libraryEntry }));
+  },
+};
+
+/**
+ * Builds examples/browser into `outdir`: page, workers, wasm and the digits, gzipped
+ * (digits.bin.gz, which the worker inflates with DecompressionStream, so any static
+ * server sends it compressed).
+ */
 export async function buildDemo({ outdir = join(root, "dist/demo") } = {}) {
   const src = join(root, "examples/browser");
   await mkdir(outdir, { recursive: true });
   for (const name of await readdir(src)) {
     if (/\.(html|css)$/.test(name)) await copyFile(join(src, name), join(outdir, name));
   }
-  const options = { ...common, minify: false, sourcemap: true, plugins: [browserSources] };
+  const options = { ...common, minify: false, sourcemap: true, plugins: [simdnetFromSources, browserSources] };
   await build({ ...options, entryPoints: [join(src, "src/main.ts")], outfile: join(outdir, "main.js") });
   await build({ ...options, entryPoints: [join(src, "src/worker.ts")], outfile: join(outdir, "worker.js") });
+  // TensorFlow.js for the page's comparison, in a file of its own that the worker imports
+  // only when asked (about 220 KB gzipped; the demo does not need it to run).
+  await build({ ...common, minify: true, entryPoints: [join(src, "src/tfjs_compare.ts")], outfile: join(outdir, "tfjs_compare.js") });
   // The demo's worker trains with fit({ workers }), which starts these from beside it.
   await build({ ...options, entryPoints: [replicaWorkerEntry], outfile: join(outdir, "replica_worker.js") });
   await copyWasm(outdir);
-  const digits = join(outdir, "digits.bin");
+  const digits = join(outdir, "digits.bin.gz");
   const fresh = await stat(digits).then(() => true, () => false);
-  if (!fresh) await writeDigits(digits);
+  if (!fresh) {
+    const raw = join(outdir, "digits.bin");
+    await writeDigits(raw);
+    await writeFile(digits, gzipSync(await readFile(raw), { level: 9 }));
+    await rm(raw);
+  }
   return outdir;
 }
 
@@ -216,33 +244,101 @@ function gzipBytes(bytes) {
   return gzipSync(bytes, { level: 9 }).length;
 }
 
-/** Raw and gzipped sizes of our browser build and of TensorFlow.js's bundles. */
-export async function measureSizes() {
+/** A small app that trains and predicts (what most pages need), as a user's esbuild bundle would make it. */
+const APP_SOURCE = (entry) => `
+import { init, lenet5 } from ${JSON.stringify(entry)};
+await init();
+const model = lenet5();
+model.compile({ optimizer: "adam", loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
+export const train = (x, y) => model.fit(x, y, { epochs: 1 });
+export const predict = (x) => model.predict(x);
+`;
+
+/**
+ * Raw and gzipped (level 9) sizes of our browser build in `dist`, of a small app bundled
+ * from it, and of TensorFlow.js's bundles in node_modules. Each row: { key, label, file,
+ * raw, gzip } (bytes).
+ */
+export async function measureSizes({ dist = join(root, "dist/browser") } = {}) {
   const rows = [];
-  const add = async (label, path) => {
-    const bytes = await readFile(path);
-    rows.push({ label, file: relative(root, path), raw: bytes.length, gzip: gzipBytes(bytes) });
+  const add = (key, label, file, bytes) => rows.push({ key, label, file, raw: bytes.length, gzip: gzipBytes(bytes) });
+  const labels = {
+    "simdnet.js": "the whole API",
+    "simdnet-inline.js": "the same, both wasm modules inlined",
+    "replica_worker.js": "only for `fit({ workers })`",
   };
-  const dist = join(root, "dist/browser");
   for (const name of ["simdnet.js", "simdnet-inline.js", "replica_worker.js", "simdnet-simd.wasm", "simdnet-scalar.wasm"]) {
-    await add(`simdnet ${name}`, join(dist, name));
+    add(name, labels[name] ?? "", `dist/browser/${name}`, await readFile(join(dist, name)));
   }
+  const app = await build({
+    stdin: { contents: APP_SOURCE(join(dist, "simdnet.js")), resolveDir: root, loader: "js" },
+    bundle: true, format: "esm", platform: "browser", minify: true, write: false, logLevel: "silent",
+  });
+  add("app", "a user's esbuild bundle of an app using `init`, `lenet5`, `compile`, `fit`, `predict`", "app.js", app.outputFiles[0].contents);
+  const tensorOnly = await build({
+    stdin: { contents: `import { tensor } from ${JSON.stringify(join(dist, "simdnet.js"))}; console.log(tensor([1], [1]));`, resolveDir: root, loader: "js" },
+    bundle: true, format: "esm", platform: "browser", minify: true, write: false, logLevel: "silent",
+  });
+  add("tensor-only", "the same for an app importing only `tensor`: what tree-shaking leaves", "tensor-only.js", tensorOnly.outputFiles[0].contents);
   const tf = join(root, "node_modules/@tensorflow");
-  for (const pkg of await readdir(tf)) {
+  for (const pkg of (await readdir(tf)).sort()) {
     const dir = join(tf, pkg, "dist");
     for (const name of (await readdir(dir)).sort()) {
       const isBundle = /^tf-[a-z-]+\.min\.js$/.test(name) && !name.includes(".es2017") && !name.includes(".fesm");
-      if (isBundle || name.endsWith(".wasm")) await add(`@tensorflow/${pkg} ${name}`, join(dir, name));
+      if (isBundle || name.endsWith(".wasm")) add(`${pkg}/${name}`, "", `@tensorflow/${pkg} ${name}`, await readFile(join(dir, name)));
     }
   }
   return rows;
 }
 
-function formatSizes(rows) {
-  const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
-  const lines = ["| file | raw | gzip -9 |", "| --- | ---: | ---: |"];
-  for (const r of rows) lines.push(`| ${r.file} | ${kb(r.raw)} | ${kb(r.gzip)} |`);
-  return lines.join("\n");
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+
+/**
+ * The size tables of README.md and docs/browser.md, from measured rows, by the name of the
+ * marked block each replaces (`<!-- sizes:NAME -->` ... `<!-- /sizes:NAME -->`).
+ */
+export function sizeTables(rows) {
+  const g = (key) => {
+    const row = rows.find((r) => r.key === key);
+    if (!row) throw new Error(`build-browser: no size measured for ${key}`);
+    return row.gzip;
+  };
+  const tfVersion = JSON.parse(readFileSync(join(root, "node_modules/@tensorflow/tfjs-core/package.json"), "utf8")).version;
+  const simd = g("simdnet-simd.wasm");
+  const tfCpu = g("tfjs-core/tf-core.min.js") + g("tfjs-layers/tf-layers.min.js") + g("tfjs-backend-cpu/tf-backend-cpu.min.js");
+  const tfWasmJs = g("tfjs-core/tf-core.min.js") + g("tfjs-layers/tf-layers.min.js") + g("tfjs-backend-wasm/tf-backend-wasm.min.js");
+  const tfWasm = g("tfjs-backend-wasm/tfjs-backend-wasm-simd.wasm");
+  const files = ["| file | raw | gzip -9 |", "| --- | ---: | ---: |"];
+  for (const r of rows) files.push(`| ${r.file}${r.label ? ` (${r.label})` : ""} | ${kib(r.raw)} | ${kib(r.gzip)} |`);
+  const totals = [
+    "| what a page downloads | gzip -9 |", "| --- | ---: |",
+    `| simdnet: \`simdnet.js\` + \`simdnet-simd.wasm\` | **${kib(g("simdnet.js") + simd)}** |`,
+    `| simdnet: an app using \`init\`, \`lenet5\`, \`compile\`, \`fit\`, \`predict\` (its own esbuild bundle, ${kib(g("app"))}) + \`simdnet-simd.wasm\` | **${kib(g("app") + simd)}** |`,
+    `| simdnet: \`simdnet-inline.js\` (both modules inlined, one request) | ${kib(g("simdnet-inline.js"))} |`,
+    `| TF.js ${tfVersion}: core + layers + CPU backend (trains convolutions) | ${kib(tfCpu)} |`,
+    `| TF.js ${tfVersion}: core + layers + wasm backend + its SIMD module (runs a layers model; cannot train a convolution) | ${kib(tfWasmJs + tfWasm)} |`,
+  ];
+  const readme = [
+    "| | JavaScript | WebAssembly | total |", "| --- | ---: | ---: | ---: |",
+    `| simdnet (\`simdnet.js\` + \`simdnet-simd.wasm\`; trains) | ${kib(g("simdnet.js"))} | ${kib(simd)} | ${kib(g("simdnet.js") + simd)} |`,
+    `| simdnet in an app that trains and predicts (its own esbuild bundle) | ${kib(g("app"))} | ${kib(simd)} | ${kib(g("app") + simd)} |`,
+    `| TensorFlow.js ${tfVersion}: core + layers + cpu backend (trains, in plain JavaScript) | ${kib(tfCpu)} | - | ${kib(tfCpu)} |`,
+    `| TensorFlow.js ${tfVersion}: core + layers + wasm backend (cannot train a CNN) | ${kib(tfWasmJs)} | ${kib(tfWasm)} | ${kib(tfWasmJs + tfWasm)} |`,
+  ];
+  return { "browser-files": files.join("\n"), "browser-totals": totals.join("\n"), readme: readme.join("\n") };
+}
+
+/** The documents holding size tables, and the blocks each holds. */
+export const SIZE_DOCS = { "README.md": ["readme"], "docs/browser.md": ["browser-files", "browser-totals"] };
+
+/** `text` with each marked block replaced by `tables[name]`; throws when a marker is missing. */
+export function replaceSizeBlocks(text, names, tables, doc) {
+  for (const name of names) {
+    const re = new RegExp(`(<!-- sizes:${name} -->)[\\s\\S]*?(<!-- /sizes:${name} -->)`);
+    if (!re.test(text)) throw new Error(`build-browser: ${doc} has no <!-- sizes:${name} --> block`);
+    text = text.replace(re, (_, open, close) => `${open}\n${tables[name]}\n${close}`);
+  }
+  return text;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -252,7 +348,16 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       console.log(`demo built in ${relative(root, await buildDemo())}/`);
     } else if (args.includes("--sizes")) {
       await buildLibrary();
-      console.log(formatSizes(await measureSizes()));
+      const tables = sizeTables(await measureSizes());
+      if (args.includes("--write")) {
+        for (const [doc, names] of Object.entries(SIZE_DOCS)) {
+          const path = join(root, doc);
+          await writeFile(path, replaceSizeBlocks(await readFile(path, "utf8"), names, tables, doc));
+          console.log(`sizes written to ${doc}`);
+        }
+      } else {
+        for (const [name, table] of Object.entries(tables)) console.log(`${name}:\n${table}\n`);
+      }
     } else {
       console.log(`library built in ${relative(root, await buildLibrary())}/`);
     }

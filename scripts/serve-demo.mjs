@@ -5,7 +5,8 @@
  *   node scripts/serve-demo.mjs [--port N] [--no-build]
  *
  * A static file server with no framework: GET and HEAD only, files under one root,
- * correct MIME types (wasm as application/wasm, which streaming compilation requires).
+ * correct MIME types (wasm as application/wasm, which streaming compilation requires),
+ * ETag and Last-Modified validators with 304 answers, so reloads download nothing new.
  *
  * Every response makes the page cross-origin isolated (COOP same-origin, COEP
  * require-corp), so that `fit({ workers })` can exchange gradients through a
@@ -38,6 +39,7 @@ const MIME_TYPES = {
   ".map": "application/json; charset=utf-8",
   ".wasm": "application/wasm",
   ".bin": "application/octet-stream",
+  ".gz": "application/gzip",
   ".png": "image/png",
   ".svg": "image/svg+xml",
   ".ico": "image/x-icon",
@@ -78,13 +80,23 @@ export function startServer({ dir = join(root, "dist/demo"), port = 8080, host =
     const info = await stat(file).catch(() => null);
     if (!info || !info.isFile()) return reply(404, "not found");
     if (log) console.log(`${req.method} ${req.url}`);
-    res.writeHead(200, {
+    // Validators: a reload revalidates (no-cache) and gets 304 without the body when the
+    // file is unchanged, so the 1.6 MB of digits cross the wire once.
+    const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+    const headers = {
       ...ISOLATION_HEADERS,
       "content-type": MIME_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
-      "content-length": info.size,
       "cache-control": "no-cache",
+      etag,
+      "last-modified": new Date(Math.floor(info.mtimeMs / 1000) * 1000).toUTCString(),
       "x-content-type-options": "nosniff",
-    });
+    };
+    const match = req.headers["if-none-match"];
+    if (match && match.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) {
+      res.writeHead(304, headers);
+      return res.end();
+    }
+    res.writeHead(200, { ...headers, "content-length": info.size });
     if (req.method === "HEAD") return res.end();
     createReadStream(file).pipe(res);
   });

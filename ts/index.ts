@@ -21,13 +21,23 @@ export { outputLength, axisPadding, type Padding } from "./shapes.js";
 
 // Models and layers.
 export { Sequential, type SequentialArgs, type CompileArgs, type BatchArgs, type EvaluateResult } from "./model/sequential.js";
+export { Model, type ModelArgs } from "./model/model.js";
+export { input, SymbolicTensor, type InputArgs } from "./model/symbolic.js";
 export type { FitArgs } from "./training/fit.js";
 export { layers } from "./layers/index.js";
-export type { Layer, ActivationName, ActivationArgs, Conv2dArgs, DenseArgs, DropoutArgs, FlattenArgs, Pooling2dArgs } from "./layers/index.js";
+export type { Layer, ActivationName, ActivationArgs, Conv2dArgs, DenseArgs, DropoutArgs, FlattenArgs, Pooling2dArgs, AddArgs, ConcatenateArgs } from "./layers/index.js";
 export { lenet5, type LeNet5Args } from "./models/lenet5.js";
 
 // Training pieces.
 export { optimizers, getOptimizer, SGD, Adam, RMSprop, type Optimizer, type SGDArgs, type AdamArgs, type RMSpropArgs } from "./optimizers/index.js";
+export {
+  AdamW, CosineDecay, ExponentialDecay, PiecewiseConstantDecay, type AdamWArgs, type CosineDecayArgs, type ExponentialDecayArgs,
+  type LearningRateSchedule, type OptimizerConfig, type PiecewiseConstantDecayArgs, type SerializedSchedule,
+} from "./optimizers/index.js";
+export {
+  losses, type CategoricalCrossentropyArgs, type Loss, type LossArg, type LossName, type SerializedLoss, type SparseCategoricalCrossentropyArgs,
+} from "./training/losses.js";
+export { regularizers, type L1L2Args, type Regularizer, type SerializedRegularizer } from "./regularizers.js";
 export { initializers, getInitializer, type Initializer } from "./initializers.js";
 export { callbacks, History, CallbackList, EarlyStopping, ReduceLROnPlateau, ModelCheckpoint } from "./callbacks/index.js";
 export type { Callback, CallbackModel, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs, ModelCheckpointArgs } from "./callbacks/index.js";

@@ -8,7 +8,8 @@
  *   node test/browser/run.mjs        (npm run test:browser)
  *
  * Prints one line per check, then "N passed, N failed"; exits 1 when any check failed.
- * A screenshot of the trained demo is kept in test-results/browser-demo.png.
+ * Screenshots of the demo (desktop and a 390x844 phone) are written to
+ * test/browser/screenshots/ (git-ignored; CI keeps the folder).
  * CHROMIUM=/path overrides the browser; playwright-core is also looked up on NODE_PATH.
  */
 import { build } from "esbuild";
@@ -21,7 +22,7 @@ import { buildDemo, buildLibrary } from "../../scripts/build-browser.mjs";
 import { startServer } from "../../scripts/serve-demo.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const resultsDir = join(root, "test-results");
+const screenshots = join(root, "test/browser/screenshots");
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const CHROMIUM_FLAGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -214,10 +215,32 @@ async function main() {
       assert(summary.includes("Total params: 61,706"), `summary lacks "Total params: 61,706":\n${summary}`);
       assert(summary.includes("(28 + 2*2 - 5)/1 + 1 = 28"), "summary lacks the conv1 output-size arithmetic");
       assert(await page.inputValue("#samples") === "2000", "the ?samples=2000 URL parameter did not reach the control");
+      assert(await page.inputValue("#model") === "lenet5", "the model picker does not offer lenet5");
+      const platform = await page.textContent("#platform");
+      assert(/Cross-origin isolated: yes/.test(platform) && /SIMD/.test(platform), `the page does not say isolation and SIMD are on: "${platform}"`);
     });
 
-    await check("one short epoch trains in the worker while the page keeps updating", async () => {
-      await page.click("#train");
+    await check("before any drawing, each conv layer's filters and maps show, from a held-out digit", async () => {
+      await waitFor(page, () => window.simdnetDemo.views.length > 0, null, 10_000, "the first filters and maps");
+      const s = await page.evaluate(() => window.simdnetDemo);
+      assert(s.viewSource === "a held-out digit", `the maps show ${s.viewSource}`);
+      assert(s.views.length === 2 && s.views.every((v) => v.includes("(Conv2D)")), `views: ${s.views.join("; ")}`);
+    });
+
+    await check("the digits are served gzipped (1.6 MB, not 7.5) with a validator, and a revalidation gets 304", async () => {
+      const first = await fetch(new URL("digits.bin.gz", demo.url));
+      const body = new Uint8Array(await first.arrayBuffer());
+      assert(first.status === 200 && body[0] === 0x1f && body[1] === 0x8b, `digits.bin.gz: HTTP ${first.status}, not gzip`);
+      assert(body.length < 2_500_000, `digits.bin.gz is ${body.length} bytes`);
+      const etag = first.headers.get("etag");
+      assert(etag, "no ETag on digits.bin.gz");
+      const again = await fetch(new URL("digits.bin.gz", demo.url), { headers: { "if-none-match": etag } });
+      assert(again.status === 304, `revalidating digits.bin.gz gave HTTP ${again.status}`);
+    });
+
+    await check("one short epoch trains in the worker while the page keeps updating; Enter on Train starts it and the focus stays there", async () => {
+      await page.focus("#train");
+      await page.keyboard.press("Enter");
       const total = Math.ceil((SHORT_RUN.samples * 0.9) / SHORT_RUN.batchSize);
       // Seeing a batch count strictly between 0 and the total means the main thread ran
       // (answered us and handled messages) in the middle of training.
@@ -225,6 +248,10 @@ async function main() {
       const midway = await page.textContent("#status");
       assert(/epoch 1 of 1, batch \d+ of \d+/.test(midway), `status during training: "${midway}"`);
       assert(await page.isEnabled("#stop"), "Stop is not enabled during training");
+      assert(await page.getAttribute("#train", "aria-disabled") === "true", "Train is not marked aria-disabled during training");
+      assert(await page.evaluate(() => document.activeElement?.id) === "train", "the focus left Train when it was pressed");
+      const speed = await page.textContent("#speed-images");
+      assert(/^[\d,]+$/.test(speed.trim()) && Number(speed.replaceAll(",", "")) > 0, `the page shows no images per second: "${speed}"`);
       await waitFor(page, () => ["trained", "error"].includes(window.simdnetDemo.phase), null, 240_000, "training to finish");
       const s = await page.evaluate(() => window.simdnetDemo);
       assert(s.phase === "trained", `phase is ${s.phase}; errors: ${s.errors.join("; ")}`);
@@ -233,7 +260,21 @@ async function main() {
       const { loss, valAccuracy } = s.epochs[0];
       assert(valAccuracy > 0.6, `validation accuracy after one epoch is ${valAccuracy}, expected > 0.6`);
       assert(loss > 0 && loss < 2.3, `training loss ${loss} is not below chance level (2.3)`);
-      assert(await page.isEnabled("#train"), "Train is not enabled again after training");
+      assert(await page.getAttribute("#train", "aria-disabled") === "false", "Train is not enabled again after training");
+      assert(s.imagesPerSecond > 0 && s.msPerBatch > 0, `throughput ${s.imagesPerSecond} images/s, ${s.msPerBatch} ms per batch`);
+      // The polite live region speaks at milestones (start, each epoch, the end), not per batch.
+      assert(s.announcements <= 4, `the live region changed ${s.announcements} times in a one-epoch run`);
+      const label = await page.getAttribute("#loss-chart", "aria-label");
+      assert(/after epoch 1 of 1: training \d\.\d{3}, validation \d\.\d{3}/.test(label), `the loss chart's text alternative: "${label}"`);
+    });
+
+    await check("after training: a confusion matrix of the 200 validation digits and the mistakes", async () => {
+      await waitFor(page, () => window.simdnetDemo.evaluation !== null, null, 20_000, "the evaluation");
+      const s = await page.evaluate(() => window.simdnetDemo);
+      assert(s.evaluation.count === 200 && s.evaluation.matrixTotal === 200, `evaluation: ${JSON.stringify(s.evaluation)}`);
+      assert((await page.locator("#confusion tbody tr").count()) === 10, "the confusion matrix has not 10 rows");
+      const mistakes = await page.locator("#mistakes figure").count();
+      assert(mistakes === s.evaluation.mistakes, `${mistakes} mistakes shown, ${s.evaluation.mistakes} sent`);
     });
 
     await check("a vertical stroke drawn with the mouse is read as a 1", async () => {
@@ -249,28 +290,85 @@ async function main() {
       assert(digit === 0, `predicted ${digit}; probabilities ${p.map((v) => v.toFixed(2)).join(" ")}`);
     });
 
-    await check("filters, feature maps and probability bars are drawn", async () => {
-      const panels = await page.evaluate(() =>
-        ["conv1-filters", "conv2-filters", "conv1-maps", "conv2-maps"].map((id) => {
-          const canvas = document.querySelector(`#${id} canvas`);
-          if (!canvas) return { id, drawn: false, size: "none" };
+    await check("every conv layer's filters sit above their maps, drawn, with text alternatives; ten labelled probability bars", async () => {
+      const figures = await page.evaluate(() =>
+        Array.from(document.querySelectorAll("#views figure"), (figure) => {
+          const canvas = figure.querySelector("canvas");
           const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
           let coloured = 0;
           for (let i = 0; i < data.length; i += 4) if (data[i] !== 255 || data[i + 1] !== 255 || data[i + 2] !== 255) coloured++;
-          return { id, drawn: coloured > 0, size: `${canvas.width}x${canvas.height}` };
+          return { caption: figure.querySelector("figcaption").textContent, label: canvas.getAttribute("aria-label") ?? "", drawn: coloured > 0 };
         }),
       );
-      for (const panel of panels) assert(panel.drawn, `#${panel.id} has no picture (canvas ${panel.size})`);
-      const expected = { "conv1-filters": "6 filters", "conv2-filters": "16 filters", "conv1-maps": "6 maps of 28x28", "conv2-maps": "16 maps of 10x10" };
-      for (const [id, text] of Object.entries(expected)) {
-        const caption = await page.textContent(`#${id} figcaption`);
-        assert(caption.includes(text), `#${id} caption "${caption}" lacks "${text}"`);
-      }
-      assert((await page.locator("#bars .bar").count()) === 10, "there are not ten probability bars");
+      assert(figures.length === 2, `${figures.length} conv layers drawn, expected LeNet-5's 2`);
+      const expected = [["6 filters of 5x5", "6 maps of 28x28"], ["16 filters of 5x5x6", "16 maps of 10x10"]];
+      figures.forEach((f, i) => {
+        assert(f.drawn, `conv layer ${i} has no picture`);
+        for (const text of expected[i]) assert(f.caption.includes(text), `caption "${f.caption}" lacks "${text}"`);
+        assert(f.caption.includes("of your drawing"), `caption "${f.caption}" does not say the maps are of the drawing`);
+        assert(/filters of .*each drawn above the feature map/.test(f.label), `canvas text alternative: "${f.label}"`);
+      });
+      const bars = await page.locator("#bars [role=listitem]").evaluateAll((items) => items.map((i) => i.getAttribute("aria-label")));
+      assert(bars.length === 10 && bars.every((b, k) => new RegExp(`^${k}: \\d+\\.\\d%`).test(b)), `bar labels: ${bars.join(" | ")}`);
     });
 
-    await mkdir(resultsDir, { recursive: true });
-    await page.screenshot({ path: join(resultsDir, "browser-demo.png"), fullPage: true });
+    await check("the drawing pad works from the keyboard: a vertical stroke drawn with the arrow keys is read as a 1", async () => {
+      await page.click("#clear");
+      await page.focus("#pad");
+      const before = await page.evaluate(() => window.simdnetDemo.predictions);
+      for (let i = 0; i < 7; i++) await page.keyboard.press("ArrowUp");
+      await page.keyboard.press("Space");
+      for (let i = 0; i < 14; i++) await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("Space");
+      await waitFor(page, (n) => window.simdnetDemo.predictions > n, before, 10_000, "a prediction of the keyboard drawing");
+      await page.waitForTimeout(500);
+      const p = await page.evaluate(() => window.simdnetDemo.probabilities);
+      const digit = p.indexOf(Math.max(...p));
+      assert(digit === 1, `predicted ${digit}; probabilities ${p.map((v) => v.toFixed(2)).join(" ")}`);
+      assert(await page.evaluate(() => document.activeElement?.id) === "pad", "the pad lost the focus");
+    });
+
+    await check("a held-out digit can be put on the pad with one button, and is read", async () => {
+      const before = await page.evaluate(() => window.simdnetDemo.predictions);
+      await page.click("#sample");
+      await waitFor(page, (n) => window.simdnetDemo.predictions > n, before, 10_000, "a prediction of the held-out digit");
+      await page.waitForTimeout(300);
+      const guess = await page.textContent("#guess");
+      assert(/It looks like an? \d .*\(the held-out digit is an? \d\)/.test(guess), `guess: "${guess}"`);
+    });
+
+    await check("Compare with TensorFlow.js trains the same LeNet-5 on TF.js's CPU backend and shows both speeds", async () => {
+      await page.click("#compare");
+      await waitFor(page, () => window.simdnetDemo.tfjsImagesPerSecond > 0 || window.simdnetDemo.errors.length > 0, null, 180_000, "TensorFlow.js's speed");
+      const s = await page.evaluate(() => window.simdnetDemo);
+      assert(s.errors.length === 0, `errors: ${s.errors.join("; ")}`);
+      const text = await page.textContent("#compare-result");
+      assert(/TensorFlow\.js 4\.\d+\.\d+ \(cpu backend\): [\d,]+ images\/s, \d+ ms per batch of 32\. simdnet: [\d,]+ images\/s, \d+x as fast/.test(text), `the comparison says: "${text}"`);
+    });
+
+    await mkdir(screenshots, { recursive: true });
+    await page.screenshot({ path: join(screenshots, "desktop.png"), fullPage: true });
+
+    await check("on a phone (390x844) nothing scrolls sideways, and the pictures fit", async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(500); // the charts and maps redraw on resize
+      const sizes = await page.evaluate(() => ({
+        scroll: document.documentElement.scrollWidth,
+        width: document.documentElement.clientWidth,
+        wide: Array.from(document.querySelectorAll("body *"))
+          .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !el.closest(".table-scroll, pre"))
+          .slice(0, 5)
+          .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}.${el.className} (${Math.round(el.getBoundingClientRect().right)} px)`),
+      }));
+      assert(sizes.scroll <= sizes.width, `the page is ${sizes.scroll} px wide in a ${sizes.width} px viewport; too wide: ${sizes.wide.join(", ")}`);
+      assert(sizes.wide.length === 0, `elements past the right edge: ${sizes.wide.join(", ")}`);
+      await page.screenshot({ path: join(screenshots, "phone.png"), fullPage: true });
+      // Each panel on its own too, at the phone's size, to look at.
+      for (const id of ["train-panel", "draw-panel", "inside-panel", "results-panel"]) {
+        await page.locator(`#${id}`).screenshot({ path: join(screenshots, `phone-${id.replace("-panel", "")}.png`) });
+      }
+      await page.setViewportSize({ width: 1200, height: 900 });
+    });
 
     await check("Stop ends a longer run early, through fit's stopTraining", async () => {
       await page.fill("#epochs", "5");

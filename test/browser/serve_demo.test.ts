@@ -70,3 +70,41 @@ describe("serve-demo", () => {
     expect((await get(server.port, "/", "HEAD")).body).toBe("");
   });
 });
+
+describe("serve-demo caching", () => {
+  it("sends an ETag and answers a matching If-None-Match with 304 and no body", async () => {
+    const root = await mkdtemp(join(tmpdir(), "serve-demo-cache-"));
+    await writeFile(join(root, "digits.bin.gz"), "compressed digits");
+    const server = (await startServer({ dir: root, port: 0 })) as Served;
+    try {
+      const first = await get(server.port, "/digits.bin.gz");
+      expect(first.status).toBe(200);
+      expect(first.type).toBe("application/gzip");
+      expect(first.headers["cache-control"]).toBe("no-cache");
+      const etag = String(first.headers.etag);
+      expect(etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+      const again = await getWith(server.port, "/digits.bin.gz", { "if-none-match": etag });
+      expect(again.status).toBe(304);
+      expect(again.body).toBe("");
+      expect(again.headers["cross-origin-embedder-policy"]).toBe("require-corp");
+      await writeFile(join(root, "digits.bin.gz"), "new digits, longer than before");
+      const changed = await getWith(server.port, "/digits.bin.gz", { "if-none-match": etag });
+      expect(changed.status).toBe(200);
+      expect(changed.body).toBe("new digits, longer than before");
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+function getWith(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, headers }, (res) => {
+      let body = "";
+      res.on("data", (chunk) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}

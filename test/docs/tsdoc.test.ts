@@ -296,8 +296,8 @@ describe("TSDoc on the public API", () => {
     // does not export itself; were it to stop early, this test would pass vacuously.
     expect(checked).toEqual(
       expect.arrayContaining([
-        "model/sequential.ts: Sequential.fit",
-        "model/sequential.ts: Sequential.summary",
+        "model/model.ts: Model.fit",
+        "model/model.ts: Model.summary",
         "callbacks/early_stopping.ts: EarlyStoppingArgs.patience",
         "callbacks/monitor.ts: MonitorMode",
         "layers/index.ts: layers.conv2d",

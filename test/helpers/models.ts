@@ -4,6 +4,7 @@
  */
 import { layers } from "../../ts/layers/index.js";
 import type { Layer } from "../../ts/layers/layer.js";
+import type { Model } from "../../ts/model/model.js";
 import { Sequential } from "../../ts/model/sequential.js";
 import type { Tensor } from "../../ts/tensor.js";
 import { randomArray, rng } from "./random.js";
@@ -62,6 +63,6 @@ export function thirdsData(n: number, seed: number): { x: Tensor; y: Tensor } {
 }
 
 /** The model's weights as raw float bits, to compare two models exactly (NaN and -0 included). */
-export function weightBits(m: Sequential): number[] {
+export function weightBits(m: Model): number[] {
   return m.getWeights().flatMap((w) => Array.from(new Uint32Array(w.data.slice().buffer)));
 }

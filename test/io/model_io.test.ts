@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSequential, saveSequential } from "../../ts/io/sequential_io.js";
 import { layers } from "../../ts/layers/index.js";
+import type { Model } from "../../ts/model/model.js";
 import { Sequential } from "../../ts/model/sequential.js";
 import { lenet5 } from "../../ts/models/lenet5.js";
 import type { Tensor } from "../../ts/tensor.js";
@@ -41,7 +42,7 @@ function variedModel(): Sequential {
   return model;
 }
 
-function expectSameModel(a: Sequential, b: Sequential, x: Tensor): void {
+function expectSameModel(a: Model, b: Model, x: Tensor): void {
   expect(b.name).toBe(a.name);
   expect(b.summary({ print: () => undefined })).toBe(a.summary({ print: () => undefined }));
   const wa = a.getWeights();

@@ -118,14 +118,15 @@ describe("topologyToKeras / topologyFromKeras", () => {
 
 describe("topologyFromKeras refuses what it cannot load", () => {
   const cases: [string, Json, string][] = [
-    ["a functional model", { class_name: "Functional", config: { layers: [] } }, 'modelTopology.class_name: received "Functional", expected "Sequential"'],
+    ["a functional model without input_layers", { class_name: "Functional", config: { layers: [] } }, "modelTopology.config.input_layers: received undefined, expected an array"],
+    ["an unknown model class", { class_name: "Subclassed", config: { layers: [] } }, 'modelTopology.class_name: received "Subclassed", expected "Sequential", "Functional" or "Model"'],
     ["a layer class we lack", sequential(conv(), { class_name: "BatchNormalization", config: { name: "bn" } }), 'layer 1 ("bn", BatchNormalization) class_name: received "BatchNormalization", expected one of Conv2D'],
     ["channels_first", sequential(conv({ data_format: "channels_first" })), 'layer 0 ("conv2d", Conv2D) data_format: received "channels_first", expected "channels_last"'],
     ["dilation", sequential(conv({ dilation_rate: [2, 2] })), 'layer 0 ("conv2d", Conv2D) dilation_rate: received [2,2], expected 1 or [1, 1] (dilated convolution is not supported)'],
     ["a regularizer", sequential(conv({ kernel_regularizer: { class_name: "L2", config: { l2: 0.01 } } })), 'layer 0 ("conv2d", Conv2D) kernel_regularizer: received {"class_name":"L2"'],
     ["an activation we lack", sequential(conv({ activation: "elu" })), 'layer 0 ("conv2d", Conv2D) activation: received "elu", expected one of linear, relu, sigmoid, tanh, softmax'],
     ["causal padding", sequential(conv({ padding: "causal" })), 'layer 0 ("conv2d", Conv2D) padding: received "causal", expected "valid" or "same"'],
-    ["a frozen layer", sequential(conv({ trainable: false })), 'layer 0 ("conv2d", Conv2D) trainable: received false, expected true (frozen layers are not supported)'],
+    ["a trainable flag that is not a boolean", sequential(conv({ trainable: "no" })), 'layer 0 ("conv2d", Conv2D) trainable: received "no", expected true or false'],
     ["float16", sequential(conv({ dtype: "float16" })), 'layer 0 ("conv2d", Conv2D) dtype: received "float16", expected "float32"'],
     ["an unknown option", sequential(conv({ lora_alpha: 4 })), 'layer 0 ("conv2d", Conv2D): option "lora_alpha" of Conv2D is not supported'],
     ["a missing required option", sequential(conv(), { class_name: "Dense", config: { name: "d" } }), 'layer 1 ("d", Dense): the config has no "units"; Dense needs it'],
@@ -174,5 +175,17 @@ describe("topologyToKeras refuses what it cannot write", () => {
     const init = { className: "RandomUniform", getConfig: () => ({ minval: -1, maxval: 1, seed: 4 }), fill: () => undefined };
     const json = written(edit(0, { kernelInitializer: init })) as Json;
     expect(json.config.layers[0].config.kernel_initializer).toEqual({ class_name: "RandomUniform", config: { minval: -1, maxval: 1, seed: 4 } });
+  });
+});
+
+describe("frozen layers in topologies", () => {
+  it("reads trainable: false into the descriptor and writes it back", () => {
+    const read = topologyFromKeras({
+      class_name: "Sequential",
+      config: { name: "s", layers: [{ class_name: "Flatten", config: { name: "f", trainable: false, batch_input_shape: [null, 2, 2] } }, { class_name: "Dense", config: { name: "d", units: 2 } }] },
+    });
+    expect(read.layers.map((l) => l.trainable)).toEqual([false, undefined]);
+    const written = topologyToKeras(read) as { config: { layers: { config: { trainable: boolean } }[] } };
+    expect(written.config.layers.map((l) => l.config.trainable)).toEqual([false, true]);
   });
 });

@@ -109,7 +109,7 @@ describe("configs", () => {
       const want = Object.fromEntries(Object.entries(keras).filter(([k]) => !skip.has(k)).map(([k, v]) => [camel(k), v]));
       expect(ours).toEqual(want);
       expect(layer.className).toBe(key.replace("Pair", ""));
-      const again = PREPROCESSING_FACTORIES[layer.className]!(ours as never) as RandomImageLayer;
+      const again = PREPROCESSING_FACTORIES[layer.className]!(ours as never) as unknown as RandomImageLayer;
       expect(again.config).toEqual(ours);
     });
   }
@@ -135,17 +135,18 @@ class Harness {
     layer.build([H, W, C]);
     const n = batch * SIZE;
     const ws = layer.workspace(core, batch);
-    this.bufs = { x: core.alloc(n), y: core.alloc(n), dx: withDx ? core.alloc(n) : null, dy: core.alloc(n), f32: core.alloc(ws.f32), u32: null, scratch: null };
+    const x = core.alloc(n), dx = withDx ? core.alloc(n) : null;
+    this.bufs = { x, xs: [x], y: core.alloc(n), dx, dxs: [dx], dy: core.alloc(n), f32: core.alloc(ws.f32), u32: null, scratch: null };
   }
   forward(x: Float32Array, training: boolean, seed: number, step: number): Float32Array {
     this.core.write(this.bufs.x, x);
-    const pass: Pass = { count: this.batch, training, seed, step };
+    const pass: Pass = { count: this.batch, training, learning: training, seed, step };
     this.layer.forward(this.core, pass, this.bufs);
     return this.core.read(this.bufs.y);
   }
   backward(dy: Float32Array, seed: number, step: number): Float32Array {
     this.core.write(this.bufs.dy, dy);
-    this.layer.backward(this.core, { count: this.batch, training: true, seed, step }, this.bufs);
+    this.layer.backward(this.core, { count: this.batch, training: true, learning: true, seed, step }, this.bufs);
     return this.core.read(this.bufs.dx!);
   }
 }
@@ -243,7 +244,7 @@ describe("layers in passes", () => {
   it("does nothing in backward at the model's input (dx null) and trains there inside a Sequential", async () => {
     const h = new Harness(core, preprocessingLayers.randomFlip(), 4, false);
     h.forward(x, true, 1, 0);
-    expect(() => h.layer.backward(core, { count: 4, training: true, seed: 1, step: 0 }, h.bufs)).not.toThrow();
+    expect(() => h.layer.backward(core, { count: 4, training: true, learning: true, seed: 1, step: 0 }, h.bufs)).not.toThrow();
     const model = new Sequential({
       seed: 1,
       layers: [

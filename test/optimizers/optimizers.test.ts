@@ -146,7 +146,7 @@ describe("optimizer settings", () => {
     expect(() => optimizerFromConfig("Adam", { amsgrad: true })).toThrow("optimizerFromConfig(Adam): amsgrad true is not supported; only false");
     expect(() => optimizerFromConfig("SGD", { clipnorm: 1 })).toThrow("optimizerFromConfig(SGD): clipnorm 1 is not supported");
     expect(() => optimizerFromConfig("RMSprop", { centred: false })).toThrow(
-      'optimizerFromConfig(RMSprop): unsupported config key "centred"; expected learning_rate, rho, momentum, epsilon, centered',
+      'optimizerFromConfig(RMSprop): unsupported config key "centred"; expected learning_rate, weight_decay, rho, momentum, epsilon, centered',
     );
   });
 
@@ -157,28 +157,28 @@ describe("optimizer settings", () => {
     const own = optimizers.sgd();
     expect(getOptimizer(own)).toBe(own);
     expect(() => getOptimizer("adagrad")).toThrow(
-      'getOptimizer: unknown optimizer "adagrad"; expected one of sgd, adam, rmsprop (or their Keras class names SGD, Adam, RMSprop)',
+      'getOptimizer: unknown optimizer "adagrad"; expected one of sgd, adam, adamW, rmsprop (or their Keras class names SGD, Adam, AdamW, RMSprop)',
     );
   });
 
   it("reject bad hyperparameters by name", () => {
-    expect(() => optimizers.sgd({ learningRate: 0 })).toThrow("SGD: learningRate must be a finite number > 0, received 0");
+    expect(() => optimizers.sgd({ learningRate: 0 })).toThrow("SGD: learningRate must be a finite number > 0 or a schedule (optimizers.schedules.cosineDecay(...), ...), received 0");
     expect(() => optimizers.sgd({ momentum: 1.5 })).toThrow("SGD: momentum must be a number in [0, 1], received 1.5");
     expect(() => optimizers.sgd({ nesterov: "yes" as never })).toThrow("SGD: nesterov must be true or false, received yes");
     expect(() => optimizers.adam({ beta1: 1 })).toThrow("Adam: beta1 must be a number in [0, 1), received 1");
     expect(() => optimizers.adam({ beta2: -0.1 })).toThrow("Adam: beta2 must be a number in [0, 1), received -0.1");
     expect(() => optimizers.adam({ epsilon: 0 })).toThrow("Adam: epsilon must be a finite number > 0, received 0");
     expect(() => optimizers.rmsprop({ rho: NaN })).toThrow("RMSprop: rho must be a number in [0, 1), received NaN");
-    expect(() => optimizers.rmsprop({ learningRate: Infinity })).toThrow("RMSprop: learningRate must be a finite number > 0, received Infinity");
+    expect(() => optimizers.rmsprop({ learningRate: Infinity })).toThrow("RMSprop: learningRate must be a finite number > 0 or a schedule (optimizers.schedules.cosineDecay(...), ...), received Infinity");
   });
 
   it("refuse unknown options instead of ignoring them, pointing Keras spellings to ours", () => {
     expect(() => optimizers.adam({ lr: 0.01 } as never)).toThrow(
-      'Adam: unknown option "lr"; expected one of learningRate, beta1, beta2, epsilon; did you mean learningRate?',
+      'Adam: unknown option "lr"; expected one of learningRate, weightDecay, beta1, beta2, epsilon; did you mean learningRate?',
     );
-    expect(() => optimizers.sgd({ learning_rate: 0.1 } as never)).toThrow('SGD: unknown option "learning_rate"; expected one of learningRate, momentum, nesterov; did you mean learningRate?');
+    expect(() => optimizers.sgd({ learning_rate: 0.1 } as never)).toThrow('SGD: unknown option "learning_rate"; expected one of learningRate, weightDecay, momentum, nesterov; did you mean learningRate?');
     expect(() => optimizers.adam({ beta_1: 0.8 } as never)).toThrow("did you mean beta1?");
-    expect(() => optimizers.rmsprop({ centered: true } as never)).toThrow('RMSprop: unknown option "centered"; expected one of learningRate, rho, momentum, epsilon');
+    expect(() => optimizers.rmsprop({ centered: true } as never)).toThrow('RMSprop: unknown option "centered"; expected one of learningRate, weightDecay, rho, momentum, epsilon');
     expect(() => optimizers.rmsprop({ centered: true } as never)).not.toThrow("did you mean");
     expect(() => optimizers.sgd(0.1 as never)).toThrow("SGD: options must be an object like { learningRate: ... }, received 0.1");
     expect(optimizers.adam({ learningRate: 0.01, beta1: 0.8 }).learningRate).toBe(0.01);

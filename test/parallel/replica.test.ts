@@ -10,6 +10,7 @@ import { Sequential } from "../../ts/model/sequential.js";
 import { sizeOf } from "../../ts/shapes.js";
 import { H_COUNT, H_OFFSET, H_STEP, jobBytes, jobViews, type JobSizes } from "../../ts/parallel/job_buffer.js";
 import { combine, shardSizes } from "../../ts/parallel/data_parallel.js";
+import { chainInbound } from "../../ts/model/graph.js";
 import { Replica, replicaLayers } from "../../ts/parallel/replica.js";
 import { createCore, init } from "../../ts/wasm/loader.js";
 import type { WasmCore } from "../../ts/wasm/core.js";
@@ -86,7 +87,7 @@ describe("Replica", () => {
       const parts = randomInt(next, 2, Math.min(4, batch));
       const shards = shardSizes(batch, parts);
       const sizes: JobSizes = { params: model.countParams(), layers: model.layers.length, shard: shards[0]!, inSize: sizeOf(inputShape), outSize: classes };
-      const replica = new Replica(replicaCore, { layers: replicaLayers(model.describeLayers()), inputShape, loss: "categoricalCrossentropy", batch, sizes });
+      const replica = new Replica(replicaCore, { layers: replicaLayers(model.describeLayers()), inbound: chainInbound(model.layers.length), trainable: model.layers.map(() => true), layout: model.getWeights().map(() => true), inputShape, loss: "categoricalCrossentropy", batch, sizes });
       const job = jobViews(new ArrayBuffer(jobBytes(sizes)), sizes);
       const params = model.getWeights().flatMap((w) => Array.from(w.data));
       let offset = 0;
@@ -118,7 +119,7 @@ describe("Replica", () => {
   it("rejects a shard that does not fit its batch, naming the shard", () => {
     const { model, inputShape } = randomModel(rng(5), 1);
     const sizes: JobSizes = { params: model.countParams(), layers: model.layers.length, shard: 2, inSize: sizeOf(inputShape), outSize: model.outputShape![0]! };
-    const replica = new Replica(replicaCore, { layers: replicaLayers(model.describeLayers()), inputShape, loss: "categoricalCrossentropy", batch: 4, sizes });
+    const replica = new Replica(replicaCore, { layers: replicaLayers(model.describeLayers()), inbound: chainInbound(model.layers.length), trainable: model.layers.map(() => true), layout: model.getWeights().map(() => true), inputShape, loss: "categoricalCrossentropy", batch: 4, sizes });
     const job = jobViews(new ArrayBuffer(jobBytes(sizes)), sizes);
     job.header[H_COUNT] = 2;
     job.header[H_OFFSET] = 3;

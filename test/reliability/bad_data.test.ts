@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSequential } from "../../ts/io/sequential_io.js";
+import type { Model } from "../../ts/model/model.js";
 import { Sequential } from "../../ts/model/sequential.js";
 import { optimizers } from "../../ts/optimizers/index.js";
 import type { Tensor } from "../../ts/tensor.js";
@@ -175,7 +176,7 @@ describe("damaged saved files", () => {
     const core = getCore();
     const before = { witness: state(witness), bytes: core.memoryBytes, live: core.liveBuffers };
     let error: unknown = null;
-    let model: Sequential | null = null;
+    let model: Model | null = null;
     try {
       model = await loadSequential(`file://${dir}/model.json`);
     } catch (e) {

@@ -4,6 +4,7 @@ import { PREDICT_HELP, predict } from "./predict.js";
 import { SUMMARY_HELP, summary } from "./summary.js";
 import { TRAIN_HELP, train } from "./train.js";
 import { UsageError } from "./args.js";
+import { readFileSync } from "node:fs";
 
 const HELP = `simdnet: Keras-style CNNs on SIMD WebAssembly
 
@@ -14,13 +15,20 @@ Commands:
   summary    print a model's layers and parameter counts (Keras format)
   predict    classify a PNG digit or an IDX file with a saved model
 
-Run 'simdnet <command> --help' for a command's options.
+Run 'simdnet <command> --help' for a command's options, 'simdnet --version' for the version.
 
 Examples:
   simdnet train --epochs 5 --out models/lenet5
   simdnet summary lenet5 --explain
   simdnet predict models/lenet5/model.json digit.png
+  simdnet predict models/lenet5/model.json t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz
 `;
+
+/** The package's version, from its package.json (two levels up from ts/cli/ and dist/cli/). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { name: string; version: string };
+  return `${pkg.name} ${pkg.version}`;
+}
 
 const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<unknown> }> = {
   train: { help: TRAIN_HELP, run: train },
@@ -34,6 +42,10 @@ export async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(HELP);
     return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-v" || name === "version") {
+    process.stdout.write(`${version()}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {

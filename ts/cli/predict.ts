@@ -1,25 +1,36 @@
 /** `simdnet predict`: classifies a PNG digit, or every image of an IDX file. */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join, resolve } from "node:path";
 import { decodePng, pngToDigit } from "../data/png.js";
 import { loadIdxImages, loadIdxLabels } from "../data/files.js";
 import { loadSequential as loadModel } from "../io/sequential_io.js";
 import type { Tensor } from "../tensor.js";
 import { init } from "../wasm/loader.js";
-import { parse, UsageError } from "./args.js";
+import { numberFlag, parse, UsageError } from "./args.js";
 import type { ProgressStream } from "./progress.js";
 import { toFileUrl } from "./paths.js";
+
+/** Predictions printed for IDX images before "... N more". */
+const SHOWN = 20;
 
 export const PREDICT_HELP = `simdnet predict <model.json> <image.png | images.idx> [options]
 
 Classifies a PNG image (any size, dark on light or light on dark; scaled to the model's
-input) or every image in an IDX file.
+input) or every image of an IDX file (the MNIST format, gzipped or not). The format is
+read from the file's first bytes, not its name.
 
   --labels FILE       IDX labels for the IDX images: also report accuracy
+  --out FILE          IDX images: write every prediction to FILE as CSV
+                      (index,predicted,confidence, then label with --labels)
   --top N             classes to list for a PNG (default 3)
+
+For IDX images, the first ${SHOWN} predictions are printed, then the count per class.
 
 Examples:
   simdnet predict models/lenet5/model.json digit.png
   simdnet predict models/lenet5/model.json t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz
+  simdnet predict models/lenet5/model.json t10k-images-idx3-ubyte.gz --out predictions.csv
 `;
 
 function readImage(path: string): Uint8Array {
@@ -31,29 +42,65 @@ function readImage(path: string): Uint8Array {
   }
 }
 
+/** What the command accepts, as said in its errors. */
+export const ACCEPTED = "predict reads PNG images and IDX image files (the MNIST format, gzipped or not)";
+
+/** Formats people try, by their first bytes, so that the error names what was given. */
+const OTHER_FORMATS: [string, number[]][] = [
+  ["a JPEG image", [0xff, 0xd8, 0xff]],
+  ["a GIF image", [0x47, 0x49, 0x46, 0x38]],
+  ["a BMP image", [0x42, 0x4d]],
+  ["a WebP image", [0x52, 0x49, 0x46, 0x46]],
+  ["a TIFF image", [0x49, 0x49, 0x2a, 0x00]],
+  ["a TIFF image", [0x4d, 0x4d, 0x00, 0x2a]],
+  ["a ZIP archive", [0x50, 0x4b, 0x03, 0x04]],
+];
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+const startsWith = (bytes: Uint8Array, prefix: number[]) => prefix.every((b, i) => bytes[i] === b);
+
+/** "png" or "idx" from a file's first bytes (gzip counts as IDX); otherwise a UsageError naming the format. */
+export function sniffInput(bytes: Uint8Array, path: string): "png" | "idx" {
+  if (startsWith(bytes, PNG_SIGNATURE)) return "png";
+  // IDX: two zero bytes, then the type code; gzip: 1f 8b (gunzipped and checked by the IDX reader).
+  if (startsWith(bytes, [0x1f, 0x8b]) || (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0)) return "idx";
+  const other = OTHER_FORMATS.find(([, magic]) => startsWith(bytes, magic));
+  const first = Array.from(bytes.subarray(0, 4), (b) => `0x${b.toString(16).padStart(2, "0")}`).join(" ");
+  throw new UsageError(`${path} is ${other ? other[0] : `not a PNG or IDX file (it starts with ${first || "nothing: it is empty"})`}; ${ACCEPTED}. Convert other images to PNG first.`);
+}
+
 function argmax(row: Float32Array): number {
   let best = 0;
   for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
   return best;
 }
 
+/** `simdnet predict`: prints the class of a PNG, or of every image of an IDX file. */
 export async function predict(argv: string[], out: ProgressStream = process.stdout): Promise<void> {
-  const { values, positionals } = parse(argv, { labels: { type: "string" }, top: { type: "string" } });
+  const { values, positionals } = parse(argv, { labels: { type: "string" }, top: { type: "string" }, out: { type: "string" } });
   if (positionals.length !== 2) throw new UsageError(`predict takes a model.json and an image, received ${positionals.length} arguments`);
   const [modelPath, inputPath] = positionals as [string, string];
   const write = (line: string) => out.write(line + "\n");
+  // Every check on the arguments before the model is loaded.
+  const modelFile = modelPath.startsWith("file://") ? fileURLToPath(modelPath) : modelPath;
+  if (!existsSync(modelFile)) throw new UsageError(`cannot read ${modelPath}: no such file`);
+  const bytes = readImage(inputPath);
+  const kind = sniffInput(bytes, inputPath);
+  const top = numberFlag(values, "top", 3, { min: 1, integer: true });
+  if (kind === "png" && values.labels !== undefined) throw new UsageError("--labels applies to IDX images only");
+  if (kind === "png" && values.out !== undefined) throw new UsageError("--out applies to IDX images only");
+  if (kind === "idx" && values.top !== undefined) throw new UsageError("--top applies to PNG images only");
+  const outPath = values.out as string | undefined;
+  if (outPath !== undefined) checkWritable(outPath);
   await init();
   const model = await loadModel(toFileUrl(modelPath));
   try {
     const inputShape = model.inputShape!;
-    if (inputPath.toLowerCase().endsWith(".png")) {
-      if (values.labels !== undefined) throw new UsageError("--labels applies to IDX images only");
-      const top = Number(values.top ?? 3);
-      if (!Number.isSafeInteger(top) || top < 1) throw new UsageError(`--top expects a whole number >= 1, received ${String(values.top)}`);
+    if (kind === "png") {
       if (inputShape[0] !== 28 || inputShape[1] !== 28 || inputShape[2] !== 1) {
         throw new UsageError(`PNG prediction needs a model taking 28x28x1 digits; this one takes [${inputShape.join(", ")}]`);
       }
-      const x: Tensor = { data: pngToDigit(decodePng(readImage(inputPath))), shape: [1, 28, 28, 1] };
+      const x: Tensor = { data: pngToDigit(decodePng(bytes)), shape: [1, 28, 28, 1] };
       const probs = model.predict(x).data;
       const ranked = Array.from(probs, (p, k) => [k, p] as const).sort((a, b) => b[1] - a[1]).slice(0, top);
       write(`${inputPath}: ${ranked[0]![0]}`);
@@ -65,22 +112,44 @@ export async function predict(argv: string[], out: ProgressStream = process.stdo
     if (expected.join() !== inputShape.join()) {
       throw new UsageError(`${inputPath} holds images of [${expected.join(", ")}], the model takes [${inputShape.join(", ")}]`);
     }
-    const probs = model.predict(x, { batchSize: 256 });
     const n = x.shape[0]!;
+    const y = values.labels === undefined ? null : loadIdxLabels(values.labels as string);
+    if (y && y.shape[0] !== n) throw new UsageError(`${values.labels as string} has ${y.shape[0]} labels for ${n} images`);
+    const probs = model.predict(x, { batchSize: 256 });
     const classes = probs.shape[1]!;
     const predicted = new Uint32Array(n);
-    for (let i = 0; i < n; i++) predicted[i] = argmax(probs.data.subarray(i * classes, (i + 1) * classes));
+    const confidence = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const row = probs.data.subarray(i * classes, (i + 1) * classes);
+      predicted[i] = argmax(row);
+      confidence[i] = row[predicted[i]!]!;
+    }
+    const label = (i: number) => (y ? `  label ${y.data[i]}${y.data[i] === predicted[i] ? "" : "  (wrong)"}` : "");
+    for (let i = 0; i < Math.min(n, SHOWN); i++) write(`${String(i).padStart(6)}: ${predicted[i]}  ${(confidence[i]! * 100).toFixed(1).padStart(5)}%${label(i)}`);
+    if (n > SHOWN) write(`   ... ${(n - SHOWN).toLocaleString("en-US")} more${outPath ? "" : " (--out FILE writes them all as CSV)"}`);
     const counts = new Array<number>(classes).fill(0);
     for (const k of predicted) counts[k]!++;
     write(`${n.toLocaleString("en-US")} images; predicted per class: ${counts.map((c, k) => `${k}:${c}`).join(" ")}`);
-    if (values.labels !== undefined) {
-      const y = loadIdxLabels(values.labels as string);
-      if (y.shape[0] !== n) throw new UsageError(`${values.labels as string} has ${y.shape[0]} labels for ${n} images`);
+    if (y) {
       let correct = 0;
       for (let i = 0; i < n; i++) if (predicted[i] === y.data[i]) correct++;
       write(`Accuracy: ${((correct / n) * 100).toFixed(2)}% (${correct}/${n})`);
     }
+    if (outPath !== undefined) {
+      const lines = [y ? "index,predicted,confidence,label" : "index,predicted,confidence"];
+      for (let i = 0; i < n; i++) lines.push(`${i},${predicted[i]},${confidence[i]!.toFixed(6)}${y ? `,${y.data[i]}` : ""}`);
+      writeFileSync(outPath, lines.join("\n") + "\n");
+      write(`Wrote ${n.toLocaleString("en-US")} predictions to ${outPath}`);
+    }
   } finally {
     model.dispose();
   }
+}
+
+/** Refuses an --out path whose directory does not exist, or that is a directory, before any work. */
+function checkWritable(path: string): void {
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (info?.isDirectory()) throw new UsageError(`--out ${path} is a directory; give a file name, e.g. ${join(path, "predictions.csv")}`);
+  const parent = statSync(dirname(resolve(path)), { throwIfNoEntry: false });
+  if (!parent?.isDirectory()) throw new UsageError(`--out ${path}: the directory ${dirname(resolve(path))} does not exist`);
 }

@@ -5,8 +5,9 @@
  */
 import type { Tensor } from "../tensor.js";
 import { type JsonObject, fail, readArray, readObject, readString } from "./json.js";
-import { type LayerDescriptor, SIMDNET_VERSION, topologyFromKeras, topologyToKeras } from "./topology.js";
+import { type GraphDescription, type LayerDescriptor, type ModelDescription, SIMDNET_VERSION, topologyFromKeras, topologyToKeras } from "./topology.js";
 import { type WeightSpec, expectedWeights } from "./weight_shapes.js";
+import { describedWeights } from "./functional.js";
 import type { TrainingState } from "../model/training_state.js";
 import { decodeTrainingState, encodeTrainingState } from "./training_state_io.js";
 import { decodeOptimizerWeights, decodeWeights, encodeWeights } from "./weights.js";
@@ -61,21 +62,25 @@ export interface ModelJson {
   userDefinedMetadata?: JsonObject;
 }
 
-/** What saving needs from a model (Sequential provides it). */
+/** What saving needs from a model (Model and Sequential provide it). */
 export interface SavableModel {
   readonly name: string;
-  /** The layers in order, with their options (`inputShape` on the first). */
+  /** The layers in order, with their options (`inputShape` on the first of a Sequential). */
   describeLayers(): LayerDescriptor[];
+  /** How the layers connect, for a functional model; absent or null for a Sequential. */
+  describeGraph?(): GraphDescription | null;
   /** Every weight in Keras order: per layer its kernel, then its bias. */
   getWeights(): Tensor[];
   /** The optimizer's state and counters (null when not compiled), for `includeOptimizer`. */
   getTrainingState?(): TrainingState | null;
 }
 
-/** A validated saved model: what a Sequential is rebuilt from. */
+/** A validated saved model: what a Model or Sequential is rebuilt from. */
 export interface ModelParts {
   name: string;
   layers: LayerDescriptor[];
+  /** How the layers connect (a functional model), or null/absent for a Sequential. */
+  graph?: GraphDescription | null;
   /** Weights in Keras order, checked against the layers' shapes; all finite. */
   weights: Tensor[];
   /** The saved optimizer state and counters, or null when the file has none. */
@@ -93,16 +98,16 @@ export function artifactsFromModel(model: SavableModel, includeOptimizer = false
 }
 
 function unfingerprinted(model: SavableModel, includeOptimizer: boolean): ModelArtifacts {
-  const modelTopology = topologyToKeras({ name: model.name, layers: model.describeLayers() });
+  const modelTopology = topologyToKeras({ name: model.name, layers: model.describeLayers(), graph: model.describeGraph?.() ?? null });
   // Reading our own output back both normalizes the options for the shape walk and
   // proves that what we write is something we can load.
-  const expected = expectedWeights(topologyFromKeras(modelTopology).layers);
+  const { expected, trainableNames } = manifestWeights(topologyFromKeras(modelTopology));
   const { specs, data } = encodeWeights(model.getWeights(), expected);
   const artifacts: ModelArtifacts = { modelTopology, weightSpecs: specs, weightData: data, format: "layers-model", generatedBy: SIMDNET_VERSION, convertedBy: null };
   if (!includeOptimizer) return artifacts;
   const state = model.getTrainingState?.() ?? null;
   if (!state) throw new Error("save: includeOptimizer needs a compiled model (there is no optimizer state to save)");
-  const extra = encodeTrainingState(state, expected.map((s) => s.name));
+  const extra = encodeTrainingState(state, trainableNames);
   const joined = new Uint8Array(data.byteLength + extra.data.byteLength);
   joined.set(new Uint8Array(data), 0);
   joined.set(new Uint8Array(extra.data), data.byteLength);
@@ -131,12 +136,26 @@ export function partsFromArtifacts(
   if (artifacts.format !== undefined && artifacts.format !== "layers-model") {
     fail("format", artifacts.format, '"layers-model" (graph models cannot be loaded)');
   }
-  const { name, layers } = topologyFromKeras(artifacts.modelTopology);
-  const expected = expectedWeights(layers);
+  const description = topologyFromKeras(artifacts.modelTopology);
+  const { expected, trainable } = manifestWeights(description);
   const weights = decodeWeights(artifacts.weightSpecs, artifacts.weightData, expected);
   const optimizerWeights = decodeOptimizerWeights(artifacts.weightSpecs, artifacts.weightData);
-  const training = decodeTrainingState(artifacts.trainingConfig, artifacts.userDefinedMetadata, optimizerWeights, expected);
-  return { name, layers, weights, training };
+  const training = decodeTrainingState(artifacts.trainingConfig, artifacts.userDefinedMetadata, optimizerWeights, trainable);
+  return { name: description.name, layers: description.layers, graph: description.graph ?? null, weights, training };
+}
+
+/**
+ * The weights a described model's manifest holds, in `getWeights()` order, and the
+ * trainable ones (which optimizer slots cover). A Sequential's list is first checked by
+ * the shape walk of weight_shapes.ts (its messages name the layer); every list comes
+ * from the layers themselves, built without wasm memory.
+ */
+function manifestWeights(description: ModelDescription): { expected: WeightSpec[]; trainable: WeightSpec[]; trainableNames: string[] } {
+  if (!description.graph) expectedWeights(description.layers);
+  const all = describedWeights(description);
+  const expected = all.map((w) => ({ name: w.name, shape: w.shape, dtype: "float32" }));
+  const trainable = expected.filter((_, i) => all[i]!.trainable);
+  return { expected, trainable, trainableNames: trainable.map((w) => w.name) };
 }
 
 /** The model.json of `artifacts`, all weights in one file at `weightsPath` (relative). */

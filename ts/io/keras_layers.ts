@@ -128,6 +128,12 @@ export const LAYER_FORMATS: Record<string, LayerFormat> = {
   MaxPooling2D: poolingFormat(),
   AveragePooling2D: poolingFormat(),
   Flatten: { options: [], fixed: [{ ...channelsLast, value: undefined }] },
+  // Merge layers (ts/layers/merge.ts); the shapes are checked when the layer is built.
+  Add: { options: [], fixed: [] },
+  Concatenate: {
+    options: [{ keras: "axis", camel: "axis", read: (v, where) => (Number.isSafeInteger(v) ? v : fail(where, v, "a whole number")), fallback: -1 }],
+    fixed: [],
+  },
   Dropout: {
     options: [
       { keras: "rate", camel: "rate", read: readRate },

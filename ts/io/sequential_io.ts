@@ -1,52 +1,50 @@
 /**
- * Save and load for {@link Sequential}: what `model.save(url)` and the public
- * `loadModel(url)` call. Loading validates the whole saved model (topology, weight
- * manifest, bytes, values) before it creates any layer or wasm memory.
+ * Save and load for {@link Model} and {@link Sequential}: what `model.save(url)` and the
+ * public `loadModel(url)` call. Loading validates the whole saved model (topology, weight
+ * manifest, bytes, values) before it creates any wasm memory.
  */
-import { initializerFromConfig } from "../initializers.js";
-import { layerFromConfig } from "../layers/index.js";
+import { Model } from "../model/model.js";
 import { Sequential } from "../model/sequential.js";
 import { optimizerFromConfig } from "../optimizers/index.js";
 import type { ModelParts } from "./artifacts.js";
+import { connectDescribed, layerFromDescriptor } from "./functional.js";
 import { type SavedModel, type SavedModelInput, loadModel, saveModel } from "./handlers.js";
 
 /**
- * Saves a Sequential model in the TF.js layers format: to "file://dir" (Node; writes
+ * Saves a model in the TF.js layers format: to "file://dir" (Node; writes
  * dir/model.json and dir/weights.bin), or, without a destination, only in memory. Returns
  * `{ modelJson, weights }` either way.
  */
-export function saveSequential(model: Sequential, destination?: string): Promise<SavedModel> {
+export function saveSequential(model: Model, destination?: string): Promise<SavedModel> {
   return saveModel(model, destination);
 }
 
 /**
- * Loads a Sequential model saved here, by TF.js or converted from Keras: from
+ * Loads a model saved here, by TF.js or converted from Keras: from
  * "file://path/to/model.json" (or its directory; Node) or from `{ modelJson, weights }`.
+ * A Sequential file gives a {@link Sequential}, a functional one a {@link Model}.
  * Needs `await init()` first, like every model.
  */
-export function loadSequential(source: string | SavedModelInput): Promise<Sequential> {
-  return loadModel(source, buildSequential);
+export function loadSequential(source: string | SavedModelInput): Promise<Model> {
+  return loadModel(source, buildModel);
 }
+
+/** @deprecated name kept for callers of the first release: {@link buildModel}. */
+export const buildSequential = buildModel;
 
 /**
  * Makes the model from validated parts; if anything still fails, frees what it made. A
  * saved training state (a checkpoint) comes back compiled, with its optimizer's state,
  * step and epoch counts, ready to resume with `fit(..., { initialEpoch: model.epochsTrained })`.
  */
-export function buildSequential(parts: ModelParts): Sequential {
-  const layers = parts.layers.map((d) => {
-    const config: Record<string, unknown> = { ...d.config, name: d.name };
-    for (const key of ["kernelInitializer", "biasInitializer"]) {
-      const init = config[key];
-      // Parameterized initializers arrive as { className, config }; names pass as they are.
-      if (typeof init === "object" && init !== null) {
-        const { className, config: args } = init as { className: string; config: Record<string, unknown> };
-        config[key] = initializerFromConfig(className, args);
-      }
-    }
-    return layerFromConfig(d.className, config);
-  });
-  const model = new Sequential({ name: parts.name, layers });
+export function buildModel(parts: ModelParts): Model {
+  let model: Model;
+  if (parts.graph) {
+    const { input, output } = connectDescribed({ name: parts.name, layers: parts.layers }, parts.graph);
+    model = new Model({ inputs: input, outputs: output, name: parts.name });
+  } else {
+    model = new Sequential({ name: parts.name, layers: parts.layers.map(layerFromDescriptor) });
+  }
   try {
     model.setWeights(parts.weights);
     const t = parts.training;

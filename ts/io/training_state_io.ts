@@ -10,7 +10,7 @@
 import type { TrainingState } from "../model/training_state.js";
 import { optimizerFromConfig } from "../optimizers/index.js";
 import { type Tensor, formatShape } from "../tensor.js";
-import { getLoss } from "../training/losses.js";
+import { getLoss, serializeLoss } from "../training/losses.js";
 import { getMetrics } from "../training/metrics.js";
 import { type JsonObject, fail, isJsonObject, readObject, readString } from "./json.js";
 import type { WeightSpec } from "./weight_shapes.js";
@@ -19,6 +19,7 @@ import type { OptimizerWeight } from "./weights.js";
 /** Slot names per optimizer class, in state order (TF.js's names). */
 const SLOT_NAMES: Readonly<Record<string, readonly string[]>> = Object.freeze({
   Adam: ["m", "v"],
+  AdamW: ["m", "v"],
   SGD: ["momentum"],
   RMSprop: ["rms", "momentum"],
 });
@@ -92,7 +93,7 @@ export function decodeTrainingState(
   const className = readString(optimizerConfig.class_name, `${where}.optimizer_config.class_name`);
   const args = readObject(optimizerConfig.config, `${where}.optimizer_config.config`);
   const optimizer = optimizerFromConfig(className, args);
-  const loss = getLoss(config.loss).name;
+  const loss = serializeLoss(getLoss(config.loss));
   const metrics = getMetrics(config.metrics);
 
   const iter = entries[0]!;

@@ -4,11 +4,13 @@
  * `[batch, classes]`. Written buffers must not overlap any other argument.
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { beginBuffers, checkCount, checkedBuffer, checkNoOverlap } from "./check.js";
+import { beginBuffers, checkCount, checkedBuffer, checkNoOverlap, checkRange } from "./check.js";
 
 /**
  * Softmax of `logits` fused with cross-entropy, stable for any finite logits
  * (log-sum-exp). Writes `probs = softmax(logits)` and `dlogits = (probs - labels) / batch`.
+ * With `labelSmoothing` s (in [0, 1], default 0) the labels are first smoothed as Keras
+ * does: `labels * (1 - s) + s / classes`.
  */
 export function softmaxCrossEntropy(
   core: WasmCore,
@@ -18,10 +20,12 @@ export function softmaxCrossEntropy(
   labels: WasmBuffer,
   probs: WasmBuffer,
   dlogits: WasmBuffer,
+  labelSmoothing = 0,
 ): number {
   const op = "softmaxCrossEntropy";
   checkCount(op, "batch", batch);
   checkCount(op, "classes", classes);
+  checkRange(op, "labelSmoothing", labelSmoothing, 0, 1);
   const n = batch * classes;
   beginBuffers();
   const lp = checkedBuffer(core, op, "logits", logits, n, false);
@@ -29,13 +33,14 @@ export function softmaxCrossEntropy(
   const pp = checkedBuffer(core, op, "probs", probs, n, true);
   const gp = checkedBuffer(core, op, "dlogits", dlogits, n, true);
   checkNoOverlap(op);
-  return core.fn("softmax_cross_entropy")(batch, classes, lp, tp, pp, gp);
+  return core.fn("softmax_cross_entropy")(batch, classes, lp, tp, pp, gp, labelSmoothing);
 }
 
 /**
  * Cross-entropy of probabilities, as Keras computes it: each row divided by its sum,
  * clipped to [1e-7, 1 - 1e-7], then `-sum labels * ln`. Writes `dprobs`, the gradient
- * through those same steps (zero where clipping is active).
+ * through those same steps (zero where clipping is active). `labelSmoothing` as in
+ * {@link softmaxCrossEntropy}.
  */
 export function categoricalCrossEntropy(
   core: WasmCore,
@@ -44,17 +49,19 @@ export function categoricalCrossEntropy(
   probs: WasmBuffer,
   labels: WasmBuffer,
   dprobs: WasmBuffer,
+  labelSmoothing = 0,
 ): number {
   const op = "categoricalCrossEntropy";
   checkCount(op, "batch", batch);
   checkCount(op, "classes", classes);
+  checkRange(op, "labelSmoothing", labelSmoothing, 0, 1);
   const n = batch * classes;
   beginBuffers();
   const pp = checkedBuffer(core, op, "probs", probs, n, false);
   const tp = checkedBuffer(core, op, "labels", labels, n, false);
   const gp = checkedBuffer(core, op, "dprobs", dprobs, n, true);
   checkNoOverlap(op);
-  return core.fn("categorical_cross_entropy")(batch, classes, pp, tp, gp);
+  return core.fn("categorical_cross_entropy")(batch, classes, pp, tp, gp, labelSmoothing);
 }
 
 /** Mean of `(pred - target)^2` over batch and width; writes `dpred = 2 (pred - target) / (batch width)`. */

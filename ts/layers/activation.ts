@@ -7,6 +7,7 @@ import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import { activateGradient, activateOutput, activationCols, copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link activation}. */
 export interface ActivationArgs {
@@ -72,6 +73,11 @@ export class Activation implements Layer {
     const cols = activationCols(this.inputShape!);
     copyFloats(core, bufs.dy, bufs.dx, n);
     activateGradient(core, this.activation, activate, n / cols, cols, bufs.y, bufs.dx);
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

@@ -5,6 +5,7 @@
  */
 import { getInitializer, type Initializer } from "../initializers.js";
 import { checkKnownKeys } from "../options.js";
+import { getRegularizer, type Regularizer } from "../regularizers.js";
 import type { Padding } from "../shapes.js";
 import { formatShape } from "../tensor.js";
 
@@ -143,4 +144,12 @@ export function kernelOptions(where: string, options: { readonly [K in keyof Ker
 /** The config fields of {@link KernelOptions}, in Keras's order (they close a Conv2D or Dense config). */
 export function kernelConfig(layer: KernelOptions): Record<string, unknown> {
   return { activation: layer.activation, useBias: layer.useBias, kernelInitializer: layer.kernelInitializer, biasInitializer: layer.biasInitializer };
+}
+
+// ---- kernelRegularizer: the option's parsing (from the "training" helper; the penalty
+// itself, its Keras serialization and the training-step hook are in ts/regularizers.ts).
+
+/** The `kernelRegularizer` option of Conv2D and Dense: a regularizer, a name or a config; null when absent. */
+export function kernelRegularizer(where: string, value: unknown): Regularizer | null {
+  return value === undefined || value === null ? null : getRegularizer(where, "kernelRegularizer", value);
 }

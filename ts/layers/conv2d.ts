@@ -11,6 +11,7 @@ import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import { activateGradient, activateOutput, kernelAndBiasSpecs, LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link conv2d}. */
 export interface Conv2dArgs {
@@ -121,6 +122,11 @@ export class Conv2D implements Layer, args.KernelOptions {
     conv2dBackwardFilter(core, d, bufs.x, bufs.dy, this.weights.grad(0), bufs.scratch!);
     if (this.useBias) conv2dBackwardBias(core, d, bufs.dy, this.weights.grad(1));
     if (bufs.dx) conv2dBackwardInput(core, d, bufs.dy, this.weights.param(0), bufs.dx, bufs.scratch!);
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

@@ -8,6 +8,7 @@ import { formatShape, type Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import { activateGradient, activateOutput, kernelAndBiasSpecs, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link dense}. */
 export interface DenseArgs {
@@ -91,6 +92,11 @@ export class Dense implements Layer, args.KernelOptions {
     activateGradient(core, this.activation, activate, pass.count, this.units, bufs.y, bufs.dy);
     const db = this.useBias ? this.weights.grad(1) : null;
     denseBackward(core, pass.count, inputs, this.units, bufs.x, this.weights.param(0), bufs.dy, bufs.dx, this.weights.grad(0), db);
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

@@ -9,6 +9,7 @@ import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import { copyFloats, LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link dropout}. */
 export interface DropoutArgs {
@@ -86,6 +87,11 @@ export class Dropout implements Layer {
     const n = pass.count * sizeOf(this.inputShape!);
     copyFloats(core, bufs.dy, bufs.dx, n);
     if (pass.training && this.rate > 0) dropoutBackward(core, n, bufs.f32!, bufs.dx);
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

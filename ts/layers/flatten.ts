@@ -6,6 +6,7 @@ import { sizeOf } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
 import * as args from "./args.js";
 import { LayerWeights, NO_WORKSPACE, type Layer, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link flatten}. */
 export interface FlattenArgs {
@@ -55,6 +56,11 @@ export class Flatten implements Layer {
 
   backward(): void {
     // The input gradient buffer is the output gradient buffer.
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

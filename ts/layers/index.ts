@@ -9,11 +9,12 @@ import { Dropout, dropout, type DropoutArgs } from "./dropout.js";
 import { Flatten, flatten, type FlattenArgs } from "./flatten.js";
 import type { Layer } from "./layer.js";
 import { averagePooling2d, maxPooling2d, Pooling2D, type Pooling2dArgs } from "./pooling.js";
+import { Add, add, Concatenate, concatenate, type AddArgs, type ConcatenateArgs } from "./merge.js";
 
 export type { Layer, LayerBuffers, Pass, WeightSpec, Workspace } from "./layer.js";
 export type { ActivationName } from "./args.js";
-export { Activation, Conv2D, Dense, Dropout, Flatten, Pooling2D };
-export type { ActivationArgs, Conv2dArgs, DenseArgs, DropoutArgs, FlattenArgs, Pooling2dArgs };
+export { Activation, Conv2D, Dense, Dropout, Flatten, Pooling2D, Add, Concatenate };
+export type { ActivationArgs, Conv2dArgs, DenseArgs, DropoutArgs, FlattenArgs, Pooling2dArgs, AddArgs, ConcatenateArgs };
 
 /** Factories of every layer type. */
 export const layers = {
@@ -31,6 +32,10 @@ export const layers = {
   dropout,
   /** An activation function as a layer of its own. */
   activation,
+  /** Sums two or more tensors of one shape (functional models): `layers.add().apply([a, b])`. */
+  add,
+  /** Joins two or more tensors along the channels axis (functional models). */
+  concatenate,
 };
 
 /** The snake_case stem Keras names layers with (conv2d, max_pooling2d, ...), by class name. */
@@ -42,6 +47,8 @@ export const LAYER_NAME_STEMS: Readonly<Record<string, string>> = {
   Dense: "dense",
   Dropout: "dropout",
   Activation: "activation",
+  Add: "add",
+  Concatenate: "concatenate",
 };
 
 const FACTORIES: Readonly<Record<string, (config: never) => Layer>> = {
@@ -52,6 +59,8 @@ const FACTORIES: Readonly<Record<string, (config: never) => Layer>> = {
   Dense: dense,
   Dropout: dropout,
   Activation: activation,
+  Add: add,
+  Concatenate: concatenate,
 };
 
 /**

@@ -11,6 +11,7 @@ import { activationBackward, activationForward } from "../kernels/activation.js"
 import { sizeOf } from "../shapes.js";
 import { formatShape, type Tensor } from "../tensor.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
+import type { SymbolicTensor } from "../model/symbolic.js";
 import type { ActivationName, KernelOptions } from "./args.js";
 
 /** One weight of a layer: its Keras name ("kernel", "bias"), shape and initializer. */
@@ -28,7 +29,13 @@ export interface WeightSpec {
   readonly trainable?: boolean;
 }
 
-/** Per-batch buffers a layer needs beyond its output, as element counts. */
+/**
+ * Per-batch buffers a layer needs beyond its output, as element counts. The plan keeps
+ * a layer's own buffers from its forward pass to its backward pass of the same step
+ * (e.g. a dropout mask, a pooling arg-max, batch statistics) and may reuse their memory
+ * for other buffers outside that span: nothing in them survives from one step to the
+ * next (state that must, like BatchNormalization's moving statistics, is a weight).
+ */
 export interface Workspace {
   /** Floats of its own (e.g. a dropout mask). */
   f32: number;
@@ -38,10 +45,22 @@ export interface Workspace {
   scratch: number;
 }
 
-/** The buffers a plan gives one layer: windows into the model's arena. */
+/**
+ * The buffers a plan gives one layer: windows into the model's arena. A single-input
+ * layer reads `x` and writes `dx`; a merge layer (one with `buildInputs`) reads `xs` and
+ * writes `dxs`, one per input in order (`x` and `dx` are then its first input's).
+ */
 export interface LayerBuffers {
   /** Input activations, [batch, ...inputShape]. */
   readonly x: WasmBuffer;
+  /** Every input's activations, in order (`[x]` for a single-input layer). */
+  readonly xs: readonly WasmBuffer[];
+  /**
+   * Every input's gradient, in order (`[dx]` for a single-input layer); null where none
+   * is needed (the model input). Backward overwrites them: a tensor feeding several
+   * layers gets the sum of their gradients, which the runner adds up.
+   */
+  readonly dxs: readonly (WasmBuffer | null)[];
   /** Output activations, [batch, ...outputShape]. */
   readonly y: WasmBuffer;
   /** Gradient of the loss w.r.t. the input; null for the first layer (never needed). */
@@ -60,8 +79,15 @@ export interface LayerBuffers {
 export interface Pass {
   /** Samples in this batch (at most the planned batch size). */
   count: number;
-  /** Training (dropout active) or inference. */
+  /** Training (dropout active) or inference: the mode of the whole call (fit or predict). */
   training: boolean;
+  /**
+   * Training AND this layer is trainable (set per layer by the runner): what a layer
+   * with batch statistics follows, since in Keras 3 a frozen BatchNormalization
+   * normalizes with its moving statistics even while the model trains. Dropout follows
+   * `training` (a frozen Dropout still drops, as in Keras).
+   */
+  learning: boolean;
   /** Seed for this layer's randomness in this fit call (set per layer by the model). */
   seed: number;
   /** Training steps taken so far by the model (dropout draws a fresh mask per step). */
@@ -69,7 +95,7 @@ export interface Pass {
 }
 
 /**
- * A layer of a {@link Sequential} model. Shapes are per sample (no batch axis).
+ * A layer of a model. Shapes are per sample (no batch axis).
  * `activate` is false only for a softmax output whose loss applies softmax itself
  * (the fused softmax-cross-entropy kernel): then the layer skips its activation in
  * forward and receives the gradient w.r.t. its pre-activation output in backward.
@@ -100,6 +126,19 @@ export interface Layer {
   readonly weights: LayerWeights;
   /** Checks the input shape, fixes the weight shapes and returns the output shape. */
   build(inputShape: readonly number[]): readonly number[];
+  /**
+   * Present only on layers that take several inputs (add, concatenate): checks their
+   * shapes, fixes the weights and returns the output shape; such a layer's `build` refuses.
+   * `inputShape` is then the first input's shape.
+   */
+  buildInputs?(inputShapes: readonly (readonly number[])[]): readonly number[];
+  /**
+   * Connects the layer in a functional graph (TensorFlow.js's `layer.apply`): builds it on
+   * the symbolic input's shape (or the inputs' shapes, for a merge layer) and returns its
+   * symbolic output. A layer may be applied once. Implement it as
+   * `return applyLayer(this, inputs);` (ts/model/symbolic.ts).
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor;
   /** Per-batch buffers this layer needs for `batch` samples. */
   workspace(core: WasmCore, batch: number): Workspace;
   /** Computes `bufs.y` from `bufs.x` for `pass.count` samples (activation included when `activate`). */

@@ -9,6 +9,7 @@ import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import { LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link maxPooling2d} and {@link averagePooling2d}. */
 export interface Pooling2dArgs {
@@ -100,6 +101,11 @@ export class Pooling2D implements Layer {
     const d = this.dimsFor(pass.count);
     if (this.mode === "max") maxPool2dBackward(core, d, bufs.dy, bufs.u32!, bufs.dx);
     else avgPool2dBackward(core, d, bufs.dy, bufs.dx);
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

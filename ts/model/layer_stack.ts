@@ -5,7 +5,9 @@
  */
 import { LAYER_NAME_STEMS } from "../layers/index.js";
 import type { Layer } from "../layers/layer.js";
+import { sizeOf } from "../shapes.js";
 import { formatShape, type Tensor } from "../tensor.js";
+import type { WasmCore } from "../wasm/core.js";
 
 /**
  * Checks that `layer` may be appended to `layers` and returns the per-sample shape it
@@ -43,6 +45,11 @@ export function weightShapes(layers: readonly Layer[]): (readonly number[])[] {
   return layers.flatMap((l) => l.weights.specs.map((spec) => spec.shape));
 }
 
+/** The shapes of the weights placed as trainable (`flags` per weight, Keras order): what optimizer slots hold. */
+export function trainableShapes(layers: readonly Layer[], flags: readonly boolean[]): (readonly number[])[] {
+  return weightShapes(layers).filter((_, i) => flags[i]);
+}
+
 /** Replaces all weights of `layers` (Keras order); all are checked before any is written. */
 export function setAllWeights(where: string, layers: readonly Layer[], weights: Tensor[]): void {
   if (!Array.isArray(weights)) throw new Error(`${where}: expected an array of tensors, received ${typeof weights}`);
@@ -51,6 +58,30 @@ export function setAllWeights(where: string, layers: readonly Layer[], weights: 
   const first = firstWeightIndices(layers);
   layers.forEach((l, i) => l.weights.check(where, weights, first[i]!));
   layers.forEach((l, i) => l.weights.write(weights, first[i]!));
+}
+
+/** Weights of `layer` the optimizer leaves alone: all of a frozen layer's, else those marked non-trainable. */
+export function nonTrainableCount(layer: Layer): number {
+  let n = 0;
+  for (const spec of layer.weights.specs) if (!layer.trainable || spec.trainable === false) n += sizeOf(spec.shape);
+  return n;
+}
+
+/**
+ * A copy of the weight gradients in `getWeights` order: the gradient buffer keeps the
+ * trainable weights first (weights.ts), so each layer's windows are read in turn.
+ */
+export function gradientsInWeightOrder(core: WasmCore, layers: readonly Layer[]): Float32Array {
+  const grads = new Float32Array(layers.reduce((n, l) => n + l.weights.count, 0));
+  let at = 0;
+  for (const l of layers) {
+    for (let i = 0; i < l.weights.specs.length; i++) {
+      const g = core.f32(l.weights.grad(i));
+      grads.set(g, at);
+      at += g.length;
+    }
+  }
+  return grads;
 }
 
 /** Per layer, the index of its first weight in the model's weight list. */

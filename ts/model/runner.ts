@@ -1,17 +1,22 @@
 /**
- * One batch through a model on its plan: forward, loss and its gradient, backward.
+ * One batch through a model graph on its plan: forward, loss and its gradient, backward.
+ * Layers run in the graph's order (topological); after each layer's backward the plan's
+ * gradient moves (sums of fan-out gradients, an aliasing layer's copy) are made.
  * Nothing here allocates wasm memory or typed arrays; one {@link Pass} object is reused.
  */
 import type { Layer, Pass } from "../layers/layer.js";
-import { categoricalCrossEntropy, countCorrect, meanSquaredError, softmaxCrossEntropy } from "../kernels/loss.js";
+import { countCorrect } from "../kernels/loss.js";
+import { addRegularization } from "../regularizers.js";
 import { sizeOf } from "../shapes.js";
-import type { Loss } from "../training/losses.js";
+import { fusesSoftmax, lossAndGradient, type Loss } from "../training/losses.js";
 import type { WasmCore } from "../wasm/core.js";
-import type { Plan } from "./plan.js";
+import type { ModelGraph } from "./graph.js";
+import type { GradMove, Plan } from "./plan.js";
 
 /** Runs batches of a built model through a plan. */
 export class Runner {
-  private readonly pass: Pass = { count: 0, training: false, seed: 0, step: 0 };
+  private readonly pass: Pass = { count: 0, training: false, learning: false, seed: 0, step: 0 };
+  private readonly layers: readonly Layer[];
   /** Per layer, the seed its randomness (dropout) uses in the current fit call. */
   readonly seeds: Uint32Array;
   /** True when the last layer's softmax is left to the fused softmax-cross-entropy loss. */
@@ -26,19 +31,21 @@ export class Runner {
 
   constructor(
     private readonly core: WasmCore,
-    private readonly layers: readonly Layer[],
+    graph: ModelGraph,
     readonly plan: Plan,
     readonly loss: Loss | null,
   ) {
-    this.seeds = new Uint32Array(layers.length);
-    const last = layers[layers.length - 1]!;
-    this.fused = !!loss?.crossEntropy && last.outputActivation === "softmax";
+    this.layers = graph.layers;
+    this.seeds = new Uint32Array(this.layers.length);
+    const last = this.layers[this.layers.length - 1]!;
+    this.fused = fusesSoftmax(loss, last.outputActivation);
     this.outSize = sizeOf(last.outputShape!);
   }
 
   /**
    * Runs every layer on the first `count` samples of the plan's input. With
    * `forLoss`, a fused softmax output is left as logits (the loss applies softmax).
+   * Each layer learns whether it is learning (training and trainable) from the pass.
    */
   forward(count: number, training: boolean, step: number, forLoss: boolean): void {
     const pass = this.pass;
@@ -48,25 +55,22 @@ export class Runner {
     const last = this.layers.length - 1;
     const timings = this.timings;
     for (let i = 0; i <= last; i++) {
+      const layer = this.layers[i]!;
       pass.seed = this.seeds[i]!;
+      pass.learning = training && layer.trainable;
       const t0 = timings ? performance.now() : 0;
-      this.layers[i]!.forward(this.core, pass, this.plan.layers[i]!, !(forLoss && this.fused && i === last));
+      layer.forward(this.core, pass, this.plan.layers[i]!, !(forLoss && this.fused && i === last));
       if (timings) timings[i] += performance.now() - t0;
     }
   }
 
-  /** The mean loss of the batch; writes its gradient w.r.t. the output (or logits). */
+  /**
+   * The mean loss of the batch plus the layers' regularization penalties (as Keras
+   * reports it); writes its gradient w.r.t. the output (or logits).
+   */
   lossAndGradient(count: number): number {
     const { core, plan } = this;
-    const n = this.outSize;
-    switch (this.loss!.name) {
-      case "meanSquaredError":
-        return meanSquaredError(core, count, n, plan.output, plan.labels, plan.outputGrad);
-      default:
-        return this.fused
-          ? softmaxCrossEntropy(core, count, n, plan.output, plan.labels, plan.probs, plan.outputGrad)
-          : categoricalCrossEntropy(core, count, n, plan.output, plan.labels, plan.outputGrad);
-    }
+    return lossAndGradient(core, this.loss!, this.fused, count, this.outSize, plan) + addRegularization(core, this.layers, false);
   }
 
   /** Samples whose highest score is the label's class (after {@link lossAndGradient}). */
@@ -77,6 +81,7 @@ export class Runner {
 
   /** Runs every layer backward, writing the model's weight gradients. */
   backward(count: number, step: number): void {
+    if (!this.plan.training) throw new Error("simdnet: backward on an inference plan (internal error: the model planned no gradients)");
     const pass = this.pass;
     pass.count = count;
     pass.training = true;
@@ -84,10 +89,31 @@ export class Runner {
     const last = this.layers.length - 1;
     const timings = this.timings;
     for (let i = last; i >= 0; i--) {
+      const layer = this.layers[i]!;
       pass.seed = this.seeds[i]!;
+      pass.learning = layer.trainable;
       const t0 = timings ? performance.now() : 0;
-      this.layers[i]!.backward(this.core, pass, this.plan.layers[i]!, !(this.fused && i === last));
+      layer.backward(this.core, pass, this.plan.layers[i]!, !(this.fused && i === last));
+      const moves = this.plan.afterBackward[i]!;
+      for (let m = 0; m < moves.length; m++) this.move(moves[m]!, count);
       if (timings) timings[last + 1 + i] += performance.now() - t0;
+    }
+    // The penalties' gradients join the loss's in the weight gradients.
+    addRegularization(this.core, this.layers, true);
+  }
+
+  /** `to (+)= from` over `count` samples: plain loops over one view of the arena (memory-bound). */
+  private move(m: GradMove, count: number): void {
+    const arena = this.plan.arena;
+    const view = this.core.f32(arena);
+    const base = arena.ptr >>> 2;
+    const from = (m.from.ptr >>> 2) - base;
+    const to = (m.to.ptr >>> 2) - base;
+    const n = count * m.width;
+    if (m.add) {
+      for (let k = 0; k < n; k++) view[to + k] = view[to + k]! + view[from + k]!;
+    } else {
+      view.copyWithin(to, from, from + n);
     }
   }
 }

@@ -10,6 +10,14 @@
  * padding to the column's end; a cell too long for its column continues on the next
  * line, and every line is padded to the full width. A line of L spaces follows each row.
  */
+/*
+ * Functional models (formatGraphSummary) get tf.keras 2's `print_summary` with
+ * connections: width 98, columns ending at 0.33, 0.55, 0.67 and 1.0 of it (32, 53, 65,
+ * 98), a fourth column "Connected to" holding Python's `str()` of the list of inbound
+ * tensors ("['conv2d[0][0]', 'conv2d_1[0][0]']", broken after each item), and first the
+ * InputLayer row, whose output shape is a list of one tuple ("[(None, 32, 32, 3)]").
+ */
+
 /** One layer's line in the summary. */
 export interface SummaryRow {
   /** Layer name, e.g. "conv2d_1". */
@@ -22,6 +30,11 @@ export interface SummaryRow {
   params: number;
   /** False counts the params as non-trainable. Default true. */
   trainable?: boolean;
+  /**
+   * How many of `params` are not trained (BatchNormalization's moving statistics, or all
+   * of a frozen layer's); when given it wins over `trainable`.
+   */
+  nonTrainableParams?: number;
   /** Lines printed under the row by `formatSummary(..., { explain: true })`. */
   explain?: string[];
 }
@@ -95,6 +108,59 @@ function checkRow(row: SummaryRow, i: number): void {
   }
 }
 
+/** Python's `str()` of a list of inbound tensor names: "['conv2d[0][0]', 'add[0][0]']". */
+export function formatConnections(names: readonly string[]): string {
+  return `[${names.map((n) => `'${n}[0][0]'`).join(", ")}]`;
+}
+
+/**
+ * The summary table of a functional model (tf.keras 2 layout with "Connected to"):
+ * the input's row, then one row per layer with `connections[i]` (the names of the layers
+ * or input it reads). Lines joined by "\n", no trailing newline.
+ */
+export function formatGraphSummary(
+  modelName: string, input: { name: string; shape: readonly number[] }, rows: SummaryRow[], connections: readonly (readonly string[])[],
+  options: SummaryOptions = {},
+): string {
+  const width = options.lineLength ?? 98;
+  if (!Number.isSafeInteger(width) || width < MIN_LINE_LENGTH) {
+    throw new Error(`formatGraphSummary: lineLength must be a whole number >= ${MIN_LINE_LENGTH}, received ${width}`);
+  }
+  if (connections.length !== rows.length) throw new Error(`formatGraphSummary: ${rows.length} rows but ${connections.length} connection lists`);
+  rows.forEach(checkRow);
+  const positions = [Math.floor(width * 0.33), Math.floor(width * 0.55), Math.floor(width * 0.67), width];
+  const out: string[] = [`Model: "${modelName}"`, "_".repeat(width)];
+  out.push(...formatRow(["Layer (type)", "Output Shape", "Param #", "Connected to"], positions));
+  out.push("=".repeat(width));
+  out.push(...formatRow([`${input.name} (InputLayer)`, `[${formatShapeTuple([null, ...input.shape])}]`, "0", "[]"], positions));
+  out.push(" ".repeat(width));
+  rows.forEach((row, i) => {
+    out.push(...formatRow([`${row.name} (${row.className})`, formatShapeTuple(row.outputShape), String(row.params), formatConnections(connections[i]!)], positions));
+    if (options.explain) out.push(...explainLines(row.explain ?? [], width));
+    out.push(" ".repeat(width));
+  });
+  out.push(...totals(rows, width));
+  return out.join("\n");
+}
+
+/** The totals under a table: "Total params", "Trainable params", "Non-trainable params". */
+function totals(rows: readonly SummaryRow[], width: number): string[] {
+  let trainable = 0;
+  let nonTrainable = 0;
+  for (const row of rows) {
+    const frozen = row.nonTrainableParams ?? (row.trainable === false ? row.params : 0);
+    nonTrainable += frozen;
+    trainable += row.params - frozen;
+  }
+  return [
+    "=".repeat(width),
+    `Total params: ${withThousands(trainable + nonTrainable)}`,
+    `Trainable params: ${withThousands(trainable)}`,
+    `Non-trainable params: ${withThousands(nonTrainable)}`,
+    "_".repeat(width),
+  ];
+}
+
 /**
  * The summary table of a sequential model, lines joined by "\n" (no trailing newline),
  * exactly as tf.keras 2 prints it; with `explain`, each row's explain lines follow it,
@@ -110,19 +176,11 @@ export function formatSummary(modelName: string, rows: SummaryRow[], options: Su
   const out: string[] = [`Model: "${modelName}"`, "_".repeat(width)];
   out.push(...formatRow(["Layer (type)", "Output Shape", "Param #"], positions));
   out.push("=".repeat(width));
-  let trainable = 0;
-  let nonTrainable = 0;
   for (const row of rows) {
     out.push(...formatRow([`${row.name} (${row.className})`, formatShapeTuple(row.outputShape), String(row.params)], positions));
     if (options.explain) out.push(...explainLines(row.explain ?? [], width));
     out.push(" ".repeat(width));
-    if (row.trainable === false) nonTrainable += row.params;
-    else trainable += row.params;
   }
-  out.push("=".repeat(width));
-  out.push(`Total params: ${withThousands(trainable + nonTrainable)}`);
-  out.push(`Trainable params: ${withThousands(trainable)}`);
-  out.push(`Non-trainable params: ${withThousands(nonTrainable)}`);
-  out.push("_".repeat(width));
+  out.push(...totals(rows, width));
   return out.join("\n");
 }

@@ -5,14 +5,15 @@
  */
 import { sizeOf } from "../shapes.js";
 import { formatShape, type Tensor } from "../tensor.js";
-import type { LossName } from "../training/losses.js";
+import type { OptimizerConfig } from "../optimizers/optimizer.js";
+import type { LossId } from "../training/losses.js";
 import type { MetricName } from "../training/metrics.js";
 
 /** The optimizer's state and the counters of a compiled model. */
 export interface TrainingState {
   /** Keras class name ("SGD", "Adam", "RMSprop") and config, as `getConfig` gives it. */
-  optimizer: { className: string; config: Record<string, number | boolean> };
-  loss: LossName;
+  optimizer: { className: string; config: OptimizerConfig };
+  loss: LossId;
   metrics: MetricName[];
   /** Optimizer steps taken so far (Adam's t, TF.js's `iter`). */
   step: number;

@@ -1,8 +1,14 @@
 /**
- * A model's parameters in wasm memory: ONE buffer of all layers' weights (in Keras
- * order, layer after layer), ONE buffer of their gradients and ONE of optimizer state,
- * so one optimizer call per step updates everything. Each layer's weights are windows
- * into these buffers.
+ * A model's parameters in wasm memory: ONE buffer of all layers' weights, ONE buffer of
+ * their gradients and ONE of optimizer state, so one optimizer call per step updates
+ * everything it should. Each layer's weights are windows into these buffers.
+ *
+ * The trainable weights (of trainable layers, and not marked `trainable: false` like
+ * BatchNormalization's moving statistics) come first, in Keras order, then the others in
+ * Keras order: the optimizer runs over the first `trainableCount` floats only and the
+ * state holds slots for those only (as Keras keeps optimizer variables for trainable
+ * variables only). Which weights are trainable is fixed when the weights are placed;
+ * the model re-places them at compile when layers were frozen or unfrozen since.
  */
 import type { Layer } from "../layers/layer.js";
 import { Random } from "../random.js";
@@ -18,6 +24,10 @@ export class WeightStore {
   state: WasmBuffer | null = null;
   /** Parameters in all layers. */
   count = 0;
+  /** Parameters the optimizer updates: the first ones of `params`. */
+  trainableCount = 0;
+  /** Per weight (Keras order), whether it was placed among the trainable ones; empty until placed. */
+  trainable: boolean[] = [];
 
   get placed(): boolean {
     return this.params !== null;
@@ -25,25 +35,35 @@ export class WeightStore {
 
   /**
    * Allocates the buffers for `layers` (built), binds each layer's windows and fills the
-   * weights: layer i draws from `new Random(seeds[i])`, so the values do not depend on
+   * weights (the trainable ones by `flags`, per weight, first): layer i draws from `new Random(seeds[i])`, so the values do not depend on
    * when this runs; `keep[i]`, when given, restores a layer's earlier weights instead.
    */
-  place(core: WasmCore, layers: readonly Layer[], seeds: readonly number[], keep: readonly (Tensor[] | null)[] = []): void {
+  place(core: WasmCore, layers: readonly Layer[], seeds: readonly number[], keep: readonly (Tensor[] | null)[] = [], flags = trainableFlags(layers)): void {
     const count = layers.reduce((n, l) => n + l.weights.count, 0);
     const params = core.alloc(count);
     const grads = core.alloc(count);
     this.params = params;
     this.grads = grads;
     this.count = count;
-    let at = 0;
+    this.trainable = flags;
+    let trainableAt = 0;
+    let w = 0;
+    for (const layer of layers) for (const spec of layer.weights.specs) if (flags[w++]) trainableAt += sizeOf(spec.shape);
+    this.trainableCount = trainableAt;
+    let frozenAt = trainableAt;
+    trainableAt = 0;
+    w = 0;
     layers.forEach((layer, i) => {
       const p: WasmBuffer[] = [];
       const g: WasmBuffer[] = [];
       for (const spec of layer.weights.specs) {
         const n = sizeOf(spec.shape);
+        const trained = flags[w++]!;
+        const at = trained ? trainableAt : frozenAt;
         p.push(params.subarray(at, n));
         g.push(grads.subarray(at, n));
-        at += n;
+        if (trained) trainableAt += n;
+        else frozenAt += n;
       }
       layer.weights.bind(core, p, g);
       const saved = keep[i];
@@ -56,10 +76,10 @@ export class WeightStore {
     });
   }
 
-  /** (Re)allocates zeroed optimizer state of `slots` floats per parameter. */
+  /** (Re)allocates zeroed optimizer state of `slots` floats per trainable parameter. */
   resetState(core: WasmCore, slots: number): void {
     if (this.state) core.free(this.state);
-    this.state = slots > 0 ? core.alloc(slots * this.count) : null;
+    this.state = slots > 0 && this.trainableCount > 0 ? core.alloc(slots * this.trainableCount) : null;
   }
 
   /** Frees everything and unbinds the layers' windows. */
@@ -68,5 +88,12 @@ export class WeightStore {
     for (const buf of [this.params, this.grads, this.state]) if (buf) core.free(buf);
     this.params = this.grads = this.state = null;
     this.count = 0;
+    this.trainableCount = 0;
+    this.trainable = [];
   }
+}
+
+/** Per weight of `layers` (Keras order), whether the optimizer should update it now. */
+export function trainableFlags(layers: readonly Layer[]): boolean[] {
+  return layers.flatMap((l) => l.weights.specs.map((s) => l.trainable && s.trainable !== false));
 }

@@ -1,12 +1,15 @@
 /** Keras's `Adam` (without amsgrad). */
 import { adamUpdate } from "../kernels/optim.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { checkArgKeys, checkLearningRate, checkPositive, checkUnit, stateWindows, type Optimizer } from "./optimizer.js";
+import { checkArgKeys, checkWeightDecay, decayBeforeUpdate, LearningRate, checkPositive, checkUnit, stateWindows, type Optimizer, type OptimizerConfig } from "./optimizer.js";
+import type { LearningRateSchedule } from "./schedules.js";
 
 /** Arguments of {@link Adam}, with Keras's defaults. */
 export interface AdamArgs {
-  /** Default 0.001. */
-  learningRate?: number;
+  /** A number > 0 or a schedule (optimizers.schedules); default 0.001. */
+  learningRate?: number | LearningRateSchedule;
+  /** Keras\'s decoupled weight decay (`p -= p * weightDecay * lr` before each update), >= 0; default none. */
+  weightDecay?: number | null;
   /** Decay of the first moment, in [0, 1); default 0.9. */
   beta1?: number;
   /** Decay of the second moment, in [0, 1); default 0.999. */
@@ -28,27 +31,36 @@ export class Adam implements Optimizer {
   readonly beta2: number;
   /** Added to sqrt(v) in the denominator; > 0. */
   readonly epsilon: number;
-  private lr: number;
+  /** Decoupled weight decay per unit of learning rate, or null for none. */
+  readonly weightDecay: number | null;
+  private readonly lr: LearningRate;
 
   /** Checks `args` (unknown keys, ranges) and fills in Keras's defaults. */
   constructor(args: AdamArgs = {}) {
-    checkArgKeys("Adam", args, ["learningRate", "beta1", "beta2", "epsilon"]);
-    this.lr = checkLearningRate("Adam", args.learningRate ?? 0.001);
+    checkArgKeys("Adam", args, ["learningRate", "weightDecay", "beta1", "beta2", "epsilon"]);
+    this.weightDecay = checkWeightDecay("Adam", args.weightDecay, null);
+    this.lr = new LearningRate("Adam", args.learningRate ?? 0.001);
     this.beta1 = checkUnit("Adam", "beta1", args.beta1 ?? 0.9, true);
     this.beta2 = checkUnit("Adam", "beta2", args.beta2 ?? 0.999, true);
     this.epsilon = checkPositive("Adam", "epsilon", args.epsilon ?? 1e-7);
   }
 
   get learningRate(): number {
-    return this.lr;
+    return this.lr.current;
   }
 
   set learningRate(value: number) {
-    this.lr = checkLearningRate("Adam", value);
+    this.lr.set(value);
   }
 
-  getConfig(): Record<string, number | boolean> {
-    return { learning_rate: this.lr, beta_1: this.beta1, beta_2: this.beta2, epsilon: this.epsilon, amsgrad: false };
+  /** The schedule given as learningRate, or null. */
+  get schedule(): LearningRateSchedule | null {
+    return this.lr.schedule;
+  }
+
+  getConfig(): OptimizerConfig {
+    const decay: OptimizerConfig = this.weightDecay === null ? {} : { weight_decay: this.weightDecay };
+    return { learning_rate: this.lr.config(), ...decay, beta_1: this.beta1, beta_2: this.beta2, epsilon: this.epsilon, amsgrad: false };
   }
 
   stateSlots(): number {
@@ -57,6 +69,8 @@ export class Adam implements Optimizer {
 
   apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): void {
     const [m, v] = stateWindows("Adam", state, 2, n);
-    adamUpdate(core, n, params, grads, m!, v!, this.lr, this.beta1, this.beta2, this.epsilon, step);
+    const lr = this.lr.forStep(step);
+    decayBeforeUpdate(core, "Adam", n, params, grads, this.weightDecay, lr);
+    adamUpdate(core, n, params, grads, m!, v!, lr, this.beta1, this.beta2, this.epsilon, step);
   }
 }

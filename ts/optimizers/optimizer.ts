@@ -2,8 +2,13 @@
  * The optimizer protocol the model's training step calls, and the argument checks the
  * three optimizers share.
  */
+import { decayWeights } from "../kernels/adamw.js";
 import { checkKnownKeys } from "../options.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
+import { isSchedule, serializeSchedule, type LearningRateSchedule, type SerializedSchedule } from "./schedules.js";
+
+/** An optimizer's Keras config: numbers and flags, and a learning rate that may be a schedule. */
+export type OptimizerConfig = Record<string, number | boolean | SerializedSchedule>;
 
 /**
  * Updates parameters from gradients, one weight tensor at a time. The model keeps, per
@@ -11,12 +16,18 @@ import type { WasmBuffer, WasmCore } from "../wasm/core.js";
  * slot `s` is `state.subarray(s * n, n)`.
  */
 export interface Optimizer {
-  /** Keras class name: "SGD", "Adam" or "RMSprop". */
+  /** Keras class name: "SGD", "Adam", "AdamW" or "RMSprop". */
   readonly className: string;
-  /** Step size; callbacks may change it between steps (must stay finite and > 0). */
+  /**
+   * Step size; callbacks may change it between steps (must stay finite and > 0). With a
+   * schedule it reads the schedule's rate at the steps taken so far, as Keras's
+   * `optimizer.learning_rate` does, and setting it throws, as in Keras.
+   */
   learningRate: number;
+  /** The learning-rate schedule the optimizer was made with, or null for a fixed rate. */
+  readonly schedule?: LearningRateSchedule | null;
   /** Keras-style config (snake_case keys: learning_rate, beta_1, ...). */
-  getConfig(): Record<string, number | boolean>;
+  getConfig(): OptimizerConfig;
   /** Floats of state per parameter. */
   stateSlots(): number;
   /**
@@ -44,6 +55,77 @@ export function checkArgKeys(owner: string, args: unknown, known: readonly strin
     const ours = KERAS_SPELLINGS[key];
     return ours && known.includes(ours) ? `; did you mean ${ours}?` : "";
   });
+}
+
+/**
+ * An optimizer's learning rate: a fixed number callbacks may change, or a schedule
+ * evaluated at each update (at Keras's `iterations`, the updates already applied).
+ */
+export class LearningRate {
+  /** The schedule, or null for a fixed rate. */
+  readonly schedule: LearningRateSchedule | null;
+  private value: number;
+  /** Updates seen (the last `step` given to {@link forStep}); what the getter evaluates at. */
+  private iterations = 0;
+
+  /** `arg` is a number (checked as {@link checkLearningRate}) or a schedule. */
+  constructor(private readonly owner: string, arg: unknown) {
+    this.schedule = isSchedule(arg) ? arg : null;
+    if (!this.schedule && (typeof arg !== "number" || !Number.isFinite(arg) || arg <= 0)) {
+      throw new Error(`${owner}: learningRate must be a finite number > 0 or a schedule (optimizers.schedules.cosineDecay(...), ...), received ${String(arg)}`);
+    }
+    this.value = this.schedule ? NaN : (arg as number);
+  }
+
+  /** The fixed rate, or the schedule's rate after the updates seen so far. */
+  get current(): number {
+    return this.schedule ? this.schedule.at(this.iterations) : this.value;
+  }
+
+  /** Sets a fixed rate; with a schedule this throws, as Keras's setter does. */
+  set(value: number): void {
+    if (this.schedule) {
+      throw new Error(`${this.owner}: the learning rate is a ${this.schedule.className} schedule, so it cannot be set (received ${String(value)}); `
+        + "as in Keras, callbacks that change it (ReduceLROnPlateau) need an optimizer made with a number learningRate");
+    }
+    this.value = checkLearningRate(this.owner, value);
+  }
+
+  /** The rate of update `step` (counting from 1): the schedule at `step - 1`. */
+  forStep(step: number): number {
+    this.iterations = step;
+    return this.schedule ? this.schedule.at(step - 1) : this.value;
+  }
+
+  /** The number, or the schedule serialized as Keras does. */
+  config(): number | SerializedSchedule {
+    return this.schedule ? serializeSchedule(this.schedule) : this.value;
+  }
+}
+
+/**
+ * Keras's `weight_decay` of every optimizer: null (none) or a finite number >= 0.
+ * `undefined` gives `fallback`.
+ */
+export function checkWeightDecay(owner: string, value: unknown, fallback: number | null): number | null {
+  if (value === undefined) return fallback;
+  if (value === null) return null;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new Error(`${owner}: weightDecay must be a finite number >= 0, received ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Keras's decoupled weight decay (`BaseOptimizer._apply_weight_decay`), which runs before
+ * every optimizer's own update with the step's learning rate: `p -= p * wd * lr`. Nothing
+ * when `weightDecay` is null or 0. It writes the weights before the update's own checks
+ * run, so it checks `grads` first: a bad call still changes nothing.
+ */
+export function decayBeforeUpdate(core: WasmCore, owner: string, n: number, params: WasmBuffer, grads: WasmBuffer, weightDecay: number | null, lr: number): void {
+  if (!weightDecay) return;
+  core.check(`${owner}.apply`, "grads", grads, n, "f32");
+  decayWeights(core, n, params, weightDecay, lr);
 }
 
 /** A learning rate: finite and > 0. */

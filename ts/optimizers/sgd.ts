@@ -1,12 +1,15 @@
 /** Keras's `SGD`: plain, with momentum, or with Nesterov momentum. */
 import { sgdUpdate } from "../kernels/optim.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { checkArgKeys, checkLearningRate, checkUnit, stateWindows, type Optimizer } from "./optimizer.js";
+import { checkArgKeys, checkWeightDecay, decayBeforeUpdate, LearningRate, checkUnit, stateWindows, type Optimizer, type OptimizerConfig } from "./optimizer.js";
+import type { LearningRateSchedule } from "./schedules.js";
 
 /** Arguments of {@link SGD}, with Keras's defaults. */
 export interface SGDArgs {
-  /** Default 0.01. */
-  learningRate?: number;
+  /** A number > 0 or a schedule (optimizers.schedules); default 0.01. */
+  learningRate?: number | LearningRateSchedule;
+  /** Keras\'s decoupled weight decay (`p -= p * weightDecay * lr` before each update), >= 0; default none. */
+  weightDecay?: number | null;
   /** In [0, 1]; default 0 (no velocity kept). */
   momentum?: number;
   /** Nesterov momentum; default false. */
@@ -24,12 +27,15 @@ export class SGD implements Optimizer {
   readonly momentum: number;
   /** True for Nesterov momentum. */
   readonly nesterov: boolean;
-  private lr: number;
+  /** Decoupled weight decay per unit of learning rate, or null for none. */
+  readonly weightDecay: number | null;
+  private readonly lr: LearningRate;
 
   /** Checks `args` (unknown keys, ranges) and fills in Keras's defaults. */
   constructor(args: SGDArgs = {}) {
-    checkArgKeys("SGD", args, ["learningRate", "momentum", "nesterov"]);
-    this.lr = checkLearningRate("SGD", args.learningRate ?? 0.01);
+    checkArgKeys("SGD", args, ["learningRate", "weightDecay", "momentum", "nesterov"]);
+    this.weightDecay = checkWeightDecay("SGD", args.weightDecay, null);
+    this.lr = new LearningRate("SGD", args.learningRate ?? 0.01);
     this.momentum = checkUnit("SGD", "momentum", args.momentum ?? 0, false);
     const nesterov = args.nesterov ?? false;
     if (typeof nesterov !== "boolean") throw new Error(`SGD: nesterov must be true or false, received ${String(nesterov)}`);
@@ -37,23 +43,31 @@ export class SGD implements Optimizer {
   }
 
   get learningRate(): number {
-    return this.lr;
+    return this.lr.current;
   }
 
   set learningRate(value: number) {
-    this.lr = checkLearningRate("SGD", value);
+    this.lr.set(value);
   }
 
-  getConfig(): Record<string, number | boolean> {
-    return { learning_rate: this.lr, momentum: this.momentum, nesterov: this.nesterov };
+  /** The schedule given as learningRate, or null. */
+  get schedule(): LearningRateSchedule | null {
+    return this.lr.schedule;
+  }
+
+  getConfig(): OptimizerConfig {
+    const decay: OptimizerConfig = this.weightDecay === null ? {} : { weight_decay: this.weightDecay };
+    return { learning_rate: this.lr.config(), ...decay, momentum: this.momentum, nesterov: this.nesterov };
   }
 
   stateSlots(): number {
     return this.momentum > 0 ? 1 : 0;
   }
 
-  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null): void {
+  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): void {
     const [velocity] = stateWindows("SGD", state, this.stateSlots(), n);
-    sgdUpdate(core, n, params, grads, velocity ?? null, this.lr, this.momentum, this.nesterov);
+    const lr = this.lr.forStep(step);
+    decayBeforeUpdate(core, "SGD", n, params, grads, this.weightDecay, lr);
+    sgdUpdate(core, n, params, grads, velocity ?? null, lr, this.momentum, this.nesterov);
   }
 }

@@ -19,6 +19,11 @@
  * (bench/parallel.ts), writing a job takes ~0.07 ms and combining ~0.1 ms of a ~7 ms
  * two-worker step; the main thread's own shard takes ~6.2 ms.
  *
+ * BatchNormalization is the one layer whose results differ from one-worker training, as
+ * with Keras's MirroredStrategy: each participant normalizes its shard with the shard's
+ * own batch statistics, and the moving statistics become the mean of the participants'
+ * updates (see {@link averageStatistics}); replicas send them back in the job's params.
+ *
  * Dropout masks are those of one-worker training: a worker's shard knows its batch
  * offset (see shard_dropout.ts). Shuffling, batch sources, validation and callbacks all
  * stay on the main thread, untouched.
@@ -28,11 +33,11 @@
  * and forth with postMessage as a transferable.
  */
 import type { Runner } from "../model/runner.js";
-import type { LayerDescriptor } from "../model/sequential.js";
+import type { LayerDescriptor } from "../io/topology.js";
 import type { WeightStore } from "../model/weights.js";
 import { sizeOf } from "../shapes.js";
 import type { GradientStep } from "../training/fit.js";
-import type { Loss } from "../training/losses.js";
+import { serializeLoss, type Loss } from "../training/losses.js";
 import type { WasmCore } from "../wasm/core.js";
 import { getModule } from "../wasm/loader.js";
 import { H_COUNT, H_DONE, H_OFFSET, H_SEQ, H_STEP, H_STOP, jobBytes, jobViews, type JobSizes, type JobViews } from "./job_buffer.js";
@@ -51,6 +56,12 @@ export interface DataParallelArgs {
   /** Participants, main thread included (>= 2). */
   workers: number;
   layers: readonly LayerDescriptor[];
+  /** Per layer, the values it reads (see ../model/graph.ts). */
+  inbound: readonly (readonly number[])[];
+  /** Per layer, whether it is trainable (what its forward pass is told). */
+  trainable: readonly boolean[];
+  /** Per weight, whether the model placed it among the trainable ones (see ../model/weights.ts). */
+  layout: readonly boolean[];
   inputShape: readonly number[];
   loss: Loss;
   /** The fit's batch size. */
@@ -157,7 +168,10 @@ export class DataParallel implements GradientStep {
       inSize: sizeOf(args.inputShape),
       outSize: plan.output.length / plan.batch,
     };
-    const spec: ReplicaSpec = { layers: replicaLayers(args.layers), inputShape: [...args.inputShape], loss: args.loss.name, batch: args.batch, sizes };
+    const spec: ReplicaSpec = {
+      layers: replicaLayers(args.layers), inbound: args.inbound.map((ins) => [...ins]), trainable: [...args.trainable], layout: [...args.layout],
+      inputShape: [...args.inputShape], loss: serializeLoss(args.loss), batch: args.batch, sizes,
+    };
     const mode: Transport = parallelTesting.transport ?? (sharedTransportAvailable() ? "shared" : "message");
     const peers: Peer[] = [];
     try {
@@ -202,6 +216,7 @@ export class DataParallel implements GradientStep {
       correct += peer.views!.results[1]!;
     }
     combine(g, own, busy.map((p) => ({ grads: p.views!.grads, count: shards[p.index]! })), count);
+    averageStatistics(core.f32(store.params!), store.trainableCount, busy.map((p) => p.views!.params));
     return { loss: lossSum / count, correct };
   }
 
@@ -244,6 +259,25 @@ export function combine(g: Float32Array, own: number, others: readonly { grads: 
     const c = others[i]!.count / total;
     const h = others[i]!.grads;
     for (let k = 0; k < n; k++) g[k] = g[k]! + c * h[k]!;
+  }
+}
+
+/**
+ * The non-trainable weights (from `from` on: BatchNormalization's moving statistics,
+ * which each participant's forward pass moved with its own shard's batch statistics)
+ * become their mean over the participants, in place in `params` (the main thread's, its
+ * own update already there), as Keras's MirroredStrategy aggregates them (MEAN over
+ * replicas, not weighted by shard size). Written as own + sum(other - own) / n so that
+ * weights nobody changed (a frozen layer's) stay bit for bit.
+ */
+export function averageStatistics(params: Float32Array, from: number, others: readonly Float32Array[]): void {
+  if (others.length === 0) return;
+  const n = others.length + 1;
+  for (let k = from; k < params.length; k++) {
+    const own = params[k]!;
+    let d = 0;
+    for (let i = 0; i < others.length; i++) d += others[i]![k]! - own;
+    if (d !== 0) params[k] = own + d / n;
   }
 }
 

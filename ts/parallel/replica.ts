@@ -8,9 +8,10 @@ import { layerFromConfig } from "../layers/index.js";
 import type { Layer } from "../layers/layer.js";
 import { planBuffers, releasePlan, type Plan } from "../model/plan.js";
 import { Runner } from "../model/runner.js";
-import type { LayerDescriptor } from "../model/sequential.js";
+import type { LayerDescriptor } from "../io/topology.js";
+import { buildGraphLayers, type ModelGraph } from "../model/graph.js";
 import { WeightStore } from "../model/weights.js";
-import { getLoss, type LossName } from "../training/losses.js";
+import { getLoss, type LossId } from "../training/losses.js";
 import type { WasmCore } from "../wasm/core.js";
 import { H_COUNT, H_OFFSET, H_STEP, type JobSizes, type JobViews } from "./job_buffer.js";
 import { ShardDropout } from "./shard_dropout.js";
@@ -19,9 +20,15 @@ import { ShardDropout } from "./shard_dropout.js";
 export interface ReplicaSpec {
   /** The model's layers, as `describeLayers()` gives them, without initializers. */
   layers: LayerDescriptor[];
+  /** Per layer, the values it reads (the model's graph, see ../model/graph.ts). */
+  inbound: number[][];
+  /** Per layer, whether it is trainable (what its forward pass is told). */
+  trainable: boolean[];
+  /** Per weight, whether the model placed it among the trainable ones (the same layout here). */
+  layout: boolean[];
   /** Per-sample input shape. */
   inputShape: number[];
-  loss: LossName;
+  loss: LossId;
   /** Samples in a whole batch (dropout masks are indexed by batch position). */
   batch: number;
   /** Sizes of the job buffer. */
@@ -44,26 +51,31 @@ export function replicaLayers(descriptors: readonly LayerDescriptor[]): LayerDes
 /** A model copy that turns a job (weights, shard, step, seeds) into the shard's gradient. */
 export class Replica {
   private readonly layers: Layer[];
+  private readonly graph: ModelGraph;
   private readonly dropouts: ShardDropout[];
   private readonly store = new WeightStore();
   private readonly plan: Plan;
   private readonly runner: Runner;
 
-  constructor(private readonly core: WasmCore, private readonly spec: ReplicaSpec) {
+  /**
+   * @param makeLayer builds a layer from a descriptor (tests pass their own layers; by
+   * default the layer registry's factories)
+   */
+  constructor(private readonly core: WasmCore, private readonly spec: ReplicaSpec, makeLayer: (d: LayerDescriptor) => Layer = (d) => layerFromConfig(d.className, { ...d.config, name: d.name })) {
     const { sizes } = spec;
     this.layers = spec.layers.map((d) => {
-      const layer = layerFromConfig(d.className, { ...d.config, name: d.name });
+      const layer = makeLayer(d);
       return layer instanceof Dropout ? ShardDropout.of(layer, spec.batch) : layer;
     });
     this.dropouts = this.layers.filter((l): l is ShardDropout => l instanceof ShardDropout);
-    let shape: readonly number[] = spec.inputShape;
-    for (const layer of this.layers) shape = layer.build(shape);
-    this.store.place(core, this.layers, this.layers.map(() => 0));
+    this.layers.forEach((l, i) => (l.trainable = spec.trainable[i] ?? true));
+    this.graph = buildGraphLayers(spec.inputShape, this.layers, spec.inbound);
+    this.store.place(core, this.layers, this.layers.map(() => 0), [], spec.layout);
     if (this.store.count !== sizes.params) {
       throw new Error(`simdnet worker: the rebuilt model has ${this.store.count} parameters, expected ${sizes.params}`);
     }
-    this.plan = planBuffers(core, this.layers, spec.inputShape, sizes.shard);
-    this.runner = new Runner(core, this.layers, this.plan, getLoss(spec.loss));
+    this.plan = planBuffers(core, this.graph, sizes.shard, true);
+    this.runner = new Runner(core, this.graph, this.plan, getLoss(spec.loss));
   }
 
   /** The layout of this replica's job buffers. */
@@ -93,6 +105,9 @@ export class Replica {
     job.results[1] = runner.correct(count);
     runner.backward(count, step);
     job.grads.set(core.f32(this.store.grads!));
+    // Non-trainable weights the forward pass moved (moving statistics) go back to be averaged.
+    const t = this.store.trainableCount;
+    if (t < this.store.count) job.params.subarray(t).set(core.f32(this.store.params!).subarray(t));
   }
 
   /** Frees the replica's wasm memory. */

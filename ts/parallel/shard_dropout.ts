@@ -14,6 +14,7 @@ import { copyFloats, LayerWeights, type Layer, type LayerBuffers, type Pass, typ
 import { sizeOf } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** A Dropout layer whose masks follow the samples' positions in the whole batch. */
 export class ShardDropout implements Layer {
@@ -83,6 +84,11 @@ export class ShardDropout implements Layer {
     if (pass.training && this.rate > 0) {
       dropoutBackward(core, n, this.halves(bufs).mask.subarray(this.offset * size, n), bufs.dx);
     }
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   getWeights(): Tensor[] {

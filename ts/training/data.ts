@@ -26,6 +26,10 @@ export interface Feeder {
 function requireTensor(where: string, arg: string, t: unknown): asserts t is Tensor {
   const ok = typeof t === "object" && t !== null && (t as Tensor).data instanceof Float32Array && Array.isArray((t as Tensor).shape);
   if (ok) return;
+  // Keras takes a list per input for multi-input models; simdnet's models have one input.
+  if (Array.isArray(t) && t.length > 0 && t.every((e) => typeof e === "object" && e !== null && (e as Tensor).data instanceof Float32Array)) {
+    throw new Error(`${where}: ${arg} is an array of ${t.length} tensor${t.length === 1 ? "" : "s"}; models with several inputs or outputs are not supported yet, so ${arg} must be one tensor { data: Float32Array, shape }`);
+  }
   const data = typeof t === "object" && t !== null && !ArrayBuffer.isView(t) ? (t as { data?: unknown }).data : undefined;
   const received = data !== undefined ? `an object whose data is ${describeValue(data)}` : describeValue(t);
   throw new Error(`${where}: ${arg} must be a tensor { data: Float32Array, shape }, received ${received}; make one with tensor(values, shape)`);

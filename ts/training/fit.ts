@@ -195,7 +195,8 @@ export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | 
         break;
       }
       if (!t.parallel) runner.backward(count, step);
-      optimizer.apply(core, store.count, store.params!, store.grads!, store.state, step);
+      // Only the trainable weights, placed first (see ../model/weights.ts); none when all are frozen.
+      if (store.trainableCount > 0) optimizer.apply(core, store.trainableCount, store.params!, store.grads!, store.state, step);
       const end = list.onBatchEnd(b, batchEndLogs(b, count, lossSum, correct, seen, accuracy));
       if (end) await end;
       if (t.callbackModel.stopTraining) break;

@@ -28,6 +28,10 @@ export interface PreparedFit {
 /** The model being trained, as the data-parallel workers rebuild it. */
 export interface FitModel {
   layers: readonly LayerDescriptor[];
+  /** Per layer, the values it reads (the model's graph, see ../model/graph.ts). */
+  inbound: readonly (readonly number[])[];
+  /** Per layer, whether it is trainable (fixes the replicas' weight layout). */
+  trainable: readonly boolean[];
   inputShape: readonly number[];
   loss: Loss;
 }
@@ -71,7 +75,8 @@ export async function runFit(trainee: Trainee, fit: PreparedFit, model: FitModel
   try {
     if (s.workers > 1) {
       parallel = await startDataParallel({
-        workers: s.workers, layers: model.layers, inputShape: model.inputShape, loss: model.loss, batch: s.batchSize,
+        workers: s.workers, layers: model.layers, inbound: model.inbound, trainable: model.trainable, layout: [...trainee.store.trainable],
+        inputShape: model.inputShape, loss: model.loss, batch: s.batchSize,
         core: trainee.core, runner, store: trainee.store,
       });
     }

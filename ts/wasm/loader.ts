@@ -20,7 +20,11 @@ export type WasmSource = string | URL | ArrayBuffer | ArrayBufferView | WebAssem
 export interface InitOptions {
   /** `"auto"` (default) uses SIMD when supported, else scalar. */
   flavor?: "auto" | WasmFlavor;
-  /** Where to load the modules from; by default the files shipped in the package's `wasm/`. */
+  /**
+   * Where to load the modules from. By default the package's own files: in Node read from
+   * `wasm/` (a clone) or `dist/browser/` (the installed package); in browsers fetched from
+   * next to the bundle.
+   */
   wasm?: Partial<Record<WasmFlavor, WasmSource>>;
 }
 
@@ -47,10 +51,51 @@ export function simdSupported(): boolean {
   return WebAssembly.validate(SIMD_PROBE);
 }
 
-/** The default location of a build: `wasm/simdnet-<flavor>.wasm` in this package. */
+/**
+ * The default location of a build: `wasm/simdnet-<flavor>.wasm` in this package. Both
+ * ts/wasm/ (sources) and dist/wasm/ (compiled) sit two levels below the root; the browser
+ * build rewrites this to the file next to the bundle.
+ */
 export function defaultWasmUrl(flavor: WasmFlavor): URL {
-  // Both ts/wasm/ (sources) and dist/wasm/ (compiled) sit two levels below the root.
-  return new URL(`../../wasm/simdnet-${flavor}.wasm`, import.meta.url);
+  // One literal per flavor, not a template: webpack 5 and Vite find and emit the file
+  // only for `new URL("literal", import.meta.url)` (a template makes Vite look it up in a
+  // glob table that is empty in a pre-bundled dependency: the URL ends in "undefined").
+  return flavor === "simd"
+    ? new URL("../../wasm/simdnet-simd.wasm", import.meta.url)
+    : new URL("../../wasm/simdnet-scalar.wasm", import.meta.url);
+}
+
+/**
+ * What to do when the browser cannot get the module from `url`: where the files are and the
+ * one line each bundler needs (docs/browser.md, "Bundlers").
+ */
+function wasmHelp(url: URL): string {
+  const name = url.pathname.slice(url.pathname.lastIndexOf("/") + 1);
+  const viteDeps = /\/\.vite[^/]*\/deps\//.test(url.pathname) ? " This URL is in Vite's pre-bundled dependencies, and node_modules/simdnet/dist/browser/ was not served either:" : " With the Vite dev server,";
+  return `simdnet loads ${name} from next to its bundle (a URL relative to import.meta.url).${viteDeps} add \`optimizeDeps: { exclude: ["simdnet"] }\` to vite.config. With esbuild or a copied bundle, copy node_modules/simdnet/dist/browser/simdnet-*.wasm next to your bundle. Or pass init({ wasm: { ${url.pathname.includes("scalar") ? "scalar" : "simd"}: "/path/to/${name}" } }), or import from "simdnet/inline" (the modules inlined, nothing to serve).`;
+}
+
+/**
+ * In Node, the package's own module file: wasm/ in a clone (beside ts/ and dist/), or
+ * dist/browser/ in the published package, which ships each module once, there.
+ */
+async function readPackagedWasm(flavor: WasmFlavor): Promise<Uint8Array<ArrayBuffer>> {
+  const { readFile } = await import("node:fs/promises");
+  const { fileURLToPath } = await import("node:url");
+  // Not `new URL("literal", import.meta.url)`: bundlers would try to emit these files.
+  const here = import.meta.url;
+  const name = `simdnet-${flavor}.wasm`;
+  const places = [new URL(`../../wasm/${name}`, here), new URL(`../browser/${name}`, here)].map((u) => fileURLToPath(u));
+  for (const path of places) {
+    try {
+      return new Uint8Array(await readFile(path));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
+        throw new Error(`simdnet: cannot read the wasm module at ${path} (${(e as Error).message})`);
+      }
+    }
+  }
+  throw new Error(`simdnet: cannot read the wasm module: none of ${places.join(", ")} exists; in a clone, build it with \`npm run build:wasm\``);
 }
 
 function isNode(): boolean {
@@ -81,9 +126,47 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
     }
     return WebAssembly.compile(bytes);
   }
+  return compileFetched(url, "");
+}
+
+/** Fetches and compiles `url`; a 404 or a page that is not wasm gets `help`. */
+async function compileFetched(url: URL, help: string): Promise<WebAssembly.Module> {
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`simdnet: fetching ${url.href} failed: HTTP ${response.status}`);
-  return WebAssembly.compile(await response.arrayBuffer());
+  if (!response.ok) throw new Error(`simdnet: fetching ${url.href} failed: HTTP ${response.status}.${help ? ` ${help}` : ""}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  // Dev servers answer a missing file with their index.html (200): say so, not "bad magic".
+  if (bytes.length < 4 || bytes[0] !== 0x00 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+    const type = response.headers.get("content-type") ?? "no content-type";
+    throw new Error(`simdnet: ${url.href} is not a WebAssembly module (${bytes.length} bytes, ${type}).${help ? ` ${help}` : ""}`);
+  }
+  return WebAssembly.compile(bytes);
+}
+
+/** The module of `flavor` from where this package keeps it. */
+async function compileDefault(flavor: WasmFlavor): Promise<WebAssembly.Module> {
+  const url = defaultWasmUrl(flavor);
+  if (isNode() && url.protocol === "file:") return WebAssembly.compile(await readPackagedWasm(flavor));
+  try {
+    return await compileFetched(url, wasmHelp(url));
+  } catch (e) {
+    const fallback = vitePrebundleFallback(url);
+    if (!fallback) throw e;
+    return compileFetched(fallback, "").catch(() => Promise.reject(e));
+  }
+}
+
+/**
+ * Vite's dev server pre-bundles dependencies into node_modules/.vite/deps/, where no wasm
+ * file follows (the URL above then gets Vite's index.html). In the usual layout the
+ * package's own file is served from node_modules/simdnet/dist/browser/, so try there
+ * before asking the user for `optimizeDeps.exclude`. Built from a variable, not
+ * `new URL("literal", import.meta.url)`, so that bundlers do not look for this path.
+ */
+function vitePrebundleFallback(url: URL): URL | null {
+  const match = /^(.*\/node_modules\/)\.vite[^/]*\/deps\/[^/]+$/.exec(url.pathname);
+  if (!match) return null;
+  const name = url.pathname.slice(url.pathname.lastIndexOf("/") + 1);
+  return new URL(`${match[1]}simdnet/dist/browser/${name}`, url.origin);
 }
 
 /**
@@ -95,7 +178,7 @@ export async function createCore(flavor: WasmFlavor, source?: WasmSource): Promi
   if (flavor === "simd" && !simdSupported()) {
     throw new Error("simdnet: this engine does not support WebAssembly SIMD; use the scalar build");
   }
-  const module = await compile(source ?? defaultWasmUrl(flavor));
+  const module = source === undefined ? await compileDefault(flavor) : await compile(source);
   const instance = await WebAssembly.instantiate(module, {});
   const core = new WasmCore(instance, flavor === "simd");
   modules.set(core, module);

@@ -15,6 +15,7 @@
 //!   native tests).
 
 pub mod activation;
+pub mod adamw;
 mod bias;
 pub mod conv2d;
 pub mod dense;
@@ -23,6 +24,7 @@ pub mod gemm;
 pub mod loss;
 pub mod optim;
 pub mod pool;
+pub mod regularize;
 mod runs;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd;

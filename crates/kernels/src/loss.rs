@@ -14,9 +14,33 @@ use crate::activation::softmax_row;
 /// `[EPSILON, 1 - EPSILON]`.
 pub const EPSILON: f32 = 1e-7;
 
+/// Keras's label smoothing of a row of `classes` labels: `y' = y (1 - s) + s / classes`,
+/// each factor rounded to f32 as Keras rounds it (`1 - s` is a Python float, `s /
+/// classes` an f32 division). `s = 0` leaves labels exactly as they are.
+#[derive(Clone, Copy)]
+struct Smoothing {
+    keep: f32,
+    spread: f32,
+}
+
+impl Smoothing {
+    fn new(label_smoothing: f32, classes: usize) -> Self {
+        Smoothing {
+            keep: (1.0 - f64::from(label_smoothing)) as f32,
+            spread: label_smoothing / classes as f32,
+        }
+    }
+
+    #[inline]
+    fn apply(self, y: f32) -> f32 {
+        y * self.keep + self.spread
+    }
+}
+
 /// Softmax followed by cross-entropy, fused so that it stays finite for any finite
-/// logits. Per row, with `lse = m + ln sum_j exp(x_j - m)` (`m` the row maximum):
-/// `loss = sum_j y_j (lse - x_j)`, `p = softmax(x)`, and
+/// logits (Keras's `from_logits=True`). Labels are first smoothed by `label_smoothing`
+/// (0 for none; see `Smoothing`). Per row, with `lse = m + ln sum_j exp(x_j - m)` (`m`
+/// the row maximum): `loss = sum_j y_j (lse - x_j)`, `p = softmax(x)`, and
 /// `dlogits_j = (p_j sum_k y_k - y_j) / batch`, i.e. `(p - y) / batch` for one-hot labels.
 /// Returns the mean loss over the batch.
 ///
@@ -29,8 +53,10 @@ pub fn softmax_cross_entropy(
     labels: &[f32],
     probs: &mut [f32],
     dlogits: &mut [f32],
+    label_smoothing: f32,
 ) -> f32 {
     let len = batch * classes;
+    let smooth = Smoothing::new(label_smoothing, classes);
     assert!(
         logits.len() == len && labels.len() == len && probs.len() == len && dlogits.len() == len,
         "softmax_cross_entropy: every slice must hold batch * classes values"
@@ -50,19 +76,21 @@ pub fn softmax_cross_entropy(
         let lse = f64::from(max) + sum_exp.ln();
         let mut label_sum = 0.0f32;
         for j in 0..classes {
-            *total += f64::from(y[j]) * (lse - f64::from(x[j]));
-            label_sum += y[j];
+            let yj = smooth.apply(y[j]);
+            *total += f64::from(yj) * (lse - f64::from(x[j]));
+            label_sum += yj;
         }
         p.copy_from_slice(x);
         softmax_row(p);
         for j in 0..classes {
-            d[j] = (p[j] * label_sum - y[j]) * inv_batch;
+            d[j] = (p[j] * label_sum - smooth.apply(y[j])) * inv_batch;
         }
     })
 }
 
-/// Categorical cross-entropy from probabilities, as Keras computes it: each row is first
-/// divided by its sum (`q = p / S`), then clipped (`c = clip(q, EPSILON, 1 - EPSILON)`),
+/// Categorical cross-entropy from probabilities, as Keras computes it: labels are
+/// smoothed by `label_smoothing` (0 for none; see `Smoothing`), each row is divided by
+/// its sum (`q = p / S`), then clipped (`c = clip(q, EPSILON, 1 - EPSILON)`),
 /// and `loss = -sum_j y_j ln c_j`. The gradient follows the same path: with
 /// `a_j = -y_j / c_j` where `q_j` lies inside the clip range (else 0),
 /// `dprobs_k = (a_k - sum_j a_j q_j) / (S batch)`. Returns the mean loss over the batch.
@@ -75,8 +103,10 @@ pub fn categorical_cross_entropy(
     probs: &[f32],
     labels: &[f32],
     dprobs: &mut [f32],
+    label_smoothing: f32,
 ) -> f32 {
     let len = batch * classes;
+    let smooth = Smoothing::new(label_smoothing, classes);
     assert!(
         probs.len() == len && labels.len() == len && dprobs.len() == len,
         "categorical_cross_entropy: every slice must hold batch * classes values"
@@ -89,10 +119,11 @@ pub fn categorical_cross_entropy(
         for j in 0..classes {
             let q = p[j] / sum;
             let c = q.clamp(EPSILON, 1.0 - EPSILON); // NaN stays NaN
-            *total -= f64::from(y[j]) * f64::from(c.ln());
+            let yj = smooth.apply(y[j]);
+            *total -= f64::from(yj) * f64::from(c.ln());
             // Clipping passes the gradient only inside its range (ends included).
             let a = if (EPSILON..=1.0 - EPSILON).contains(&q) {
-                -y[j] / c
+                -yj / c
             } else {
                 0.0
             };

@@ -9,6 +9,7 @@
 mod memory;
 
 mod activation;
+mod adamw;
 mod conv;
 mod dense;
 mod dropout;
@@ -16,5 +17,6 @@ mod gemm;
 mod loss;
 mod optim;
 mod pool;
+mod regularize;
 
 pub use memory::{simdnet_alloc, simdnet_free};

@@ -1,5 +1,5 @@
 //! Exports of the `loss` kernels: each returns the batch-mean loss (or the count of
-//! correct rows) and writes its gradient.
+//! correct rows) and writes its gradient. `label_smoothing` is Keras's (0 for none).
 
 use crate::memory::{slice, slice_mut};
 use simdnet_kernels::loss;
@@ -15,6 +15,7 @@ pub unsafe extern "C" fn softmax_cross_entropy(
     labels: *const f32,
     probs: *mut f32,
     dlogits: *mut f32,
+    label_smoothing: f32,
 ) -> f32 {
     let n = batch * classes;
     loss::softmax_cross_entropy(
@@ -24,6 +25,7 @@ pub unsafe extern "C" fn softmax_cross_entropy(
         slice(labels, n),
         slice_mut(probs, n),
         slice_mut(dlogits, n),
+        label_smoothing,
     )
 }
 
@@ -37,6 +39,7 @@ pub unsafe extern "C" fn categorical_cross_entropy(
     probs: *const f32,
     labels: *const f32,
     dprobs: *mut f32,
+    label_smoothing: f32,
 ) -> f32 {
     let n = batch * classes;
     loss::categorical_cross_entropy(
@@ -45,6 +48,7 @@ pub unsafe extern "C" fn categorical_cross_entropy(
         slice(probs, n),
         slice(labels, n),
         slice_mut(dprobs, n),
+        label_smoothing,
     )
 }
 

@@ -6,14 +6,22 @@
 
 const INK_WIDTH_FRACTION = 0.075; // of the canvas side; close to MNIST's stroke width
 
-/** A drawing surface that calls `onChange` while and after the visitor draws. */
+/** Keyboard pen: a step of the arrow keys, as a fraction of the canvas side. */
+const KEY_STEP = 1 / 20;
+
+/**
+ * A drawing surface that calls `onChange` while and after the visitor draws. Keyboard
+ * users draw too: the canvas takes focus, the arrow keys move a pen (shown by `cursor`),
+ * Space lowers or lifts it, Delete or Backspace clears.
+ */
 export class DrawPad {
   private readonly ctx: CanvasRenderingContext2D;
   private last: { x: number; y: number } | null = null;
   private inked = false;
   private frame = 0;
+  private pen = { x: 0.5, y: 0.5, down: false };
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly onChange: () => void) {
+  constructor(private readonly canvas: HTMLCanvasElement, private readonly onChange: () => void, private readonly cursor?: HTMLElement, private readonly onClear?: () => void) {
     const ctx = canvas.getContext("2d", { willReadFrequently: true });
     if (!ctx) throw new Error("DrawPad: this browser gives no 2D canvas context");
     this.ctx = ctx;
@@ -34,6 +42,68 @@ export class DrawPad {
     };
     canvas.addEventListener("pointerup", end);
     canvas.addEventListener("pointercancel", end);
+    canvas.addEventListener("keydown", (e) => this.key(e));
+    canvas.addEventListener("focus", () => this.showCursor());
+    canvas.addEventListener("blur", () => {
+      if (this.cursor) this.cursor.hidden = true;
+    });
+  }
+
+  private key(e: KeyboardEvent): void {
+    const moves: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    const move = moves[e.key];
+    if (move) {
+      e.preventDefault();
+      const from = { x: this.pen.x * this.canvas.width, y: this.pen.y * this.canvas.height };
+      this.pen.x = Math.min(1, Math.max(0, this.pen.x + move[0] * KEY_STEP));
+      this.pen.y = Math.min(1, Math.max(0, this.pen.y + move[1] * KEY_STEP));
+      if (this.pen.down) {
+        this.last = from;
+        this.stroke({ x: this.pen.x * this.canvas.width, y: this.pen.y * this.canvas.height });
+        this.last = null;
+      }
+    } else if (e.key === " " || e.key === "Enter") {
+      e.preventDefault();
+      this.pen.down = !this.pen.down;
+      if (this.pen.down) {
+        this.last = null;
+        this.stroke({ x: this.pen.x * this.canvas.width, y: this.pen.y * this.canvas.height });
+        this.last = null;
+      }
+    } else if (e.key === "Delete" || e.key === "Backspace") {
+      e.preventDefault();
+      this.clear();
+      this.onClear?.();
+    } else {
+      return;
+    }
+    this.showCursor();
+  }
+
+  private showCursor(): void {
+    if (!this.cursor) return;
+    this.cursor.hidden = false;
+    this.cursor.style.left = `${this.pen.x * 100}%`;
+    this.cursor.style.top = `${this.pen.y * 100}%`;
+    this.cursor.classList.toggle("down", this.pen.down);
+  }
+
+  /** Puts a 28x28 digit (0..1, ink is 1) on the pad, scaled up, and reports the change. */
+  setDigit(pixels: Float32Array): void {
+    const small = document.createElement("canvas");
+    small.width = small.height = 28;
+    const sctx = small.getContext("2d");
+    if (!sctx) return;
+    const image = sctx.createImageData(28, 28);
+    for (let i = 0; i < 784; i++) {
+      const g = Math.round(pixels[i] * 255);
+      image.data.set([g, g, g, 255], i * 4);
+    }
+    sctx.putImageData(image, 0, 0);
+    this.ctx.imageSmoothingEnabled = true;
+    this.ctx.drawImage(small, 0, 0, this.canvas.width, this.canvas.height);
+    this.inked = true;
+    this.onChange();
   }
 
   /** True when nothing has been drawn since the last clear. */

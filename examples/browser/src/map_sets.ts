@@ -1,9 +1,10 @@
 /**
- * Turning weights and layer outputs (NHWC, Keras layouts) into grids of small pictures
- * for the page: conv filters per (filter, input channel), feature maps per channel.
+ * Turning weights and layer outputs (NHWC, Keras layouts) into pictures for the page. The
+ * layers are found by type (every Conv2D of the model), not by position, so any stack of
+ * convolutions works, not only LeNet-5's.
  */
-import type { Tensor } from "../../../ts/tensor.js";
-import type { MapSet } from "./messages.js";
+import type { Tensor } from "simdnet";
+import type { ConvView, MapSet } from "./messages.js";
 
 /** Scales values into [-1, 1] (signed) or [0, 1] by the largest magnitude; all-zero stays zero. */
 function normalize(values: Float32Array, signed: boolean): Float32Array {
@@ -25,6 +26,24 @@ export function kernelMaps(title: string, kernel: Tensor): MapSet {
   return { title, count: inC * outC, height: kh, width: kw, columns: inC === 1 ? outC : inC, signed: true, values: normalize(values, true) };
 }
 
+/**
+ * A conv kernel [kh, kw, inC, outC] as outC pictures of kh x kw, each filter's weights summed
+ * over its input channels: one picture per filter, to sit above the map it makes (96 separate
+ * 5x5 slices of conv2 read as noise).
+ */
+export function filterPictures(title: string, kernel: Tensor): MapSet {
+  const [kh, kw, inC, outC] = kernel.shape;
+  const values = new Float32Array(kh * kw * outC);
+  for (let co = 0; co < outC; co++) {
+    for (let p = 0; p < kh * kw; p++) {
+      let sum = 0;
+      for (let ci = 0; ci < inC; ci++) sum += kernel.data[(p * inC + ci) * outC + co];
+      values[co * kh * kw + p] = sum;
+    }
+  }
+  return { title, count: outC, height: kh, width: kw, columns: outC, signed: true, values: normalize(values, true) };
+}
+
 /** One image's activation [1, h, w, c] as c pictures of h x w, each channel scaled on its own. */
 export function channelMaps(title: string, activation: Tensor, columns: number): MapSet {
   const [, h, w, c] = activation.shape;
@@ -37,12 +56,36 @@ export function channelMaps(title: string, activation: Tensor, columns: number):
   return { title, count: c, height: h, width: w, columns, signed: false, values };
 }
 
-/** The conv1 and conv2 kernels of a LeNet-5's weights (Keras order: conv1 kernel first, conv2 kernel third). */
-export function filterMaps(weights: Tensor[]): MapSet[] {
-  return [kernelMaps("conv1: 6 filters of 5x5", weights[0]), kernelMaps("conv2: 16 filters (rows) x 6 input channels of 5x5", weights[2])];
+/** What convViews needs of a layer: its Keras name and class, and its weights (kernel first). */
+export interface LayerLike {
+  name: string;
+  className: string;
+  getWeights(): Tensor[];
 }
 
-/** The conv1 and conv2 outputs of a LeNet-5's layer outputs for one image. */
-export function featureMaps(outputs: Tensor[]): MapSet[] {
-  return [channelMaps("conv1 output: 6 maps of 28x28", outputs[0], 6), channelMaps("conv2 output: 16 maps of 10x10", outputs[2], 8)];
+/**
+ * Every Conv2D layer of `layers` with its filters and, from `outputs` (each layer's output
+ * for one image, as `model.activations` gives them, in layer order), the maps they make.
+ */
+export function convViews(layers: readonly LayerLike[], outputs: readonly Tensor[]): ConvView[] {
+  const views: ConvView[] = [];
+  layers.forEach((layer, index) => {
+    if (layer.className !== "Conv2D") return;
+    const kernel = layer.getWeights()[0];
+    const output = outputs[index];
+    if (!kernel || kernel.shape.length !== 4 || !output || output.shape.length !== 4) return;
+    const [kh, kw, inC, outC] = kernel.shape;
+    const [, h, w] = output.shape;
+    const maps = channelMaps(`${outC} maps of ${h}x${w}`, output, outC);
+    let strongest = 0;
+    let best = -Infinity;
+    for (let k = 0; k < outC; k++) {
+      let sum = 0;
+      for (let p = 0; p < h * w; p++) sum += output.data[p * outC + k];
+      if (sum > best) [best, strongest] = [sum, k];
+    }
+    const filters = filterPictures(`${outC} filters of ${kh}x${kw}${inC > 1 ? `x${inC}` : ""}`, kernel);
+    views.push({ layer: `${layer.name} (${layer.className})`, filters, maps, inputChannels: inC, strongest });
+  });
+  return views;
 }

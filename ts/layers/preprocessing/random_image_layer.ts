@@ -15,6 +15,7 @@ import type { Tensor } from "../../tensor.js";
 import type { WasmCore } from "../../wasm/core.js";
 import * as args from "../args.js";
 import { copyFloats, LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "../layer.js";
+import { applyLayer, type SymbolicTensor } from "../../model/symbolic.js";
 
 /** Height, width and channels of one image. */
 export interface ImageShape {
@@ -112,7 +113,12 @@ export class RandomImageLayer implements Layer {
     return this.outputShape;
   }
 
-  /** Room for each sample's drawn parameters (backward needs the same transform). */
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
+  }
+
+  /** Room for each sample's drawn parameters (backward needs the same step's transform). */
   workspace(_core: WasmCore, batch: number): Workspace {
     return { f32: batch * this.augmentation.paramCount, u32: 0, scratch: 0 };
   }
