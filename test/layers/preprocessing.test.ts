@@ -7,7 +7,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { LAYER_FORMATS, layerConfigFromKeras, layerConfigToKeras } from "../../ts/io/keras_layers.js";
 import { layers } from "../../ts/layers/index.js";
+import { PREPROCESSING_KERAS_FORMATS } from "../../ts/layers/preprocessing/keras_formats.js";
 import { affineForward, mapCoordinate, type FillMode, type Interpolation } from "../../ts/layers/preprocessing/affine_sampler.js";
 import { PREPROCESSING_FACTORIES, preprocessingLayers, type RandomImageLayer } from "../../ts/layers/preprocessing/index.js";
 import { rotationMatrix, translationMatrix, zoomMatrix } from "../../ts/layers/preprocessing/random_affine.js";
@@ -113,6 +115,21 @@ describe("configs", () => {
       expect(again.config).toEqual(ours);
     });
   }
+
+  it("reads Keras's JSON configs and writes them back key for key (with the formats registered)", () => {
+    Object.assign(LAYER_FORMATS, PREPROCESSING_KERAS_FORMATS);
+    for (const [key, keras] of Object.entries(golden.configs)) {
+      const className = key.replace("Pair", "");
+      const camelConfig = layerConfigFromKeras(className, keras as never, key, ["name"]);
+      const layer = PREPROCESSING_FACTORIES[className]!(camelConfig as never) as unknown as RandomImageLayer;
+      expect(layer.config, key).toEqual(made[key]!.config);
+      const written = layerConfigToKeras(className, layer.config, key, ["name"]);
+      const { name: _name, trainable: _trainable, dtype: _dtype, ...rest } = keras;
+      expect(written, key).toEqual(rest);
+    }
+    expect(() => layerConfigFromKeras("RandomFlip", { mode: "vertical", data_format: "channels_first" } as never, "flip", ["name"])).toThrow(/flip data_format: received "channels_first", expected "channels_last"/);
+    expect(() => layerConfigFromKeras("RandomZoom", { width_factor: 0.2 } as never, "zoom", ["name"])).toThrow(/zoom: the config has no "height_factor"; RandomZoom needs it/);
+  });
 
   it("refuses bad options, naming the factory and the argument", () => {
     expect(() => preprocessingLayers.randomFlip({ mode: "diagonal" as FlipMode })).toThrow(/layers\.randomFlip: mode must be "horizontal", "vertical" or "horizontal_and_vertical", received "diagonal"/);

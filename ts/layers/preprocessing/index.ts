@@ -1,8 +1,10 @@
 /**
  * Keras 3's random image preprocessing layers, for augmentation inside the model: active
  * only while training, identity otherwise. The integrator registers them in the layer
- * registry with {@link PREPROCESSING_FACTORIES} (Keras class name to factory) and
- * {@link PREPROCESSING_NAME_STEMS} (default layer names).
+ * registry with {@link PREPROCESSING_FACTORIES} (Keras class name to factory),
+ * {@link PREPROCESSING_NAME_STEMS} (default layer names) and, for saving and loading,
+ * PREPROCESSING_KERAS_FORMATS (keras_formats.ts, merged into ts/io/keras_layers.ts's
+ * LAYER_FORMATS).
  */
 import type { Layer } from "../layer.js";
 import { randomRotation, randomTranslation, randomZoom } from "./random_affine.js";
@@ -14,6 +16,7 @@ export type { AffineLayerArgs, RandomRotationArgs, RandomTranslationArgs, Random
 export type { RandomContrastArgs } from "./random_contrast.js";
 export type { FlipMode, RandomFlipArgs } from "./random_flip.js";
 export type { FillMode, Interpolation } from "./affine_sampler.js";
+export { PREPROCESSING_KERAS_FORMATS } from "./keras_formats.js";
 
 /** The factories, to merge into `layers`. */
 export const preprocessingLayers = {
