@@ -16,7 +16,9 @@ import { rotationMatrix, translationMatrix, zoomMatrix } from "../../ts/layers/p
 import { adjustContrast } from "../../ts/layers/preprocessing/random_contrast.js";
 import { flipImage, type FlipMode } from "../../ts/layers/preprocessing/random_flip.js";
 import type { LayerBuffers, Pass } from "../../ts/layers/layer.js";
+import { Model } from "../../ts/model/model.js";
 import { Sequential } from "../../ts/model/sequential.js";
+import { input } from "../../ts/model/symbolic.js";
 import type { WasmCore } from "../../ts/wasm/core.js";
 import { getCore, init } from "../../ts/wasm/loader.js";
 import { expectClose } from "../helpers/assert.js";
@@ -275,5 +277,30 @@ describe("layers in passes", () => {
     const ys = { data: Float32Array.from([0, 1, 0, 1]), shape: [4] };
     await model.fit(xs, ys, { epochs: 2, batchSize: 2, verbose: 0, seed: 3 });
     expect(model.activations(xs)[0]!.data).toEqual(xs.data);
+  });
+
+  it("sit after a conv layer in a functional Model: the weights' gradients match finite differences", async () => {
+    const inp = input({ shape: [H, W, C] });
+    const conv = layers.conv2d({ filters: 2, kernelSize: 3, padding: "same" });
+    const rotated = preprocessingLayers.randomRotation({ factor: 0.4, fillMode: "reflect" }).apply(conv.apply(inp));
+    const out = layers.dense({ units: 2, activation: "softmax" }).apply(layers.flatten().apply(rotated));
+    const model = new Model({ inputs: inp, outputs: out, seed: 4 } as never);
+    model.compile({ optimizer: "sgd", loss: "sparseCategoricalCrossentropy" });
+    const xs = { data: x.subarray(0, 2 * SIZE).map((v) => v / 255), shape: [2, H, W, C] };
+    const ys = { data: Float32Array.from([0, 1]), shape: [2] };
+    const { grads } = model.lossAndGradients(xs, ys, 6, 3);
+    const weights = model.getWeights();
+    const kernel = weights[0]!;
+    for (const j of [0, 5, 17, 40]) {
+      const h = 1e-2;
+      const at = (delta: number): number => {
+        const w = weights.map((t, i) => (i === 0 ? { data: Float32Array.from(t.data, (v, k) => (k === j ? v + delta : v)), shape: t.shape } : t));
+        model.setWeights(w);
+        return model.lossAndGradients(xs, ys, 6, 3).loss;
+      };
+      const numeric = (at(h) - at(-h)) / (2 * h);
+      expect(Math.abs(grads[j]! - numeric), `kernel[${j}] of ${kernel.data.length}`).toBeLessThan(2e-3 + 2e-2 * Math.abs(numeric));
+    }
+    model.setWeights(weights);
   });
 });
