@@ -17,11 +17,13 @@ import { createCore } from "../ts/wasm/loader.js";
 import type { WasmCore } from "../ts/wasm/core.js";
 import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dScratchLength } from "../ts/kernels/conv2d.js";
 import { avgPool2dBackward, avgPool2dForward } from "../ts/kernels/pool.js";
-import { conv2dDims, pool2dDims } from "../ts/shapes.js";
+import { conv2dDims, depthwiseDims, pool2dDims } from "../ts/shapes.js";
+import { depthwiseBackwardFilter, depthwiseBackwardInput, depthwiseForward } from "../ts/kernels/depthwise.js";
 import { markdownTable } from "./util.js";
 
-const [pathA, pathB] = process.argv.slice(2);
-if (!pathA || !pathB) throw new Error("usage: npx vite-node bench/ab.ts A.wasm B.wasm");
+const [pathA, pathB] = process.argv.slice(2, 4);
+if (!pathA || !pathB) throw new Error("usage: npx vite-node bench/ab.ts A.wasm B.wasm [--only=label]");
+const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
 
 const batch = 64;
 const conv1 = conv2dDims(batch, 28, 28, 1, 5, 5, 6, 1, 1, "same");
@@ -54,7 +56,17 @@ function cases(core: WasmCore): [string, () => void][] {
     out.push([`${name} avg forward`, () => avgPool2dForward(core, d, px, py)]);
     out.push([`${name} avg backward`, () => avgPool2dBackward(core, d, py, px)]);
   }
-  return out;
+  // MobileNetV2 (alpha 0.35, 96x96)'s first depthwise layer and a strided one.
+  for (const [name, d] of [["depthwise 48x48x16", depthwiseDims(batch, 48, 48, 16, 3, 3, 1, 1, 1, "same")],
+    ["depthwise 12x12x96 s2", depthwiseDims(batch, 12, 12, 96, 3, 3, 1, 2, 2, "same")]] as const) {
+    const x = filled(d.batch * d.inH * d.inW * d.channels);
+    const w = filled(d.kH * d.kW * d.channels);
+    const y = filled(d.batch * d.outH * d.outW * d.channels);
+    out.push([`${name} forward`, () => depthwiseForward(core, d, x, w, null, y)]);
+    out.push([`${name} backward filter`, () => depthwiseBackwardFilter(core, d, x, y, w)]);
+    out.push([`${name} backward input`, () => depthwiseBackwardInput(core, d, y, w, x)]);
+  }
+  return only ? out.filter(([label]) => label.includes(only)) : out;
 }
 
 /** Milliseconds per call over a run of about `ms` milliseconds. */

@@ -17,7 +17,9 @@ import { createCore } from "../ts/wasm/loader.js";
 import type { WasmCore } from "../ts/wasm/core.js";
 import { gemm, type GemmShape } from "../ts/kernels/gemm.js";
 import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dScratchLength } from "../ts/kernels/conv2d.js";
-import { conv2dDims, type Conv2dDims } from "../ts/shapes.js";
+import { conv2dDims, depthwiseDims, type Conv2dDims, type DepthwiseDims } from "../ts/shapes.js";
+import { depthwiseBackwardFilter, depthwiseBackwardInput, depthwiseForward } from "../ts/kernels/depthwise.js";
+import { batchNormBackward, batchNormForwardTrain } from "../ts/kernels/batch_norm.js";
 
 /** One benchmarked operation: how to run it in a wasm core and in plain JavaScript. */
 interface BenchCase {
@@ -149,10 +151,72 @@ const lenetConv: BenchCase[] = [
   convCase("conv2", conv2, "backward input"),
 ];
 
+type DepthwiseOp = "forward" | "backward filter" | "backward input";
+
+function depthwiseCase(label: string, d: DepthwiseDims, op: DepthwiseOp): BenchCase {
+  const oc = d.channels * d.multiplier;
+  const outputs = d.batch * d.outH * d.outW * oc;
+  return {
+    label: `${label} ${op} (batch ${d.batch}, ${d.inH}x${d.inW}x${d.channels}, ${d.kH}x${d.kW} stride ${d.strideH})`,
+    flops: 2 * outputs * d.kH * d.kW,
+    wasm(core) {
+      const x = core.alloc(d.batch * d.inH * d.inW * d.channels);
+      const w = core.alloc(d.kH * d.kW * oc);
+      const b = core.alloc(oc);
+      const y = core.alloc(outputs);
+      core.write(x, randomFloats(x.length, 3));
+      core.write(w, randomFloats(w.length, 4));
+      core.write(y, randomFloats(y.length, 5));
+      if (op === "forward") return () => depthwiseForward(core, d, x, w, b, y);
+      if (op === "backward filter") return () => depthwiseBackwardFilter(core, d, x, y, w);
+      return () => depthwiseBackwardInput(core, d, y, w, x);
+    },
+    js: () => null,
+  };
+}
+
+/** Batch normalization over `rows` pixels of `c` channels: about 8 flops per value forward, 11 backward. */
+function batchNormCase(rows: number, c: number, backward: boolean): BenchCase {
+  return {
+    label: `batch norm ${backward ? "backward" : "training forward"} (${rows} pixels x ${c} channels)`,
+    flops: rows * c * (backward ? 11 : 8),
+    wasm(core) {
+      const x = core.alloc(rows * c);
+      const y = core.alloc(rows * c);
+      const g = core.alloc(c);
+      const b = core.alloc(c);
+      const stats = core.alloc(2 * c);
+      const [dg, db] = [core.alloc(c), core.alloc(c)];
+      core.write(x, randomFloats(x.length, 3));
+      core.write(g, randomFloats(c, 4));
+      batchNormForwardTrain(core, rows, c, 1e-3, x, g, b, y, stats);
+      if (!backward) return () => batchNormForwardTrain(core, rows, c, 1e-3, x, g, b, y, stats);
+      const dx = core.alloc(rows * c);
+      return () => batchNormBackward(core, rows, c, 1e-3, x, y, g, stats, dx, dg, db);
+    },
+    js: () => null,
+  };
+}
+
+/** MobileNetV2 (alpha 0.35, 96x96) and ResNet-20 shapes at batch 64: issue 14's kernels. */
+const nextScale: BenchCase[] = [
+  depthwiseCase("depthwise", depthwiseDims(64, 48, 48, 16, 3, 3, 1, 1, 1, "same"), "forward"),
+  depthwiseCase("depthwise", depthwiseDims(64, 48, 48, 16, 3, 3, 1, 1, 1, "same"), "backward filter"),
+  depthwiseCase("depthwise", depthwiseDims(64, 48, 48, 16, 3, 3, 1, 1, 1, "same"), "backward input"),
+  depthwiseCase("depthwise", depthwiseDims(64, 12, 12, 96, 3, 3, 1, 2, 2, "same"), "forward"),
+  convCase("pointwise", conv2dDims(64, 12, 12, 96, 1, 1, 24, 1, 1, "valid"), "forward"),
+  convCase("pointwise", conv2dDims(64, 12, 12, 96, 1, 1, 24, 1, 1, "valid"), "backward filter"),
+  convCase("resnet 3x3", conv2dDims(64, 32, 32, 16, 3, 3, 16, 1, 1, "same"), "forward"),
+  convCase("dilated 3x3", conv2dDims(16, 32, 32, 16, 3, 3, 16, 1, 1, "same", 2, 2), "forward"),
+  batchNormCase(64 * 32 * 32, 16, false),
+  batchNormCase(64 * 32 * 32, 16, true),
+];
+
 export const GROUPS: BenchGroup[] = [
   { title: "GEMM, square", cases: squares },
   { title: "GEMM, LeNet-5 training shapes (batch 64)", cases: lenet },
   { title: "conv2d kernels, LeNet-5 layers at batch 64 (conv1 forward and filter: direct path; the rest im2col + GEMM)", cases: lenetConv },
+  { title: "Next scale: depthwise, pointwise (1x1 as a plain GEMM over NHWC), 3x3, dilated conv2d and batch normalization at MobileNetV2/ResNet-20 shapes", cases: nextScale },
 ];
 
 /** Median milliseconds of one call of `f`. */

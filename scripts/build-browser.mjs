@@ -29,10 +29,12 @@ const libraryEntry = join(root, "ts/index.ts");
 const replicaWorkerEntry = join(root, "ts/parallel/replica_worker.ts");
 const flavors = ["simd", "scalar"];
 
-// No `external`: a Node built-in import that the plugin below does not rewrite fails the
-// build, so no bundle ever imports one.
+// No Node built-in is external: one that the plugin below does not rewrite fails the
+// build, so no bundle ever imports one. The Keras-file libraries are: ts/io/keras imports
+// them lazily, and leaving them to the app's bundler keeps ~1 MB of HDF5 out of ours.
 const common = {
   bundle: true,
+  external: ["h5wasm", "fflate"],
   format: "esm",
   platform: "browser",
   target: "es2022",
@@ -53,6 +55,7 @@ const NODE_ONLY = {
   "ts/data/image_folder_node.ts": { subject: (name) => `datasets.${name}()`, hint: "it reads a folder with node:fs. In a browser, use datasets.imageFolderFromFiles with the File objects of an <input type=\"file\" webkitdirectory> or of a drop" },
   "ts/data/png.ts": { subject: (name) => `datasets.${name}()`, hint: "it inflates PNG data with node:zlib. In a browser, draw the image on a canvas and use imageToDigit" },
   "ts/parallel/ts_bootstrap.ts": { subject: () => "Starting fit's workers from TypeScript sources", hint: "bundles start the compiled replica_worker.js beside them instead" },
+  "ts/io/keras/node_file.ts": { subject: () => "Saving or loading a Keras file at a file:// path", hint: "it reads and writes files. In a browser, load from the file's bytes (an ArrayBuffer, Uint8Array, File or Blob) and save with toKerasFile" },
   "ts/io/node_files.ts": { subject: () => "Saving or loading a model at a file:// path", hint: "it reads and writes files. In a browser, save with no destination and load from { modelJson, weights }" },
 };
 
@@ -69,6 +72,22 @@ function rejectNodeOnlyImports(path, text) {
 }
 
 /**
+ * Modules of ts/ that the library reaches only through `import()` and that are built as
+ * bundles of their own beside simdnet.js, so that the main bundle does not grow with them
+ * (esbuild without code splitting would inline them): module -> bundle file name.
+ */
+const LAZY_BUNDLES = { "ts/io/keras/index.ts": "simdnet-keras.js" };
+
+/** `import("./x.js")` of a lazily bundled module in `path`'s text as an import of its bundle. */
+function lazyBundleImports(path, text) {
+  return text.replace(/(?<!typeof\s+)import\(\s*(["'])(\.\.?\/[^"']+)\.js\1\s*\)/g, (call, _q, target) => {
+    const file = relative(root, join(dirname(path), `${target}.ts`)).split(sep).join("/");
+    const bundle = LAZY_BUNDLES[file];
+    return bundle && file !== relative(root, path).split(sep).join("/") ? `import("./${bundle}")` : call;
+  });
+}
+
+/**
  * Adapts ts/ sources to a bundle at bundle time, leaving the files themselves alone:
  * - `import()`s of the Node-only modules above become rejections;
  * - the loader looks for `../../wasm/simdnet-<flavor>.wasm` (right for ts/wasm/ and
@@ -81,6 +100,10 @@ function rejectNodeOnlyImports(path, text) {
 const browserSources = {
   name: "simdnet-browser-sources",
   setup(b) {
+    // The lazily loaded bundles stay separate files beside the one importing them.
+    for (const file of Object.values(LAZY_BUNDLES)) {
+      b.onResolve({ filter: new RegExp(`^\\./${file.replace(".", "\\.")}$`) }, (args) => ({ path: args.path, external: true }));
+    }
     b.onLoad({ filter: /[\\/]ts[\\/].*\.ts$/ }, async (args) => {
       let text = await readFile(args.path, "utf8");
       if (/[\\/]ts[\\/]wasm[\\/]loader\.ts$/.test(args.path)) {
@@ -91,6 +114,7 @@ const browserSources = {
         text = text.replaceAll(pattern, "./simdnet-");
       }
       text = rejectNodeOnlyImports(args.path, text);
+      text = lazyBundleImports(args.path, text);
       text = text.replace(
         /(?<!typeof\s+)import\(\s*(["'])node:([^"']+)\1\s*\)/g,
         (_, _q, name) => `Promise.reject(new Error("simdnet's browser build cannot load node:${name}; use the Node build in Node"))`,
@@ -161,6 +185,9 @@ export async function buildLibrary({ outdir = join(root, "dist/browser") } = {})
     outfile: join(outdir, "simdnet-inline.js"),
   });
   await build({ ...options, entryPoints: [replicaWorkerEntry], outfile: join(outdir, "replica_worker.js") });
+  for (const [module, file] of Object.entries(LAZY_BUNDLES)) {
+    await build({ ...options, entryPoints: [join(root, module)], outfile: join(outdir, file) });
+  }
   await copyWasm(outdir);
   return outdir;
 }
@@ -228,6 +255,9 @@ export async function buildDemo({ outdir = join(root, "dist/demo") } = {}) {
   await build({ ...common, minify: true, entryPoints: [join(src, "src/tfjs_compare.ts")], outfile: join(outdir, "tfjs_compare.js") });
   // The demo's worker trains with fit({ workers }), which starts these from beside it.
   await build({ ...options, entryPoints: [replicaWorkerEntry], outfile: join(outdir, "replica_worker.js") });
+  for (const [module, file] of Object.entries(LAZY_BUNDLES)) {
+    await build({ ...options, entryPoints: [join(root, module)], outfile: join(outdir, file) });
+  }
   await copyWasm(outdir);
   const digits = join(outdir, "digits.bin.gz");
   const fresh = await stat(digits).then(() => true, () => false);
@@ -270,16 +300,10 @@ export async function measureSizes({ dist = join(root, "dist/browser") } = {}) {
   for (const name of ["simdnet.js", "simdnet-inline.js", "replica_worker.js", "simdnet-simd.wasm", "simdnet-scalar.wasm"]) {
     add(name, labels[name] ?? "", `dist/browser/${name}`, await readFile(join(dist, name)));
   }
-  const app = await build({
-    stdin: { contents: APP_SOURCE(join(dist, "simdnet.js")), resolveDir: root, loader: "js" },
-    bundle: true, format: "esm", platform: "browser", minify: true, write: false, logLevel: "silent",
-  });
-  add("app", "a user's esbuild bundle of an app using `init`, `lenet5`, `compile`, `fit`, `predict`", "app.js", app.outputFiles[0].contents);
-  const tensorOnly = await build({
-    stdin: { contents: `import { tensor } from ${JSON.stringify(join(dist, "simdnet.js"))}; console.log(tensor([1], [1]));`, resolveDir: root, loader: "js" },
-    bundle: true, format: "esm", platform: "browser", minify: true, write: false, logLevel: "silent",
-  });
-  add("tensor-only", "the same for an app importing only `tensor`: what tree-shaking leaves", "tensor-only.js", tensorOnly.outputFiles[0].contents);
+  add("app", "a user's esbuild bundle of an app using `init`, `lenet5`, `compile`, `fit`, `predict`", "app.js",
+    await bundleApp(APP_SOURCE(join(dist, "simdnet.js")), "app.js"));
+  add("tensor-only", "the same for an app importing only `tensor`: what tree-shaking leaves", "tensor-only.js",
+    await bundleApp(`import { tensor } from ${JSON.stringify(join(dist, "simdnet.js"))}; console.log(tensor([1], [1]));`, "tensor-only.js"));
   const tf = join(root, "node_modules/@tensorflow");
   for (const pkg of (await readdir(tf)).sort()) {
     const dir = join(tf, pkg, "dist");
@@ -289,6 +313,38 @@ export async function measureSizes({ dist = join(root, "dist/browser") } = {}) {
     }
   }
   return rows;
+}
+
+/**
+ * A user's app bundled by esbuild with code splitting, as an app's bundler does: the
+ * Keras-file code (and h5wasm, fflate) behind simdnet's dynamic import becomes a chunk the
+ * app never loads, so the app's size is its entry chunk and what that imports statically.
+ */
+async function bundleApp(contents, name) {
+  const result = await build({
+    stdin: { contents, resolveDir: root, loader: "js", sourcefile: name },
+    bundle: true, format: "esm", platform: "browser", minify: true, write: false, logLevel: "silent",
+    splitting: true, outdir: join(root, ".sizes-out"), nodePaths: [join(root, "node_modules")], metafile: true,
+  });
+  return staticClosure(result, name);
+}
+
+/** The bytes of the output whose entry is `entry`, plus every chunk it imports statically. */
+function staticClosure(result, entry) {
+  const outputs = result.metafile.outputs;
+  const byPath = new Map(result.outputFiles.map((f) => [relative(process.cwd(), f.path), f.contents]));
+  const start = Object.keys(outputs).find((out) => outputs[out].entryPoint?.endsWith(entry));
+  if (!start) throw new Error(`build-browser: no output for ${entry}`);
+  const seen = new Set();
+  const visit = (out) => {
+    if (seen.has(out)) return;
+    seen.add(out);
+    for (const imp of outputs[out].imports) if (imp.kind === "import-statement") visit(imp.path);
+  };
+  visit(start);
+  const parts = [...seen].map((out) => byPath.get(out));
+  if (parts.some((p) => !p)) throw new Error(`build-browser: a chunk of ${entry} is missing from the build output`);
+  return Buffer.concat(parts);
 }
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;

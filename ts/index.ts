@@ -26,6 +26,10 @@ export { input, SymbolicTensor, type InputArgs } from "./model/symbolic.js";
 export type { FitArgs } from "./training/fit.js";
 export { layers } from "./layers/index.js";
 export type { Layer, ActivationName, ActivationArgs, Conv2dArgs, DenseArgs, DropoutArgs, FlattenArgs, Pooling2dArgs, AddArgs, ConcatenateArgs } from "./layers/index.js";
+export type {
+  BatchNormalizationArgs, DepthwiseConv2dArgs, SeparableConv2dArgs, GlobalPooling2dArgs, ZeroPadding2dArgs, ReLUArgs, LeakyReLUArgs, SoftmaxArgs,
+  ReshapeArgs, RescalingArgs,
+} from "./layers/index.js";
 export { lenet5, type LeNet5Args } from "./models/lenet5.js";
 
 // Training pieces.
@@ -54,3 +58,7 @@ export type { BatchSource } from "./data/batch_source.js";
 export { loadSequential as loadModel } from "./io/sequential_io.js";
 export type { SavedModel, SavedModelInput, SaveOptions } from "./io/handlers.js";
 export type { ModelArtifacts } from "./io/artifacts.js";
+// Keras's own files (.keras, legacy .h5): loadModel and model.save take them by name or bytes.
+export { toKerasFile } from "./io/keras/public.js";
+export type { KerasFileOptions, KerasFormat } from "./io/keras/public.js";
+export type { KerasFileBytes } from "./io/handlers.js";

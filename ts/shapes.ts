@@ -69,6 +69,10 @@ export interface Conv2dDims extends WindowGeometry {
   kW: number;
   /** Filters (output channels). */
   outC: number;
+  /** Rows between kernel taps (Keras's `dilation_rate`; 1: adjacent). */
+  dilationH: number;
+  /** Columns between kernel taps. */
+  dilationW: number;
 }
 
 /** Shapes of a pooling call (NHWC); channels pass through unchanged. */
@@ -92,13 +96,58 @@ function windowDims(inH: number, inW: number, fH: number, fW: number, sH: number
   };
 }
 
-/** Conv2d dims from the input shape and the layer's configuration. */
+/**
+ * The cells a window of `f` taps spaced `dilation` apart covers: `(f - 1) * dilation + 1`.
+ * Output sizes and padding of a dilated window follow the rules above for this span.
+ */
+export function dilatedSpan(f: number, dilation: number): number {
+  return (f - 1) * dilation + 1;
+}
+
+/** Conv2d dims from the input shape and the layer's configuration (dilation 1 unless given). */
 export function conv2dDims(
   batch: number, inH: number, inW: number, inC: number,
   kH: number, kW: number, outC: number,
   strideH: number, strideW: number, padding: Padding,
+  dilationH = 1, dilationW = 1,
 ): Conv2dDims {
-  return { batch, inH, inW, inC, kH, kW, outC, strideH, strideW, padding, ...windowDims(inH, inW, kH, kW, strideH, strideW, padding) };
+  const [spanH, spanW] = [dilatedSpan(kH, dilationH), dilatedSpan(kW, dilationW)];
+  return {
+    batch, inH, inW, inC, kH, kW, outC, strideH, strideW, padding, dilationH, dilationW,
+    ...windowDims(inH, inW, spanH, spanW, strideH, strideW, padding),
+  };
+}
+
+/** Shapes of a depthwise conv2d call (NHWC; kernel `[kH, kW, channels, multiplier]`). */
+export interface DepthwiseDims extends WindowGeometry {
+  /** Images in the call. */
+  batch: number;
+  /** Input channels. */
+  channels: number;
+  /** Kernel height. */
+  kH: number;
+  /** Kernel width. */
+  kW: number;
+  /** Outputs per input channel (Keras's `depth_multiplier`); the output has channels * multiplier. */
+  multiplier: number;
+  /** Rows between kernel taps (1: adjacent). */
+  dilationH: number;
+  /** Columns between kernel taps. */
+  dilationW: number;
+}
+
+/** Depthwise conv2d dims from the input shape and the layer's configuration. */
+export function depthwiseDims(
+  batch: number, inH: number, inW: number, channels: number,
+  kH: number, kW: number, multiplier: number,
+  strideH: number, strideW: number, padding: Padding,
+  dilationH = 1, dilationW = 1,
+): DepthwiseDims {
+  const [spanH, spanW] = [dilatedSpan(kH, dilationH), dilatedSpan(kW, dilationW)];
+  return {
+    batch, inH, inW, channels, kH, kW, multiplier, strideH, strideW, padding, dilationH, dilationW,
+    ...windowDims(inH, inW, spanH, spanW, strideH, strideW, padding),
+  };
 }
 
 /** Pool2d dims from the input shape and the layer's configuration. */

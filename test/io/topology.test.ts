@@ -54,7 +54,7 @@ describe("topologyToKeras / topologyFromKeras", () => {
       { class_name: "Dropout", config: { name: "r", rate: 0.5, seed: 9 } },
     ));
     expect(layers[0]!.config).toEqual({
-      filters: 2, kernelSize: [3, 3], strides: [1, 1], padding: "valid", activation: "linear", useBias: true,
+      filters: 2, kernelSize: [3, 3], strides: [1, 1], padding: "valid", dilationRate: [1, 1], activation: "linear", useBias: true,
       kernelInitializer: "glorotUniform", biasInitializer: "zeros", inputShape: [8, 8, 1],
     });
     expect(layers[1]!.config).toEqual({ poolSize: [2, 2], strides: [2, 2], padding: "valid" });
@@ -112,7 +112,7 @@ describe("topologyToKeras / topologyFromKeras", () => {
 
   it("refuses a kernel larger than its input, naming the layer", () => {
     const json = sequential(conv({ batch_input_shape: [null, 2, 8, 1] }));
-    expect(() => expectedWeights(topologyFromKeras(json).layers)).toThrow('layer 0 ("conv2d", Conv2D): kernel 3x3 is larger than its input 2x8 (padding valid)');
+    expect(() => expectedWeights(topologyFromKeras(json).layers)).toThrow('layer 0 ("conv2d", Conv2D): kernel 3x3 is larger than its input 2x8 with padding "valid"');
   });
 });
 
@@ -120,11 +120,11 @@ describe("topologyFromKeras refuses what it cannot load", () => {
   const cases: [string, Json, string][] = [
     ["a functional model without input_layers", { class_name: "Functional", config: { layers: [] } }, "modelTopology.config.input_layers: received undefined, expected an array"],
     ["an unknown model class", { class_name: "Subclassed", config: { layers: [] } }, 'modelTopology.class_name: received "Subclassed", expected "Sequential", "Functional" or "Model"'],
-    ["a layer class we lack", sequential(conv(), { class_name: "BatchNormalization", config: { name: "bn" } }), 'layer 1 ("bn", BatchNormalization) class_name: received "BatchNormalization", expected one of Conv2D'],
+    ["a layer class we lack", sequential(conv(), { class_name: "LayerNormalization", config: { name: "ln" } }), 'layer 1 ("ln", LayerNormalization) class_name: received "LayerNormalization", expected one of Conv2D'],
     ["channels_first", sequential(conv({ data_format: "channels_first" })), 'layer 0 ("conv2d", Conv2D) data_format: received "channels_first", expected "channels_last"'],
-    ["dilation", sequential(conv({ dilation_rate: [2, 2] })), 'layer 0 ("conv2d", Conv2D) dilation_rate: received [2,2], expected 1 or [1, 1] (dilated convolution is not supported)'],
+    ["grouped convolution", sequential(conv({ groups: 2 })), 'layer 0 ("conv2d", Conv2D) groups: received 2, expected 1 (grouped convolution is not supported)'],
     ["a regularizer", sequential(conv({ kernel_regularizer: { class_name: "L2", config: { l2: 0.01 } } })), 'layer 0 ("conv2d", Conv2D) kernel_regularizer: received {"class_name":"L2"'],
-    ["an activation we lack", sequential(conv({ activation: "elu" })), 'layer 0 ("conv2d", Conv2D) activation: received "elu", expected one of linear, relu, sigmoid, tanh, softmax'],
+    ["an activation we lack", sequential(conv({ activation: "mish" })), 'layer 0 ("conv2d", Conv2D) activation: received "mish", expected one of linear, relu, sigmoid, tanh, softmax, relu6, elu, selu, silu, swish, gelu, gelu_new, hard_sigmoid'],
     ["causal padding", sequential(conv({ padding: "causal" })), 'layer 0 ("conv2d", Conv2D) padding: received "causal", expected "valid" or "same"'],
     ["a trainable flag that is not a boolean", sequential(conv({ trainable: "no" })), 'layer 0 ("conv2d", Conv2D) trainable: received "no", expected true or false'],
     ["float16", sequential(conv({ dtype: "float16" })), 'layer 0 ("conv2d", Conv2D) dtype: received "float16", expected "float32"'],
@@ -162,7 +162,7 @@ describe("topologyToKeras refuses what it cannot write", () => {
   const base = lenetDescriptors;
   const edit = (i: number, config: Json): LayerDescriptor[] => base().map((l, j) => (j === i ? { ...l, config: { ...l.config, ...config } } : l));
   it.each([
-    ["an unknown option", edit(0, { dilationRate: 2 }), 'layer 0 ("conv2d", Conv2D): option "dilationRate" of Conv2D cannot be saved in the TF.js layers format'],
+    ["an unknown option", edit(0, { groups: 2 }), 'layer 0 ("conv2d", Conv2D): option "groups" of Conv2D cannot be saved in the TF.js layers format'],
     ["a bad value", edit(5, { units: 1.5 }), 'layer 5 ("dense", Dense) units: received 1.5, expected a whole number >= 1'],
     ["no input shape", edit(0, { inputShape: undefined }), 'layer 0 ("conv2d", Conv2D) inputShape: received undefined, expected an array'],
     ["an unknown initializer", edit(0, { kernelInitializer: "orthogonal" }), 'layer 0 ("conv2d", Conv2D) kernelInitializer: received "orthogonal", expected an initializer among'],

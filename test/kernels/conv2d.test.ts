@@ -105,6 +105,30 @@ describeEachCore("conv2d kernels", (getCore) => {
     for (let i = 0; i < 80; i++) checkCase(getCore(), randomDims(next, 3), next);
   });
 
+  it("match the reference with dilation (Keras's dilationRate) on random shapes", () => {
+    const next = rng(41);
+    let checked = 0;
+    while (checked < 40) {
+      const padding: Padding = next() < 0.5 ? "same" : "valid";
+      const [inH, inW, kH, kW] = [randomInt(next, 1, 11), randomInt(next, 1, 11), randomInt(next, 1, 3), randomInt(next, 1, 3)];
+      const [dH, dW] = [randomInt(next, 1, 3), randomInt(next, 1, 3)];
+      if (padding === "valid" && ((kH - 1) * dH + 1 > inH || (kW - 1) * dW + 1 > inW)) continue;
+      // Keras refuses strides > 1 with dilation > 1 in Conv2D; the kernel still computes the definition.
+      const strides = dH > 1 || dW > 1 ? [1, 1] : [randomInt(next, 1, 3), randomInt(next, 1, 3)];
+      const d = conv2dDims(randomInt(next, 1, 2), inH, inW, randomInt(next, 1, 9), kH, kW, randomInt(next, 1, 9), strides[0]!, strides[1]!, padding, dH, dW);
+      checkCase(getCore(), d, next);
+      checked++;
+    }
+  });
+
+  it("rejects a dilated kernel spanning past the input under valid padding", () => {
+    const d = conv2dDims(1, 6, 9, 1, 3, 1, 1, 1, 1, "same", 3, 1);
+    expect(() => conv2dScratchLength(getCore(), { ...d, padding: "valid" })).toThrow(
+      "conv2dScratchLength: the dilated kernel spans 7x1, larger than the input (6x9) with valid padding",
+    );
+    expect(() => conv2dScratchLength(getCore(), { ...d, dilationH: 0 })).toThrow("conv2dScratchLength: dims.dilationH is 0");
+  });
+
   it("match the reference with batch 64", () => {
     const next = rng(2);
     checkCase(getCore(), conv2dDims(64, 5, 4, 3, 3, 2, 5, 1, 2, "same"), next);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LAYER_FORMATS, layerConfigFromKeras, layerConfigToKeras } from "../../ts/io/keras_layers.js";
 import { layers } from "../../ts/layers/index.js";
-import { PREPROCESSING_KERAS_FORMATS } from "../../ts/layers/preprocessing/keras_formats.js";
+import { PREPROCESSING_KERAS_FORMATS, PREPROCESSING_KINDS } from "../../ts/layers/preprocessing/keras_formats.js";
 import { affineForward, mapCoordinate, type FillMode, type Interpolation } from "../../ts/layers/preprocessing/affine_sampler.js";
 import { PREPROCESSING_FACTORIES, preprocessingLayers, type RandomImageLayer } from "../../ts/layers/preprocessing/index.js";
 import { rotationMatrix, translationMatrix, zoomMatrix } from "../../ts/layers/preprocessing/random_affine.js";
@@ -131,6 +131,18 @@ describe("configs", () => {
     }
     expect(() => layerConfigFromKeras("RandomFlip", { mode: "vertical", data_format: "channels_first" } as never, "flip", ["name"])).toThrow(/flip data_format: received "channels_first", expected "channels_last"/);
     expect(() => layerConfigFromKeras("RandomZoom", { width_factor: 0.2 } as never, "zoom", ["name"])).toThrow(/zoom: the config has no "height_factor"; RandomZoom needs it/);
+  });
+
+  it("describes each layer once as a LayerKind (class name, stem, factory, format) for the registry", () => {
+    expect(PREPROCESSING_KINDS.map((k) => k.className)).toEqual(Object.keys(PREPROCESSING_FACTORIES));
+    for (const k of PREPROCESSING_KINDS) {
+      expect(k.keras).toBe(PREPROCESSING_KERAS_FORMATS[k.className]);
+      const key = Object.keys(made).find((m) => m.replace("Pair", "") === k.className)!;
+      const layer = k.create(made[key]!.config);
+      expect(layer.className).toBe(k.className);
+      expect(layer.config).toEqual(made[key]!.config);
+      expect(k.stem).toBe(k.className.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase());
+    }
   });
 
   it("refuses bad options, naming the factory and the argument", () => {

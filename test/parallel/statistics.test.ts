@@ -143,3 +143,14 @@ describe.skipIf(!batchNormalization)("BatchNormalization with workers (MirroredS
     model.dispose();
   });
 });
+
+describe("replicaLayers", () => {
+  it("sends option objects with a class (a regularizer) as { className, config }, which getRegularizer reads back", async () => {
+    const { getRegularizer, regularizers } = await import("../../ts/regularizers.js");
+    const r = regularizers.l2(0.01);
+    const [d] = replicaLayers([{ className: "Dense", name: "d", config: { units: 2, kernelRegularizer: r, kernelInitializer: "zeros" } }]);
+    expect(d!.config).toEqual({ units: 2, kernelRegularizer: { className: "L2", config: r.getConfig() } });
+    const cloned = structuredClone(d!.config.kernelRegularizer);
+    expect(getRegularizer("test", "kernelRegularizer", cloned).getConfig()).toEqual(r.getConfig());
+  });
+});

@@ -230,7 +230,7 @@ const MUTATIONS: Mutation[] = [
   { name: "conv kernelSize", make: (n) => () => layers.conv2d({ filters: 2, kernelSize: [3, pick(n, BAD_NUMBERS) as number], inputShape: [8, 8, 1] }), mentions: ["layers.conv2d", "kernelSize"] },
   { name: "conv strides", make: (n) => () => layers.conv2d({ filters: 2, kernelSize: 3, strides: pick(n, BAD_NUMBERS) as number, inputShape: [8, 8, 1] }), mentions: ["layers.conv2d", "strides"] },
   { name: "conv padding", make: (n) => () => layers.conv2d({ filters: 2, kernelSize: 3, padding: pick(n, ["full", "SAME", 1, null]) as "same" }), mentions: ["layers.conv2d", "padding"] },
-  { name: "conv activation", make: (n) => () => layers.conv2d({ filters: 2, kernelSize: 3, activation: pick(n, ["gelu", "Relu", 3]) as "relu" }), mentions: ["layers.conv2d", "activation"] },
+  { name: "conv activation", make: (n) => () => layers.conv2d({ filters: 2, kernelSize: 3, activation: pick(n, ["mish", "Relu", 3]) as "relu" }), mentions: ["layers.conv2d", "activation"] },
   { name: "pool size", make: (n) => () => layers.maxPooling2d({ poolSize: pick(n, BAD_NUMBERS) as number }), mentions: ["layers.maxPooling2d", "poolSize"] },
   { name: "pool strides", make: (n) => () => layers.averagePooling2d({ strides: [pick(n, BAD_NUMBERS) as number, 1] }), mentions: ["layers.averagePooling2d", "strides"] },
   { name: "dense units", make: (n) => () => layers.dense({ units: pick(n, BAD_NUMBERS) as number }), mentions: ["layers.dense", "units"] },

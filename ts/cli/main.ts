@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-/** The `simdnet` command: train, summary, predict. */
+/** The `simdnet` command: train, summary, predict, convert. */
+import { CONVERT_HELP, convert } from "./convert.js";
 import { PREDICT_HELP, predict } from "./predict.js";
 import { SUMMARY_HELP, summary } from "./summary.js";
 import { TRAIN_HELP, train } from "./train.js";
@@ -14,6 +15,7 @@ Commands:
   train      train LeNet-5 on the bundled MNIST digits (or IDX/CSV files)
   summary    print a model's layers and parameter counts (Keras format)
   predict    classify a PNG digit or an IDX file with a saved model
+  convert    convert a model between .keras, .h5 and TF.js model.json
 
 Run 'simdnet <command> --help' for a command's options, 'simdnet --version' for the version.
 
@@ -22,6 +24,7 @@ Examples:
   simdnet summary lenet5 --explain
   simdnet predict models/lenet5/model.json digit.png
   simdnet predict models/lenet5/model.json t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz
+  simdnet convert models/lenet5/model.json lenet5.keras
 `;
 
 /** The package's version, from its package.json (two levels up from ts/cli/ and dist/cli/). */
@@ -34,6 +37,7 @@ const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<
   train: { help: TRAIN_HELP, run: train },
   summary: { help: SUMMARY_HELP, run: summary },
   predict: { help: PREDICT_HELP, run: predict },
+  convert: { help: CONVERT_HELP, run: convert },
 };
 
 /** Runs the CLI on `argv` (without node and script); returns the exit code. */

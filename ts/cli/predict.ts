@@ -14,7 +14,7 @@ import { toFileUrl } from "./paths.js";
 /** Predictions printed for IDX images before "... N more". */
 const SHOWN = 20;
 
-export const PREDICT_HELP = `simdnet predict <model.json> <image.png | images.idx> [options]
+export const PREDICT_HELP = `simdnet predict <model.json | model.keras | model.h5> <image.png | images.idx> [options]
 
 Classifies a PNG image (any size, dark on light or light on dark; scaled to the model's
 input) or every image of an IDX file (the MNIST format, gzipped or not). The format is
@@ -78,7 +78,7 @@ function argmax(row: Float32Array): number {
 /** `simdnet predict`: prints the class of a PNG, or of every image of an IDX file. */
 export async function predict(argv: string[], out: ProgressStream = process.stdout): Promise<void> {
   const { values, positionals } = parse(argv, { labels: { type: "string" }, top: { type: "string" }, out: { type: "string" } });
-  if (positionals.length !== 2) throw new UsageError(`predict takes a model.json and an image, received ${positionals.length} arguments`);
+  if (positionals.length !== 2) throw new UsageError(`predict takes a model (model.json, .keras or .h5) and an image, received ${positionals.length} arguments`);
   const [modelPath, inputPath] = positionals as [string, string];
   const write = (line: string) => out.write(line + "\n");
   // Every check on the arguments before the model is loaded.

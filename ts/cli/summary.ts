@@ -6,7 +6,7 @@ import type { ProgressStream } from "./progress.js";
 import { toFileUrl } from "./paths.js";
 import { init } from "../wasm/loader.js";
 
-export const SUMMARY_HELP = `simdnet summary <model.json | lenet5> [options]
+export const SUMMARY_HELP = `simdnet summary <model.json | model.keras | model.h5 | lenet5> [options]
 
 Prints the model's layers, output shapes and parameter counts as tf.keras does.
 

@@ -42,6 +42,15 @@ export interface SaveOptions {
   includeOptimizer?: boolean;
 }
 
+/** The bytes of a `.keras` or `.h5` file: an `ArrayBuffer`, a `Uint8Array`, or a browser `Blob`/`File`. */
+export type KerasFileBytes = ArrayBuffer | Uint8Array | Blob;
+
+/** True for a `.keras`/`.h5` path or a Keras file's bytes: loaded by ts/io/keras (imported lazily). */
+function isKerasSource(source: unknown): boolean {
+  if (typeof source === "string") return /\.(keras|h5|hdf5)$/i.test(source);
+  return source instanceof ArrayBuffer || source instanceof Uint8Array || (typeof Blob !== "undefined" && source instanceof Blob);
+}
+
 /** Builds a model from validated parts (Sequential's hook). */
 export type ModelBuilder<M> = (parts: ModelParts) => M;
 
@@ -60,6 +69,12 @@ export async function saveModel(model: SavableModel, destination?: string, optio
   for (const key of Object.keys(options)) if (key !== "includeOptimizer") throw new Error(`save: unknown option "${key}"; expected includeOptimizer`);
   const includeOptimizer = options.includeOptimizer ?? false;
   if (typeof includeOptimizer !== "boolean") fail("save: options.includeOptimizer", includeOptimizer, "true or false");
+  if (destination !== undefined && /\.(keras|h5|hdf5)$/i.test(destination)) {
+    if (includeOptimizer) throw new Error("save: includeOptimizer is not supported for .keras and .h5 files yet; save the TF.js layers format (a directory) to keep the optimizer's state");
+    await (await import("./keras/index.js")).saveKerasModel(model, destination.slice(FILE_SCHEME.length));
+    const artifacts = artifactsFromModel(model);
+    return { modelJson: modelJsonFromArtifacts(artifacts), weights: artifacts.weightData };
+  }
   const artifacts = artifactsFromModel(model, includeOptimizer);
   const saved = { modelJson: modelJsonFromArtifacts(artifacts), weights: artifacts.weightData };
   if (destination !== undefined) {
@@ -73,7 +88,8 @@ export async function saveModel(model: SavableModel, destination?: string, optio
  * Reads and validates a saved model from "file://path/model.json" (or "file://dir",
  * meaning dir/model.json; Node only) or from memory, without building anything.
  */
-export async function loadModelParts(source: string | SavedModelInput): Promise<ModelParts> {
+export async function loadModelParts(source: string | SavedModelInput | KerasFileBytes): Promise<ModelParts> {
+  if (isKerasSource(source)) return (await import("./keras/index.js")).loadKerasParts(source as string | KerasFileBytes);
   if (typeof source === "string") {
     if (!source.startsWith(FILE_SCHEME) || source.length === FILE_SCHEME.length) {
       fail("loadModel: source", source, '"file://<path to model.json>" or { modelJson, weights }');
@@ -135,6 +151,6 @@ async function readCheckedWeights(
 }
 
 /** Loads a saved model (see {@link loadModelParts}) and builds it with `build`. */
-export async function loadModel<M>(source: string | SavedModelInput, build: ModelBuilder<M>): Promise<M> {
+export async function loadModel<M>(source: string | SavedModelInput | KerasFileBytes, build: ModelBuilder<M>): Promise<M> {
   return build(await loadModelParts(source));
 }

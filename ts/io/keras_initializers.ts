@@ -7,6 +7,7 @@
  * `{ class_name, config }`. TF.js writes the Glorot/He/LeCun family as `VarianceScaling`
  * with scale, mode and distribution; those are mapped back to their names here.
  */
+import { initializers, type Initializer } from "../initializers.js";
 import { type JsonObject, fail, isJsonObject, readNumber, readObject, readString } from "./json.js";
 
 /** An initializer as layer descriptors carry it. */
@@ -18,21 +19,18 @@ export interface KerasInitializer {
   config: Record<string, number | string | null>;
 }
 
-/** Keras class name -> its parameters with Keras's defaults (`seed: null` = unseeded). */
-const PARAMETERS: Record<string, Record<string, number | null>> = {
-  GlorotUniform: { seed: null },
-  GlorotNormal: { seed: null },
-  HeUniform: { seed: null },
-  HeNormal: { seed: null },
-  LecunUniform: { seed: null },
-  LecunNormal: { seed: null },
-  Zeros: {},
-  Ones: {},
-  Constant: { value: 0 },
-  RandomNormal: { mean: 0, stddev: 0.05, seed: null },
-  RandomUniform: { minval: -0.05, maxval: 0.05, seed: null },
-  TruncatedNormal: { mean: 0, stddev: 0.05, seed: null },
-};
+/**
+ * Keras class name -> its parameters with Keras's defaults (`seed: null` = unseeded),
+ * read from the initializers themselves (ts/initializers.ts): each factory's default
+ * instance names its Keras class and its config, so the list of initializers lives in
+ * one place.
+ */
+const PARAMETERS: Record<string, Record<string, number | null>> = /* @__PURE__ */ Object.fromEntries(
+  Object.values(initializers).map((make) => {
+    const init = (make as () => Initializer)();
+    return [init.className, init.getConfig() as Record<string, number | null>];
+  }),
+);
 
 const SUPPORTED = /* @__PURE__ */ Object.keys(PARAMETERS).join(", ");
 
@@ -47,11 +45,20 @@ function identifierOf(className: string): string {
   return className[0]!.toLowerCase() + className.slice(1);
 }
 
+/** Keras 3.15's fan-axes keys of GlorotUniform and its family, accepted when null. */
+const UNUSED_AXES = ["input_axes", "output_axes"];
+
 /** Checks `config` against the parameters of `className` and fills Keras's defaults. */
 function completeConfig(className: string, config: JsonObject, where: string): Record<string, number | null> {
   const defaults = PARAMETERS[className]!;
   const out: Record<string, number | null> = { ...defaults };
   for (const [key, value] of Object.entries(config)) {
+    // Keras 3.15 writes input_axes/output_axes (for fans over chosen axes) on the
+    // variance-scaling family; null means the usual fans, which is what we compute.
+    if (UNUSED_AXES.includes(key) && Object.hasOwn(defaults, "seed") && className !== "RandomNormal" && className !== "RandomUniform" && className !== "TruncatedNormal") {
+      if (value !== null) fail(`${where}.${key}`, value, "null (fans over chosen axes are not supported)");
+      continue;
+    }
     if (!Object.hasOwn(defaults, key)) {
       const known = Object.keys(defaults).join(", ") || "none";
       throw new Error(`${where}: ${className} has no parameter "${key}" (its parameters: ${known})`);

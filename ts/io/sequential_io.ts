@@ -8,7 +8,7 @@ import { Sequential } from "../model/sequential.js";
 import { optimizerFromConfig } from "../optimizers/index.js";
 import type { ModelParts } from "./artifacts.js";
 import { connectDescribed, layerFromDescriptor } from "./functional.js";
-import { type SavedModel, type SavedModelInput, loadModel, saveModel } from "./handlers.js";
+import { type KerasFileBytes, type SavedModel, type SavedModelInput, loadModel, saveModel } from "./handlers.js";
 
 /**
  * Saves a model in the TF.js layers format: to "file://dir" (Node; writes
@@ -21,11 +21,12 @@ export function saveSequential(model: Model, destination?: string): Promise<Save
 
 /**
  * Loads a model saved here, by TF.js or converted from Keras: from
- * "file://path/to/model.json" (or its directory; Node) or from `{ modelJson, weights }`.
+ * "file://path/to/model.json" (or its directory; Node) or from `{ modelJson, weights }`;
+ * or a Keras file: "file://x.keras" / "file://x.h5" (Node), or its bytes anywhere.
  * A Sequential file gives a {@link Sequential}, a functional one a {@link Model}.
  * Needs `await init()` first, like every model.
  */
-export function loadSequential(source: string | SavedModelInput): Promise<Model> {
+export function loadSequential(source: string | SavedModelInput | KerasFileBytes): Promise<Model> {
   return loadModel(source, buildModel);
 }
 

@@ -1,11 +1,10 @@
 /**
- * The weights a Sequential topology implies, in Keras order (per layer: kernel, then bias
- * when `useBias`), with their names and shapes, found by walking the input shape through
- * the layers with the shape math of ts/shapes.ts. Loading checks a manifest against this
- * list before it builds anything.
+ * The weights a Sequential topology implies, in Keras order, with their names and shapes.
+ * Each layer is made from its descriptor by its own factory and built on the shape the
+ * previous one gives, so the shape arithmetic is the layers' own (no copy of it here).
+ * Loading checks a manifest against this list before it builds the model.
  */
-import { outputLength, type Padding, sizeOf } from "../shapes.js";
-import { formatShape } from "../tensor.js";
+import { LAYER_KINDS } from "../layers/registry.js";
 import type { LayerDescriptor } from "./topology.js";
 
 /** One entry of a TF.js weights manifest. */
@@ -18,70 +17,25 @@ export interface WeightSpec {
   dtype: string;
 }
 
-function pairOf(value: unknown): [number, number] {
-  return typeof value === "number" ? [value, value] : (value as [number, number]);
-}
-
 /**
  * Expected weights of `layers` (as topologyFromKeras returns them: options normalized,
  * `inputShape` on the first). Throws when a layer cannot take its input, naming it.
  */
 export function expectedWeights(layers: readonly LayerDescriptor[]): WeightSpec[] {
   const specs: WeightSpec[] = [];
-  let shape = [...(layers[0]?.config.inputShape as number[])];
-  layers.forEach((layer, i) => {
-    const where = `layer ${i} ("${layer.name}", ${layer.className})`;
-    const c = layer.config;
-    const add = (suffix: string, dims: number[]): void => {
-      specs.push({ name: `${layer.name}/${suffix}`, shape: dims, dtype: "float32" });
-    };
-    switch (layer.className) {
-      case "Conv2D": {
-        const [h, w, channels] = spatial(shape, where);
-        const [kh, kw] = pairOf(c.kernelSize);
-        const out = window(h, w, [kh, kw], pairOf(c.strides), c.padding as Padding, where, "kernel");
-        add("kernel", [kh, kw, channels, c.filters as number]);
-        if (c.useBias !== false) add("bias", [c.filters as number]);
-        shape = [...out, c.filters as number];
-        break;
-      }
-      case "MaxPooling2D":
-      case "AveragePooling2D": {
-        const [h, w, channels] = spatial(shape, where);
-        const poolSize = pairOf(c.poolSize);
-        shape = [...window(h, w, poolSize, pairOf(c.strides ?? poolSize), c.padding as Padding, where, "pool"), channels];
-        break;
-      }
-      case "Flatten":
-        shape = [sizeOf(shape)];
-        break;
-      case "Dense": {
-        const inputs = shape[shape.length - 1]!;
-        add("kernel", [inputs, c.units as number]);
-        if (c.useBias !== false) add("bias", [c.units as number]);
-        shape = [...shape.slice(0, -1), c.units as number];
-        break;
-      }
-      default:
-        // Dropout and Activation keep the shape and have no weights.
-        break;
+  let shape: readonly number[] = [...(layers[0]?.config.inputShape as number[])];
+  layers.forEach((descriptor, i) => {
+    const where = `layer ${i} ("${descriptor.name}", ${descriptor.className})`;
+    const kind = LAYER_KINDS.get(descriptor.className);
+    if (!kind) throw new Error(`${where}: unknown layer class`);
+    try {
+      const layer = kind.create({ ...descriptor.config, name: descriptor.name });
+      shape = layer.build(shape);
+      for (const w of layer.weights.specs) specs.push({ name: `${descriptor.name}/${w.name}`, shape: [...w.shape], dtype: "float32" });
+    } catch (e) {
+      // The layer's message starts with its own name; the caller wants the position too.
+      throw new Error(`${where}: ${(e as Error).message.replace(/^[^:]*: /, "")}`);
     }
   });
   return specs;
-}
-
-function spatial(shape: number[], where: string): [number, number, number] {
-  if (shape.length !== 3) {
-    throw new Error(`${where}: input shape ${formatShape(shape)} is not [height, width, channels]; a 2D layer needs images`);
-  }
-  return shape as [number, number, number];
-}
-
-function window(h: number, w: number, size: [number, number], strides: [number, number], padding: Padding, where: string, what: string): [number, number] {
-  const outH = outputLength(h, size[0], strides[0], padding);
-  const outW = outputLength(w, size[1], strides[1], padding);
-  if (outH <= 0 || outW <= 0) {
-    throw new Error(`${where}: ${what} ${size[0]}x${size[1]} is larger than its input ${h}x${w} (padding ${padding})`);
-  }
-  return [outH, outW];
 }

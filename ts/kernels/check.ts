@@ -94,6 +94,21 @@ export function checkWindowFields(
 }
 
 /**
+ * Under `valid` padding, rejects a dilated window (`kH` x `kW` taps spaced by
+ * `d.dilationH` and `d.dilationW`, checked as whole numbers already) that spans more than
+ * the input. Allocates nothing when it passes.
+ */
+export function checkDilatedWindow(
+  op: string, d: { inH: number; inW: number; padding: Padding; dilationH: number; dilationW: number }, kH: number, kW: number,
+): void {
+  const spanH = (kH - 1) * d.dilationH + 1;
+  const spanW = (kW - 1) * d.dilationW + 1;
+  if (d.padding === "valid" && (spanH > d.inH || spanW > d.inW)) {
+    throw new Error(`${op}: the dilated kernel spans ${spanH}x${spanW}, larger than the input (${d.inH}x${d.inW}) with valid padding`);
+  }
+}
+
+/**
  * Checks that the derived fields of `d` (output size, padding) equal those recomputed by
  * `expected`, the shapes.ts function named `maker`.
  */

@@ -6,9 +6,9 @@
  * is sized by {@link conv2dScratchLength}; it is bounded whatever the batch size.
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { conv2dDims, type Conv2dDims } from "../shapes.js";
+import { conv2dDims, dilatedSpan, type Conv2dDims } from "../shapes.js";
 import {
-  beginBuffers, checkedBuffer, checkNoOverlap, checkSliceLength, checkWindowFields, checkWindowGeometry, describe,
+  beginBuffers, checkDilatedWindow, checkedBuffer, checkNoOverlap, checkSliceLength, checkWindowFields, checkWindowGeometry, describe,
 } from "./check.js";
 
 export { MAX_KERNEL_DIM } from "./check.js";
@@ -17,9 +17,10 @@ const inputLength = (d: Conv2dDims) => d.batch * d.inH * d.inW * d.inC;
 const outputLength = (d: Conv2dDims) => d.batch * d.outH * d.outW * d.outC;
 const kernelLength = (d: Conv2dDims) => d.kH * d.kW * d.inC * d.outC;
 
-const SIZE_FIELDS = ["batch", "inH", "inW", "inC", "kH", "kW", "outC", "strideH", "strideW"] as const;
+const SIZE_FIELDS = ["batch", "inH", "inW", "inC", "kH", "kW", "outC", "strideH", "strideW", "dilationH", "dilationW"] as const;
 const WINDOW_FIELDS = ["inH", "inW", "kH", "kW"] as const;
-const shapesDims = (d: Conv2dDims) => conv2dDims(d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.padding);
+const shapesDims = (d: Conv2dDims) =>
+  conv2dDims(d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.padding, d.dilationH, d.dilationW);
 
 /**
  * Checks a conv2d dims object (see {@link conv2dDims}) and returns the scratch length the
@@ -28,12 +29,13 @@ const shapesDims = (d: Conv2dDims) => conv2dDims(d.batch, d.inH, d.inW, d.inC, d
 function checkConv(core: WasmCore, op: string, d: Conv2dDims): number {
   if (typeof d !== "object" || d === null) throw new Error(`${op}: dims is ${describe(d)}; expected an object from conv2dDims()`);
   checkWindowFields(op, d, SIZE_FIELDS, "kernel", WINDOW_FIELDS);
-  checkWindowGeometry(op, d, d.kH, d.kW, shapesDims, "conv2dDims");
+  checkDilatedWindow(op, d, d.kH, d.kW);
+  checkWindowGeometry(op, d, dilatedSpan(d.kH, d.dilationH), dilatedSpan(d.kW, d.dilationW), shapesDims, "conv2dDims");
   checkSliceLength(op, "x", inputLength(d));
   checkSliceLength(op, "y", outputLength(d));
   checkSliceLength(op, "w", kernelLength(d));
   const scratchLength = core.fn("conv2d_scratch_len")(
-    d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, same(d),
+    d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.dilationH, d.dilationW, same(d),
   ) >>> 0;
   const pointwise = d.kH === 1 && d.kW === 1 && d.strideH === 1 && d.strideW === 1;
   // The export answers 0 for dims it rejects; past the checks above only scratch remains.
@@ -55,7 +57,7 @@ export function conv2dScratchLength(core: WasmCore, d: Conv2dDims): number {
 
 /**
  * Forward pass: `y[n, oh, ow, co] = bias[co] + sum over kh, kw, ci of
- * x[n, oh*strideH + kh - padTop, ow*strideW + kw - padLeft, ci] * w[kh, kw, ci, co]`
+ * x[n, oh*strideH + kh*dilationH - padTop, ow*strideW + kw*dilationW - padLeft, ci] * w[kh, kw, ci, co]`
  * (x read as 0 in the padding). `x`: `[batch, inH, inW, inC]`, `w`: `[kH, kW, inC, outC]`,
  * `bias`: `[outC]` or null, `y`: `[batch, outH, outW, outC]` (overwritten),
  * `scratch`: {@link conv2dScratchLength} floats.
@@ -74,7 +76,7 @@ export function conv2dForward(
   const bp = checkedBuffer(core, op, "bias", bias, d.outC, false); // 0 when null: no bias
   checkNoOverlap(op);
   core.fn("conv2d_forward")(
-    d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, same(d), xp, wp, bp, yp, sp,
+    d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.dilationH, d.dilationW, same(d), xp, wp, bp, yp, sp,
   );
 }
 
@@ -96,7 +98,7 @@ export function conv2dBackwardInput(
   const sp = checkedBuffer(core, op, "scratch", scratch, scratchLength, true);
   checkNoOverlap(op);
   core.fn("conv2d_backward_input")(
-    d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, same(d), dyp, wp, dxp, sp,
+    d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.dilationH, d.dilationW, same(d), dyp, wp, dxp, sp,
   );
 }
 
@@ -117,7 +119,7 @@ export function conv2dBackwardFilter(
   const sp = checkedBuffer(core, op, "scratch", scratch, scratchLength, true);
   checkNoOverlap(op);
   core.fn("conv2d_backward_filter")(
-    d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, same(d), xp, dyp, dwp, sp,
+    d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.dilationH, d.dilationW, same(d), xp, dyp, dwp, sp,
   );
 }
 
@@ -130,6 +132,6 @@ export function conv2dBackwardBias(core: WasmCore, d: Conv2dDims, dy: WasmBuffer
   const dbp = checkedBuffer(core, op, "db", db, d.outC, true);
   checkNoOverlap(op);
   core.fn("conv2d_backward_bias")(
-    d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, same(d), dyp, dbp,
+    d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.dilationH, d.dilationW, same(d), dyp, dbp,
   );
 }

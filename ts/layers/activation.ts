@@ -1,17 +1,20 @@
 /**
- * Activation: applies relu, sigmoid, tanh, softmax (over the last axis) or linear to
+ * Activation: applies one of the activation functions (softmax over the last axis) to
  * its input, as a layer of its own.
  */
 import { sizeOf } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
+import { activation as activationOption } from "../io/keras_config.js";
 import * as args from "./args.js";
-import { activateGradient, activateOutput, activationCols, copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import type { LayerKind } from "./kind.js";
+import { FusedActivation } from "./fused_activation.js";
+import { activationCols, copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link activation}. */
 export interface ActivationArgs {
-  /** "relu", "sigmoid", "tanh", "softmax" or "linear". */
+  /** One of the activation names ("relu", "softmax", "gelu", ...). */
   activation: args.ActivationName;
   /** Shape of one sample, without the batch axis (e.g. [28, 28, 1]); needed on the first layer only. */
   inputShape?: number[];
@@ -31,6 +34,7 @@ export class Activation implements Layer {
   readonly weights = new LayerWeights(() => this.name);
   inputShape: number[] | null = null;
   outputShape: number[] | null = null;
+  private readonly act: FusedActivation;
 
   /** Checks `options`; usually called through {@link activation}. */
   constructor(options: ActivationArgs) {
@@ -40,6 +44,7 @@ export class Activation implements Layer {
     this.activation = args.activation(where, options.activation);
     this.declaredInputShape = args.inputShape(where, options.inputShape);
     this.name = args.layerName(where, options.name) ?? "";
+    this.act = new FusedActivation(this.activation);
   }
 
   get config(): Record<string, unknown> {
@@ -64,7 +69,8 @@ export class Activation implements Layer {
     const n = pass.count * sizeOf(this.inputShape!);
     const cols = activationCols(this.inputShape!);
     copyFloats(core, bufs.x, bufs.y, n);
-    activateOutput(core, this.activation, activate, n / cols, cols, bufs.y);
+    // The input stays in bufs.x for backward, so nothing needs saving.
+    this.act.forward(core, activate, n / cols, cols, bufs.y, null);
   }
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
@@ -72,7 +78,7 @@ export class Activation implements Layer {
     const n = pass.count * sizeOf(this.inputShape!);
     const cols = activationCols(this.inputShape!);
     copyFloats(core, bufs.dy, bufs.dx, n);
-    activateGradient(core, this.activation, activate, n / cols, cols, bufs.y, bufs.dx);
+    this.act.backward(core, activate, n / cols, cols, bufs.y, bufs.dx, bufs.x);
   }
 
   /** Connects the layer in a functional graph; see {@link Layer.apply}. */
@@ -89,7 +95,15 @@ export class Activation implements Layer {
   }
 }
 
-/** Applies an activation function ("relu", "sigmoid", "tanh", "softmax", "linear"). */
+/** Applies an activation function ("relu", "softmax", "gelu", ...; see {@link ActivationName}). */
 export function activation(options: ActivationArgs): Activation {
   return new Activation(options);
 }
+
+/** Activation described once (see kind.ts). */
+export const ACTIVATION: LayerKind = {
+  className: "Activation",
+  stem: "activation",
+  create: (config) => activation(config as unknown as ActivationArgs),
+  keras: { options: [{ ...activationOption, fallback: undefined }], fixed: [] },
+};

@@ -3,16 +3,26 @@
  * and the option, echoes the value received and says what was expected, so that a bad
  * option fails when the layer is made, before any model sees it.
  */
-import { getInitializer, type Initializer } from "../initializers.js";
+import { getInitializer, initializerFromConfig, type Initializer } from "../initializers.js";
 import { checkKnownKeys } from "../options.js";
 import { getRegularizer, type Regularizer } from "../regularizers.js";
 import type { Padding } from "../shapes.js";
 import { formatShape } from "../tensor.js";
 
-/** The activations a layer can apply (Keras names). */
-export type ActivationName = "linear" | "relu" | "sigmoid" | "tanh" | "softmax";
+/**
+ * The activations a layer can apply, each as Keras 3 defines it (TensorFlow.js's names;
+ * a Keras file says "silu" for swish and "hard_sigmoid" for hardSigmoid): relu6 is
+ * min(max(x, 0), 6), elu has alpha 1, gelu is the exact (erf) form, hardSigmoid is
+ * relu6(x + 3) / 6. "gelu_new" is TensorFlow.js's name for gelu's tanh approximation.
+ */
+export type ActivationName =
+  | "linear" | "relu" | "sigmoid" | "tanh" | "softmax"
+  | "relu6" | "elu" | "selu" | "swish" | "gelu" | "gelu_new" | "hardSigmoid";
 
-const ACTIVATIONS: readonly ActivationName[] = ["linear", "relu", "sigmoid", "tanh", "softmax"];
+/** Every {@link ActivationName}, in the order errors list them. */
+export const ACTIVATIONS: readonly ActivationName[] = [
+  "linear", "relu", "sigmoid", "tanh", "softmax", "relu6", "elu", "selu", "swish", "gelu", "gelu_new", "hardSigmoid",
+];
 
 /** A JSON-ish rendering of a received value for error messages. */
 export function show(value: unknown): string {
@@ -57,6 +67,25 @@ export function activation(where: string, value: unknown): ActivationName {
   throw new Error(`${where}: activation must be one of ${ACTIVATIONS.map((a) => `"${a}"`).join(", ")}, received ${show(value)}`);
 }
 
+/** A finite number (>= `min` when given) with a default. */
+export function finite(where: string, arg: string, value: unknown, fallback: number, min = -Infinity): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
+    const range = min === -Infinity ? "a finite number" : `a finite number >= ${min}`;
+    throw new Error(`${where}: ${arg} must be ${range}, received ${show(value)}`);
+  }
+  return value;
+}
+
+/** A pair of whole numbers >= 0 (or one for both), e.g. a padding; `fallback` when undefined. */
+export function nonNegativePair(where: string, arg: string, value: unknown, fallback: [number, number]): [number, number] {
+  if (value === undefined) return fallback;
+  const ok = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+  if (ok(value)) return [value as number, value as number];
+  if (Array.isArray(value) && value.length === 2 && value.every(ok)) return [value[0] as number, value[1] as number];
+  throw new Error(`${where}: ${arg} must be a whole number >= 0 or a pair of them, received ${show(value)}`);
+}
+
 /** A boolean with a default. */
 export function bool(where: string, arg: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
@@ -98,9 +127,20 @@ export function optionsObject(where: string, options: unknown, keys: readonly st
   checkKnownKeys(where, options, keys);
 }
 
-/** An initializer by name or object; `fallback` (a Keras name) when undefined. */
+/**
+ * An initializer by name, object, or `{ className, config }` descriptor (as a saved
+ * topology carries parameterized ones); `fallback` (a Keras name) when undefined.
+ */
 export function initializer(where: string, arg: string, value: unknown, fallback: string): Initializer {
   if (value === undefined || value === null) return getInitializer(fallback);
+  const d = value as { className?: unknown; config?: unknown; fill?: unknown };
+  if (typeof value === "object" && typeof d.fill !== "function" && typeof d.className === "string" && typeof d.config === "object" && d.config !== null) {
+    try {
+      return initializerFromConfig(d.className, d.config as Record<string, unknown>);
+    } catch (e) {
+      throw new Error(`${where}: ${arg}: ${(e as Error).message}`);
+    }
+  }
   if (typeof value !== "string" && (typeof value !== "object" || typeof (value as Initializer).fill !== "function")) {
     throw new Error(`${where}: ${arg} must be an initializer name or object, received ${show(value)}`);
   }

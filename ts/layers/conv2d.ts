@@ -6,11 +6,15 @@ import type { Initializer } from "../initializers.js";
 import {
   conv2dBackwardBias, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dScratchLength,
 } from "../kernels/conv2d.js";
-import { conv2dDims, type Conv2dDims, type Padding } from "../shapes.js";
+import { conv2dDims, dilatedSpan, type Conv2dDims, type Padding } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
+import { activation, biasInitializer, channelsLast, kernelInitializer, nulls, oneGroup, padding, pair, positive, useBias } from "../io/keras_config.js";
+import { explainConv2d } from "../model/explain.js";
+import type { LayerKind } from "./kind.js";
 import * as args from "./args.js";
-import { activateGradient, activateOutput, kernelAndBiasSpecs, LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { FusedActivation } from "./fused_activation.js";
+import { kernelAndBiasSpecs, LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link conv2d}. */
@@ -23,6 +27,11 @@ export interface Conv2dArgs {
   strides?: number | [number, number];
   /** "valid" (no padding, default) or "same" (output ceil(n / S), zero-padded). */
   padding?: Padding;
+  /**
+   * Spacing of the kernel taps, vertical and horizontal (a dilated or "atrous"
+   * convolution); default 1. As in Keras, it cannot be combined with strides above 1.
+   */
+  dilationRate?: number | [number, number];
   /** Activation applied to the output; default "linear" (none). */
   activation?: args.ActivationName;
   /** Whether the layer adds a bias; default true. */
@@ -37,7 +46,7 @@ export interface Conv2dArgs {
   name?: string;
 }
 
-const KEYS = ["filters", "kernelSize", "strides", "padding", "activation", "useBias", "kernelInitializer", "biasInitializer", "inputShape", "name"];
+const KEYS = ["filters", "kernelSize", "strides", "padding", "dilationRate", "activation", "useBias", "kernelInitializer", "biasInitializer", "inputShape", "name"];
 
 /** A Conv2D layer (see {@link conv2d}). */
 export class Conv2D implements Layer, args.KernelOptions {
@@ -51,6 +60,8 @@ export class Conv2D implements Layer, args.KernelOptions {
   readonly strides: [number, number];
   /** "valid" or "same". */
   readonly padding: Padding;
+  /** Spacing of the kernel taps, [vertical, horizontal]. */
+  readonly dilationRate: [number, number];
   readonly activation: args.ActivationName;
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
@@ -61,6 +72,7 @@ export class Conv2D implements Layer, args.KernelOptions {
   readonly weights = new LayerWeights(() => this.name);
   inputShape: number[] | null = null;
   outputShape: number[] | null = null;
+  private readonly act: FusedActivation;
   /** Dims for the planned batch; `batch` is set to each pass's count before a call. */
   private dims: Conv2dDims | null = null;
 
@@ -72,16 +84,21 @@ export class Conv2D implements Layer, args.KernelOptions {
     this.kernelSize = args.positivePair(where, "kernelSize", options.kernelSize);
     this.strides = options.strides === undefined ? [1, 1] : args.positivePair(where, "strides", options.strides);
     this.padding = args.padding(where, options.padding);
+    this.dilationRate = options.dilationRate === undefined ? [1, 1] : args.positivePair(where, "dilationRate", options.dilationRate);
+    if (Math.max(...this.strides) > 1 && Math.max(...this.dilationRate) > 1) {
+      throw new Error(`${where}: strides above 1 cannot be combined with a dilationRate above 1 (Keras refuses it too), received strides ${args.show(this.strides)} and dilationRate ${args.show(this.dilationRate)}`);
+    }
     ({ activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer } =
       args.kernelOptions(where, options));
     this.declaredInputShape = args.inputShape(where, options.inputShape);
     this.name = args.layerName(where, options.name) ?? "";
+    this.act = new FusedActivation(this.activation);
   }
 
   get config(): Record<string, unknown> {
     return {
       ...args.commonConfig(this.name, this.declaredInputShape), filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides],
-      padding: this.padding, ...args.kernelConfig(this),
+      padding: this.padding, dilationRate: [...this.dilationRate], ...args.kernelConfig(this),
     };
   }
 
@@ -94,10 +111,13 @@ export class Conv2D implements Layer, args.KernelOptions {
     args.expectRank(what, inputShape, 3, "[height, width, channels]");
     const [h, w, c] = inputShape as [number, number, number];
     const [kh, kw] = this.kernelSize;
-    if (this.padding === "valid" && (kh > h || kw > w)) {
-      throw new Error(`${what}: kernel ${kh}x${kw} is larger than its input ${h}x${w} with padding "valid"; use a smaller kernelSize or padding "same"`);
+    const [dh, dw] = this.dilationRate;
+    const [spanH, spanW] = [dilatedSpan(kh, dh), dilatedSpan(kw, dw)];
+    if (this.padding === "valid" && (spanH > h || spanW > w)) {
+      const kernel = dh > 1 || dw > 1 ? `dilated kernel ${kh}x${kw} (spanning ${spanH}x${spanW})` : `kernel ${kh}x${kw}`;
+      throw new Error(`${what}: ${kernel} is larger than its input ${h}x${w} with padding "valid"; use a smaller kernelSize or padding "same"`);
     }
-    this.dims = conv2dDims(1, h, w, c, kh, kw, this.filters, this.strides[0], this.strides[1], this.padding);
+    this.dims = conv2dDims(1, h, w, c, kh, kw, this.filters, this.strides[0], this.strides[1], this.padding, dh, dw);
     this.inputShape = [h, w, c];
     this.outputShape = [this.dims.outH, this.dims.outW, this.filters];
     this.weights.specs = kernelAndBiasSpecs(this, [kh, kw, c, this.filters], this.filters);
@@ -105,7 +125,8 @@ export class Conv2D implements Layer, args.KernelOptions {
   }
 
   workspace(core: WasmCore, batch: number): Workspace {
-    return { f32: 0, u32: 0, scratch: conv2dScratchLength(core, this.dimsFor(batch)) };
+    const d = this.dimsFor(batch);
+    return { f32: this.act.savedFloats(batch * d.outH * d.outW * this.filters), u32: 0, scratch: conv2dScratchLength(core, d) };
   }
 
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
@@ -113,12 +134,12 @@ export class Conv2D implements Layer, args.KernelOptions {
     const bias = this.useBias ? this.weights.param(1) : null;
     conv2dForward(core, d, bufs.x, this.weights.param(0), bias, bufs.y, bufs.scratch!);
     // The activation runs per pixel over the filters: rows are the batch's output pixels.
-    activateOutput(core, this.activation, activate, pass.count * d.outH * d.outW, this.filters, bufs.y);
+    this.act.forward(core, activate, pass.count * d.outH * d.outW, this.filters, bufs.y, bufs.f32);
   }
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
     const d = this.dimsFor(pass.count);
-    activateGradient(core, this.activation, activate, pass.count * d.outH * d.outW, this.filters, bufs.y, bufs.dy);
+    this.act.backward(core, activate, pass.count * d.outH * d.outW, this.filters, bufs.y, bufs.dy, bufs.f32);
     conv2dBackwardFilter(core, d, bufs.x, bufs.dy, this.weights.grad(0), bufs.scratch!);
     if (this.useBias) conv2dBackwardBias(core, d, bufs.dy, this.weights.grad(1));
     if (bufs.dx) conv2dBackwardInput(core, d, bufs.dy, this.weights.param(0), bufs.dx, bufs.scratch!);
@@ -145,9 +166,38 @@ export class Conv2D implements Layer, args.KernelOptions {
 }
 
 /**
- * A 2-D convolution layer (NHWC). Defaults as Keras: strides 1, padding "valid", no
+ * A 2-D convolution layer (NHWC). Defaults as Keras: strides 1, padding "valid", dilation 1, no
  * activation, a bias, glorot-uniform kernel and zero bias.
  */
 export function conv2d(options: Conv2dArgs): Conv2D {
   return new Conv2D(options);
 }
+
+/** Conv2D described once (see kind.ts). */
+export const CONV2D: LayerKind = {
+  className: "Conv2D",
+  stem: "conv2d",
+  create: (config) => conv2d(config as unknown as Conv2dArgs),
+  keras: {
+    options: [
+      { keras: "filters", camel: "filters", read: positive },
+      { keras: "kernel_size", camel: "kernelSize", read: pair },
+      { keras: "strides", camel: "strides", read: pair, fallback: [1, 1] },
+      padding,
+      { keras: "dilation_rate", camel: "dilationRate", read: pair, fallback: [1, 1] },
+      activation,
+      useBias,
+      kernelInitializer,
+      biasInitializer,
+    ],
+    fixed: [channelsLast, oneGroup, ...nulls("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint")],
+  },
+  explain: (layer) => {
+    const l = layer as Conv2D;
+    const [dh, dw] = l.dilationRate;
+    return explainConv2d({
+      inShape: l.inputShape! as [number, number, number], kernel: l.kernelSize, strides: l.strides, padding: l.padding,
+      filters: l.filters, useBias: l.useBias, outShape: l.outputShape! as [number, number, number], ...(dh > 1 || dw > 1 ? { dilation: l.dilationRate } : {}),
+    });
+  },
+};

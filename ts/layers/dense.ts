@@ -6,8 +6,12 @@ import type { Initializer } from "../initializers.js";
 import { denseBackward, denseForward } from "../kernels/dense.js";
 import { formatShape, type Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
+import { activation, biasInitializer, kernelInitializer, nulls, positive, useBias } from "../io/keras_config.js";
+import { explainDense } from "../model/explain.js";
+import type { LayerKind } from "./kind.js";
 import * as args from "./args.js";
-import { activateGradient, activateOutput, kernelAndBiasSpecs, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { FusedActivation } from "./fused_activation.js";
+import { kernelAndBiasSpecs, LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link dense}. */
@@ -46,6 +50,7 @@ export class Dense implements Layer, args.KernelOptions {
   readonly weights = new LayerWeights(() => this.name);
   inputShape: number[] | null = null;
   outputShape: number[] | null = null;
+  private readonly act: FusedActivation;
 
   /** Checks `options` and fills in defaults; usually called through {@link dense}. */
   constructor(options: DenseArgs) {
@@ -56,6 +61,7 @@ export class Dense implements Layer, args.KernelOptions {
       args.kernelOptions(where, options));
     this.declaredInputShape = args.inputShape(where, options.inputShape);
     this.name = args.layerName(where, options.name) ?? "";
+    this.act = new FusedActivation(this.activation);
   }
 
   get config(): Record<string, unknown> {
@@ -76,20 +82,20 @@ export class Dense implements Layer, args.KernelOptions {
     return this.outputShape;
   }
 
-  workspace(): Workspace {
-    return NO_WORKSPACE;
+  workspace(_core: WasmCore, batch: number): Workspace {
+    return { f32: this.act.savedFloats(batch * this.units), u32: 0, scratch: 0 };
   }
 
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
     const inputs = this.inputShape![0]!;
     const bias = this.useBias ? this.weights.param(1) : null;
     denseForward(core, pass.count, inputs, this.units, bufs.x, this.weights.param(0), bias, bufs.y);
-    activateOutput(core, this.activation, activate, pass.count, this.units, bufs.y);
+    this.act.forward(core, activate, pass.count, this.units, bufs.y, bufs.f32);
   }
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
     const inputs = this.inputShape![0]!;
-    activateGradient(core, this.activation, activate, pass.count, this.units, bufs.y, bufs.dy);
+    this.act.backward(core, activate, pass.count, this.units, bufs.y, bufs.dy, bufs.f32);
     const db = this.useBias ? this.weights.grad(1) : null;
     denseBackward(core, pass.count, inputs, this.units, bufs.x, this.weights.param(0), bufs.dy, bufs.dx, this.weights.grad(0), db);
   }
@@ -112,3 +118,18 @@ export class Dense implements Layer, args.KernelOptions {
 export function dense(options: DenseArgs): Dense {
   return new Dense(options);
 }
+
+/** Dense described once (see kind.ts). */
+export const DENSE: LayerKind = {
+  className: "Dense",
+  stem: "dense",
+  create: (config) => dense(config as unknown as DenseArgs),
+  keras: {
+    options: [{ keras: "units", camel: "units", read: positive }, activation, useBias, kernelInitializer, biasInitializer],
+    fixed: [
+      ...nulls("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"),
+      { keras: "lora_rank", value: undefined, accepts: (v) => v === null, expected: "null (LoRA is not supported)" },
+    ],
+  },
+  explain: (layer) => explainDense({ inputs: layer.inputShape![0]!, units: (layer as Dense).units, useBias: (layer as Dense).useBias }),
+};

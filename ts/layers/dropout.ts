@@ -7,7 +7,10 @@ import { dropoutBackward, dropoutForward } from "../kernels/dropout.js";
 import { sizeOf } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
+import { fail, readNumber } from "../io/json.js";
+import { nulls } from "../io/keras_config.js";
 import * as args from "./args.js";
+import type { LayerKind } from "./kind.js";
 import { copyFloats, LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
@@ -107,3 +110,28 @@ export class Dropout implements Layer {
 export function dropout(options: DropoutArgs): Dropout {
   return new Dropout(options);
 }
+
+const readRate = (value: unknown, where: string): unknown => {
+  const rate = readNumber(value, where);
+  return rate >= 0 && rate < 1 ? rate : fail(where, value, "a number in [0, 1)");
+};
+
+const readSeed = (value: unknown, where: string): unknown =>
+  value === null || Number.isSafeInteger(value) ? value : fail(where, value, "a whole number or null");
+
+/** Dropout described once (see kind.ts). */
+export const DROPOUT: LayerKind = {
+  className: "Dropout",
+  stem: "dropout",
+  create: (config) => dropout(config as unknown as DropoutArgs),
+  keras: {
+    options: [
+      { keras: "rate", camel: "rate", read: readRate },
+      { keras: "seed", camel: "seed", read: readSeed, fallback: null },
+    ],
+    fixed: nulls("noise_shape"),
+    afterRead(options) {
+      if (options.seed === null) delete options.seed;
+    },
+  },
+};

@@ -4,7 +4,10 @@
  */
 import { sizeOf } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
+import { channelsLast } from "../io/keras_config.js";
+import { explainFlatten } from "../model/explain.js";
 import * as args from "./args.js";
+import type { LayerKind } from "./kind.js";
 import { LayerWeights, NO_WORKSPACE, type Layer, type Workspace } from "./layer.js";
 import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
@@ -76,3 +79,12 @@ export class Flatten implements Layer {
 export function flatten(options: FlattenArgs = {}): Flatten {
   return new Flatten(options);
 }
+
+/** Flatten described once (see kind.ts). */
+export const FLATTEN: LayerKind = {
+  className: "Flatten",
+  stem: "flatten",
+  create: (config) => flatten(config as FlattenArgs),
+  keras: { options: [], fixed: [{ ...channelsLast, value: undefined }] },
+  explain: (layer) => explainFlatten({ inShape: layer.inputShape! }),
+};

@@ -3,18 +3,34 @@
  * Keras class name back to its factory, for loading saved models.
  */
 import { Activation, activation, type ActivationArgs } from "./activation.js";
+import { BatchNormalization, batchNormalization, type BatchNormalizationArgs } from "./batch_normalization.js";
 import { Conv2D, conv2d, type Conv2dArgs } from "./conv2d.js";
 import { Dense, dense, type DenseArgs } from "./dense.js";
+import { DepthwiseConv2D, depthwiseConv2d, type DepthwiseConv2dArgs } from "./depthwise_conv2d.js";
 import { Dropout, dropout, type DropoutArgs } from "./dropout.js";
 import { Flatten, flatten, type FlattenArgs } from "./flatten.js";
+import { GlobalPooling2D, globalAveragePooling2d, globalMaxPooling2d, type GlobalPooling2dArgs } from "./global_pooling.js";
 import type { Layer } from "./layer.js";
 import { averagePooling2d, maxPooling2d, Pooling2D, type Pooling2dArgs } from "./pooling.js";
 import { Add, add, Concatenate, concatenate, type AddArgs, type ConcatenateArgs } from "./merge.js";
+import { LAYER_KINDS } from "./registry.js";
+import { LeakyReLU, leakyReLU, ReLU, reLU, Softmax, softmax, type LeakyReLUArgs, type ReLUArgs, type SoftmaxArgs } from "./relu.js";
+import { Rescaling, rescaling, type RescalingArgs } from "./rescaling.js";
+import { Reshape, reshape, type ReshapeArgs } from "./reshape.js";
+import { SeparableConv2D, separableConv2d, type SeparableConv2dArgs } from "./separable_conv2d.js";
+import { ZeroPadding2D, zeroPadding2d, type ZeroPadding2dArgs } from "./zero_padding2d.js";
 
 export type { Layer, LayerBuffers, Pass, WeightSpec, Workspace } from "./layer.js";
 export type { ActivationName } from "./args.js";
-export { Activation, Conv2D, Dense, Dropout, Flatten, Pooling2D, Add, Concatenate };
-export type { ActivationArgs, Conv2dArgs, DenseArgs, DropoutArgs, FlattenArgs, Pooling2dArgs, AddArgs, ConcatenateArgs };
+export type { LayerKind } from "./kind.js";
+export {
+  Activation, Add, BatchNormalization, Concatenate, Conv2D, Dense, DepthwiseConv2D, Dropout, Flatten, GlobalPooling2D, LeakyReLU, Pooling2D, ReLU,
+  Rescaling, Reshape, SeparableConv2D, Softmax, ZeroPadding2D,
+};
+export type {
+  ActivationArgs, AddArgs, BatchNormalizationArgs, ConcatenateArgs, Conv2dArgs, DenseArgs, DepthwiseConv2dArgs, DropoutArgs, FlattenArgs, GlobalPooling2dArgs, LeakyReLUArgs,
+  Pooling2dArgs, ReLUArgs, RescalingArgs, ReshapeArgs, SeparableConv2dArgs, SoftmaxArgs, ZeroPadding2dArgs,
+};
 
 /** Factories of every layer type. */
 export const layers = {
@@ -32,6 +48,28 @@ export const layers = {
   dropout,
   /** An activation function as a layer of its own. */
   activation,
+  /** Batch normalization over the last axis (batch statistics while training, moving ones otherwise). */
+  batchNormalization,
+  /** A depthwise 2-D convolution: each input channel with its own `depthMultiplier` kernels. */
+  depthwiseConv2d,
+  /** A depthwise convolution followed by a pointwise 1x1 convolution to `filters` channels. */
+  separableConv2d,
+  /** The mean of each channel over the image. */
+  globalAveragePooling2d,
+  /** The maximum of each channel over the image. */
+  globalMaxPooling2d,
+  /** Zero rows and columns around each image. */
+  zeroPadding2d,
+  /** ReLU with Keras's maxValue, negativeSlope and threshold. */
+  reLU,
+  /** Leaky ReLU (negativeSlope 0.3 by default, as Keras 3). */
+  leakyReLU,
+  /** Softmax over the last axis, as a layer. */
+  softmax,
+  /** Each sample to a new shape (one -1 inferred). */
+  reshape,
+  /** `x * scale + offset`. */
+  rescaling,
   /** Sums two or more tensors of one shape (functional models): `layers.add().apply([a, b])`. */
   add,
   /** Joins two or more tensors along the channels axis (functional models). */
@@ -39,38 +77,18 @@ export const layers = {
 };
 
 /** The snake_case stem Keras names layers with (conv2d, max_pooling2d, ...), by class name. */
-export const LAYER_NAME_STEMS: Readonly<Record<string, string>> = {
-  Conv2D: "conv2d",
-  MaxPooling2D: "max_pooling2d",
-  AveragePooling2D: "average_pooling2d",
-  Flatten: "flatten",
-  Dense: "dense",
-  Dropout: "dropout",
-  Activation: "activation",
-  Add: "add",
-  Concatenate: "concatenate",
-};
-
-const FACTORIES: Readonly<Record<string, (config: never) => Layer>> = {
-  Conv2D: conv2d,
-  MaxPooling2D: maxPooling2d,
-  AveragePooling2D: averagePooling2d,
-  Flatten: flatten,
-  Dense: dense,
-  Dropout: dropout,
-  Activation: activation,
-  Add: add,
-  Concatenate: concatenate,
-};
+export const LAYER_NAME_STEMS: Readonly<Record<string, string>> = /* @__PURE__ */ Object.fromEntries(
+  [...LAYER_KINDS.values()].map((k) => [k.className, k.stem]),
+);
 
 /**
  * Makes a layer from its Keras class name and a camelCase config as `layer.config`
  * returns it (the inverse of reading `className` and `config`).
  */
 export function layerFromConfig(className: string, config: Record<string, unknown>): Layer {
-  const factory = FACTORIES[className];
-  if (!factory) {
-    throw new Error(`layerFromConfig: unknown layer class ${JSON.stringify(className)}; expected one of ${Object.keys(FACTORIES).join(", ")}`);
+  const kind = LAYER_KINDS.get(className);
+  if (!kind) {
+    throw new Error(`layerFromConfig: unknown layer class ${JSON.stringify(className)}; expected one of ${[...LAYER_KINDS.keys()].join(", ")}`);
   }
-  return factory(config as never);
+  return kind.create(config);
 }

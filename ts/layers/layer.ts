@@ -7,12 +7,12 @@
  * holding a {@link LayerWeights} for its parameters.
  */
 import type { Initializer } from "../initializers.js";
-import { activationBackward, activationForward } from "../kernels/activation.js";
+import { activationBackward, activationForward, type ActivationKind } from "../kernels/activation.js";
 import { sizeOf } from "../shapes.js";
 import { formatShape, type Tensor } from "../tensor.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import type { SymbolicTensor } from "../model/symbolic.js";
-import type { ActivationName, KernelOptions } from "./args.js";
+import type { KernelOptions } from "./args.js";
 
 /** One weight of a layer: its Keras name ("kernel", "bias"), shape and initializer. */
 export interface WeightSpec {
@@ -298,7 +298,7 @@ export function kernelAndBiasSpecs(layer: KernelOptions, kernelShape: number[], 
  * A layer's own activation, in place over `[rows, cols]` (softmax per row of `cols`).
  * Nothing runs when it is linear or when `activate` is false (the fused loss applies it).
  */
-export function activateOutput(core: WasmCore, activation: ActivationName, activate: boolean, rows: number, cols: number, y: WasmBuffer): void {
+export function activateOutput(core: WasmCore, activation: ActivationKind, activate: boolean, rows: number, cols: number, y: WasmBuffer): void {
   if (activate && activation !== "linear") activationForward(core, activation, rows, cols, y);
 }
 
@@ -307,7 +307,7 @@ export function activateOutput(core: WasmCore, activation: ActivationName, activ
  * the gradient w.r.t. the pre-activation output, in place; nothing runs when forward ran nothing.
  */
 export function activateGradient(
-  core: WasmCore, activation: ActivationName, activate: boolean, rows: number, cols: number, y: WasmBuffer, dy: WasmBuffer,
+  core: WasmCore, activation: ActivationKind, activate: boolean, rows: number, cols: number, y: WasmBuffer, dy: WasmBuffer,
 ): void {
   if (activate && activation !== "linear") activationBackward(core, activation, rows, cols, y, dy);
 }

@@ -7,6 +7,10 @@ import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForwar
 import { pool2dDims, sizeOf, type Padding, type Pool2dDims } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
+import { channelsLast, padding, pair, type LayerFormat } from "../io/keras_config.js";
+import { readPair } from "../io/json.js";
+import { explainPool2d } from "../model/explain.js";
+import type { LayerKind } from "./kind.js";
 import * as args from "./args.js";
 import { LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
@@ -135,3 +139,44 @@ export function maxPooling2d(options: Pooling2dArgs = {}): Pooling2D {
 export function averagePooling2d(options: Pooling2dArgs = {}): Pooling2D {
   return new Pooling2D("average", options);
 }
+
+function poolingFormat(): LayerFormat {
+  return {
+    options: [
+      { keras: "pool_size", camel: "poolSize", read: pair, fallback: [2, 2] },
+      // Keras writes `strides: null` for "same as pool_size" (resolved in afterRead); we write the pair.
+      { keras: "strides", camel: "strides", read: (v, w) => (v === null ? null : readPair(v, w)), fallback: null },
+      padding,
+    ],
+    fixed: [channelsLast],
+    afterRead(options) {
+      if (options.strides === null) options.strides = options.poolSize;
+    },
+  };
+}
+
+function explainPooling(layer: Layer): string[] {
+  const l = layer as Pooling2D;
+  return explainPool2d({
+    inShape: l.inputShape! as [number, number, number], poolSize: l.poolSize, strides: l.strides, padding: l.padding,
+    outShape: l.outputShape! as [number, number, number],
+  });
+}
+
+/** MaxPooling2D described once (see kind.ts). */
+export const MAX_POOLING2D: LayerKind = {
+  className: "MaxPooling2D",
+  stem: "max_pooling2d",
+  create: (config) => maxPooling2d(config as Pooling2dArgs),
+  keras: poolingFormat(),
+  explain: explainPooling,
+};
+
+/** AveragePooling2D described once (see kind.ts). */
+export const AVERAGE_POOLING2D: LayerKind = {
+  className: "AveragePooling2D",
+  stem: "average_pooling2d",
+  create: (config) => averagePooling2d(config as Pooling2dArgs),
+  keras: poolingFormat(),
+  explain: explainPooling,
+};

@@ -21,6 +21,8 @@ export interface Conv2dExplainArgs {
   filters: number;
   useBias: boolean;
   outShape: readonly [number, number, number];
+  /** Tap spacing (default 1): the window then spans (k - 1) * dilation + 1 cells. */
+  dilation?: readonly [number, number];
 }
 
 /** Inputs of {@link explainPool2d}. */
@@ -100,7 +102,10 @@ export function explainConv2d(args: Conv2dExplainArgs): string[] {
   }
   const [h, w, c] = args.inShape;
   const [kh, kw] = args.kernel;
-  const lines = outputLines(fn, [h, w], args.kernel, args.strides, args.padding, args.outShape);
+  const [dh, dw] = args.dilation ?? [1, 1];
+  const span: [number, number] = [(kh - 1) * dh + 1, (kw - 1) * dw + 1];
+  const lines = dh > 1 || dw > 1 ? [`dilation ${dh}x${dw}: the ${kh}x${kw} kernel spans ${span[0]}x${span[1]} cells (F below)`] : [];
+  lines.push(...outputLines(fn, [h, w], span, args.strides, args.padding, args.outShape));
   const weightsPerFilter = `${kh}*${kw}*${c}`;
   const params = (kh * kw * c + (args.useBias ? 1 : 0)) * args.filters;
   lines.push(args.useBias
@@ -151,4 +156,111 @@ export function explainFlatten(args: { inShape: readonly number[] }): string[] {
   }
   const size = args.inShape.reduce((a, b) => a * b, 1);
   return [`output: ${args.inShape.join("*")} = ${withThousands(size)}`, "0 params: flatten only reshapes"];
+}
+
+/** Inputs of {@link explainBatchNorm}. */
+export interface BatchNormExplainArgs {
+  /** Normalized channels (the last axis). */
+  channels: number;
+  /** Whether the layer has beta. */
+  center: boolean;
+  /** Whether the layer has gamma. */
+  scale: boolean;
+}
+
+/**
+ * Explain lines of a BatchNormalization layer: 4*C parameters (with scale and center),
+ * of which the 2*C moving statistics are not trained.
+ */
+export function explainBatchNorm(args: BatchNormExplainArgs): string[] {
+  const fn = "explainBatchNorm";
+  if (!Number.isSafeInteger(args.channels) || args.channels < 1) throw new Error(`${fn}: channels must be a whole number >= 1, received ${args.channels}`);
+  const c = args.channels;
+  const learned = [args.scale ? "gamma" : null, args.center ? "beta" : null].filter((n): n is string => n !== null);
+  const k = learned.length + 2;
+  const lines = [`params: ${k}*${c} = ${withThousands(k * c)} (${[...learned, "moving mean", "moving variance"].join(", ")}: one per channel)`];
+  if (learned.length > 0) lines.push(`trained: ${learned.join(" and ")}, ${learned.length}*${c} = ${withThousands(learned.length * c)}`);
+  lines.push(`not trained: the moving mean and variance, 2*${c} = ${withThousands(2 * c)}, updated by each training batch (moving = 0.99*moving + 0.01*batch) and used for inference`);
+  return lines;
+}
+
+/** Inputs of {@link explainDepthwise}; shapes per example, channels last. */
+export interface DepthwiseExplainArgs {
+  inShape: readonly [number, number, number];
+  kernel: readonly [number, number];
+  strides?: readonly [number, number];
+  padding?: Padding;
+  /** Tap spacing; the window then spans (k - 1) * dilation + 1 cells. */
+  dilation?: readonly [number, number];
+  depthMultiplier: number;
+  useBias: boolean;
+  outShape: readonly [number, number, number];
+}
+
+/** The "output: ..." lines of a depthwise window, or none when strides/padding were not given. */
+function depthwiseOutput(fn: string, a: DepthwiseExplainArgs): string[] {
+  if (!a.strides || !a.padding) return [];
+  const d = a.dilation ?? [1, 1];
+  const span = [(a.kernel[0] - 1) * d[0]! + 1, (a.kernel[1] - 1) * d[1]! + 1];
+  return outputLines(fn, a.inShape, span, a.strides, a.padding, a.outShape);
+}
+
+/**
+ * Explain lines of a DepthwiseConv2D layer: its kh*kw*C*M (+ bias) parameters against a
+ * full convolution to as many channels, each of whose filters reads every input channel.
+ */
+export function explainDepthwise(args: DepthwiseExplainArgs): string[] {
+  const fn = "explainDepthwise";
+  checkDims(fn, "inShape", args.inShape, 3);
+  checkDims(fn, "kernel", args.kernel, 2);
+  checkDims(fn, "outShape", args.outShape, 3);
+  const [, , c] = args.inShape;
+  const [kh, kw] = args.kernel;
+  const m = args.depthMultiplier;
+  const out = c * m;
+  if (args.outShape[2] !== out) throw new Error(`${fn}: outShape has ${args.outShape[2]} channels, expected ${out} (channels * depthMultiplier)`);
+  const lines = depthwiseOutput(fn, args);
+  const params = kh * kw * c * m + (args.useBias ? out : 0);
+  lines.push(`params: ${kh}*${kw}*${c}*${m}${args.useBias ? ` + ${out}` : ""} = ${withThousands(params)} (each input channel has its own ${m} kernel${m === 1 ? "" : "s"})`);
+  const full = kh * kw * c * out + (args.useBias ? out : 0);
+  lines.push(`a full Conv2D to ${out} channels would need ${kh}*${kw}*${c}*${out}${args.useBias ? ` + ${out}` : ""} = ${withThousands(full)}: each of its filters reads all ${c} channels`);
+  return lines;
+}
+
+/** Inputs of {@link explainSeparable}. */
+export interface SeparableExplainArgs extends DepthwiseExplainArgs {
+  /** Output channels of the pointwise 1x1 convolution. */
+  filters: number;
+}
+
+/**
+ * Explain lines of a SeparableConv2D layer: depthwise plus pointwise parameters, and
+ * MobileNet's argument: against a full convolution with the same kernel and filters it
+ * costs 1/filters + 1/(kh*kw) as many multiplications per output (and about as many
+ * parameters), because filtering and mixing channels are done apart.
+ */
+export function explainSeparable(args: SeparableExplainArgs): string[] {
+  const fn = "explainSeparable";
+  checkDims(fn, "inShape", args.inShape, 3);
+  checkDims(fn, "kernel", args.kernel, 2);
+  checkDims(fn, "outShape", args.outShape, 3);
+  const [, , c] = args.inShape;
+  const [kh, kw] = args.kernel;
+  const [m, f] = [args.depthMultiplier, args.filters];
+  if (args.outShape[2] !== f) throw new Error(`${fn}: outShape has ${args.outShape[2]} channels, expected ${f} (one per filter)`);
+  const lines = depthwiseOutput(fn, { ...args, outShape: [args.outShape[0], args.outShape[1], c * m] });
+  const depthwise = kh * kw * c * m;
+  const pointwise = c * m * f;
+  const bias = args.useBias ? f : 0;
+  const params = depthwise + pointwise + bias;
+  lines.push(`params: depthwise ${kh}*${kw}*${c}*${m} + pointwise ${c * m}*${f}${bias ? ` + bias ${f}` : ""} = ${withThousands(params)}`);
+  const full = kh * kw * c * f + bias;
+  lines.push(`a full Conv2D with the same ${kh}x${kw} kernel and ${f} filters would need ${kh}*${kw}*${c}*${f}${bias ? ` + ${f}` : ""} = ${withThousands(full)} (${(full / params).toFixed(1)}x as many)`);
+  const mulSeparable = depthwise + pointwise;
+  const mulFull = kh * kw * c * f;
+  lines.push(
+    `multiplications per output pixel: ${withThousands(mulSeparable)} against ${withThousands(mulFull)} ` +
+      `(MobileNet: filter each channel, then mix channels with 1x1 kernels; with multiplier 1 the cost is 1/${f} + 1/${kh * kw} of a full convolution)`,
+  );
+  return lines;
 }

@@ -23,14 +23,12 @@ import { prepareFit, runFit } from "../training/fit_call.js";
 import { getLoss, serializeLoss, type Loss, type LossArg } from "../training/losses.js";
 import { getMetrics, type MetricName } from "../training/metrics.js";
 import type { WasmCore } from "../wasm/core.js";
-import { summaryRows } from "./describe.js";
 import { batchOption, emptyBatch, inferInChunks, type BatchArgs } from "./inference.js";
-import { describeGraph, describeLayers, graphFromTensors, valueName, type ModelGraph } from "./graph.js";
-import { gradientsInWeightOrder, nonTrainableCount, setAllWeights, trainableShapes } from "./layer_stack.js";
+import { describeGraph, describeLayers, graphFromTensors, type ModelGraph } from "./graph.js";
+import { gradientsInWeightOrder, setAllWeights, trainableShapes } from "./layer_stack.js";
 import { ModelMemory, type MemorySnapshot } from "./memory.js";
 import type { Runner } from "./runner.js";
-import { formatGraphSummary, formatSummary, type SummaryRow } from "./summary.js";
-import { formatKeras3Summary, keras3Connected, keras3LineLength, type Keras3SummaryRow } from "./summary_keras3.js";
+import { printSummary, type SummaryArgs } from "./model_summary.js";
 import { checkTrainingState, readSlots, writeSlots, type TrainingState } from "./training_state.js";
 import { saveModel, type SaveOptions, type SavedModel } from "../io/handlers.js";
 import { checkKnownKeys } from "../options.js";
@@ -39,6 +37,7 @@ import type { SymbolicTensor } from "./symbolic.js";
 export type { BatchArgs } from "./inference.js";
 export type { LayerDescriptor } from "../io/topology.js";
 export type { SymbolicTensor } from "./symbolic.js";
+export type { SummaryArgs } from "./model_summary.js";
 
 /** Options of the {@link Model} constructor. */
 export interface ModelArgs {
@@ -60,24 +59,6 @@ export interface ChainArgs {
   readonly [CHAIN]: true;
   readonly name: string;
   readonly seed: number | undefined;
-}
-
-/** Options of {@link Model.summary}. */
-export interface SummaryArgs {
-  /** Add each layer's shape and parameter arithmetic under it (tf.keras 2 table only; default false). */
-  explain?: boolean;
-  /** Called with each line of the table (default console.log). */
-  print?: (line: string) => void;
-  /**
-   * "keras2" (default): the tf.keras 2 table the course shows ("Connected to" for a
-   * functional model). "keras3": the box-drawn table Keras 3 prints, with sizes.
-   */
-  format?: "keras2" | "keras3";
-  /**
-   * Terminal width the Keras 3 table fits (its line length is at most columns - 4, as
-   * Keras's); default 80, what Keras uses when output is not a terminal.
-   */
-  columns?: number;
 }
 
 /** Options of {@link Model.compile}. */
@@ -229,30 +210,13 @@ export class Model {
    */
   summary(options: SummaryArgs = {}): string {
     this.checkAlive("summary");
-    if (typeof options !== "object" || options === null) throw new Error(`summary: options must be an object, received ${String(options)}`);
-    checkKnownKeys("summary", options, ["explain", "print", "format", "columns"]);
-    const { format = "keras2", columns } = options;
-    if (format !== "keras2" && format !== "keras3") throw new Error(`summary: format must be "keras2" or "keras3", received ${String(format)}`);
-    if (columns !== undefined && (typeof columns !== "number" || !Number.isSafeInteger(columns) || columns < 24)) {
-      throw new Error(`summary: columns must be a whole number >= 24, received ${String(columns)}`);
-    }
-    const explain = options.explain ?? false;
-    if (typeof explain !== "boolean") throw new Error(`summary: explain must be true or false, received ${String(explain)}`);
-    if (format === "keras3" && explain) throw new Error("summary: explain is only printed in the tf.keras 2 table (format \"keras2\")");
-    // Trainable counts come from the layers' flags and weight specs (BatchNormalization's
-    // moving statistics are never trained; a frozen layer's weights are not).
-    const rows = summaryRows(this.layers, explain).map((row, i) => ({ ...row, nonTrainableParams: nonTrainableCount(this.layers[i]!) }));
-    let text: string;
-    if (format === "keras3") {
-      text = this.keras3Summary(rows, columns ?? 80).replace(/\n$/, "");
-    } else {
-      text = this.isSequential()
-        ? formatSummary(this.name, rows, { explain })
-        : formatGraphSummary(this.name, { name: this.input.name, shape: this.inputShape! }, rows, this.connections(), { explain });
-    }
-    const print = options.print ?? ((line: string) => console.log(line));
-    for (const line of text.split("\n")) print(line);
-    return text;
+    // Keras builds the optimizer's variables at the first step: its slots, the iteration
+    // counter and the learning rate.
+    const built = this.compiled !== null && this.steps > 0;
+    return printSummary({
+      name: this.name, graph: this.graph(), sequential: this.isSequential(),
+      optimizerParams: built ? this.compiled!.optimizer.stateSlots() * this.memory.store.trainableCount + 2 : null,
+    }, options);
   }
 
   /** Sets the optimizer, the loss and the metrics; resets the optimizer's state. */
@@ -484,35 +448,6 @@ export class Model {
     return false;
   }
 
-  /**
-   * The Keras 3 table (summary_keras3.ts) from the same rows: a functional model lists its
-   * InputLayer first and has "Connected to" unless Keras finds it sequential-like; the
-   * optimizer line appears once the optimizer has taken a step (Keras builds it then),
-   * counting its slots plus Keras's iteration counter and learning rate.
-   */
-  private keras3Summary(rows: readonly SummaryRow[], columns: number): string {
-    const g = this.graph();
-    const k3: Keras3SummaryRow[] = rows.map((r, i) => ({
-      name: r.name, className: r.className, outputShape: r.outputShape, params: r.params,
-      connectedTo: this.inbound[i]!.map((v) => ({ layer: valueName(g, v), nodeIndex: 0, tensorIndex: 0 })),
-    }));
-    if (!this.isSequential()) k3.unshift({ name: g.inputName, className: "InputLayer", outputShape: [null, ...g.inputShape], params: 0, connectedTo: [] });
-    const connected = !this.isSequential() && keras3Connected(k3);
-    const nonTrainable = rows.reduce((n, r) => n + (r.nonTrainableParams ?? 0), 0);
-    const total = rows.reduce((n, r) => n + r.params, 0);
-    const built = this.compiled !== null && this.steps > 0;
-    return formatKeras3Summary({
-      modelName: this.name, rows: k3, connected, trainableParams: total - nonTrainable, nonTrainableParams: nonTrainable,
-      optimizerParams: built ? this.compiled!.optimizer.stateSlots() * this.memory.store.trainableCount + 2 : null,
-      lineLength: keras3LineLength(connected, columns),
-    });
-  }
-
-  /** Per layer, the names of the layers (or the input) it reads, for the summary. */
-  private connections(): string[][] {
-    const g = this.graph();
-    return this.inbound.map((ins) => ins.map((v) => valueName(g, v)));
-  }
 
   private requireCompiled(op: string): Compiled {
     // compile needs layers and layers are never removed, so a compiled model has some.

@@ -37,13 +37,22 @@ export interface ReplicaSpec {
 
 /**
  * The layer descriptors a replica is built from: the model's, minus the initializers
- * (weights arrive with each job, and initializer objects do not survive postMessage).
+ * (weights arrive with each job, and initializer objects do not survive postMessage),
+ * other option objects as their plain `{ className, config }`.
  */
 export function replicaLayers(descriptors: readonly LayerDescriptor[]): LayerDescriptor[] {
   return descriptors.map((d) => {
     const config = { ...d.config };
     delete config.kernelInitializer;
     delete config.biasInitializer;
+    // Option objects with a class (a kernelRegularizer) lose their methods in postMessage:
+    // send their { className, config }, which the layer factories read back.
+    for (const [key, value] of Object.entries(config)) {
+      const v = value as { className?: unknown; getConfig?: unknown } | null;
+      if (typeof v === "object" && v !== null && typeof v.className === "string" && typeof v.getConfig === "function") {
+        config[key] = { className: v.className, config: (v.getConfig as () => unknown).call(v) };
+      }
+    }
     return { className: d.className, name: d.name, config };
   });
 }

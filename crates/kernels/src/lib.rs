@@ -16,15 +16,19 @@
 
 pub mod activation;
 pub mod adamw;
+pub mod batch_norm;
 mod bias;
 pub mod conv2d;
 pub mod dense;
+pub mod depthwise;
 pub mod dropout;
 pub mod gemm;
 pub mod loss;
 pub mod optim;
+pub mod pad;
 pub mod pool;
 pub mod regularize;
 mod runs;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd;
+pub mod unary;

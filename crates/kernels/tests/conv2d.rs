@@ -31,6 +31,8 @@ fn random_case(rng: &mut Rng, max_batch: usize) -> ConvCase {
         stride_h: rng.range(1, 3),
         stride_w: rng.range(1, 3),
         same,
+        dilation_h: 1,
+        dilation_w: 1,
     }
 }
 
@@ -137,6 +139,8 @@ fn direct_path_on_few_channels_and_wide_rows() {
             stride_h: rng.range(1, 3),
             stride_w: rng.range(1, 4),
             same,
+            dilation_h: 1,
+            dilation_w: 1,
         };
         let d = dims(&c);
         let pointwise = c.k_h == 1 && c.k_w == 1 && c.stride_h == 1 && c.stride_w == 1;
@@ -178,6 +182,8 @@ fn kernel_equal_to_input_one_by_one_and_large_batches() {
         stride_h: s,
         stride_w: s,
         same,
+        dilation_h: 1,
+        dilation_w: 1,
     };
     let cases = [
         case(2, 5, 7, 3, 5, 7, 4, 1, false), // the kernel covers the image: one output pixel
@@ -216,6 +222,8 @@ fn lenet5_layer_shapes() {
         stride_h: 1,
         stride_w: 1,
         same: true,
+        dilation_h: 1,
+        dilation_w: 1,
     };
     let c2 = ConvCase {
         batch: 2,
@@ -228,6 +236,8 @@ fn lenet5_layer_shapes() {
         stride_h: 1,
         stride_w: 1,
         same: false,
+        dilation_h: 1,
+        dilation_w: 1,
     };
     let classic = ConvCase {
         batch: 1,
@@ -240,6 +250,8 @@ fn lenet5_layer_shapes() {
         stride_h: 1,
         stride_w: 1,
         same: false,
+        dilation_h: 1,
+        dilation_w: 1,
     };
     for c in [c1, c2, classic] {
         check(&c, &dims(&c), &mut rng);
@@ -370,4 +382,58 @@ fn short_scratch_panics() {
     let mut y = vec![0.0; d.output_len()];
     let mut scratch = vec![0.0; d.scratch_len() - 1];
     conv2d_forward(&d, &x, &w, None, &mut y, &mut scratch, &mut [0.0; PACK_LEN]);
+}
+
+#[test]
+fn dilated_shapes_match_the_reference() {
+    let mut rng = Rng::new(41);
+    for _ in 0..150 {
+        let mut c = random_case(&mut rng, 2);
+        c.dilation_h = rng.range(1, 3);
+        c.dilation_w = rng.range(1, 3);
+        let span = |k: usize, d: usize| (k - 1) * d + 1;
+        if !c.same && (span(c.k_h, c.dilation_h) > c.in_h || span(c.k_w, c.dilation_w) > c.in_w) {
+            continue;
+        }
+        let d = Conv2dDims::dilated(
+            c.batch,
+            c.in_h,
+            c.in_w,
+            c.in_c,
+            c.k_h,
+            c.k_w,
+            c.out_c,
+            c.stride_h,
+            c.stride_w,
+            c.dilation_h,
+            c.dilation_w,
+            c.same,
+        )
+        .unwrap_or_else(|e| panic!("{:?}: {}", c, e));
+        assert_eq!(d.is_dilated(), c.dilation_h > 1 || c.dilation_w > 1);
+        if d.is_dilated() {
+            assert_eq!(d.method(), Method::Im2col, "{:?}", c);
+        }
+        check(&c, &d, &mut rng);
+        check(&c, &d.with_chunk_rows(rng.range(1, 5)), &mut rng);
+    }
+}
+
+#[test]
+fn dilated_window_larger_than_input_is_refused() {
+    // A 3-tap kernel with dilation 3 spans 7 cells.
+    let e = Conv2dDims::dilated(1, 6, 9, 1, 3, 1, 1, 1, 1, 3, 1, false).unwrap_err();
+    assert_eq!(
+        e,
+        DimsError::WindowTooLarge {
+            axis: "height",
+            window: 7,
+            input: 6
+        }
+    );
+    assert!(Conv2dDims::dilated(1, 7, 9, 1, 3, 1, 1, 1, 1, 3, 1, false).is_ok());
+    assert_eq!(
+        Conv2dDims::dilated(1, 7, 9, 1, 3, 1, 1, 1, 1, 0, 1, false).unwrap_err(),
+        DimsError::Zero("dilation_h")
+    );
 }

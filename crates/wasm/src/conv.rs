@@ -1,5 +1,5 @@
-//! Exports of the conv2d kernels. Every export takes the ten dims of
-//! [`Conv2dDims::new`] first (`same` as 0 or 1), then pointers; the TypeScript wrappers
+//! Exports of the conv2d kernels. Every export takes the twelve dims of
+//! [`Conv2dDims::dilated`] first (`same` as 0 or 1), then pointers; the TypeScript wrappers
 //! (`ts/kernels/conv2d.ts`) validate the dims and every buffer before calling, so invalid
 //! dims here are a bug and trap.
 
@@ -20,9 +20,11 @@ pub extern "C" fn conv2d_scratch_len(
     out_c: usize,
     stride_h: usize,
     stride_w: usize,
+    dilation_h: usize,
+    dilation_w: usize,
     same: u32,
 ) -> usize {
-    Conv2dDims::new(
+    Conv2dDims::dilated(
         batch,
         in_h,
         in_w,
@@ -32,12 +34,14 @@ pub extern "C" fn conv2d_scratch_len(
         out_c,
         stride_h,
         stride_w,
+        dilation_h,
+        dilation_w,
         same != 0,
     )
     .map_or(0, |d| d.scratch_len())
 }
 
-/// Defines an `unsafe extern "C"` conv2d export whose C parameters are the ten dims of
+/// Defines an `unsafe extern "C"` conv2d export whose C parameters are the twelve dims of
 /// [`conv2d_scratch_len`] (in that order) followed by the listed pointers; the body sees
 /// the dims as the [`Conv2dDims`] named before the `;`. Written once here because the
 /// dims list is the same in every export and only the pointers differ.
@@ -56,10 +60,12 @@ macro_rules! conv2d_export {
             out_c: usize,
             stride_h: usize,
             stride_w: usize,
+            dilation_h: usize,
+            dilation_w: usize,
             same: u32,
             $($arg: $ty),*
         ) {
-            let $d = Conv2dDims::new(
+            let $d = Conv2dDims::dilated(
                 batch,
                 in_h,
                 in_w,
@@ -69,6 +75,8 @@ macro_rules! conv2d_export {
                 out_c,
                 stride_h,
                 stride_w,
+                dilation_h,
+                dilation_w,
                 same != 0,
             )
             .expect("valid conv2d dims");

@@ -10,13 +10,16 @@ mod memory;
 
 mod activation;
 mod adamw;
+mod batch_norm;
 mod conv;
 mod dense;
+mod depthwise;
 mod dropout;
 mod gemm;
 mod loss;
 mod optim;
 mod pool;
 mod regularize;
+mod unary;
 
 pub use memory::{simdnet_alloc, simdnet_free};

@@ -1,10 +1,10 @@
 /**
  * Keras 3's random image preprocessing layers, for augmentation inside the model: active
- * only while training, identity otherwise. The integrator registers them in the layer
- * registry with {@link PREPROCESSING_FACTORIES} (Keras class name to factory),
- * {@link PREPROCESSING_NAME_STEMS} (default layer names) and, for saving and loading,
- * PREPROCESSING_KERAS_FORMATS (keras_formats.ts, merged into ts/io/keras_layers.ts's
- * LAYER_FORMATS).
+ * only while training, identity otherwise. The integrator registers them with one line
+ * in ts/layers/registry.ts (`...PREPROCESSING_KINDS` in LAYER_KINDS: factories, name
+ * stems and Keras JSON formats all derive from it) and adds {@link preprocessingLayers}
+ * to the `layers` namespace. PREPROCESSING_FACTORIES and PREPROCESSING_NAME_STEMS say the
+ * same by class name.
  */
 import type { Layer } from "../layer.js";
 import { randomRotation, randomTranslation, randomZoom } from "./random_affine.js";
@@ -16,7 +16,7 @@ export type { AffineLayerArgs, RandomRotationArgs, RandomTranslationArgs, Random
 export type { RandomContrastArgs } from "./random_contrast.js";
 export type { FlipMode, RandomFlipArgs } from "./random_flip.js";
 export type { FillMode, Interpolation } from "./affine_sampler.js";
-export { PREPROCESSING_KERAS_FORMATS } from "./keras_formats.js";
+export { PREPROCESSING_KERAS_FORMATS, PREPROCESSING_KINDS } from "./keras_formats.js";
 
 /** The factories, to merge into `layers`. */
 export const preprocessingLayers = {

@@ -1,27 +1,25 @@
 /**
- * How the preprocessing layers' configs are written to and read from Keras's JSON (the
- * TF.js layers format and .keras files): Keras 3's snake_case keys, its defaults for
- * missing ones, and `data_format` accepted only as channels_last. Values are checked
- * loosely here (a number, a pair, a string) and fully by the layer factories, which
- * every loaded config goes through. Register with
- * `Object.assign(LAYER_FORMATS, PREPROCESSING_KERAS_FORMATS)` (ts/io/keras_layers.ts).
+ * The preprocessing layers described once (see ts/layers/kind.ts): Keras class name,
+ * name stem, factory and Keras JSON format (Keras 3's snake_case keys, its defaults for
+ * missing ones, `data_format` accepted only as channels_last). Values are checked loosely
+ * here (a number, a pair, a string) and fully by the factories, which every loaded config
+ * goes through. Register with one line in ts/layers/registry.ts: `...PREPROCESSING_KINDS`.
  */
-import type { LayerFormat } from "../../io/keras_layers.js";
+import { channelsLast, type LayerFormat, type Option } from "../../io/keras_config.js";
 import { fail } from "../../io/json.js";
+import type { LayerKind } from "../kind.js";
+import type { Layer } from "../layer.js";
+import { randomRotation, randomTranslation, randomZoom } from "./random_affine.js";
+import { randomContrast } from "./random_contrast.js";
+import { randomFlip } from "./random_flip.js";
 
 const factor = (v: unknown, where: string): unknown =>
   typeof v === "number" || (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "number")) ? (Array.isArray(v) ? [...v] : v) : fail(where, v, "a number or a pair of numbers");
 const factorOrNull = (v: unknown, where: string): unknown => (v === null ? null : factor(v, where));
 const text = (v: unknown, where: string): unknown => (typeof v === "string" ? v : fail(where, v, "a string"));
 const number = (v: unknown, where: string): unknown => (typeof v === "number" && Number.isFinite(v) ? v : fail(where, v, "a finite number"));
-const seed = { keras: "seed", camel: "seed", read: (v: unknown, where: string): unknown => (v === null || Number.isSafeInteger(v) ? v : fail(where, v, "a whole number or null")), fallback: null };
-const channelsLast = {
-  keras: "data_format",
-  value: "channels_last",
-  accepts: (v: unknown) => v === null || v === "channels_last",
-  expected: '"channels_last" (NHWC; channels_first is not supported)',
-};
-const sampling = [
+const seed: Option = { keras: "seed", camel: "seed", read: (v, where) => (v === null || Number.isSafeInteger(v) ? v : fail(where, v, "a whole number or null")), fallback: null };
+const sampling: Option[] = [
   { keras: "fill_mode", camel: "fillMode", read: text, fallback: "reflect" },
   { keras: "interpolation", camel: "interpolation", read: text, fallback: "bilinear" },
   { keras: "fill_value", camel: "fillValue", read: number, fallback: 0 },
@@ -44,3 +42,16 @@ export const PREPROCESSING_KERAS_FORMATS: Record<string, LayerFormat> = {
     fixed: [channelsLast],
   },
 };
+
+const kind = (className: string, stem: string, create: (options: never) => Layer): LayerKind => ({
+  className, stem, create: create as unknown as LayerKind["create"], keras: PREPROCESSING_KERAS_FORMATS[className]!,
+});
+
+/** The five kinds, for ts/layers/registry.ts. */
+export const PREPROCESSING_KINDS: readonly LayerKind[] = [
+  kind("RandomFlip", "random_flip", randomFlip),
+  kind("RandomRotation", "random_rotation", randomRotation),
+  kind("RandomZoom", "random_zoom", randomZoom),
+  kind("RandomTranslation", "random_translation", randomTranslation),
+  kind("RandomContrast", "random_contrast", randomContrast),
+];

@@ -89,7 +89,7 @@ fn padded_size(d: &Conv2dDims) -> (usize, usize) {
 /// Floats of scratch for one zero-padded image: `hp * wp * in_c` when windows reach
 /// outside the image and that is at most [`PADDED_IMAGE_LIMIT`], else 0.
 pub fn padded_image_len(d: &Conv2dDims) -> usize {
-    if !needs_padding(d) {
+    if d.is_dilated() || !needs_padding(d) {
         return 0;
     }
     let (hp, wp) = padded_size(d);
@@ -115,6 +115,9 @@ pub(super) fn gather(
     col: &mut [f32],
     padded: &mut [f32],
 ) {
+    if d.is_dilated() {
+        return super::dilated::gather(d, x, r0, r1, col);
+    }
     let padded_len = padded_image_len(d);
     if needs_padding(d) && padded_len == 0 {
         gather_clipped(d, x, r0, r1, col);
@@ -181,6 +184,9 @@ fn gather_clipped(d: &Conv2dDims, x: &[f32], r0: usize, r1: usize, col: &mut [f3
 /// The transpose of [`gather`]: adds each float of rows `r0..r1` of `dcol` into the `dx`
 /// cell it would have been gathered from (padding taps are dropped).
 pub(super) fn scatter_add(d: &Conv2dDims, dcol: &[f32], r0: usize, r1: usize, dx: &mut [f32]) {
+    if d.is_dilated() {
+        return super::dilated::scatter_add(d, dcol, r0, r1, dx);
+    }
     let kernel_row = d.k_w * d.in_c;
     for (r, patch) in (r0..r1).zip(dcol.chunks_exact(d.patch_len())) {
         let p = Patch::of_row(d, r);

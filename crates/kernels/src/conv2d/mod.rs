@@ -35,10 +35,12 @@
 //! Few input channels (a first layer) take the direct path instead (`direct.rs`) for the
 //! forward pass and the filter gradient: see [`Method`] and [`DIRECT_MAX_IN_C`].
 
+mod dilated;
 mod direct;
 pub mod im2col;
 
 use crate::bias;
+use crate::depthwise::dilated_axis;
 use crate::gemm::{sgemm, Gemm};
 use core::fmt;
 
@@ -164,6 +166,10 @@ pub struct Conv2dDims {
     pub out_c: usize,
     pub stride_h: usize,
     pub stride_w: usize,
+    /// Spacing of the kernel taps down (1: adjacent); see [`Conv2dDims::dilated`].
+    pub dilation_h: usize,
+    /// Spacing of the kernel taps across.
+    pub dilation_w: usize,
     /// `same` padding (else `valid`).
     pub same: bool,
     pub out_h: usize,
@@ -195,6 +201,37 @@ impl Conv2dDims {
         stride_w: usize,
         same: bool,
     ) -> Result<Conv2dDims, DimsError> {
+        Conv2dDims::dilated(
+            batch, in_h, in_w, in_c, k_h, k_w, out_c, stride_h, stride_w, 1, 1, same,
+        )
+    }
+
+    /// [`Conv2dDims::new`] with kernel taps `dilation_h` rows and `dilation_w` columns
+    /// apart (Keras's `dilation_rate`): tap `(kh, kw)` of output `(oh, ow)` reads input
+    /// `(oh*stride_h + kh*dilation_h - pad_top, ow*stride_w + kw*dilation_w - pad_left)`,
+    /// and the window spans `(k - 1) * dilation + 1` cells for the output-size rules.
+    /// Dilated dims use im2col with a per-tap gather (`dilated.rs`). Keras's `Conv2D`
+    /// refuses strides and dilation above 1 together; this kernel computes the definition
+    /// anyway, the layer refuses it.
+    ///
+    /// # Errors
+    /// As [`Conv2dDims::new`], and a zero dilation.
+    #[allow(clippy::too_many_arguments)]
+    pub fn dilated(
+        batch: usize,
+        in_h: usize,
+        in_w: usize,
+        in_c: usize,
+        k_h: usize,
+        k_w: usize,
+        out_c: usize,
+        stride_h: usize,
+        stride_w: usize,
+        dilation_h: usize,
+        dilation_w: usize,
+        same: bool,
+    ) -> Result<Conv2dDims, DimsError> {
+        check_nonzero(&[("dilation_h", dilation_h), ("dilation_w", dilation_w)])?;
         check_nonzero(&[
             ("batch", batch),
             ("in_h", in_h),
@@ -206,8 +243,8 @@ impl Conv2dDims {
             ("stride_h", stride_h),
             ("stride_w", stride_w),
         ])?;
-        let (out_h, pad_top) = window_axis("height", in_h, k_h, stride_h, same)?;
-        let (out_w, pad_left) = window_axis("width", in_w, k_w, stride_w, same)?;
+        let (out_h, pad_top) = dilated_axis("height", in_h, k_h, stride_h, dilation_h, same)?;
+        let (out_w, pad_left) = dilated_axis("width", in_w, k_w, stride_w, dilation_w, same)?;
         element_count(&[batch, in_h, in_w, in_c])?;
         element_count(&[batch, out_h, out_w, out_c])?;
         element_count(&[k_h, k_w, in_c, out_c])?;
@@ -222,6 +259,8 @@ impl Conv2dDims {
             out_c,
             stride_h,
             stride_w,
+            dilation_h,
+            dilation_w,
             same,
             out_h,
             out_w,
@@ -236,7 +275,7 @@ impl Conv2dDims {
             let col = element_count(&[d.chunk_rows, d.patch_len()])?;
             // At most PADDED_IMAGE_LIMIT more: no overflow past the check above.
             element_count(&[col + im2col::padded_image_len(&d)])?;
-            if in_c <= DIRECT_MAX_IN_C && out_c <= DIRECT_MAX_OUT_C {
+            if in_c <= DIRECT_MAX_IN_C && out_c <= DIRECT_MAX_OUT_C && !d.is_dilated() {
                 d = d.try_method(Method::Direct).ok_or(DimsError::Overflow)?;
             }
         }
@@ -245,6 +284,9 @@ impl Conv2dDims {
 
     /// The same dims computed by `method`, or `None` when its scratch would overflow.
     fn try_method(mut self, method: Method) -> Option<Conv2dDims> {
+        if method == Method::Direct && self.is_dilated() {
+            return None; // the direct path reads adjacent taps only
+        }
         self.method = method;
         element_count(&[self.scratch_len_checked()?]).ok()?;
         Some(self)
@@ -255,7 +297,8 @@ impl Conv2dDims {
     /// paths and for measuring them.
     ///
     /// # Panics
-    /// When the direct path's scratch would not be addressable.
+    /// When the direct path's scratch would not be addressable, or for the direct path
+    /// on dilated dims.
     pub fn with_method(self, method: Method) -> Conv2dDims {
         self.try_method(method)
             .expect("scratch of the chosen method is addressable")
@@ -335,6 +378,11 @@ impl Conv2dDims {
     /// arises either way).
     pub fn is_pointwise(&self) -> bool {
         self.k_h == 1 && self.k_w == 1 && self.stride_h == 1 && self.stride_w == 1
+    }
+
+    /// True when the kernel taps are spread (a dilation above 1 on either axis).
+    pub fn is_dilated(&self) -> bool {
+        self.dilation_h > 1 || self.dilation_w > 1
     }
 
     /// The row ranges `[r0, r1)` processed one GEMM at a time.

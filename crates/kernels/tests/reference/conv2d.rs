@@ -14,6 +14,9 @@ pub struct ConvCase {
     pub stride_h: usize,
     pub stride_w: usize,
     pub same: bool,
+    /// Spacing of the kernel taps (1: adjacent).
+    pub dilation_h: usize,
+    pub dilation_w: usize,
 }
 
 /// `(out, pad_before)` of one axis, written from the Keras rules independently of the
@@ -32,8 +35,11 @@ pub fn axis(n: usize, f: usize, s: usize, same: bool) -> (usize, usize) {
 impl ConvCase {
     /// `(out_h, out_w, pad_top, pad_left)`.
     pub fn geometry(&self) -> (usize, usize, usize, usize) {
-        let (oh, pt) = axis(self.in_h, self.k_h, self.stride_h, self.same);
-        let (ow, pl) = axis(self.in_w, self.k_w, self.stride_w, self.same);
+        // A dilated window spans (k - 1) * dilation + 1 cells.
+        let span_h = (self.k_h - 1) * self.dilation_h + 1;
+        let span_w = (self.k_w - 1) * self.dilation_w + 1;
+        let (oh, pt) = axis(self.in_h, span_h, self.stride_h, self.same);
+        let (ow, pl) = axis(self.in_w, span_w, self.stride_w, self.same);
         (oh, ow, pt, pl)
     }
 
@@ -60,8 +66,10 @@ impl ConvCase {
                         let yi = ((n * oh_n + oh) * ow_n + ow) * self.out_c + co;
                         for kh in 0..self.k_h {
                             for kw in 0..self.k_w {
-                                let ih = (oh * self.stride_h + kh) as i64 - pt as i64;
-                                let iw = (ow * self.stride_w + kw) as i64 - pl as i64;
+                                let ih =
+                                    (oh * self.stride_h + kh * self.dilation_h) as i64 - pt as i64;
+                                let iw =
+                                    (ow * self.stride_w + kw * self.dilation_w) as i64 - pl as i64;
                                 if ih < 0
                                     || iw < 0
                                     || ih >= self.in_h as i64

@@ -3,12 +3,15 @@
 #![allow(dead_code)]
 
 pub mod activation;
+pub mod batch_norm;
 pub mod conv2d;
 pub mod dense;
+pub mod depthwise;
 pub mod gemm;
 pub mod loss;
 pub mod optim;
 pub mod pool;
+pub mod unary;
 
 /// A tiny seeded generator (xorshift32) for reproducible test data.
 pub struct Rng(u32);

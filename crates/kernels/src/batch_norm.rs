@@ -1,0 +1,413 @@
+//! Batch normalization over the last axis of a `[rows, channels]` matrix (NHWC images:
+//! the rows are the batch's pixels; `[batch, features]`: the rows are the samples), as
+//! Keras 3's `BatchNormalization(axis=-1)`.
+//!
+//! ```text
+//! training   mean[c] = sum_r x[r,c] / R,   var[c] = sum_r (x[r,c] - mean[c])^2 / R  (biased)
+//!            y[r,c]  = (x[r,c] - mean[c]) / sqrt(var[c] + eps) * gamma[c] + beta[c]
+//! moving     moving = moving * momentum + batch * (1 - momentum)   (mean, and the biased var)
+//! inference  y[r,c]  = (x[r,c] - moving_mean[c]) / sqrt(moving_var[c] + eps) * gamma[c] + beta[c]
+//! ```
+//!
+//! Keras 3 normalizes with the biased batch variance (`ops.moments`, i.e.
+//! `tf.nn.moments`) and moves the moving variance toward that same biased value (no
+//! `R / (R - 1)` correction, unlike Keras 1/TF1's fused kernel). Without `gamma` (Keras's
+//! `scale=False`) the scale is 1, without `beta` (`center=False`) the shift is 0.
+//!
+//! The training forward pass reads `x` once for the statistics and once to normalize.
+//! The statistics are sums of `x - shift[c]` and its square with `shift` the first row:
+//! any value near the mean keeps the sum of squares free of the cancellation a plain
+//! `E[x^2] - E[x]^2` suffers in f32. It keeps `[mean | var]` (`2 * channels` floats) for the
+//! backward pass and the moving update.
+//!
+//! Channels are processed in blocks of [`BLOCK`] whose per-channel coefficients live on
+//! the stack, so no call needs scratch. Within a block the inner loops run along the
+//! channels of one row: contiguous, with f32x4 SIMD bodies beside scalar twins.
+
+// The per-channel loops index several parallel coefficient arrays by one channel index.
+#![allow(clippy::needless_range_loop)]
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+use crate::simd::{load4, store4};
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+use core::arch::wasm32::*;
+
+/// Channels whose coefficients one pass keeps on the stack.
+pub const BLOCK: usize = 64;
+
+/// The channel blocks `[c0, c1)` of `channels`.
+fn blocks(channels: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..channels)
+        .step_by(BLOCK)
+        .map(move |c0| (c0, (c0 + BLOCK).min(channels)))
+}
+
+fn check(what: &str, rows: usize, channels: usize, x: &[f32], y: &[f32]) {
+    assert!(
+        x.len() >= rows * channels && y.len() >= rows * channels,
+        "{}: x and y must hold rows * channels values",
+        what
+    );
+}
+
+/// Training forward: the batch statistics into `stats` (`[mean | var]`, `2 * channels`
+/// floats, overwritten), then `y` normalized with them (overwritten). `rows` is at least 1.
+///
+/// # Panics
+/// When a slice is shorter than the shapes require, or `rows` is 0.
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm_forward_train(
+    rows: usize,
+    channels: usize,
+    epsilon: f32,
+    x: &[f32],
+    gamma: Option<&[f32]>,
+    beta: Option<&[f32]>,
+    y: &mut [f32],
+    stats: &mut [f32],
+) {
+    check("batch_norm_forward_train", rows, channels, x, y);
+    assert!(rows > 0, "batch_norm_forward_train: rows is 0");
+    let (mean, var) = stats[..2 * channels].split_at_mut(channels);
+    let inv_rows = 1.0 / rows as f32;
+    for (c0, c1) in blocks(channels) {
+        let n = c1 - c0;
+        let shift = &x[c0..c1];
+        let (mut s1, mut s2) = ([0.0f32; BLOCK], [0.0f32; BLOCK]);
+        for row in x.chunks_exact(channels).take(rows) {
+            accumulate_shifted(&row[c0..c1], shift, &mut s1[..n], &mut s2[..n]);
+        }
+        for i in 0..n {
+            let m = s1[i] * inv_rows;
+            let v = s2[i] * inv_rows - m * m;
+            mean[c0 + i] = shift[i] + m;
+            var[c0 + i] = if v > 0.0 { v } else { 0.0 };
+        }
+    }
+    normalize(rows, channels, epsilon, x, mean, var, gamma, beta, y);
+}
+
+/// Inference forward: `y` (overwritten) normalized with the moving statistics.
+///
+/// # Panics
+/// When a slice is shorter than the shapes require.
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm_forward_inference(
+    rows: usize,
+    channels: usize,
+    epsilon: f32,
+    x: &[f32],
+    gamma: Option<&[f32]>,
+    beta: Option<&[f32]>,
+    moving_mean: &[f32],
+    moving_var: &[f32],
+    y: &mut [f32],
+) {
+    check("batch_norm_forward_inference", rows, channels, x, y);
+    normalize(
+        rows,
+        channels,
+        epsilon,
+        x,
+        moving_mean,
+        moving_var,
+        gamma,
+        beta,
+        y,
+    );
+}
+
+/// `moving_mean` and `moving_var` moved toward the batch statistics `stats` (`[mean | var]`
+/// from [`batch_norm_forward_train`]): `moving = moving * momentum + batch * (1 - momentum)`.
+///
+/// # Panics
+/// When a slice is shorter than `channels` (`2 * channels` for `stats`).
+pub fn batch_norm_update_moving(
+    channels: usize,
+    momentum: f32,
+    stats: &[f32],
+    moving_mean: &mut [f32],
+    moving_var: &mut [f32],
+) {
+    let (mean, var) = stats[..2 * channels].split_at(channels);
+    let rest = 1.0 - momentum;
+    for (m, &b) in moving_mean[..channels].iter_mut().zip(mean) {
+        *m = *m * momentum + b * rest;
+    }
+    for (m, &b) in moving_var[..channels].iter_mut().zip(var) {
+        *m = *m * momentum + b * rest;
+    }
+}
+
+/// Backward of the training forward pass, with `xhat = (x - mean) * inv_std`:
+///
+/// ```text
+/// dbeta[c]  = sum_r dy[r,c]
+/// dgamma[c] = sum_r dy[r,c] * xhat[r,c]
+/// dx[r,c]   = gamma[c] * inv_std[c] / R * (R * dy[r,c] - dbeta[c] - xhat[r,c] * dgamma[c])
+/// ```
+///
+/// `dgamma` and `dbeta` are always written (the layer passes scratch when it has no such
+/// weight: `dx` needs both sums); `dx` is skipped when `None`. All outputs are overwritten.
+///
+/// # Panics
+/// When a slice is shorter than the shapes require, or `rows` is 0.
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm_backward(
+    rows: usize,
+    channels: usize,
+    epsilon: f32,
+    x: &[f32],
+    dy: &[f32],
+    gamma: Option<&[f32]>,
+    stats: &[f32],
+    dx: Option<&mut [f32]>,
+    dgamma: &mut [f32],
+    dbeta: &mut [f32],
+) {
+    check("batch_norm_backward", rows, channels, x, dy);
+    assert!(rows > 0, "batch_norm_backward: rows is 0");
+    let (mean, var) = stats[..2 * channels].split_at(channels);
+    let (dgamma, dbeta) = (&mut dgamma[..channels], &mut dbeta[..channels]);
+    for (c0, c1) in blocks(channels) {
+        let n = c1 - c0;
+        let mut inv_std = [0.0f32; BLOCK];
+        for i in 0..n {
+            inv_std[i] = 1.0 / (var[c0 + i] + epsilon).sqrt();
+        }
+        // Sums of dy and dy * (x - mean); dgamma is the second times inv_std.
+        let (mut sdy, mut sdyx) = ([0.0f32; BLOCK], [0.0f32; BLOCK]);
+        for (xr, dyr) in x
+            .chunks_exact(channels)
+            .zip(dy.chunks_exact(channels))
+            .take(rows)
+        {
+            accumulate_products(
+                &xr[c0..c1],
+                &dyr[c0..c1],
+                &mean[c0..c1],
+                &mut sdy[..n],
+                &mut sdyx[..n],
+            );
+        }
+        for i in 0..n {
+            dbeta[c0 + i] = sdy[i];
+            dgamma[c0 + i] = sdyx[i] * inv_std[i];
+        }
+    }
+    let dx = match dx {
+        Some(dx) => dx,
+        None => return,
+    };
+    let inv_rows = 1.0 / rows as f32;
+    for (c0, c1) in blocks(channels) {
+        let n = c1 - c0;
+        // dx = a * dy + b * x + c per channel, with
+        //   a = gamma * inv_std,  b = -a * inv_std^2 * sdyx / R,  c = -a * sdy / R - b * mean
+        let (mut a, mut b, mut c) = ([0.0f32; BLOCK], [0.0f32; BLOCK], [0.0f32; BLOCK]);
+        for i in 0..n {
+            let ch = c0 + i;
+            let inv_std = 1.0 / (var[ch] + epsilon).sqrt();
+            a[i] = gamma.map_or(1.0, |g| g[ch]) * inv_std;
+            // dgamma = sdyx * inv_std, so sdyx * inv_std^2 = dgamma * inv_std.
+            b[i] = -a[i] * dgamma[ch] * inv_std * inv_rows;
+            c[i] = -a[i] * dbeta[ch] * inv_rows - b[i] * mean[ch];
+        }
+        for ((xr, dyr), dxr) in x
+            .chunks_exact(channels)
+            .zip(dy.chunks_exact(channels))
+            .zip(dx.chunks_exact_mut(channels))
+            .take(rows)
+        {
+            affine2(
+                &dyr[c0..c1],
+                &xr[c0..c1],
+                &a[..n],
+                &b[..n],
+                &c[..n],
+                &mut dxr[c0..c1],
+            );
+        }
+    }
+}
+
+/// Backward of the inference forward pass (the statistics are constants):
+/// `dx = dy * gamma / sqrt(moving_var + eps)` (overwritten).
+///
+/// # Panics
+/// When a slice is shorter than the shapes require.
+pub fn batch_norm_backward_inference(
+    rows: usize,
+    channels: usize,
+    epsilon: f32,
+    dy: &[f32],
+    gamma: Option<&[f32]>,
+    moving_var: &[f32],
+    dx: &mut [f32],
+) {
+    check("batch_norm_backward_inference", rows, channels, dy, dx);
+    for (c0, c1) in blocks(channels) {
+        let n = c1 - c0;
+        let mut a = [0.0f32; BLOCK];
+        let zero = [0.0f32; BLOCK];
+        for i in 0..n {
+            let ch = c0 + i;
+            a[i] = gamma.map_or(1.0, |g| g[ch]) / (moving_var[ch] + epsilon).sqrt();
+        }
+        for (dyr, dxr) in dy
+            .chunks_exact(channels)
+            .zip(dx.chunks_exact_mut(channels))
+            .take(rows)
+        {
+            affine(&dyr[c0..c1], &a[..n], &zero[..n], &mut dxr[c0..c1]);
+        }
+    }
+}
+
+/// `y = x * a + b` per channel with `a = gamma / sqrt(var + eps)`, `b = beta - mean * a`.
+#[allow(clippy::too_many_arguments)]
+fn normalize(
+    rows: usize,
+    channels: usize,
+    epsilon: f32,
+    x: &[f32],
+    mean: &[f32],
+    var: &[f32],
+    gamma: Option<&[f32]>,
+    beta: Option<&[f32]>,
+    y: &mut [f32],
+) {
+    for (c0, c1) in blocks(channels) {
+        let n = c1 - c0;
+        let (mut a, mut b) = ([0.0f32; BLOCK], [0.0f32; BLOCK]);
+        for i in 0..n {
+            let ch = c0 + i;
+            a[i] = gamma.map_or(1.0, |g| g[ch]) / (var[ch] + epsilon).sqrt();
+            b[i] = beta.map_or(0.0, |b| b[ch]) - mean[ch] * a[i];
+        }
+        for (xr, yr) in x
+            .chunks_exact(channels)
+            .zip(y.chunks_exact_mut(channels))
+            .take(rows)
+        {
+            affine(&xr[c0..c1], &a[..n], &b[..n], &mut yr[c0..c1]);
+        }
+    }
+}
+
+/// `s1 += x - shift`, `s2 += (x - shift)^2`, lane by lane.
+fn accumulate_shifted(x: &[f32], shift: &[f32], s1: &mut [f32], s2: &mut [f32]) {
+    let done = accumulate_shifted_simd(x, shift, s1, s2);
+    for i in done..x.len() {
+        let d = x[i] - shift[i];
+        s1[i] += d;
+        s2[i] += d * d;
+    }
+}
+
+/// `sdy += dy`, `sdyx += dy * (x - mean)`, lane by lane.
+fn accumulate_products(x: &[f32], dy: &[f32], mean: &[f32], sdy: &mut [f32], sdyx: &mut [f32]) {
+    let done = accumulate_products_simd(x, dy, mean, sdy, sdyx);
+    for i in done..x.len() {
+        sdy[i] += dy[i];
+        sdyx[i] += dy[i] * (x[i] - mean[i]);
+    }
+}
+
+/// `y = x * a + b`, lane by lane.
+fn affine(x: &[f32], a: &[f32], b: &[f32], y: &mut [f32]) {
+    let done = affine_simd(x, a, b, y);
+    for i in done..x.len() {
+        y[i] = x[i] * a[i] + b[i];
+    }
+}
+
+/// `y = u * a + v * b + c`, lane by lane.
+fn affine2(u: &[f32], v: &[f32], a: &[f32], b: &[f32], c: &[f32], y: &mut [f32]) {
+    let done = affine2_simd(u, v, a, b, c, y);
+    for i in done..u.len() {
+        y[i] = u[i] * a[i] + v[i] * b[i] + c[i];
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn accumulate_shifted_simd(x: &[f32], shift: &[f32], s1: &mut [f32], s2: &mut [f32]) -> usize {
+    let n4 = x.len() & !3;
+    for i in (0..n4).step_by(4) {
+        let d = f32x4_sub(load4(&x[i..]), load4(&shift[i..]));
+        let v = f32x4_add(load4(&s1[i..]), d);
+        store4(&mut s1[i..], v);
+        let v = f32x4_add(load4(&s2[i..]), f32x4_mul(d, d));
+        store4(&mut s2[i..], v);
+    }
+    n4
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn accumulate_products_simd(
+    x: &[f32],
+    dy: &[f32],
+    mean: &[f32],
+    sdy: &mut [f32],
+    sdyx: &mut [f32],
+) -> usize {
+    let n4 = x.len() & !3;
+    for i in (0..n4).step_by(4) {
+        let g = load4(&dy[i..]);
+        let d = f32x4_sub(load4(&x[i..]), load4(&mean[i..]));
+        let v = f32x4_add(load4(&sdy[i..]), g);
+        store4(&mut sdy[i..], v);
+        let v = f32x4_add(load4(&sdyx[i..]), f32x4_mul(g, d));
+        store4(&mut sdyx[i..], v);
+    }
+    n4
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn affine_simd(x: &[f32], a: &[f32], b: &[f32], y: &mut [f32]) -> usize {
+    let n4 = x.len() & !3;
+    for i in (0..n4).step_by(4) {
+        let v = f32x4_add(f32x4_mul(load4(&x[i..]), load4(&a[i..])), load4(&b[i..]));
+        store4(&mut y[i..], v);
+    }
+    n4
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn affine2_simd(u: &[f32], v: &[f32], a: &[f32], b: &[f32], c: &[f32], y: &mut [f32]) -> usize {
+    let n4 = u.len() & !3;
+    for i in (0..n4).step_by(4) {
+        let s = f32x4_add(
+            f32x4_mul(load4(&u[i..]), load4(&a[i..])),
+            f32x4_mul(load4(&v[i..]), load4(&b[i..])),
+        );
+        store4(&mut y[i..], f32x4_add(s, load4(&c[i..])));
+    }
+    n4
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn accumulate_shifted_simd(_: &[f32], _: &[f32], _: &mut [f32], _: &mut [f32]) -> usize {
+    0
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn accumulate_products_simd(
+    _: &[f32],
+    _: &[f32],
+    _: &[f32],
+    _: &mut [f32],
+    _: &mut [f32],
+) -> usize {
+    0
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn affine_simd(_: &[f32], _: &[f32], _: &[f32], _: &mut [f32]) -> usize {
+    0
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn affine2_simd(_: &[f32], _: &[f32], _: &[f32], _: &[f32], _: &[f32], _: &mut [f32]) -> usize {
+    0
+}

@@ -1,0 +1,278 @@
+/**
+ * `.keras` and legacy `.h5` files, read into and written from what the TF.js layers
+ * format holds: a Keras-2-style topology and named float32 weights ("conv2d/kernel").
+ *
+ * Layouts (Keras 3.15, keras/src/saving/saving_lib.py and legacy/saving/legacy_h5_format.py):
+ * - `.keras`: a zip of config.json (the model config, Keras 3 form), metadata.json
+ *   (`keras_version`, `date_saved`) and model.weights.h5, where layer k of `model.layers`
+ *   keeps its variables as datasets `layers/<key>/vars/0, 1, ...`. The key is the
+ *   snake_case class name plus `_1`, `_2`, ... for repeats ("conv2d", "conv2d_1",
+ *   "batch_normalization"), not the layer's name, which the `vars` group records in its
+ *   `name` attribute. A Sequential's layers exclude its InputLayer; a functional model's
+ *   include them.
+ * - `.h5`: root attributes `model_config` (JSON), `keras_version`, `backend`; group
+ *   `model_weights` with attribute `layer_names` and, per layer, a group with attribute
+ *   `weight_names` naming its datasets ("conv2d/kernel:0" in tf.keras 2,
+ *   "lenet5/conv2d/kernel" in Keras 3), in the layer's variable order.
+ *
+ * Reading checks the config (and refuses what simdnet lacks, support.ts) before it reads
+ * any weight; every weight's declared shape is checked before its data is read.
+ */
+import { type JsonObject, readString } from "../json.js";
+import { SIMDNET_VERSION } from "../topology.js";
+import { configToKeras2, configToKeras3 } from "./config.js";
+import { type H5Item, type H5Reader, readH5, writeH5 } from "./hdf5.js";
+import { decodeUtf8, parseBoundedJson } from "./json_text.js";
+import { checkSupported, layerWeightNames } from "./support.js";
+import { listZip, readZipEntries, writeZip } from "./zip.js";
+
+/** One named weight: "layer/weight" as in the TF.js layers format. */
+export interface NamedWeight {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** What a Keras file holds, in the TF.js layers format's terms. */
+export interface KerasFileContents {
+  /** The file's format. */
+  format: "keras" | "h5";
+  /** The model config as a Keras-2-style topology (what topology.ts reads). */
+  topology: JsonObject;
+  /** Every weight, per layer in config order, each layer's in Keras's variable order. */
+  weights: NamedWeight[];
+  /** The Keras version that wrote the file, when it says. */
+  kerasVersion: string | null;
+}
+
+/** The Keras version whose file layout we write (recorded in the files, as Keras does). */
+export const WRITTEN_KERAS_VERSION = "3.15.1";
+
+const CONFIG = "config.json";
+const METADATA = "metadata.json";
+const WEIGHTS = "model.weights.h5";
+
+/** Keras's `to_snake_case` (keras/src/utils/naming.py). */
+export function snakeCase(name: string): string {
+  return name.replace(/\W+/g, "").replace(/(.)([A-Z][a-z]+)/g, "$1_$2").replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+interface LayerInfo {
+  name: string;
+  className: string;
+  config: JsonObject;
+}
+
+/** The topology's layers in `model.layers` order, as the weights files list them. */
+function layersOf(topology: JsonObject): LayerInfo[] {
+  const config = topology.config as JsonObject;
+  const all = (config.layers as JsonObject[]).map((l) => ({ name: String((l.config as JsonObject).name), className: String(l.class_name), config: l.config as JsonObject }));
+  return topology.class_name === "Sequential" ? all.filter((l) => l.className !== "InputLayer") : all;
+}
+
+/** `.keras` weight-file keys of `layers`, as saving_lib's `_get_unique_name` makes them. */
+function weightKeys(layers: readonly LayerInfo[]): string[] {
+  const used = new Map<string, number>();
+  return layers.map((l) => {
+    const base = snakeCase(l.className);
+    const n = used.get(base);
+    used.set(base, n === undefined ? 0 : n + 1);
+    return n === undefined ? base : `${base}_${n + 1}`;
+  });
+}
+
+/** The config text of a Keras file as a checked Keras-2-style topology. */
+function readConfig(text: string, where: string): JsonObject {
+  const topology = configToKeras2(parseBoundedJson(text, where), where);
+  checkSupported(topology, where);
+  return topology;
+}
+
+/** Reads a `.keras` file. `where` names it in errors. */
+export async function readKerasFile(bytes: Uint8Array, where = "model.keras"): Promise<KerasFileContents> {
+  listZip(bytes, where);
+  const head = await readZipEntries(bytes, [CONFIG], where, { entryBytes: 64 * 1024 * 1024 });
+  const topology = readConfig(decodeUtf8(head.get(CONFIG)!, `${where}: ${CONFIG}`), `${where}: ${CONFIG}`);
+  let kerasVersion: string | null = null;
+  if (listZip(bytes, where).some((e) => e.name === METADATA)) {
+    const meta = parseBoundedJson(decodeUtf8((await readZipEntries(bytes, [METADATA], where, { entryBytes: 1024 * 1024 })).get(METADATA)!, `${where}: ${METADATA}`), `${where}: ${METADATA}`);
+    const version = (meta as JsonObject | null)?.keras_version;
+    kerasVersion = typeof version === "string" ? version : null;
+  }
+  const h5bytes = (await readZipEntries(bytes, [WEIGHTS], where)).get(WEIGHTS)!;
+  const inner = `${where}: ${WEIGHTS}`;
+  const weights = await readH5(h5bytes, inner, (file) => {
+    const layers = layersOf(topology);
+    const keys = weightKeys(layers);
+    return layers.flatMap((layer, i) => {
+      const names = layerWeightNames(layer.className, layer.config);
+      const group = `layers/${keys[i]}/vars`;
+      const at = `${inner}: layer "${layer.name}" (${layer.className}) at ${group}`;
+      if (file.kind(group) !== "group") {
+        if (names.length === 0) return [];
+        throw new Error(`${at} is missing; the weights do not match the config`);
+      }
+      const recorded = file.stringAttribute(group, "name");
+      if (recorded !== undefined && recorded !== layer.name) throw new Error(`${at} records the layer name "${recorded}"; the weights do not match the config`);
+      const stored = file.keys(group);
+      if (stored.length !== names.length) {
+        throw new Error(`${at} holds ${stored.length} weights, expected ${names.length} (${names.join(", ") || "none"})`);
+      }
+      return names.map((w, k) => ({ name: `${layer.name}/${w}`, ...file.readFloat32(`${group}/${k}`) }));
+    });
+  });
+  return { format: "keras", topology, weights, kerasVersion };
+}
+
+/** An attribute Keras may have split into `name0`, `name1`, ... when it was too large. */
+function splitStrings(file: H5Reader, path: string, name: string): string[] | undefined {
+  const whole = file.stringsAttribute(path, name);
+  if (whole !== undefined) return whole;
+  const parts: string[] = [];
+  for (let k = 0; ; k++) {
+    const part = file.stringsAttribute(path, `${name}${k}`);
+    if (part === undefined) return k === 0 ? undefined : parts;
+    parts.push(...part);
+  }
+}
+
+/** Reads a legacy `.h5` file (Keras 3 or tf.keras 2). `where` names it in errors. */
+export async function readH5File(bytes: Uint8Array, where = "model.h5"): Promise<KerasFileContents> {
+  return readH5(bytes, where, (file) => {
+    const configText = file.stringAttribute("/", "model_config");
+    if (configText === undefined) {
+      throw new Error(`${where} has no model_config attribute: it holds weights only (save_weights), not a model; load it into a model built in code instead`);
+    }
+    const topology = readConfig(configText, `${where}: model_config`);
+    const kerasVersion = file.stringAttribute("/", "keras_version") ?? null;
+    if (file.kind("model_weights") !== "group") throw new Error(`${where} has no model_weights group`);
+    const listed = splitStrings(file, "model_weights", "layer_names");
+    if (listed === undefined) throw new Error(`${where}: model_weights has no layer_names attribute`);
+    const weights = layersOf(topology).flatMap((layer) => {
+      const names = layerWeightNames(layer.className, layer.config);
+      if (names.length === 0) return [];
+      const group = `model_weights/${layer.name}`;
+      const at = `${where}: layer "${layer.name}" (${layer.className})`;
+      if (!listed.includes(layer.name) || file.kind(group) !== "group") throw new Error(`${at} has no weights in model_weights`);
+      const stored = splitStrings(file, group, "weight_names") ?? [];
+      if (stored.length !== names.length) {
+        throw new Error(`${at} has ${stored.length} weights (${stored.join(", ") || "none"}), expected ${names.length} (${names.join(", ")})`);
+      }
+      return names.map((w, k) => ({ name: `${layer.name}/${w}`, ...file.readFloat32(`${group}/${stored[k]}`) }));
+    });
+    return { format: "h5" as const, topology, weights, kerasVersion: typeof kerasVersion === "string" ? kerasVersion : null };
+  });
+}
+
+/** Weights by name, each used exactly once, per layer in Keras's variable order. */
+function weightsByLayer(topology: JsonObject, weights: readonly NamedWeight[], where: string): { layer: LayerInfo; key: string; values: NamedWeight[] }[] {
+  const byName = new Map(weights.map((w) => [w.name, w]));
+  if (byName.size !== weights.length) throw new Error(`${where}: two weights share a name`);
+  const layers = layersOf(topology);
+  const keys = weightKeys(layers);
+  const out = layers.map((layer, i) => ({
+    layer,
+    key: keys[i]!,
+    values: layerWeightNames(layer.className, layer.config).map((w) => {
+      const name = `${layer.name}/${w}`;
+      const value = byName.get(name);
+      if (!value) throw new Error(`${where}: weight "${name}" of layer "${layer.name}" (${layer.className}) is missing`);
+      if (value.data.length !== value.shape.reduce((a, b) => a * b, 1)) throw new Error(`${where}: weight "${name}" has ${value.data.length} values for shape [${value.shape.join(", ")}]`);
+      byName.delete(name);
+      return value;
+    }),
+  }));
+  if (byName.size > 0) throw new Error(`${where}: weights ${[...byName.keys()].join(", ")} belong to no layer of the model`);
+  return out;
+}
+
+/**
+ * Writes a `.keras` file from a Keras-2-style topology (as ts/io makes for the TF.js
+ * layers format) and its named weights, in the layout Keras 3 writes and reads.
+ */
+export async function writeKerasFile(topology: JsonObject, weights: readonly NamedWeight[], where = "save .keras"): Promise<Uint8Array> {
+  const checked = configToKeras2(topology.model_config ?? topology, where);
+  checkSupported(checked, where);
+  const config = configToKeras3(checked, where);
+  const items: H5Item[] = [{ kind: "group", path: "layers" }];
+  for (const { layer, key, values } of weightsByLayer(checked, weights, where)) {
+    items.push({ kind: "group", path: `layers/${key}/vars` }, { kind: "attribute", path: `layers/${key}/vars`, name: "name", value: layer.name });
+    values.forEach((w, k) => items.push({ kind: "dataset", path: `layers/${key}/vars/${k}`, shape: w.shape, data: w.data }));
+  }
+  const modelName = readString((checked.config as JsonObject).name, `${where}: model name`);
+  items.push({ kind: "group", path: "vars" }, { kind: "attribute", path: "vars", name: "name", value: modelName });
+  const h5 = await writeH5(items);
+  const encoder = new TextEncoder();
+  const metadata = { keras_version: WRITTEN_KERAS_VERSION, date_saved: dateSaved(), written_by: SIMDNET_VERSION };
+  return writeZip([
+    { name: METADATA, data: encoder.encode(JSON.stringify(metadata)) },
+    { name: CONFIG, data: encoder.encode(JSON.stringify(config)) },
+    { name: WEIGHTS, data: h5 },
+  ]);
+}
+
+/** Keras's `%Y-%m-%d@%H:%M:%S`, in UTC. */
+function dateSaved(): string {
+  const d = new Date().toISOString();
+  return `${d.slice(0, 10)}@${d.slice(11, 19)}`;
+}
+
+/**
+ * Writes a legacy `.h5` file: the Keras-2-style topology as `model_config` (which Keras 3
+ * and tf.keras 2 both read) and the weights under `model_weights` with tf.keras 2's
+ * names ("conv2d/kernel:0").
+ */
+export async function writeH5File(topology: JsonObject, weights: readonly NamedWeight[], where = "save .h5"): Promise<Uint8Array> {
+  const checked = configToKeras2(topology.model_config ?? topology, where);
+  checkSupported(checked, where);
+  const grouped = weightsByLayer(checked, weights, where);
+  const items: H5Item[] = [
+    { kind: "attribute", path: "/", name: "model_config", value: JSON.stringify(withInputLayer(checked)) },
+    { kind: "attribute", path: "/", name: "keras_version", value: WRITTEN_KERAS_VERSION },
+    { kind: "attribute", path: "/", name: "backend", value: "tensorflow" },
+    { kind: "group", path: "model_weights" },
+    { kind: "attribute", path: "model_weights", name: "layer_names", value: grouped.map((g) => g.layer.name) },
+    { kind: "attribute", path: "model_weights", name: "keras_version", value: WRITTEN_KERAS_VERSION },
+    { kind: "attribute", path: "model_weights", name: "backend", value: "tensorflow" },
+  ];
+  for (const { layer, values } of grouped) {
+    const group = `model_weights/${layer.name}`;
+    const names = values.map((w) => `${w.name}:0`);
+    items.push({ kind: "group", path: group }, { kind: "attribute", path: group, name: "weight_names", value: names });
+    values.forEach((w, k) => items.push({ kind: "dataset", path: `${group}/${names[k]}`, shape: w.shape, data: w.data }));
+  }
+  return writeH5(items);
+}
+
+/**
+ * A Sequential topology whose input shape is on its first layer, with an explicit
+ * InputLayer instead: Keras 3 misreads a legacy `batch_input_shape` on a Conv2D as an
+ * extra axis ("input of shape (None, None, 28, 28, 1)"), while tf.keras 2 and Keras 3
+ * both read an InputLayer's.
+ */
+function withInputLayer(topology: JsonObject): JsonObject {
+  const config = topology.config as JsonObject;
+  const layers = config.layers as JsonObject[];
+  const first = layers[0]?.config as JsonObject | undefined;
+  if (topology.class_name !== "Sequential" || !first || layers[0]!.class_name === "InputLayer" || first.batch_input_shape === undefined) return topology;
+  const { batch_input_shape: shape, ...rest } = first;
+  const names = new Set(layers.map((l) => (l.config as JsonObject).name));
+  let name = "input_layer";
+  for (let k = 1; names.has(name); k++) name = `input_layer_${k}`;
+  const input = { class_name: "InputLayer", config: { batch_input_shape: shape, dtype: "float32", sparse: false, ragged: false, name } };
+  return { ...topology, config: { ...config, layers: [input, { ...layers[0], config: rest }, ...layers.slice(1)] } };
+}
+
+/** "keras" for a zip, "h5" for HDF5, null otherwise: what the bytes of a file are. */
+export function sniffKerasFormat(bytes: Uint8Array): "keras" | "h5" | null {
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return "keras";
+  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x48 && bytes[2] === 0x44 && bytes[3] === 0x46) return "h5";
+  return null;
+}
+
+/** @internal `[layer name, .keras weight key]` of each layer of a topology, for tests. */
+export function layerKeysForTest(topology: JsonObject): [string, string][] {
+  const layers = layersOf(topology);
+  const keys = weightKeys(layers);
+  return layers.map((l, i) => [l.name, keys[i]!]);
+}

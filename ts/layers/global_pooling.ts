@@ -1,0 +1,134 @@
+/**
+ * GlobalAveragePooling2D and GlobalMaxPooling2D (Keras 3): the mean or maximum of each
+ * channel over the whole image, `[h, w, c]` to `[c]` (or `[1, 1, c]` with `keepdims`).
+ * Computed by the pooling kernels with one window the size of the image.
+ */
+import { bool, channelsLast } from "../io/keras_config.js";
+import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from "../kernels/pool.js";
+import { pool2dDims, type Pool2dDims } from "../shapes.js";
+import type { Tensor } from "../tensor.js";
+import type { WasmCore } from "../wasm/core.js";
+import * as args from "./args.js";
+import type { LayerKind } from "./kind.js";
+import { LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
+
+/** Options of {@link globalAveragePooling2d} and {@link globalMaxPooling2d}. */
+export interface GlobalPooling2dArgs {
+  /** Keep the pooled axes as size 1 (`[1, 1, c]`); default false (`[c]`). */
+  keepdims?: boolean;
+  /** Shape of one sample, without the batch axis; needed on the first layer only. */
+  inputShape?: number[];
+  /** Layer name; default the Keras stem with a counter (global_average_pooling2d, ...). */
+  name?: string;
+}
+
+/** A global pooling layer; `mode` picks average or max. */
+export class GlobalPooling2D implements Layer {
+  readonly className: "GlobalAveragePooling2D" | "GlobalMaxPooling2D";
+  name: string;
+  /** Whether the output keeps the pooled axes as size 1. */
+  readonly keepdims: boolean;
+  readonly declaredInputShape: number[] | null;
+  readonly aliasesInput = false;
+  readonly outputActivation = "linear";
+  trainable = true;
+  readonly weights = new LayerWeights(() => this.name);
+  inputShape: number[] | null = null;
+  outputShape: number[] | null = null;
+  private dims: Pool2dDims | null = null;
+
+  /** `mode` is "average" or "max"; usually called through the factories. */
+  constructor(
+    /** Which pooling: "average" or "max". */
+    readonly mode: "average" | "max",
+    options: GlobalPooling2dArgs = {},
+  ) {
+    const where = mode === "max" ? "layers.globalMaxPooling2d" : "layers.globalAveragePooling2d";
+    args.optionsObject(where, options, ["keepdims", "inputShape", "name"]);
+    this.className = mode === "max" ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D";
+    this.keepdims = args.bool(where, "keepdims", options.keepdims, false);
+    this.declaredInputShape = args.inputShape(where, options.inputShape);
+    this.name = args.layerName(where, options.name) ?? "";
+  }
+
+  get config(): Record<string, unknown> {
+    return { ...args.commonConfig(this.name, this.declaredInputShape), keepdims: this.keepdims };
+  }
+
+  build(inputShape: readonly number[]): number[] {
+    args.expectRank(`${this.name} (${this.className})`, inputShape, 3, "[height, width, channels]");
+    const [h, w, c] = inputShape as [number, number, number];
+    this.dims = pool2dDims(1, h, w, c, h, w, h, w, "valid");
+    this.inputShape = [h, w, c];
+    this.outputShape = this.keepdims ? [1, 1, c] : [c];
+    return this.outputShape;
+  }
+
+  /** Max pooling keeps the arg-max of each channel for backward. */
+  workspace(_core: WasmCore, batch: number): Workspace {
+    return { f32: 0, u32: this.mode === "max" ? batch * this.inputShape![2]! : 0, scratch: 0 };
+  }
+
+  forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
+    const d = this.dimsFor(pass.count);
+    if (this.mode === "max") maxPool2dForward(core, d, bufs.x, bufs.y, bufs.u32!);
+    else avgPool2dForward(core, d, bufs.x, bufs.y);
+  }
+
+  backward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
+    if (!bufs.dx) return;
+    const d = this.dimsFor(pass.count);
+    if (this.mode === "max") maxPool2dBackward(core, d, bufs.dy, bufs.u32!, bufs.dx);
+    else avgPool2dBackward(core, d, bufs.dy, bufs.dx);
+  }
+
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
+  }
+
+  getWeights(): Tensor[] {
+    return [];
+  }
+
+  setWeights(weights: readonly Tensor[]): void {
+    this.weights.set(weights);
+  }
+
+  private dimsFor(batch: number): Pool2dDims {
+    if (!this.dims) throw new Error(`${this.name} (${this.className}): the layer is not built`);
+    this.dims.batch = batch;
+    return this.dims;
+  }
+}
+
+/** The mean of each channel over the image: `[h, w, c]` to `[c]` (Keras 3, keepdims false by default). */
+export function globalAveragePooling2d(options: GlobalPooling2dArgs = {}): GlobalPooling2D {
+  return new GlobalPooling2D("average", options);
+}
+
+/** The maximum of each channel over the image: `[h, w, c]` to `[c]`; the gradient goes to the first maximum. */
+export function globalMaxPooling2d(options: GlobalPooling2dArgs = {}): GlobalPooling2D {
+  return new GlobalPooling2D("max", options);
+}
+
+const format = { options: [{ keras: "keepdims", camel: "keepdims", read: bool, fallback: false }], fixed: [channelsLast] };
+
+/** GlobalAveragePooling2D described once (see kind.ts). */
+export const GLOBAL_AVERAGE_POOLING2D: LayerKind = {
+  className: "GlobalAveragePooling2D",
+  stem: "global_average_pooling2d",
+  create: (config) => globalAveragePooling2d(config as GlobalPooling2dArgs),
+  keras: format,
+  explain: (layer) => [`output: the mean of each of the ${layer.inputShape![2]} channels over ${layer.inputShape![0]}*${layer.inputShape![1]} cells`, "0 params: pooling has no weights"],
+};
+
+/** GlobalMaxPooling2D described once (see kind.ts). */
+export const GLOBAL_MAX_POOLING2D: LayerKind = {
+  className: "GlobalMaxPooling2D",
+  stem: "global_max_pooling2d",
+  create: (config) => globalMaxPooling2d(config as GlobalPooling2dArgs),
+  keras: format,
+  explain: (layer) => [`output: the maximum of each of the ${layer.inputShape![2]} channels over ${layer.inputShape![0]}*${layer.inputShape![1]} cells`, "0 params: pooling has no weights"],
+};

@@ -1,0 +1,23 @@
+/**
+ * A layer class described once: its file exports one {@link LayerKind} saying its Keras
+ * class name, name stem, factory, Keras JSON format and summary explanation; its weights
+ * and shapes are what its `build` computes. registry.ts lists every kind, and the
+ * factories table, the name stems, the Keras formats, the weights a saved topology
+ * implies and `summary({ explain })` all derive from that list.
+ */
+import type { LayerFormat } from "../io/keras_config.js";
+import type { Layer } from "./layer.js";
+
+/** Everything about one layer class that is not in its instances. */
+export interface LayerKind {
+  /** Keras class name, e.g. "BatchNormalization". */
+  readonly className: string;
+  /** The snake_case stem Keras names its layers with, e.g. "batch_normalization". */
+  readonly stem: string;
+  /** Makes a layer from camelCase options, as `layer.config` returns them. */
+  readonly create: (config: Record<string, unknown>) => Layer;
+  /** How its options read from and write to Keras JSON. */
+  readonly keras: LayerFormat;
+  /** `summary({ explain: true })` lines of a built layer of this kind (none when absent). */
+  readonly explain?: (layer: Layer) => string[];
+}

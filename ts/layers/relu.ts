@@ -1,0 +1,261 @@
+/**
+ * The activation layers with options (Keras 3): ReLU (maxValue, negativeSlope,
+ * threshold), LeakyReLU (negativeSlope, default 0.3) and Softmax (over the last axis).
+ */
+import { fail, readNumber } from "../io/json.js";
+import { activationBackward, activationForward } from "../kernels/activation.js";
+import { unaryBackward, unaryForward, type UnaryFn } from "../kernels/unary.js";
+import { sizeOf } from "../shapes.js";
+import type { Tensor } from "../tensor.js";
+import type { WasmCore } from "../wasm/core.js";
+import * as args from "./args.js";
+import type { LayerKind } from "./kind.js";
+import { activationCols, copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
+
+/** Options of {@link reLU}. */
+export interface ReLUArgs {
+  /** Largest output (the output is clipped to it), >= 0; default none. */
+  maxValue?: number | null;
+  /** Slope below the threshold, >= 0; default 0. */
+  negativeSlope?: number;
+  /** Inputs at or below it give `negativeSlope * (x - threshold)`, >= 0; default 0. */
+  threshold?: number;
+  /** Shape of one sample, without the batch axis; needed on the first layer only. */
+  inputShape?: number[];
+  /** Layer name; default re_lu, re_lu_1, ... */
+  name?: string;
+}
+
+/** Options of {@link leakyReLU}. */
+export interface LeakyReLUArgs {
+  /** Slope for negative inputs, >= 0; default 0.3 (Keras 3's LeakyReLU layer). */
+  negativeSlope?: number;
+  /** Shape of one sample, without the batch axis; needed on the first layer only. */
+  inputShape?: number[];
+  /** Layer name; default leaky_re_lu, leaky_re_lu_1, ... */
+  name?: string;
+}
+
+/** Options of {@link softmax}. */
+export interface SoftmaxArgs {
+  /** The normalized axis: -1 (the last), the only one supported; default -1. */
+  axis?: number;
+  /** Shape of one sample, without the batch axis; needed on the first layer only. */
+  inputShape?: number[];
+  /** Layer name; default softmax, softmax_1, ... */
+  name?: string;
+}
+
+/** Base of the three: no weights, the output shape is the input shape. */
+abstract class ElementwiseLayer {
+  /** Unique in its model. */
+  name: string;
+  /** The `inputShape` option, or null. */
+  readonly declaredInputShape: number[] | null;
+  /** False: the output has its own buffer. */
+  readonly aliasesInput = false;
+  /** Whether fit updates the weights (these layers have none). */
+  trainable = true;
+  /** No weights. */
+  readonly weights = new LayerWeights(() => this.name);
+  /** Per-sample input shape once built. */
+  inputShape: number[] | null = null;
+  /** Per-sample output shape once built (the input shape). */
+  outputShape: number[] | null = null;
+
+  protected constructor(where: string, options: { inputShape?: unknown; name?: unknown }) {
+    this.declaredInputShape = args.inputShape(where, options.inputShape);
+    this.name = args.layerName(where, options.name) ?? "";
+  }
+
+  /** Keeps the shape. */
+  build(inputShape: readonly number[]): number[] {
+    this.inputShape = [...inputShape];
+    this.outputShape = [...inputShape];
+    return this.outputShape;
+  }
+
+  /** Nothing beyond the output. */
+  workspace(): Workspace {
+    return NO_WORKSPACE;
+  }
+
+  /** No weights: []. */
+  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this as unknown as Layer, inputs);
+  }
+
+  getWeights(): Tensor[] {
+    return [];
+  }
+
+  /** Accepts only []. */
+  setWeights(weights: readonly Tensor[]): void {
+    this.weights.set(weights);
+  }
+
+  protected size(count: number): number {
+    return count * sizeOf(this.inputShape!);
+  }
+}
+
+/** A layer applying one ReLU-family function (ReLU and LeakyReLU). */
+abstract class UnaryLayer extends ElementwiseLayer implements Layer {
+  abstract readonly className: string;
+  readonly outputActivation = "linear";
+  protected abstract readonly fn: UnaryFn;
+  abstract readonly config: Readonly<Record<string, unknown>>;
+
+  forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
+    const n = this.size(pass.count);
+    copyFloats(core, bufs.x, bufs.y, n);
+    unaryForward(core, this.fn, n, bufs.y);
+  }
+
+  backward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
+    if (!bufs.dx) return;
+    const n = this.size(pass.count);
+    copyFloats(core, bufs.dy, bufs.dx, n);
+    unaryBackward(core, this.fn, n, bufs.x, bufs.dx);
+  }
+}
+
+/** A ReLU layer (see {@link reLU}). */
+export class ReLU extends UnaryLayer {
+  readonly className = "ReLU";
+  /** The clip, or null for none. */
+  readonly maxValue: number | null;
+  /** Slope below the threshold (0 by default for ReLU, 0.3 for LeakyReLU). */
+  readonly negativeSlope: number;
+  /** Inputs at or below it take the negative slope. */
+  readonly threshold: number;
+  protected readonly fn: UnaryFn;
+
+  /** Checks `options` (Keras's rules: all three >= 0); usually called through {@link reLU}. */
+  constructor(options: ReLUArgs = {}) {
+    const where = "layers.reLU";
+    args.optionsObject(where, options, ["maxValue", "negativeSlope", "threshold", "inputShape", "name"]);
+    super(where, options);
+    this.maxValue = options.maxValue === undefined || options.maxValue === null ? null : args.finite(where, "maxValue", options.maxValue, 0, 0);
+    this.negativeSlope = args.finite(where, "negativeSlope", options.negativeSlope, 0, 0);
+    this.threshold = args.finite(where, "threshold", options.threshold, 0, 0);
+    this.fn = { kind: "relu", maxValue: this.maxValue ?? Infinity, negativeSlope: this.negativeSlope, threshold: this.threshold };
+  }
+
+  get config(): Record<string, unknown> {
+    return { ...args.commonConfig(this.name, this.declaredInputShape), maxValue: this.maxValue, negativeSlope: this.negativeSlope, threshold: this.threshold };
+  }
+}
+
+/** A LeakyReLU layer (see {@link leakyReLU}). */
+export class LeakyReLU extends UnaryLayer {
+  readonly className = "LeakyReLU";
+  /** Slope below the threshold (0 by default for ReLU, 0.3 for LeakyReLU). */
+  readonly negativeSlope: number;
+  protected readonly fn: UnaryFn;
+
+  /** Checks `options`; usually called through {@link leakyReLU}. */
+  constructor(options: LeakyReLUArgs = {}) {
+    const where = "layers.leakyReLU";
+    args.optionsObject(where, options, ["negativeSlope", "inputShape", "name"]);
+    super(where, options);
+    this.negativeSlope = args.finite(where, "negativeSlope", options.negativeSlope, 0.3, 0);
+    this.fn = { kind: "relu", maxValue: Infinity, negativeSlope: this.negativeSlope, threshold: 0 };
+  }
+
+  get config(): Record<string, unknown> {
+    return { ...args.commonConfig(this.name, this.declaredInputShape), negativeSlope: this.negativeSlope };
+  }
+}
+
+/** A Softmax layer (see {@link softmax}). */
+export class Softmax extends ElementwiseLayer implements Layer {
+  readonly className = "Softmax";
+  readonly outputActivation = "softmax";
+  /** The normalized axis: always -1 (the last). */
+  readonly axis = -1;
+
+  /** Checks `options`; usually called through {@link softmax}. */
+  constructor(options: SoftmaxArgs = {}) {
+    const where = "layers.softmax";
+    args.optionsObject(where, options, ["axis", "inputShape", "name"]);
+    super(where, options);
+    if (options.axis !== undefined && options.axis !== -1) throw new Error(`${where}: axis must be -1 (the last axis), received ${args.show(options.axis)}`);
+  }
+
+  get config(): Record<string, unknown> {
+    return { ...args.commonConfig(this.name, this.declaredInputShape), axis: this.axis };
+  }
+
+  /** Copies and normalizes each last-axis row (only copies when the fused loss applies softmax: `activate` false). */
+  forward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
+    const n = this.size(pass.count);
+    const cols = activationCols(this.inputShape!);
+    copyFloats(core, bufs.x, bufs.y, n);
+    if (activate) activationForward(core, "softmax", n / cols, cols, bufs.y);
+  }
+
+  backward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
+    if (!bufs.dx) return;
+    const n = this.size(pass.count);
+    const cols = activationCols(this.inputShape!);
+    copyFloats(core, bufs.dy, bufs.dx, n);
+    if (activate) activationBackward(core, "softmax", n / cols, cols, bufs.y, bufs.dx);
+  }
+}
+
+/** max(x, 0) with Keras's options: `min(x, maxValue)` above `threshold`, `negativeSlope * (x - threshold)` below. */
+export function reLU(options: ReLUArgs = {}): ReLU {
+  return new ReLU(options);
+}
+
+/** `x` for x > 0, else `negativeSlope * x` (default slope 0.3, Keras 3's LeakyReLU layer). */
+export function leakyReLU(options: LeakyReLUArgs = {}): LeakyReLU {
+  return new LeakyReLU(options);
+}
+
+/** Softmax over the last axis, as a layer. */
+export function softmax(options: SoftmaxArgs = {}): Softmax {
+  return new Softmax(options);
+}
+
+const nonNegative = (value: unknown, where: string): unknown => {
+  const v = readNumber(value, where);
+  return v >= 0 ? v : fail(where, value, "a number >= 0");
+};
+
+/** ReLU described once (see kind.ts). */
+export const RELU: LayerKind = {
+  className: "ReLU",
+  stem: "re_lu",
+  create: (config) => reLU(config as ReLUArgs),
+  keras: {
+    options: [
+      { keras: "max_value", camel: "maxValue", read: (v, w) => (v === null ? null : nonNegative(v, w)), fallback: null },
+      { keras: "negative_slope", camel: "negativeSlope", read: nonNegative, fallback: 0 },
+      { keras: "threshold", camel: "threshold", read: nonNegative, fallback: 0 },
+    ],
+    fixed: [],
+  },
+};
+
+/** LeakyReLU described once (see kind.ts). */
+export const LEAKY_RELU: LayerKind = {
+  className: "LeakyReLU",
+  stem: "leaky_re_lu",
+  create: (config) => leakyReLU(config as LeakyReLUArgs),
+  keras: { options: [{ keras: "negative_slope", camel: "negativeSlope", read: nonNegative, fallback: 0.3 }], fixed: [] },
+};
+
+/** Softmax described once (see kind.ts). */
+export const SOFTMAX: LayerKind = {
+  className: "Softmax",
+  stem: "softmax",
+  create: (config) => softmax(config as SoftmaxArgs),
+  keras: {
+    options: [{ keras: "axis", camel: "axis", read: (v, w) => (v === -1 || (Array.isArray(v) && v.length === 1 && v[0] === -1) ? -1 : fail(w, v, "-1")), fallback: -1 }],
+    fixed: [],
+  },
+};
