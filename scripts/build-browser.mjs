@@ -76,7 +76,7 @@ function rejectNodeOnlyImports(path, text) {
  * bundles of their own beside simdnet.js, so that the main bundle does not grow with them
  * (esbuild without code splitting would inline them): module -> bundle file name.
  */
-const LAZY_BUNDLES = { "ts/io/keras/index.ts": "simdnet-keras.js" };
+const LAZY_BUNDLES = { "ts/io/keras/index.ts": "simdnet-keras.js", "ts/data/image_folder_browser.ts": "simdnet-images.js" };
 
 /** `import("./x.js")` of a lazily bundled module in `path`'s text as an import of its bundle. */
 function lazyBundleImports(path, text) {
