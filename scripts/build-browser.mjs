@@ -52,6 +52,7 @@ const common = {
 const NODE_ONLY = {
   "ts/data/mnist.ts": { subject: (name) => `datasets.${name}()`, hint: "the bundled digits are files of the mnist package. In a browser, fetch IDX or CSV bytes and use parseIdx or parseDigitCsv" },
   "ts/data/files.ts": { subject: (name) => `datasets.${name}()`, hint: "it reads files. In a browser, fetch the bytes and use parseIdx or parseDigitCsv" },
+  "ts/data/image_folder_node.ts": { subject: (name) => `datasets.${name}()`, hint: "it reads a folder with node:fs. In a browser, use datasets.imageFolderFromFiles with the File objects of an <input type=\"file\" webkitdirectory> or of a drop" },
   "ts/data/png.ts": { subject: (name) => `datasets.${name}()`, hint: "it inflates PNG data with node:zlib. In a browser, draw the image on a canvas and use imageToDigit" },
   "ts/parallel/ts_bootstrap.ts": { subject: () => "Starting fit's workers from TypeScript sources", hint: "bundles start the compiled replica_worker.js beside them instead" },
   "ts/io/keras/node_file.ts": { subject: () => "Saving or loading a Keras file at a file:// path", hint: "it reads and writes files. In a browser, load from the file's bytes (an ArrayBuffer, Uint8Array, File or Blob) and save with toKerasFile" },
@@ -75,7 +76,7 @@ function rejectNodeOnlyImports(path, text) {
  * bundles of their own beside simdnet.js, so that the main bundle does not grow with them
  * (esbuild without code splitting would inline them): module -> bundle file name.
  */
-const LAZY_BUNDLES = { "ts/io/keras/index.ts": "simdnet-keras.js" };
+const LAZY_BUNDLES = { "ts/io/keras/index.ts": "simdnet-keras.js", "ts/data/image_folder_browser.ts": "simdnet-images.js" };
 
 /** `import("./x.js")` of a lazily bundled module in `path`'s text as an import of its bundle. */
 function lazyBundleImports(path, text) {

@@ -9,14 +9,58 @@ import type { Tensor } from "../tensor.js";
 import type { DigitCsv } from "./csv.js";
 import type { DecodedPng } from "./png.js";
 import type { LabeledImages, MnistOptions, MnistSplit } from "./mnist_digits.js";
+import type { BothSubsetsOptions, ImageFolderOptions, ImageFolderSource } from "./image_folder.js";
+import type { FileWithPath } from "./image_folder_browser.js";
+import type { ReadImageOptions } from "./image_folder_node.js";
 
 export { parseIdx, encodeIdx, idxToImages, idxToLabels, type IdxArray, type IdxData } from "./idx.js";
 export { parseDigitCsv, type DigitCsv } from "./csv.js";
 export { decodeMnistDigits, splitMnist, type LabeledImages, type MnistOptions, type MnistSplit } from "./mnist_digits.js";
 export { imageToDigit, type ImagePixels } from "./to_digit.js";
+export { ImageFolderSource, type BothSubsetsOptions, type ImageFolderOptions, type ImageTensors } from "./image_folder.js";
+export type { FileWithPath } from "./image_folder_browser.js";
+export type { ReadImageOptions } from "./image_folder_node.js";
+
+/** `datasets.imageFolder`'s call forms: one source, or [training, validation] with subset "both". */
+export interface ImageFolderLoader {
+  /** Both subsets of a validation split, [training, validation]. */
+  (dir: string, options: BothSubsetsOptions): Promise<[ImageFolderSource, ImageFolderSource]>;
+  /** One source: all images, or the subset asked for. */
+  (dir: string, options?: ImageFolderOptions): Promise<ImageFolderSource>;
+}
+
+/** `datasets.imageFolderFromFiles`'s call forms, as {@link ImageFolderLoader}'s. */
+export interface ImageFilesLoader {
+  /** Both subsets of a validation split, [training, validation]. */
+  (files: Iterable<File | FileWithPath> | ArrayLike<File | FileWithPath>, options: BothSubsetsOptions): Promise<[ImageFolderSource, ImageFolderSource]>;
+  /** One source: all images, or the subset asked for. */
+  (files: Iterable<File | FileWithPath> | ArrayLike<File | FileWithPath>, options?: ImageFolderOptions): Promise<ImageFolderSource>;
+}
 
 /** Node-only loaders, imported lazily. */
 export const datasets = {
+  /**
+   * Keras's `image_dataset_from_directory`: one subfolder of `dir` per class, PNG, JPEG,
+   * BMP and GIF files, decoded and resized per batch. See docs/images.md.
+   */
+  imageFolder: (async (dir: string, options?: ImageFolderOptions) => (await import("./image_folder_node.js")).imageFolder(dir, options)) as ImageFolderLoader,
+  /**
+   * One image file (PNG, JPEG, BMP, GIF) as `imageFolder` gives it: x `[1, h, w, c]` in
+   * [0, 255], resized bilinearly to `imageSize` (default [256, 256]) in `colorMode` (default "rgb").
+   */
+  async readImage(path: string, options?: ReadImageOptions): Promise<Tensor> {
+    return (await import("./image_folder_node.js")).readImage(path, options);
+  },
+  /**
+   * `imageFolder` in browsers, from the File objects of an `<input type="file"
+   * webkitdirectory>` or `{ file, path }` pairs (see `filesFromEntries`), decoded with
+   * `createImageBitmap`. Works in browsers only.
+   */
+  imageFolderFromFiles: (async (files: Iterable<File | FileWithPath> | ArrayLike<File | FileWithPath>, options?: ImageFolderOptions) => (await import("./image_folder_browser.js")).imageFolderFromFileList(files, options)) as ImageFilesLoader,
+  /** The files below dropped entries (`item.webkitGetAsEntry()`), with their paths, for `imageFolderFromFiles`. */
+  async filesFromEntries(entries: readonly FileSystemEntry[]): Promise<FileWithPath[]> {
+    return (await import("./image_folder_browser.js")).filesFromEntries(entries);
+  },
   /**
    * The 10,000 real MNIST digits of the `mnist` package, shuffled by `seed` (default 0)
    * and split into train (8,000) and test (`testCount`, default 2,000) sets:
