@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { toKerasFile } from "../../ts/io/keras/index.js";
-import { type StoredOptimizerVariables, UnsupportedCompile, kerasJson, trainingFromKeras } from "../../ts/io/keras/optimizer_state.js";
+import { type StoredOptimizerVariables, UnsupportedCompile, kerasJson, reorderSlots, trainingFromKeras } from "../../ts/io/keras/optimizer_state.js";
 import { loadSequential } from "../../ts/io/sequential_io.js";
 import { layers } from "../../ts/layers/index.js";
 import { Sequential } from "../../ts/model/sequential.js";
@@ -149,6 +149,13 @@ describe("reading compile settings and optimizer variables", () => {
       expect(error).toBeInstanceOf(UnsupportedCompile);
       expect((error as Error).message).toMatch(message);
     }
+  });
+
+  it("reorders slots from Keras's trainable-variable order to simdnet's by name, and refuses different sets", () => {
+    const s = trainingFromKeras(adamConfig(), stored([1, 0.01, f(1, 2), f(3, 4), f(5), f(6)], [[], [], [2, 1], [2, 1], [1], [1]]), trainable, "t");
+    const r = reorderSlots(s, ["d/kernel", "d/bias"], ["d/bias", "d/kernel"], "t");
+    expect(r.slots.map((slot) => slot.map((t) => Array.from(t.data)))).toEqual([[[5], [1, 2]], [[6], [3, 4]]]);
+    expect(() => reorderSlots(s, ["d/kernel", "d/bias"], ["d/kernel", "e/bias"], "m.keras")).toThrow(/m\.keras: Keras trains d\/kernel, d\/bias; simdnet trains d\/kernel, e\/bias/);
   });
 
   it("writes whole numbers of float options as floats (Keras's SGD refuses momentum=0 as an int)", () => {

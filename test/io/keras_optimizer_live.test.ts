@@ -3,7 +3,8 @@
  * `includeOptimizer` as .keras is loaded by real Keras 3.15.1, which must come back
  * compiled with the optimizer's step count, learning rate and slots, so that one more
  * step in Keras (`train_on_batch` on a fixed batch) gives the weights one more step here
- * gives. Every optimizer simdnet has, with and without momentum, and a schedule. An .h5
+ * gives. Every optimizer simdnet has, with and without momentum, a schedule, and a
+ * functional model with two branches (the slots follow Keras's variable order). An .h5
  * carries the compile settings only (Keras 3.15 cannot train after restoring an .h5's
  * optimizer weights, see keras_file.ts): Keras's first step from it equals the first
  * step of the same file loaded here.
@@ -16,7 +17,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toKerasFile } from "../../ts/io/keras/index.js";
 import { layers } from "../../ts/layers/index.js";
+import { Model } from "../../ts/model/model.js";
 import { Sequential } from "../../ts/model/sequential.js";
+import { input } from "../../ts/model/symbolic.js";
 import { loadSequential } from "../../ts/io/sequential_io.js";
 import { type Optimizer, optimizers } from "../../ts/optimizers/index.js";
 import { init } from "../../ts/wasm/loader.js";
@@ -42,6 +45,18 @@ function model(seed: number): Sequential {
   });
 }
 
+/**
+ * Functional, two branches from the input merged by add: Keras's trainable-variable order
+ * (config order) against simdnet's weight order.
+ */
+function branchy(seed: number): Model {
+  const x0 = input({ shape: [6, 6, 1] });
+  const a = layers.conv2d({ filters: 2, kernelSize: 3, activation: "relu" }).apply(x0);
+  const b = layers.batchNormalization().apply(layers.conv2d({ filters: 2, kernelSize: 3, useBias: false }).apply(x0));
+  const out = layers.dense({ units: 3, activation: "softmax" }).apply(layers.flatten().apply(layers.add().apply([b, a])));
+  return new Model({ inputs: x0, outputs: out, seed, name: "branchy" });
+}
+
 const CASES: Record<string, () => Optimizer> = {
   adam: () => optimizers.adam({ learningRate: 0.01 }),
   adamW: () => optimizers.adamW({ learningRate: 0.02, weightDecay: 0.1 }),
@@ -50,6 +65,8 @@ const CASES: Record<string, () => Optimizer> = {
   rmsprop: () => optimizers.rmsprop({ learningRate: 0.01 }),
   rmspropMomentum: () => optimizers.rmsprop({ learningRate: 0.01, momentum: 0.5 }),
   adamSchedule: () => optimizers.adam({ learningRate: optimizers.schedules.exponentialDecay({ initialLearningRate: 0.05, decaySteps: 2, decayRate: 0.5 }) }),
+  functionalAdam: () => optimizers.adam({ learningRate: 0.01 }),
+  functionalRmspropMomentum: () => optimizers.rmsprop({ learningRate: 0.01, momentum: 0.5 }),
 };
 
 interface Job { name: string; file: string }
@@ -66,7 +83,7 @@ beforeAll(async () => {
   let seed = 20;
   for (const [name, make] of Object.entries(CASES)) {
     for (const format of ["keras", "h5"] as const) {
-      const m = model(seed++);
+      const m = name.startsWith("functional") ? branchy(seed++) : model(seed++);
       m.compile({ optimizer: make(), loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
       await m.fit(x, y, { epochs: STEPS, batchSize: BATCH, shuffle: false, verbose: 0 });
       const file = join(dir, `${name}.${format}`);
