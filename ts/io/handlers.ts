@@ -70,8 +70,7 @@ export async function saveModel(model: SavableModel, destination?: string, optio
   const includeOptimizer = options.includeOptimizer ?? false;
   if (typeof includeOptimizer !== "boolean") fail("save: options.includeOptimizer", includeOptimizer, "true or false");
   if (destination !== undefined && /\.(keras|h5|hdf5)$/i.test(destination)) {
-    if (includeOptimizer) throw new Error("save: includeOptimizer is not supported for .keras and .h5 files yet; save the TF.js layers format (a directory) to keep the optimizer's state");
-    await (await import("./keras/index.js")).saveKerasModel(model, destination.slice(FILE_SCHEME.length));
+    await (await import("./keras/index.js")).saveKerasModel(model, destination.slice(FILE_SCHEME.length), includeOptimizer);
     const artifacts = artifactsFromModel(model);
     return { modelJson: modelJsonFromArtifacts(artifacts), weights: artifacts.weightData };
   }

@@ -69,6 +69,8 @@ export interface H5Reader {
   datasetShape(path: string): number[];
   /** A float32 dataset, checked (see the module comment) before it is read. */
   readFloat32(path: string): H5Array;
+  /** A scalar integer dataset (an optimizer's `iterations`, int64 in Keras 3) as a safe integer. */
+  readCounter(path: string): number;
 }
 
 /**
@@ -195,11 +197,28 @@ function reader(file: import("h5wasm").File, fileBytes: number, where: string): 
     datasetShape: (path) => dataset(path).shape,
     readFloat32(path) {
       const { d, shape } = dataset(path);
-      const value = d.value;
+      // h5wasm gives a scalar (Keras's learning_rate) as a plain number.
+      const raw = d.value;
+      const value = shape.length === 0 && typeof raw === "number" ? Float32Array.of(raw) : raw;
       if (!(value instanceof Float32Array) || value.length !== sizeOf(shape)) {
         throw new Error(`${where}: dataset "${path}" did not read as ${sizeOf(shape)} float32 values`);
       }
       return { shape, data: value };
+    },
+    readCounter(path) {
+      const e = entity(path);
+      if (!e || typeName(e) !== "Dataset") throw new Error(`${where}: dataset "${path}" is missing`);
+      const m = (e as H5Dataset).metadata;
+      // type 0 is H5T_INTEGER; a scalar of at most 8 bytes is all there is to read.
+      if (m.type !== 0 || m.size > 8 || (m.shape ?? []).length !== 0) {
+        throw new Error(`${where}: dataset "${path}" is not an integer scalar (HDF5 type class ${m.type}, shape [${(m.shape ?? []).join(", ")}]); expected the optimizer's step count`);
+      }
+      const raw = (e as H5Dataset).value as unknown;
+      const value = typeof raw === "bigint" ? raw : typeof raw === "number" ? BigInt(raw) : null;
+      if (value === null || value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) {
+        throw new Error(`${where}: dataset "${path}" holds ${String(raw)}; expected a step count >= 0`);
+      }
+      return Number(value);
     },
   };
 }
@@ -208,6 +227,8 @@ function reader(file: import("h5wasm").File, fileBytes: number, where: string): 
 export type H5Item =
   | { kind: "group"; path: string }
   | { kind: "dataset"; path: string; shape: readonly number[]; data: Float32Array }
+  /** A scalar int64 dataset (Keras 3 keeps an optimizer's `iterations` so). */
+  | { kind: "counter"; path: string; value: number }
   | { kind: "attribute"; path: string; name: string; value: string | readonly string[] };
 
 /** Writes an HDF5 file holding `items` and returns its bytes. */
@@ -234,6 +255,10 @@ export async function writeH5(items: readonly H5Item[]): Promise<Uint8Array> {
         const cut = item.path.lastIndexOf("/");
         const parent = ensureGroup(item.path.slice(0, Math.max(cut, 0)));
         parent.create_dataset({ name: item.path.slice(cut + 1), data: item.data, shape: [...item.shape], dtype: "<f" });
+      } else if (item.kind === "counter") {
+        const cut = item.path.lastIndexOf("/");
+        const parent = ensureGroup(item.path.slice(0, Math.max(cut, 0)));
+        parent.create_dataset({ name: item.path.slice(cut + 1), data: BigInt64Array.of(BigInt(item.value)), shape: [], dtype: "<q" });
       } else {
         const holder = item.path === "" || item.path === "/" ? f : ensureGroup(item.path);
         if (typeof item.value === "string") holder.create_attribute(item.name, item.value);

@@ -6,7 +6,8 @@
 import { type ModelParts, type SavableModel, artifactsFromModel, partsFromArtifacts } from "../artifacts.js";
 import { type JsonObject, describeValue, fail } from "../json.js";
 import type { Model } from "../../model/model.js";
-import { readH5File, readKerasFile, sniffKerasFormat, writeH5File, writeKerasFile, type KerasFileContents, type NamedWeight } from "./keras_file.js";
+import { reorderSlots } from "./optimizer_state.js";
+import { kerasTrainingOf, ourTrainableNames, readH5File, readKerasFile, sniffKerasFormat, writeH5File, writeKerasFile, type KerasFileContents, type NamedWeight } from "./keras_file.js";
 
 import type { KerasFileOptions, KerasFormat } from "./public.js";
 
@@ -66,7 +67,16 @@ export async function loadKerasParts(source: string | ArrayBuffer | Uint8Array |
     fail("loadModel: source", source, "a file:// path, an ArrayBuffer, a Uint8Array or a Blob");
   }
   const contents = await readKerasBytes(bytes, where, expected);
-  return partsFromArtifacts(artifactsOf(contents), { modelJson: `${where} (config)`, weights: `${where} (weights)` });
+  const parts = partsFromArtifacts(artifactsOf(contents), { modelJson: `${where} (config)`, weights: `${where} (weights)` });
+  if (contents.compileSkipped !== null) {
+    // As Keras's own load_model does when compiling fails: the model loads, for
+    // predictions or a compile of the caller's own, and a warning says why.
+    console.warn(`loadModel: ${where}: the model is loaded uncompiled because ${contents.compileSkipped}; call compile({ optimizer, loss }) before fit`);
+  }
+  if (contents.training === null) return parts;
+  // Keras keeps slots in model.trainable_variables order, simdnet in its own weight order.
+  const state = reorderSlots(contents.training.state, contents.training.trainable, ourTrainableNames(contents.topology), `${where}: optimizer state`);
+  return { ...parts, training: state };
 }
 
 /** The model's topology and named weights, as its TF.js artifacts hold them. */
@@ -86,25 +96,36 @@ function namedWeightsOf(model: SavableModel): { topology: JsonObject; weights: N
 /**
  * Saves `model` as the bytes of a Keras file, in memory (for browsers: offer them as a
  * download, or send them). Real Keras 3 loads them with `keras.models.load_model`.
- * The optimizer's state is not saved (see docs/keras-files.md).
+ * With `includeOptimizer`, also the compile settings and the optimizer's state, so that
+ * Keras continues training where it stopped here (see docs/keras-files.md).
  */
 export async function toKerasFile(model: Model, options: KerasFileOptions = {}): Promise<Uint8Array> {
   return kerasFileOf(model, options);
 }
 
 /** {@link toKerasFile} for anything savable (what `model.save` passes). */
-async function kerasFileOf(model: SavableModel, options: KerasFileOptions): Promise<Uint8Array> {
+async function kerasFileOf(model: SavableModel, options: KerasFileOptions, where = "toKerasFile"): Promise<Uint8Array> {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) fail(`${where}: options`, options, '{ format?: "keras" | "h5", includeOptimizer?: boolean }');
+  for (const key of Object.keys(options)) if (key !== "format" && key !== "includeOptimizer") throw new Error(`${where}: unknown option "${key}"; expected format or includeOptimizer`);
   const format = options.format ?? "keras";
-  if (format !== "keras" && format !== "h5") fail("toKerasFile: options.format", format, '"keras" or "h5"');
+  if (format !== "keras" && format !== "h5") fail(`${where}: options.format`, format, '"keras" or "h5"');
+  const includeOptimizer = options.includeOptimizer ?? false;
+  if (typeof includeOptimizer !== "boolean") fail(`${where}: options.includeOptimizer`, includeOptimizer, "true or false");
   const { topology, weights } = namedWeightsOf(model);
-  return format === "keras" ? writeKerasFile(topology, weights, "toKerasFile") : writeH5File(topology, weights, "toKerasFile");
+  let training = null;
+  if (includeOptimizer) {
+    const state = model.getTrainingState?.() ?? null;
+    if (!state) throw new Error(`${where}: includeOptimizer needs a compiled model (there is no optimizer state to save)`);
+    training = kerasTrainingOf(topology, weights, state, where);
+  }
+  return format === "keras" ? writeKerasFile(topology, weights, where, training) : writeH5File(topology, weights, where, training);
 }
 
 /** Writes `model` to the `.keras` / `.h5` file at `path` (Node). */
-export async function saveKerasModel(model: SavableModel, path: string): Promise<void> {
+export async function saveKerasModel(model: SavableModel, path: string, includeOptimizer = false): Promise<void> {
   const format = kerasFormatOfPath(path);
   if (format === null) fail("save: destination", path, "a path ending in .keras or .h5");
-  const bytes = await kerasFileOf(model, { format });
+  const bytes = await kerasFileOf(model, { format, includeOptimizer }, "save");
   const files = await import("./node_file.js");
   await files.writeModelFile(path, bytes);
 }

@@ -18,11 +18,14 @@
  * Reading checks the config (and refuses what simdnet lacks, support.ts) before it reads
  * any weight; every weight's declared shape is checked before its data is read.
  */
-import { type JsonObject, readString } from "../json.js";
-import { SIMDNET_VERSION } from "../topology.js";
+import type { TrainingState } from "../../model/training_state.js";
+import { describedWeights } from "../functional.js";
+import { type JsonObject, isJsonObject, readString } from "../json.js";
+import { SIMDNET_VERSION, topologyFromKeras } from "../topology.js";
 import { configToKeras2, configToKeras3 } from "./config.js";
 import { type H5Item, type H5Reader, readH5, writeH5 } from "./hdf5.js";
 import { decodeUtf8, parseBoundedJson } from "./json_text.js";
+import { type KerasTrainingParts, type StoredOptimizerVariables, UnsupportedCompile, kerasJson, kerasTrainingParts, trainingFromKeras } from "./optimizer_state.js";
 import { checkSupported, layerWeightNames } from "./support.js";
 import { listZip, readZipEntries, writeZip } from "./zip.js";
 
@@ -43,6 +46,14 @@ export interface KerasFileContents {
   weights: NamedWeight[];
   /** The Keras version that wrote the file, when it says. */
   kerasVersion: string | null;
+  /**
+   * The compile settings and optimizer state, when the file has them and simdnet can
+   * honour them; the slots are in the order of `trainable` (Keras's
+   * `model.trainable_variables`, "layer/weight" names).
+   */
+  training: { state: TrainingState; trainable: string[] } | null;
+  /** Why a file's compile settings were not loaded (the model loads uncompiled), or null. */
+  compileSkipped: string | null;
 }
 
 /** The Keras version whose file layout we write (recorded in the files, as Keras does). */
@@ -81,18 +92,75 @@ function weightKeys(layers: readonly LayerInfo[]): string[] {
   });
 }
 
-/** The config text of a Keras file as a checked Keras-2-style topology. */
-function readConfig(text: string, where: string): JsonObject {
-  const topology = configToKeras2(parseBoundedJson(text, where), where);
+/** The config text of a Keras file as a checked Keras-2-style topology, and its `compile_config`. */
+function readConfig(text: string, where: string): { topology: JsonObject; compile: unknown } {
+  const raw = parseBoundedJson(text, where);
+  const topology = configToKeras2(raw, where);
   checkSupported(topology, where);
-  return topology;
+  return { topology, compile: isJsonObject(raw) ? raw.compile_config : undefined };
+}
+
+/** Weights Keras trains, by "layer/weight" name, in `model.trainable_variables` order. */
+function kerasTrainableNames(topology: JsonObject): string[] {
+  return layersOf(topology)
+    .filter((l) => l.config.trainable !== false)
+    .flatMap((l) => layerWeightNames(l.className, l.config).filter((w) => w !== "moving_mean" && w !== "moving_variance").map((w) => `${l.name}/${w}`));
+}
+
+/** The names of simdnet's trainable weights of a model's (checked) topology, in its slot order. */
+export function ourTrainableNames(topology: JsonObject): string[] {
+  return describedWeights(topologyFromKeras(topology)).filter((w) => w.trainable).map((w) => w.name);
+}
+
+/**
+ * The training state from a file's compile settings and optimizer variables (`stored`
+ * is read only when the settings are supported), or why it is skipped. `weights` are
+ * the model's weights as read, which give the trainable ones their shapes.
+ */
+function readTraining(topology: JsonObject, compile: unknown, weights: readonly NamedWeight[], stored: () => StoredOptimizerVariables | null, where: string): Pick<KerasFileContents, "training" | "compileSkipped"> {
+  // Keras writes `compile_config: {}` for a model that was never compiled.
+  if (compile === undefined || compile === null || (isJsonObject(compile) && Object.keys(compile).length === 0)) return { training: null, compileSkipped: null };
+  try {
+    if (!isJsonObject(compile)) throw new UnsupportedCompile("the compile settings are not a JSON object");
+    const shapes = new Map(weights.map((w) => [w.name, w.shape]));
+    const trainable = kerasTrainableNames(topology).map((name) => ({ name, shape: shapes.get(name)! }));
+    return { training: { state: trainingFromKeras(compile, stored(), trainable, where), trainable: trainable.map((w) => w.name) }, compileSkipped: null };
+  } catch (e) {
+    if (e instanceof UnsupportedCompile) return { training: null, compileSkipped: e.message };
+    throw e;
+  }
+}
+
+/**
+ * A training state (a model's `getTrainingState()`) in Keras's terms, for the model of
+ * `topology` (Keras-2-style, as ts/io makes it).
+ */
+export function kerasTrainingOf(topology: JsonObject, weights: readonly NamedWeight[], state: TrainingState, where: string): KerasTrainingParts {
+  const checked = configToKeras2(topology.model_config ?? topology, where);
+  const shapes = new Map(weights.map((w) => [w.name, w.shape]));
+  const keras = kerasTrainableNames(checked).map((name) => {
+    const shape = shapes.get(name);
+    if (!shape) throw new Error(`${where}: the model has no weight "${name}"`);
+    return { name, shape };
+  });
+  return kerasTrainingParts(state, ourTrainableNames(checked), keras);
+}
+
+/** Optimizer variables at `paths` of `file`, in Keras's order. */
+function storedVariables(file: H5Reader, paths: readonly string[]): StoredOptimizerVariables {
+  return {
+    count: paths.length,
+    shape: (i) => file.datasetShape(paths[i]!),
+    counter: (i) => file.readCounter(paths[i]!),
+    floats: (i) => file.readFloat32(paths[i]!),
+  };
 }
 
 /** Reads a `.keras` file. `where` names it in errors. */
 export async function readKerasFile(bytes: Uint8Array, where = "model.keras"): Promise<KerasFileContents> {
   listZip(bytes, where);
   const head = await readZipEntries(bytes, [CONFIG], where, { entryBytes: 64 * 1024 * 1024 });
-  const topology = readConfig(decodeUtf8(head.get(CONFIG)!, `${where}: ${CONFIG}`), `${where}: ${CONFIG}`);
+  const { topology, compile } = readConfig(decodeUtf8(head.get(CONFIG)!, `${where}: ${CONFIG}`), `${where}: ${CONFIG}`);
   let kerasVersion: string | null = null;
   if (listZip(bytes, where).some((e) => e.name === METADATA)) {
     const meta = parseBoundedJson(decodeUtf8((await readZipEntries(bytes, [METADATA], where, { entryBytes: 1024 * 1024 })).get(METADATA)!, `${where}: ${METADATA}`), `${where}: ${METADATA}`);
@@ -101,10 +169,10 @@ export async function readKerasFile(bytes: Uint8Array, where = "model.keras"): P
   }
   const h5bytes = (await readZipEntries(bytes, [WEIGHTS], where)).get(WEIGHTS)!;
   const inner = `${where}: ${WEIGHTS}`;
-  const weights = await readH5(h5bytes, inner, (file) => {
+  return readH5(h5bytes, inner, (file) => {
     const layers = layersOf(topology);
     const keys = weightKeys(layers);
-    return layers.flatMap((layer, i) => {
+    const weights = layers.flatMap((layer, i) => {
       const names = layerWeightNames(layer.className, layer.config);
       const group = `layers/${keys[i]}/vars`;
       const at = `${inner}: layer "${layer.name}" (${layer.className}) at ${group}`;
@@ -120,8 +188,22 @@ export async function readKerasFile(bytes: Uint8Array, where = "model.keras"): P
       }
       return names.map((w, k) => ({ name: `${layer.name}/${w}`, ...file.readFloat32(`${group}/${k}`) }));
     });
+    const training = readTraining(topology, compile, weights, () => {
+      if (file.kind("optimizer/vars") !== "group") return null;
+      const count = file.keys("optimizer/vars").length;
+      // Keras names them by position; any other member is a damaged file.
+      const paths = Array.from({ length: count }, (_, i) => `optimizer/vars/${i}`);
+      paths.forEach((p) => {
+        if (file.kind(p) !== "dataset") throw new Error(`${inner}: optimizer/vars holds ${count} members but no dataset "${baseName(p)}"`);
+      });
+      return storedVariables(file, paths);
+    }, inner);
+    return { format: "keras" as const, topology, weights, kerasVersion, ...training };
   });
-  return { format: "keras", topology, weights, kerasVersion };
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
 }
 
 /** An attribute Keras may have split into `name0`, `name1`, ... when it was too large. */
@@ -143,7 +225,7 @@ export async function readH5File(bytes: Uint8Array, where = "model.h5"): Promise
     if (configText === undefined) {
       throw new Error(`${where} has no model_config attribute: it holds weights only (save_weights), not a model; load it into a model built in code instead`);
     }
-    const topology = readConfig(configText, `${where}: model_config`);
+    const { topology } = readConfig(configText, `${where}: model_config`);
     const kerasVersion = file.stringAttribute("/", "keras_version") ?? null;
     if (file.kind("model_weights") !== "group") throw new Error(`${where} has no model_weights group`);
     const listed = splitStrings(file, "model_weights", "layer_names");
@@ -160,7 +242,17 @@ export async function readH5File(bytes: Uint8Array, where = "model.h5"): Promise
       }
       return names.map((w, k) => ({ name: `${layer.name}/${w}`, ...file.readFloat32(`${group}/${stored[k]}`) }));
     });
-    return { format: "h5" as const, topology, weights, kerasVersion: typeof kerasVersion === "string" ? kerasVersion : null };
+    const version = typeof kerasVersion === "string" ? kerasVersion : null;
+    const trainingText = file.stringAttribute("/", "training_config");
+    const compile = trainingText === undefined ? undefined : parseBoundedJson(trainingText, `${where}: training_config`);
+    const training = version !== null && !version.startsWith("3.") && compile !== undefined
+      ? { training: null, compileSkipped: `the file was written by Keras ${version}, whose optimizer variables simdnet does not read (it reads Keras 3's)` }
+      : readTraining(topology, compile, weights, () => {
+        if (file.kind("optimizer_weights") !== "group") return null;
+        const names = splitStrings(file, "optimizer_weights", "weight_names") ?? [];
+        return storedVariables(file, names.map((n) => `optimizer_weights/${n}`));
+      }, where);
+    return { format: "h5" as const, topology, weights, kerasVersion: version, ...training };
   });
 }
 
@@ -190,7 +282,7 @@ function weightsByLayer(topology: JsonObject, weights: readonly NamedWeight[], w
  * Writes a `.keras` file from a Keras-2-style topology (as ts/io makes for the TF.js
  * layers format) and its named weights, in the layout Keras 3 writes and reads.
  */
-export async function writeKerasFile(topology: JsonObject, weights: readonly NamedWeight[], where = "save .keras"): Promise<Uint8Array> {
+export async function writeKerasFile(topology: JsonObject, weights: readonly NamedWeight[], where = "save .keras", training: KerasTrainingParts | null = null): Promise<Uint8Array> {
   const checked = configToKeras2(topology.model_config ?? topology, where);
   checkSupported(checked, where);
   const config = configToKeras3(checked, where);
@@ -201,12 +293,16 @@ export async function writeKerasFile(topology: JsonObject, weights: readonly Nam
   }
   const modelName = readString((checked.config as JsonObject).name, `${where}: model name`);
   items.push({ kind: "group", path: "vars" }, { kind: "attribute", path: "vars", name: "name", value: modelName });
+  if (training) {
+    items.push({ kind: "group", path: "optimizer/vars" }, { kind: "attribute", path: "optimizer/vars", name: "name", value: training.name });
+    training.variables.forEach((v, k) => items.push("counter" in v ? { kind: "counter", path: `optimizer/vars/${k}`, value: v.counter } : { kind: "dataset", path: `optimizer/vars/${k}`, shape: v.shape, data: v.data }));
+  }
   const h5 = await writeH5(items);
   const encoder = new TextEncoder();
   const metadata = { keras_version: WRITTEN_KERAS_VERSION, date_saved: dateSaved(), written_by: SIMDNET_VERSION };
   return writeZip([
     { name: METADATA, data: encoder.encode(JSON.stringify(metadata)) },
-    { name: CONFIG, data: encoder.encode(JSON.stringify(config)) },
+    { name: CONFIG, data: encoder.encode(training ? `${JSON.stringify(config).slice(0, -1)},"compile_config":${kerasJson(training.compileConfig)}}` : JSON.stringify(config)) },
     { name: WEIGHTS, data: h5 },
   ]);
 }
@@ -222,7 +318,7 @@ function dateSaved(): string {
  * and tf.keras 2 both read) and the weights under `model_weights` with tf.keras 2's
  * names ("conv2d/kernel:0").
  */
-export async function writeH5File(topology: JsonObject, weights: readonly NamedWeight[], where = "save .h5"): Promise<Uint8Array> {
+export async function writeH5File(topology: JsonObject, weights: readonly NamedWeight[], where = "save .h5", training: KerasTrainingParts | null = null): Promise<Uint8Array> {
   const checked = configToKeras2(topology.model_config ?? topology, where);
   checkSupported(checked, where);
   const grouped = weightsByLayer(checked, weights, where);
@@ -240,6 +336,13 @@ export async function writeH5File(topology: JsonObject, weights: readonly NamedW
     const names = values.map((w) => `${w.name}:0`);
     items.push({ kind: "group", path: group }, { kind: "attribute", path: group, name: "weight_names", value: names });
     values.forEach((w, k) => items.push({ kind: "dataset", path: `${group}/${names[k]}`, shape: w.shape, data: w.data }));
+  }
+  if (training) {
+    // The compile settings only: Keras 3.15's legacy loader builds the optimizer on the
+    // wrong variable list when a file has optimizer_weights, and the loaded model then
+    // cannot train at all ("Unknown variable"), even from Keras's own .h5 files. Without
+    // them it compiles and starts the optimizer afresh.
+    items.push({ kind: "attribute", path: "/", name: "training_config", value: kerasJson(training.trainingConfig) });
   }
   return writeH5(items);
 }
