@@ -12,6 +12,7 @@ import { Flatten, flatten, type FlattenArgs } from "./flatten.js";
 import { GlobalPooling2D, globalAveragePooling2d, globalMaxPooling2d, type GlobalPooling2dArgs } from "./global_pooling.js";
 import type { Layer } from "./layer.js";
 import { averagePooling2d, maxPooling2d, Pooling2D, type Pooling2dArgs } from "./pooling.js";
+import { preprocessingLayers } from "./preprocessing/index.js";
 import { Add, add, Concatenate, concatenate, type AddArgs, type ConcatenateArgs } from "./merge.js";
 import { LAYER_KINDS } from "./registry.js";
 import { LeakyReLU, leakyReLU, ReLU, reLU, Softmax, softmax, type LeakyReLUArgs, type ReLUArgs, type SoftmaxArgs } from "./relu.js";
@@ -74,6 +75,16 @@ export const layers = {
   add,
   /** Joins two or more tensors along the channels axis (functional models). */
   concatenate,
+  /** Mirrors each sample with probability 1/2 while training: `randomFlip({ mode: "horizontal" })`. */
+  randomFlip: preprocessingLayers.randomFlip,
+  /** Rotates each sample by a random angle while training: `randomRotation({ factor: 0.1 })` (up to 36 degrees). */
+  randomRotation: preprocessingLayers.randomRotation,
+  /** Zooms each sample in or out while training: `randomZoom({ heightFactor: 0.2 })`. */
+  randomZoom: preprocessingLayers.randomZoom,
+  /** Shifts each sample while training: `randomTranslation({ heightFactor: 0.1, widthFactor: 0.1 })`. */
+  randomTranslation: preprocessingLayers.randomTranslation,
+  /** Scales each sample's contrast while training: `randomContrast({ factor: 0.2 })`. */
+  randomContrast: preprocessingLayers.randomContrast,
 };
 
 /** The snake_case stem Keras names layers with (conv2d, max_pooling2d, ...), by class name. */

@@ -16,6 +16,7 @@ import type { LayerKind } from "./kind.js";
 import { ADD, CONCATENATE } from "./merge_kinds.js";
 import { AVERAGE_POOLING2D, MAX_POOLING2D } from "./pooling.js";
 import { LEAKY_RELU, RELU, SOFTMAX } from "./relu.js";
+import { PREPROCESSING_KINDS } from "./preprocessing/keras_formats.js";
 import { RESCALING } from "./rescaling.js";
 import { RESHAPE } from "./reshape.js";
 import { SEPARABLE_CONV2D } from "./separable_conv2d.js";
@@ -26,7 +27,7 @@ export const LAYER_KINDS: ReadonlyMap<string, LayerKind> = new Map(
   [
     CONV2D, MAX_POOLING2D, AVERAGE_POOLING2D, FLATTEN, DENSE, DROPOUT, ACTIVATION,
     BATCH_NORMALIZATION, DEPTHWISE_CONV2D, SEPARABLE_CONV2D, GLOBAL_AVERAGE_POOLING2D, GLOBAL_MAX_POOLING2D,
-    ZERO_PADDING2D, RELU, LEAKY_RELU, SOFTMAX, RESHAPE, RESCALING, ADD, CONCATENATE,
+    ZERO_PADDING2D, RELU, LEAKY_RELU, SOFTMAX, RESHAPE, RESCALING, ADD, CONCATENATE, ...PREPROCESSING_KINDS,
   ].map((kind) => [kind.className, kind]),
 );
 

@@ -6,14 +6,11 @@
  * built from the topology; this one gives the early, readable refusal for the common
  * cases (an LSTM, a "gelu_approximate" activation, NCHW data).
  */
+import { LAYER_KINDS } from "../../layers/registry.js";
 import { type JsonObject, isJsonObject } from "../json.js";
 
-/** Layer classes simdnet builds (some arrive with the graph and kernels work of issue 10). */
-export const SUPPORTED_LAYERS: readonly string[] = Object.freeze([
-  "InputLayer", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dense", "Dropout", "Activation",
-  "BatchNormalization", "DepthwiseConv2D", "SeparableConv2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
-  "ZeroPadding2D", "Add", "Concatenate", "ReLU", "LeakyReLU", "Softmax", "Reshape", "Rescaling",
-]);
+/** Layer classes simdnet builds: the layer registry's, and the input placeholder. */
+export const SUPPORTED_LAYERS: readonly string[] = Object.freeze(["InputLayer", ...LAYER_KINDS.keys()]);
 
 /** Activations by Keras name (issue 10 adds the second line). */
 export const SUPPORTED_ACTIVATIONS: readonly string[] = Object.freeze([
