@@ -16,6 +16,8 @@ import { ortPredict, ortRun, ortSession, useOrtThreads } from "./onnx.js";
 export interface OrtThreadsResult {
   name: string;
   threads: number;
+  /** OS threads of the process before the runtime started, and while it ran. */
+  osThreadsBefore: number;
   osThreads: number;
   errProbs: number;
   errFeatures: number;
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
   const threads = arg("--threads", 1);
   const runs = Math.max(5, arg("--runs", 5));
   ensureBenchModels();
+  const before = osThreads();
   useOrtThreads(threads);
   const out: OrtThreadsResult[] = [];
   for (const name of NETWORKS) {
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
     out.push({
       name,
       threads,
+      osThreadsBefore: before,
       osThreads: osThreads(),
       errProbs: relativeError(check.probs, net.check.probs),
       errFeatures: relativeError(check.features, net.check.features),
