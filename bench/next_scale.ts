@@ -194,7 +194,8 @@ function targetsTable(r: NetResult): string {
   return markdownTable(["target (issue 14)", "measured", "met"], rows);
 }
 
-function profileTables(rows: GraphLayerProfile[], lossMs: number, optimizerMs: number): string {
+/** Time per layer type (with share and GFLOP/s), then every layer folded away; `note` between them. */
+function profileTables(rows: GraphLayerProfile[], note = ""): string {
   const gf = (flops: number, ms: number) => (flops > 0 && ms > 0 ? (flops / (ms * 1e6)).toFixed(1) : "-");
   const types = markdownTable(
     ["layer type", "layers", "ms per step", "share", "GFLOP/s"],
@@ -204,7 +205,7 @@ function profileTables(rows: GraphLayerProfile[], lossMs: number, optimizerMs: n
     ["layer", "forward ms", "backward ms", "forward GFLOP/s", "backward GFLOP/s"],
     rows.map((r) => [`${r.name} (${r.className})`, r.forwardMs.toFixed(3), r.backwardMs.toFixed(3), gf(r.forwardFlops, r.forwardMs), gf(r.backwardFlops, r.backwardMs)]),
   );
-  return `${types}\n\nLoss ${lossMs.toFixed(3)} ms, Adam update ${optimizerMs.toFixed(3)} ms per step.\n\n<details><summary>per layer</summary>\n\n${layers}\n\n</details>`;
+  return `${types}\n\n${note ? `${note}\n\n` : ""}<details><summary>per layer</summary>\n\n${layers}\n\n</details>`;
 }
 
 function simdnetDetails(r: NetResult): string {
@@ -222,15 +223,15 @@ function simdnetDetails(r: NetResult): string {
     "",
     "Training step, batch 64 (instrumented runner, mean of 5 steps):",
     "",
-    profileTables(p.train.layers, p.train.lossMs, p.train.optimizerMs),
+    profileTables(p.train.layers, `Loss ${p.train.lossMs.toFixed(3)} ms, Adam update ${p.train.optimizerMs.toFixed(3)} ms per step.`),
     "",
     "Inference, batch 64:",
     "",
-    profileTables(p.infer64, 0, 0).split("\n\nLoss")[0]!,
+    profileTables(p.infer64),
     "",
     "Inference, batch 1:",
     "",
-    profileTables(p.infer1, 0, 0).split("\n\nLoss")[0]!,
+    profileTables(p.infer1),
   ].join("\n");
 }
 

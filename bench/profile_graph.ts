@@ -8,7 +8,8 @@
  * `planBuffers(core, graph, batch, training)` and `new Runner(core, graph, plan, loss)`.
  * Those signatures are not main's yet, so the modules are reached through a structural
  * type checked at run time: until the graph models are merged {@link graphProfiler}
- * returns why it cannot profile instead of a profile.
+ * returns why it cannot profile instead of a profile. Checked on the graph branch (a
+ * conv-conv-add-flatten-dense Model): per-layer rows, flops and the per-type grouping.
  */
 import type { WasmBuffer, WasmCore } from "../ts/wasm/core.js";
 import { Adam } from "../ts/optimizers/adam.js";
@@ -76,10 +77,11 @@ async function graphRuntime(model: ProfiledModel): Promise<GraphRuntime | string
   if (typeof model.graph !== "function") return "the model has no graph() (graph models not merged)";
   const plan = (await import("../ts/model/plan.js")) as unknown as Partial<GraphRuntime>;
   const runner = (await import("../ts/model/runner.js")) as unknown as Partial<GraphRuntime>;
-  if (typeof plan.planBuffers !== "function" || typeof runner.Runner !== "function" || plan.planBuffers.length !== 4) {
-    return "ts/model/plan.ts has no planBuffers(core, graph, batch, training) (graph models not merged)";
+  // model.graph() is the gate: it and the (core, graph, batch, training) planner arrive together.
+  if (typeof plan.planBuffers !== "function" || typeof plan.releasePlan !== "function" || typeof runner.Runner !== "function") {
+    return "ts/model/plan.ts or runner.ts lacks planBuffers/releasePlan/Runner";
   }
-  return { planBuffers: plan.planBuffers, releasePlan: plan.releasePlan!, Runner: runner.Runner };
+  return { planBuffers: plan.planBuffers, releasePlan: plan.releasePlan, Runner: runner.Runner };
 }
 
 /** A profiler bound to one model, or the reason there is none. */
