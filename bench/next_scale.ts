@@ -17,6 +17,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { init } from "../ts/wasm/loader.js";
@@ -237,13 +238,16 @@ function simdnetDetails(r: NetResult): string {
 
 async function main(): Promise<void> {
   ensureBenchModels();
+  const loadStart = loadavg()[0]!;
   await init({ flavor: "simd" });
   useOrtThreads(1);
   const results: NetResult[] = [];
   for (const name of NETWORKS) results.push(await oneNetwork(name));
   console.log("onnxruntime-web, 2 threads (child process) ...");
   const two = ortTwoThreads();
-  const load = (await import("node:os")).loadavg()[0]!.toFixed(1);
+  const loadEnd = loadavg()[0]!;
+  const busy = Math.max(loadStart, loadEnd) > 0.5 * cpus().length;
+  const load = `${loadStart.toFixed(1)} at the start, ${loadEnd.toFixed(1)} at the end${busy ? ": **the machine was busy with other jobs, so these figures are far below an idle machine's; rerun on a quiet machine before quoting them**" : ""}`;
   const sections = results.map((r) => {
     const twoR = two.find((t) => t.name === r.net.name);
     if (twoR && Math.max(twoR.errProbs, twoR.errFeatures) > 1e-4) throw new Error(`${r.net.name}: onnxruntime-web 2 threads disagrees with Keras`);
@@ -258,7 +262,7 @@ async function main(): Promise<void> {
     ].join("\n");
   });
   const body = [
-    `Measured ${machineLine()}, by \`npm run bench:next -- --write\`; one-minute load average ${load} at the end.`,
+    `Measured ${machineLine()}, by \`npm run bench:next -- --write\`; one-minute load average ${load}.`,
     `Weights: scripts/keras/make_bench_models.py (Keras 3.15.1, seed 14, batch-norm statistics randomized near their inputs' real ones), one set for every engine; each engine's outputs on 4 check inputs are compared with Keras's (max error relative to the largest value: the softmax output / the final Dense layer's input).`,
     `Medians of ${runs} runs after warm-up; inference of simdnet, TF.js wasm and onnxruntime-web 1 thread interleaved in one process; onnxruntime-web 2 threads in a child process (its thread pool is fixed per process). Training: simdnet \`fit\` (Adam, ${FIT_STEPS} steps of 64 per run), TF.js \`trainOnBatch\` on one batch of 64 (cpu: ${cpuSteps > 0 ? `${cpuSteps} step(s), no warm-up: minutes per step` : "not run"}). Random uniform images, one-hot labels.`,
     "",

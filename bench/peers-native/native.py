@@ -181,6 +181,7 @@ def main():
     if missing:
         raise SystemExit(f"native.py: {CACHE} lacks {', '.join(missing)}; run "
                          f"{sys.executable} scripts/keras/make_bench_models.py first")
+    load_start = os.getloadavg()[0]
     rows = []
     for stem in ["lenet5", *NETWORKS]:
         if args.only and stem != args.only:
@@ -207,9 +208,12 @@ def main():
               "training, batch 64, Adam (img/s)", "note"]
     table = "\n".join("| " + " | ".join(r) + " |" for r in [header, ["---"] * len(header), *rows])
     load = os.getloadavg()[0]
+    busy = max(load_start, load) > 0.5 * (os.cpu_count() or 1)
     body = "\n".join([
         f"Measured {machine_line()}, by `bench/peers-native/native.py --write` (optional, not run by CI; see "
-        f"bench/peers-native/README.md). One-minute load average {load:.1f} at the end.",
+        f"bench/peers-native/README.md). One-minute load average {load_start:.1f} at the start, {load:.1f} at the end"
+        + (": **the machine was busy with other jobs, so these figures are far below an idle machine's; rerun on a quiet "
+           "machine before quoting them.**" if busy else "."),
         "One thread each: TensorFlow intra- and inter-op 1 (oneDNN on, as installed), `torch.set_num_threads(1)`. "
         "Same weights as bench/next_scale.ts (LeNet-5: seeded Keras initializers, copied into PyTorch); PyTorch's "
         "outputs checked against Keras's. Keras: a `tf.function` of `model(x, training=False)` for inference, "
