@@ -64,6 +64,7 @@ interface NetResult {
   wasm1Ms: number;
   wasmTrainError: string;
   cpuTrain: number | null;
+  cpuErr: [number, number] | null;
   ort64: number;
   ort1Ms: number;
   simdnet: SimdnetResult | string;
@@ -126,10 +127,16 @@ async function oneNetwork(name: NetworkName): Promise<NetResult> {
   await session.release();
 
   let cpuTrain: number | null = null;
+  let cpuErr: [number, number] | null = null;
   if (cpuSteps > 0) {
     console.log(`${name}: TF.js cpu training, ${cpuSteps} step(s) of 64 (minutes each) ...`);
     await useBackend("cpu");
     const cpu = tfjsNetwork(net);
+    cpuErr = [
+      relativeError(tfjsRun(cpu.model, net.check.x, net.check.n, shape), net.check.probs),
+      relativeError(tfjsRun(cpu.features, net.check.x, net.check.n, shape), net.check.features),
+    ];
+    if (Math.max(...cpuErr) > 1e-4) throw new Error(`${name}: TF.js cpu disagrees with Keras (relative error ${cpuErr.map((e) => e.toExponential(1)).join(", ")})`);
     // No warm-up and as few runs as asked: one step takes minutes on this backend.
     const t = await measure(tfjsGraphTrainStep(cpu.model, x, y, 64, shape, net.classes), { warmup: 0, runs: cpuSteps });
     cpuTrain = (64 * 1000) / t.median;
@@ -145,6 +152,7 @@ async function oneNetwork(name: NetworkName): Promise<NetResult> {
     wasm1Ms: w1!.median,
     wasmTrainError,
     cpuTrain,
+    cpuErr,
     ort64: (64 * 1000) / o64!.median,
     ort1Ms: o1!.median,
     simdnet,
@@ -169,7 +177,7 @@ function networkTable(r: NetResult, two: OrtThreadsResult | undefined): string {
   const rows: string[][] = [
     ours,
     [`TF.js ${version("@tensorflow/tfjs-core")} wasm (1 thread)`, err(r.tfjsErr), fmt(r.wasm64), r.wasm1Ms.toFixed(2), `cannot train: \`${r.wasmTrainError}\``],
-    [`TF.js ${version("@tensorflow/tfjs-core")} cpu`, "same model", "-", "-", r.cpuTrain === null ? "not run" : fmt(r.cpuTrain, 2)],
+    [`TF.js ${version("@tensorflow/tfjs-core")} cpu`, r.cpuErr ? err(r.cpuErr) : "not run", "-", "-", r.cpuTrain === null ? "not run" : fmt(r.cpuTrain, 2)],
     [`onnxruntime-web ${version("onnxruntime-web")}, 1 thread`, err(r.ortErr), fmt(r.ort64), r.ort1Ms.toFixed(2), "no training"],
     two
       ? [`onnxruntime-web ${version("onnxruntime-web")}, 2 threads (child process; OS threads ${two.osThreadsBefore} before the runtime, ${two.osThreads} running)`, err([two.errProbs, two.errFeatures]), fmt(two.batch64), two.batch1Ms.toFixed(2), "no training"]
@@ -265,6 +273,7 @@ async function main(): Promise<void> {
     `Measured ${machineLine()}, by \`npm run bench:next -- --write\`; one-minute load average ${load}.`,
     `Weights: scripts/keras/make_bench_models.py (Keras 3.15.1, seed 14, batch-norm statistics randomized near their inputs' real ones), one set for every engine; each engine's outputs on 4 check inputs are compared with Keras's (max error relative to the largest value: the softmax output / the final Dense layer's input).`,
     `Medians of ${runs} runs after warm-up; inference of simdnet, TF.js wasm and onnxruntime-web 1 thread interleaved in one process; onnxruntime-web 2 threads in a child process (its thread pool is fixed per process). Training: simdnet \`fit\` (Adam, ${FIT_STEPS} steps of 64 per run), TF.js \`trainOnBatch\` on one batch of 64 (cpu: ${cpuSteps > 0 ? `${cpuSteps} step(s), no warm-up: minutes per step` : "not run"}). Random uniform images, one-hot labels.`,
+    "onnxruntime-web's OS threads (Linux): the 2-thread child shows how many threads the process had before the runtime started and while it ran; a 1-thread process has the same count in both, a 2-thread one its pthread worker (a `worker_threads` Worker) more.",
     "",
     ...sections.flatMap((s) => [s, ""]),
   ].join("\n");
