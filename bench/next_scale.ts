@@ -8,6 +8,8 @@
  *   npm run bench:next -- --no-cpu        skip TF.js cpu training (minutes per step)
  *   npm run bench:next -- --cpu-steps N   TF.js cpu training steps to time (default 1)
  *   npm run bench:next -- --runs N        timed runs per figure (default 7, at least 5)
+ *   npm run bench:next -- --only NAME     one network (resnet20 or mobilenetv2_0.35_96): its own
+ *                                         process, so the wasm memory figures are its alone
  *
  * Everything runs in this process except onnxruntime-web with 2 threads (its thread pool
  * is fixed per process: a child process, bench/peers/onnx_threads.ts). Inference of
@@ -42,6 +44,9 @@ function numberArg(name: string, fallback: number, min: number): number {
 const write = flag("--write");
 const runs = numberArg("--runs", 7, 5);
 const cpuSteps = flag("--no-cpu") ? 0 : numberArg("--cpu-steps", 1, 1);
+const onlyAt = argv.indexOf("--only");
+const only = onlyAt < 0 ? null : argv[onlyAt + 1];
+if (only !== null && !(NETWORKS as readonly string[]).includes(only)) throw new Error(`bench/next_scale.ts: --only takes ${NETWORKS.join(" or ")}, received ${only}`);
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TITLES: Record<NetworkName, string> = { resnet20: "ResNet-20, 32x32x3", "mobilenetv2_0.35_96": "MobileNetV2 alpha 0.35, 96x96x3" };
@@ -221,7 +226,8 @@ function simdnetDetails(r: NetResult): string {
   const s = r.simdnet;
   if (typeof s === "string") return `simdnet: ${s} (\`applications\` is not exported from ts/index.ts yet; bench/next_scale_simdnet.ts runs it once it is).`;
   const lines = [
-    `simdnet wasm memory: ${MB(s.memory.start)} before building, ${MB(s.memory.afterPredict)} after inference, ${MB(s.memory.afterFit)} after a training \`fit\` at batch 64 (memory only grows: the peak).`,
+    `simdnet wasm memory of this process: ${MB(s.memory.start)} before building, ${MB(s.memory.afterPredict)} after inference, ${MB(s.memory.afterFit)} after a training \`fit\` at batch 64 (wasm memory only grows, so the last is the peak;` +
+      (only === null ? " both networks share the process, so the second one starts at the first's peak and reuses its freed space: run with `--only` for one network's own figure)." : " this network alone in the process)."),
     `Two workers over one, per interleaved round: ${s.workerRounds.map((v) => `${v.toFixed(2)}x`).join(", ")}.`,
     `Training at batch 64: ${(3 * r.gflopPerImage * s.train1).toFixed(1)} GFLOP/s (3x the forward work); inference at batch 64: ${(r.gflopPerImage * s.inference64).toFixed(1)} GFLOP/s.`,
   ];
@@ -250,7 +256,7 @@ async function main(): Promise<void> {
   await init({ flavor: "simd" });
   useOrtThreads(1);
   const results: NetResult[] = [];
-  for (const name of NETWORKS) results.push(await oneNetwork(name));
+  for (const name of NETWORKS) if (only === null || name === only) results.push(await oneNetwork(name));
   console.log("onnxruntime-web, 2 threads (child process) ...");
   const two = ortTwoThreads();
   const loadEnd = loadavg()[0]!;
