@@ -9,11 +9,13 @@ import type { Tensor } from "../tensor.js";
 import type { DigitCsv } from "./csv.js";
 import type { DecodedPng } from "./png.js";
 import type { LabeledImages, MnistOptions, MnistSplit } from "./mnist_digits.js";
+import type { FashionMnist, FashionMnistOptions } from "./fashion_mnist.js";
 
 export { parseIdx, encodeIdx, idxToImages, idxToLabels, type IdxArray, type IdxData } from "./idx.js";
 export { parseDigitCsv, type DigitCsv } from "./csv.js";
 export { decodeMnistDigits, splitMnist, type LabeledImages, type MnistOptions, type MnistSplit } from "./mnist_digits.js";
 export { imageToDigit, type ImagePixels } from "./to_digit.js";
+export type { FashionMnist, FashionMnistOptions } from "./fashion_mnist.js";
 
 /** Node-only loaders, imported lazily. */
 export const datasets = {
@@ -28,6 +30,14 @@ export const datasets = {
   /** All 10,000 bundled digits in class order (x `[10000, 28, 28, 1]`, y `[10000]`). */
   async loadMnistDigits(): Promise<LabeledImages> {
     return (await import("./mnist.js")).loadMnistDigits();
+  },
+  /**
+   * Fashion-MNIST's 60,000 training and 10,000 test images (x `[n, 28, 28, 1]` in [0, 1],
+   * y `[n]`) and its class names, from `dir` (default `/usr/share/datasets/fashion-mnist`,
+   * where Debian's `dataset-fashion-mnist` package puts them).
+   */
+  async loadFashionMnist(options: FashionMnistOptions = {}): Promise<FashionMnist> {
+    return (await import("./fashion_mnist.js")).loadFashionMnist(options);
   },
   /** IDX images and labels (plain or gzipped), checked to have the same count. */
   async loadIdx(imagesPath: string, labelsPath: string): Promise<LabeledImages> {
