@@ -18,7 +18,7 @@ import { input, layers, Model, type SymbolicTensor } from "../ts/index.js";
 
 /** Options of {@link fashionVgg}. */
 export interface FashionVggOptions {
-  /** Filters of the two convolution blocks (default [32, 64]). */
+  /** Filters of the two convolution blocks (default [16, 32]). */
   filters?: [number, number];
   /** Units of the hidden dense layer (default 128). */
   dense?: number;
@@ -48,7 +48,7 @@ function vggBlock(x: SymbolicTensor, filters: number, momentum: number): Symboli
 
 /** The network, built but not compiled; model name "fashion_vgg". */
 export function fashionVgg(options: FashionVggOptions = {}): Model {
-  const [f1, f2] = options.filters ?? [32, 64];
+  const [f1, f2] = options.filters ?? [16, 32];
   const momentum = options.bnMomentum ?? 0.99;
   const inputs = input({ shape: [28, 28, 1] });
   let x = vggBlock(inputs, f1, momentum);
