@@ -6,6 +6,13 @@
  *   sudo apt-get install dataset-fashion-mnist        # the data, once (Debian/Ubuntu)
  *   npm run example:fashion                            # or: npx vite-node examples/fashion_mnist.ts
  *
+ * Measured (SIMD build, seed 1, the defaults below: 219,162 parameters, batch 128, AdamW
+ * with weight decay 1e-4, cosine decay from 2e-3 over 10 epochs): 92.93% test accuracy
+ * (loss 0.2178) after 10 epochs, 93.07% at best after epoch 8; training accuracy 98.3%.
+ * 73 s per epoch (about 830 images/s, validation included) on one core of a 2-core machine
+ * with a load average of 3-4; 36 minutes in all on that machine, whose first seven epochs
+ * shared it with a load average of 10-20 (170-470 s each).
+ *
  * Options (all optional), for quick experiments:
  *   --epochs N        epochs (default 10)
  *   --train N         train on the first N training images only (default all 60,000)
