@@ -11,8 +11,8 @@
  * training accuracy read 75-88% in the experiments that chose the momentum below. Measured
  * (SIMD build): training accuracy 68.2% then 83.5%, test accuracy 82.6%, so the bar leaves
  * about 7 points for a different summation order, yet a half-working BatchNormalization
- * cannot pass it. It took 52 s on a 2-core machine loaded about 5-fold by other work. The
- * full example (60,000 images) is documented in the README.
+ * cannot pass it. It took 10 s (load average 5 on 2 cores), 52 s with a load average of 15.
+ * The full example (60,000 images, 92.93% test accuracy) is documented in the README.
  *
  * Why `bnMomentum: 0.9` and not Keras's 0.99: the moving mean and variance start at 0 and 1
  * and move 1 - momentum of the way per step; 64 steps at 0.99 leave them about half-way, so
