@@ -12,6 +12,7 @@ import type { LabeledImages, MnistOptions, MnistSplit } from "./mnist_digits.js"
 import type { BothSubsetsOptions, ImageFolderOptions, ImageFolderSource } from "./image_folder.js";
 import type { FileWithPath } from "./image_folder_browser.js";
 import type { ReadImageOptions } from "./image_folder_node.js";
+import type { FashionMnist, FashionMnistOptions } from "./fashion_mnist.js";
 
 export { parseIdx, encodeIdx, idxToImages, idxToLabels, type IdxArray, type IdxData } from "./idx.js";
 export { parseDigitCsv, type DigitCsv } from "./csv.js";
@@ -36,6 +37,7 @@ export interface ImageFilesLoader {
   /** One source: all images, or the subset asked for. */
   (files: Iterable<File | FileWithPath> | ArrayLike<File | FileWithPath>, options?: ImageFolderOptions): Promise<ImageFolderSource>;
 }
+export type { FashionMnist, FashionMnistOptions } from "./fashion_mnist.js";
 
 /** Node-only loaders, imported lazily. */
 export const datasets = {
@@ -72,6 +74,14 @@ export const datasets = {
   /** All 10,000 bundled digits in class order (x `[10000, 28, 28, 1]`, y `[10000]`). */
   async loadMnistDigits(): Promise<LabeledImages> {
     return (await import("./mnist.js")).loadMnistDigits();
+  },
+  /**
+   * Fashion-MNIST's 60,000 training and 10,000 test images (x `[n, 28, 28, 1]` in [0, 1],
+   * y `[n]`) and its class names, from `dir` (default `/usr/share/datasets/fashion-mnist`,
+   * where Debian's `dataset-fashion-mnist` package puts them).
+   */
+  async loadFashionMnist(options: FashionMnistOptions = {}): Promise<FashionMnist> {
+    return (await import("./fashion_mnist.js")).loadFashionMnist(options);
   },
   /** IDX images and labels (plain or gzipped), checked to have the same count. */
   async loadIdx(imagesPath: string, labelsPath: string): Promise<LabeledImages> {
