@@ -51,6 +51,7 @@ const common = {
  */
 const NODE_ONLY = {
   "ts/data/mnist.ts": { subject: (name) => `datasets.${name}()`, hint: "the bundled digits are files of the mnist package. In a browser, fetch IDX or CSV bytes and use parseIdx or parseDigitCsv" },
+  "ts/data/fashion_mnist.ts": { subject: (name) => `datasets.${name}()`, hint: "it reads the IDX files of Debian's dataset-fashion-mnist package. In a browser, fetch the IDX bytes and use parseIdx" },
   "ts/data/files.ts": { subject: (name) => `datasets.${name}()`, hint: "it reads files. In a browser, fetch the bytes and use parseIdx or parseDigitCsv" },
   "ts/data/image_folder_node.ts": { subject: (name) => `datasets.${name}()`, hint: "it reads a folder with node:fs. In a browser, use datasets.imageFolderFromFiles with the File objects of an <input type=\"file\" webkitdirectory> or of a drop" },
   "ts/data/png.ts": { subject: (name) => `datasets.${name}()`, hint: "it inflates PNG data with node:zlib. In a browser, draw the image on a canvas and use imageToDigit" },
