@@ -204,7 +204,10 @@ export const initializers = {
 /** Name of an initializer factory. */
 export type InitializerName = keyof typeof initializers;
 
-const FACTORY_NAMES = /* @__PURE__ */ Object.keys(initializers) as InitializerName[];
+/** The factory names (a function, not a top-level table, so that bundlers can drop it). */
+function factoryNames(): InitializerName[] {
+  return Object.keys(initializers) as InitializerName[];
+}
 
 /** "glorot_uniform", "GlorotUniform", "glorotUniform" -> "glorotuniform". */
 function normalizeName(name: string): string {
@@ -213,11 +216,11 @@ function normalizeName(name: string): string {
 
 function factoryFor(id: string): InitializerName | undefined {
   const key = normalizeName(id);
-  return FACTORY_NAMES.find((name) => normalizeName(name) === key);
+  return factoryNames().find((name) => normalizeName(name) === key);
 }
 
 function unknownName(fn: string, id: string): Error {
-  return new Error(`${fn}: unknown initializer ${JSON.stringify(id)}; expected one of ${FACTORY_NAMES.join(", ")} (also snake_case or Keras class names)`);
+  return new Error(`${fn}: unknown initializer ${JSON.stringify(id)}; expected one of ${factoryNames().join(", ")} (also snake_case or Keras class names)`);
 }
 
 /**

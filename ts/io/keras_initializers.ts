@@ -25,19 +25,27 @@ export interface KerasInitializer {
  * instance names its Keras class and its config, so the list of initializers lives in
  * one place.
  */
-const PARAMETERS: Record<string, Record<string, number | null>> = /* @__PURE__ */ Object.fromEntries(
-  Object.values(initializers).map((make) => {
-    const init = (make as () => Initializer)();
-    return [init.className, init.getConfig() as Record<string, number | null>];
-  }),
-);
+let parameters: Record<string, Record<string, number | null>> | undefined;
 
-const SUPPORTED = /* @__PURE__ */ Object.keys(PARAMETERS).join(", ");
+/** The table above, built on first use (a top-level table would keep every initializer in every bundle). */
+function parametersByClass(): Record<string, Record<string, number | null>> {
+  return (parameters ??= Object.fromEntries(
+    Object.values(initializers).map((make) => {
+      const init = (make as () => Initializer)();
+      return [init.className, init.getConfig() as Record<string, number | null>];
+    }),
+  ));
+}
+
+/** The supported Keras class names, for error messages. */
+function supported(): string {
+  return Object.keys(parametersByClass()).join(", ");
+}
 
 /** "glorot_uniform", "glorotUniform", "GlorotUniform" -> "GlorotUniform" (or null). */
 function classNameOf(identifier: string): string | null {
   const key = identifier.replace(/_/g, "").toLowerCase();
-  return Object.keys(PARAMETERS).find((name) => name.toLowerCase() === key) ?? null;
+  return Object.keys(parametersByClass()).find((name) => name.toLowerCase() === key) ?? null;
 }
 
 /** "GlorotUniform" -> "glorotUniform". */
@@ -50,7 +58,7 @@ const UNUSED_AXES = ["input_axes", "output_axes"];
 
 /** Checks `config` against the parameters of `className` and fills Keras's defaults. */
 function completeConfig(className: string, config: JsonObject, where: string): Record<string, number | null> {
-  const defaults = PARAMETERS[className]!;
+  const defaults = parametersByClass()[className]!;
   const out: Record<string, number | null> = { ...defaults };
   for (const [key, value] of Object.entries(config)) {
     // Keras 3.15 writes input_axes/output_axes (for fans over chosen axes) on the
@@ -111,7 +119,7 @@ export function initializerFromKeras(value: unknown, where: string): Initializer
     }
   }
   if (className === null) {
-    fail(where, value, `an initializer among ${SUPPORTED}`);
+    fail(where, value, `an initializer among ${supported()}`);
   }
   const full = completeConfig(className, config, where);
   const trivial = Object.values(full).every((v) => v === null);
@@ -137,6 +145,6 @@ export function initializerToKeras(value: unknown, where: string): KerasInitiali
     fail(where, value, "an initializer name or { className, config }");
   }
   const className = classNameOf(name);
-  if (className === null) fail(where, name, `an initializer among ${SUPPORTED}`);
+  if (className === null) fail(where, name, `an initializer among ${supported()}`);
   return { class_name: className, config: completeConfig(className, config, where) };
 }

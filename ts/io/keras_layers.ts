@@ -9,21 +9,16 @@
  * and the key: silently dropping an option could change what the model computes.
  */
 import type { LayerKind } from "../layers/kind.js";
-import { LAYER_KINDS } from "../layers/registry.js";
+import { layerKinds } from "../layers/registry.js";
 import { COMMON_FIXED, type LayerFormat } from "./keras_config.js";
 import { type JsonObject, fail } from "./json.js";
 
 export { COMMON_FIXED, type LayerFormat } from "./keras_config.js";
 
-/** Formats of the layer classes we support, by Keras class name (from the registry). */
-export const LAYER_FORMATS: Readonly<Record<string, LayerFormat>> = /* @__PURE__ */ Object.fromEntries(
-  [...LAYER_KINDS.values()].map((k: LayerKind) => [k.className, k.keras]),
-);
-
-/** The format of a class, or an error listing the supported ones. */
+/** The format of a class (from the layer registry), or an error listing the supported ones. */
 export function layerFormat(className: string, where: string): LayerFormat {
-  const format = Object.hasOwn(LAYER_FORMATS, className) ? LAYER_FORMATS[className] : undefined;
-  if (!format) fail(`${where} class_name`, className, `one of ${Object.keys(LAYER_FORMATS).join(", ")}, InputLayer`);
+  const format = layerKinds().get(className)?.keras;
+  if (!format) fail(`${where} class_name`, className, `one of ${[...layerKinds().keys()].join(", ")}, InputLayer`);
   return format;
 }
 

@@ -4,7 +4,7 @@
  * previous one gives, so the shape arithmetic is the layers' own (no copy of it here).
  * Loading checks a manifest against this list before it builds the model.
  */
-import { LAYER_KINDS } from "../layers/registry.js";
+import { layerKinds } from "../layers/registry.js";
 import type { LayerDescriptor } from "./topology.js";
 
 /** One entry of a TF.js weights manifest. */
@@ -26,7 +26,7 @@ export function expectedWeights(layers: readonly LayerDescriptor[]): WeightSpec[
   let shape: readonly number[] = [...(layers[0]?.config.inputShape as number[])];
   layers.forEach((descriptor, i) => {
     const where = `layer ${i} ("${descriptor.name}", ${descriptor.className})`;
-    const kind = LAYER_KINDS.get(descriptor.className);
+    const kind = layerKinds().get(descriptor.className);
     if (!kind) throw new Error(`${where}: unknown layer class`);
     try {
       const layer = kind.create({ ...descriptor.config, name: descriptor.name });

@@ -12,9 +12,11 @@ import { Flatten, flatten, type FlattenArgs } from "./flatten.js";
 import { GlobalPooling2D, globalAveragePooling2d, globalMaxPooling2d, type GlobalPooling2dArgs } from "./global_pooling.js";
 import type { Layer } from "./layer.js";
 import { averagePooling2d, maxPooling2d, Pooling2D, type Pooling2dArgs } from "./pooling.js";
-import { preprocessingLayers } from "./preprocessing/index.js";
+import { randomContrast } from "./preprocessing/random_contrast.js";
+import { randomFlip } from "./preprocessing/random_flip.js";
+import { randomRotation, randomTranslation, randomZoom } from "./preprocessing/random_affine.js";
 import { Add, add, Concatenate, concatenate, type AddArgs, type ConcatenateArgs } from "./merge.js";
-import { LAYER_KINDS } from "./registry.js";
+import { layerKinds } from "./registry.js";
 import { LeakyReLU, leakyReLU, ReLU, reLU, Softmax, softmax, type LeakyReLUArgs, type ReLUArgs, type SoftmaxArgs } from "./relu.js";
 import { Rescaling, rescaling, type RescalingArgs } from "./rescaling.js";
 import { Reshape, reshape, type ReshapeArgs } from "./reshape.js";
@@ -76,30 +78,30 @@ export const layers = {
   /** Joins two or more tensors along the channels axis (functional models). */
   concatenate,
   /** Mirrors each sample with probability 1/2 while training: `randomFlip({ mode: "horizontal" })`. */
-  randomFlip: preprocessingLayers.randomFlip,
+  randomFlip,
   /** Rotates each sample by a random angle while training: `randomRotation({ factor: 0.1 })` (up to 36 degrees). */
-  randomRotation: preprocessingLayers.randomRotation,
+  randomRotation,
   /** Zooms each sample in or out while training: `randomZoom({ heightFactor: 0.2 })`. */
-  randomZoom: preprocessingLayers.randomZoom,
+  randomZoom,
   /** Shifts each sample while training: `randomTranslation({ heightFactor: 0.1, widthFactor: 0.1 })`. */
-  randomTranslation: preprocessingLayers.randomTranslation,
+  randomTranslation,
   /** Scales each sample's contrast while training: `randomContrast({ factor: 0.2 })`. */
-  randomContrast: preprocessingLayers.randomContrast,
+  randomContrast,
 };
 
-/** The snake_case stem Keras names layers with (conv2d, max_pooling2d, ...), by class name. */
-export const LAYER_NAME_STEMS: Readonly<Record<string, string>> = /* @__PURE__ */ Object.fromEntries(
-  [...LAYER_KINDS.values()].map((k) => [k.className, k.stem]),
-);
+/** The snake_case stem Keras names `className` layers with (conv2d, max_pooling2d, ...), or undefined. */
+export function layerNameStem(className: string): string | undefined {
+  return layerKinds().get(className)?.stem;
+}
 
 /**
  * Makes a layer from its Keras class name and a camelCase config as `layer.config`
  * returns it (the inverse of reading `className` and `config`).
  */
 export function layerFromConfig(className: string, config: Record<string, unknown>): Layer {
-  const kind = LAYER_KINDS.get(className);
+  const kind = layerKinds().get(className);
   if (!kind) {
-    throw new Error(`layerFromConfig: unknown layer class ${JSON.stringify(className)}; expected one of ${[...LAYER_KINDS.keys()].join(", ")}`);
+    throw new Error(`layerFromConfig: unknown layer class ${JSON.stringify(className)}; expected one of ${[...layerKinds().keys()].join(", ")}`);
   }
   return kind.create(config);
 }

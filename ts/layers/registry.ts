@@ -22,16 +22,24 @@ import { RESHAPE } from "./reshape.js";
 import { SEPARABLE_CONV2D } from "./separable_conv2d.js";
 import { ZERO_PADDING2D } from "./zero_padding2d.js";
 
-/** The layer kinds, by Keras class name. */
-export const LAYER_KINDS: ReadonlyMap<string, LayerKind> = new Map(
-  [
-    CONV2D, MAX_POOLING2D, AVERAGE_POOLING2D, FLATTEN, DENSE, DROPOUT, ACTIVATION,
-    BATCH_NORMALIZATION, DEPTHWISE_CONV2D, SEPARABLE_CONV2D, GLOBAL_AVERAGE_POOLING2D, GLOBAL_MAX_POOLING2D,
-    ZERO_PADDING2D, RELU, LEAKY_RELU, SOFTMAX, RESHAPE, RESCALING, ADD, CONCATENATE, ...PREPROCESSING_KINDS,
-  ].map((kind) => [kind.className, kind]),
-);
+let kinds: ReadonlyMap<string, LayerKind> | undefined;
+
+/**
+ * The layer kinds, by Keras class name. Built on first use, not at import, so that an
+ * app's bundler drops the registry, and every layer with it, when nothing uses them (a
+ * bundled library file loses pure annotations, so a top-level table would stay).
+ */
+export function layerKinds(): ReadonlyMap<string, LayerKind> {
+  return (kinds ??= new Map(
+    [
+      CONV2D, MAX_POOLING2D, AVERAGE_POOLING2D, FLATTEN, DENSE, DROPOUT, ACTIVATION,
+      BATCH_NORMALIZATION, DEPTHWISE_CONV2D, SEPARABLE_CONV2D, GLOBAL_AVERAGE_POOLING2D, GLOBAL_MAX_POOLING2D,
+      ZERO_PADDING2D, RELU, LEAKY_RELU, SOFTMAX, RESHAPE, RESCALING, ADD, CONCATENATE, ...PREPROCESSING_KINDS,
+    ].map((kind) => [kind.className, kind]),
+  ));
+}
 
 /** The kind of `className`, or undefined. */
 export function layerKind(className: string): LayerKind | undefined {
-  return LAYER_KINDS.get(className);
+  return layerKinds().get(className);
 }

@@ -4,12 +4,12 @@
  * behind the shape and the count (each layer kind's own explain, ts/layers/kind.ts).
  */
 import type { Layer } from "../layers/layer.js";
-import { LAYER_KINDS } from "../layers/registry.js";
+import { layerKinds } from "../layers/registry.js";
 import type { SummaryRow } from "./summary.js";
 
 /** The explain lines of one built layer (none for layers without arithmetic). */
 export function explainLayer(layer: Layer): string[] {
-  return LAYER_KINDS.get(layer.className)?.explain?.(layer) ?? [];
+  return layerKinds().get(layer.className)?.explain?.(layer) ?? [];
 }
 
 /** One summary row per layer. */

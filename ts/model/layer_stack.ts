@@ -3,7 +3,7 @@
  * names layers get, and the model-wide weight list (Keras order: per layer its kernel,
  * then its bias).
  */
-import { LAYER_NAME_STEMS } from "../layers/index.js";
+import { layerNameStem } from "../layers/index.js";
 import type { Layer } from "../layers/layer.js";
 import { sizeOf } from "../shapes.js";
 import { formatShape, type Tensor } from "../tensor.js";
@@ -33,7 +33,7 @@ export function appendShape(layers: readonly Layer[], layer: Layer): readonly nu
 
 /** Keras's default name for a new `className` layer: its stem, then stem_1, stem_2... */
 export function uniqueLayerName(layers: readonly Layer[], className: string): string {
-  const stem = LAYER_NAME_STEMS[className] ?? className.toLowerCase();
+  const stem = layerNameStem(className) ?? className.toLowerCase();
   for (let i = 0; ; i++) {
     const name = i === 0 ? stem : `${stem}_${i}`;
     if (!layers.some((l) => l.name === name)) return name;

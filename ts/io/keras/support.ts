@@ -6,11 +6,11 @@
  * built from the topology; this one gives the early, readable refusal for the common
  * cases (an LSTM, a "gelu_approximate" activation, NCHW data).
  */
-import { LAYER_KINDS } from "../../layers/registry.js";
+import { layerKinds } from "../../layers/registry.js";
 import { type JsonObject, isJsonObject } from "../json.js";
 
 /** Layer classes simdnet builds: the layer registry's, and the input placeholder. */
-export const SUPPORTED_LAYERS: readonly string[] = Object.freeze(["InputLayer", ...LAYER_KINDS.keys()]);
+export const SUPPORTED_LAYERS: readonly string[] = Object.freeze(["InputLayer", ...layerKinds().keys()]);
 
 /** Activations by Keras name (issue 10 adds the second line). */
 export const SUPPORTED_ACTIVATIONS: readonly string[] = Object.freeze([
