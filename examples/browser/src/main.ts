@@ -13,6 +13,8 @@ import type { ConvView, FromWorker, ToWorker } from "./messages.js";
 /** What the page knows, readable by tests as `window.simdnetDemo`. */
 interface DemoState {
   phase: "loading" | "ready" | "training" | "trained" | "error";
+  /** The id of the model shown (the picker's value once the worker has built it). */
+  model: string;
   engine: string;
   wasmFlavor: string;
   /** Whether the training worker is cross-origin isolated (shared-memory exchange for `workers`). */
@@ -39,7 +41,7 @@ interface DemoState {
 }
 
 const state: DemoState = {
-  phase: "loading", engine: "", wasmFlavor: "", isolated: false, workers: 1, batches: 0, epochs: [], probabilities: null, predictions: 0,
+  phase: "loading", model: "", engine: "", wasmFlavor: "", isolated: false, workers: 1, batches: 0, epochs: [], probabilities: null, predictions: 0,
   imagesPerSecond: 0, msPerBatch: 0, tfjsImagesPerSecond: 0, views: [], viewSource: "", evaluation: null, announcements: 0, errors: [],
 };
 (window as unknown as { simdnetDemo: DemoState }).simdnetDemo = state;
@@ -147,6 +149,7 @@ ui.train.addEventListener("click", () => {
       workers: readWhole(ui.workers, "Threads", 1, 2),
     };
     setTrainEnabled(false);
+    ui.model.disabled = true; // the run's model stays on the page until it ends
     ui.stop.disabled = false;
     state.phase = "training";
     ui.status.textContent = "Starting…";
@@ -156,6 +159,8 @@ ui.train.addEventListener("click", () => {
     announce((e as Error).message);
   }
 });
+// Picking a model shows its summary and untrained filters at once; Train trains it.
+ui.model.addEventListener("change", () => send({ type: "pick", model: ui.model.value }));
 ui.stop.addEventListener("click", () => {
   ui.stop.disabled = true;
   ui.status.textContent = "Stopping after this batch…";
@@ -309,6 +314,7 @@ function onMessage(message: FromWorker): void {
       state.wasmFlavor = message.wasmFlavor;
       state.isolated = message.isolated;
       ui.model.replaceChildren(...message.models.map((m) => new Option(m.label, m.id)));
+      state.model = message.models[0]?.id ?? "";
       ui.engine.textContent = `${message.engine}. ${number(message.digits)} digits ready.`;
       const items = [
         `WebAssembly kernels: ${message.wasmFlavor === "simd" ? "SIMD (128-bit)" : "scalar (no SIMD in this browser)"}`,
@@ -321,7 +327,19 @@ function onMessage(message: FromWorker): void {
       setTrainEnabled(true);
       break;
     }
+    case "model":
+      state.model = message.id;
+      ui.summary.textContent = message.summary;
+      // A new, untrained model: its guesses are noise until it is trained.
+      state.phase = "ready";
+      state.batches = 0;
+      state.probabilities = null;
+      renderBars(null);
+      ui.guess.textContent = pad.isEmpty ? "Draw a digit in the black square." : "Train the network first (button above), then it will read your digit.";
+      ui.status.textContent = `${ui.model.selectedOptions[0]?.text ?? message.id} picked. Press Train to train it.`;
+      break;
     case "started":
+      ui.summary.textContent = message.summary;
       state.batches = 0;
       state.epochs = [];
       state.evaluation = null;
@@ -372,6 +390,7 @@ function onMessage(message: FromWorker): void {
     case "done": {
       state.phase = "trained";
       setTrainEnabled(true);
+      ui.model.disabled = false;
       ui.stop.disabled = true;
       const last = state.epochs[state.epochs.length - 1];
       const result = last ? ` Validation accuracy ${percent(last.valAccuracy)}.` : "";
@@ -419,6 +438,7 @@ function onMessage(message: FromWorker): void {
       comparing = false;
       announce(ui.status.textContent);
       setTrainEnabled(!neverReady);
+      ui.model.disabled = false;
       ui.stop.disabled = true;
       break;
     }
