@@ -403,10 +403,14 @@ async function main() {
     // The graph models of the model picker: each is built, summarized and drawn as soon as
     // it is picked, trains a few batches (stopped early, to keep CI short), and reads a digit.
     const GRAPH_MODELS = [
-      { id: "vgg", convs: 4, caption: "32 filters of 3x3x32", params: "16,986" },
-      { id: "resnet", convs: 6, caption: "32 filters of 1x1x16", params: "19,994" },
+      { id: "vgg", params: "16,986", maps: ["16 maps of 28x28", "16 maps of 28x28", "32 maps of 14x14", "32 maps of 14x14"], filters: "32 filters of 3x3x32" },
+      {
+        id: "resnet", params: "19,994", filters: "32 filters of 1x1x16", // the projection shortcut
+        maps: ["16 maps of 28x28", "16 maps of 14x14", "16 maps of 14x14", "32 maps of 7x7", "32 maps of 7x7", "32 maps of 7x7"],
+      },
     ];
-    for (const { id, convs, caption, params } of GRAPH_MODELS) {
+    for (const { id, params, maps, filters } of GRAPH_MODELS) {
+      const convs = maps.length;
       await check(`picking the ${id} graph model shows its summary with "Connected to" and its ${convs} conv layers; a short run trains it and it reads a digit`, async () => {
         await page.selectOption("#workers", "1");
         await page.selectOption("#model", id);
@@ -420,7 +424,9 @@ async function main() {
         await waitFor(page, (n) => window.simdnetDemo.views.length === n, convs, 10_000, `${convs} conv layers drawn`);
         const views = await page.evaluate(() => window.simdnetDemo.views);
         assert(views.every((v) => v.includes("(Conv2D)")), `views: ${views.join("; ")}`);
-        assert(views.some((v) => v.includes(caption)), `no view shows "${caption}": ${views.join("; ")}`);
+        assert(views.every((v, i) => v.endsWith(`, ${maps[i]}`)), `views: ${views.join("; ")}; expected maps ${maps.join("; ")}`);
+        const captions = await page.locator("#views figcaption").allTextContents();
+        assert(captions.length === convs && captions.some((c) => c.includes(filters)), `no caption shows "${filters}": ${captions.join(" | ")}`);
         await page.click("#train");
         await waitFor(page, () => window.simdnetDemo.phase === "training" && window.simdnetDemo.batches >= 12, null, 120_000, `the ${id} run to be under way`);
         assert(await page.isDisabled("#model"), "the model picker is not disabled during training");
