@@ -2,7 +2,7 @@
 
 /** Page to worker. */
 export type ToWorker =
-  /** `model`: an id of the worker's MODELS; `workers`: fit's option, 1 or 2 (this worker plus one nested worker). */
+  /** `model`: an id of models.ts's MODELS; `workers`: fit's option, 1 or 2 (this worker plus one nested worker). */
   | { type: "train"; model: string; samples: number; epochs: number; batchSize: number; seed: number; workers: number }
   | { type: "stop" }
   /** The model picker changed (between runs): show `model`'s summary and untrained filters. */
