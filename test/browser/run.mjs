@@ -2,7 +2,8 @@
 /**
  * The real-browser test: builds the demo, serves it on a free loopback port, and drives
  * Debian's Chromium (headless, through playwright-core) like a visitor: trains one short
- * epoch in the worker, draws digits with the mouse, checks what the page shows. Also
+ * epoch in the worker, draws digits with the mouse, checks what the page shows, then picks
+ * each graph model (small VGG, small ResNet) and trains it a few batches. Also
  * loads the library bundles (dist/browser) in a page of their own.
  *
  *   node test/browser/run.mjs        (npm run test:browser)
@@ -398,6 +399,61 @@ async function main() {
       assert(valAccuracy > 0.6, `validation accuracy after one 2-thread epoch is ${valAccuracy}, expected > 0.6`);
       assert(loss > 0 && loss < 2.3, `training loss ${loss} is not below chance level (2.3)`);
     });
+
+    // The graph models of the model picker: each is built, summarized and drawn as soon as
+    // it is picked, trains, and reads a digit. The VGG trains the short epoch and must learn
+    // (about 92% in Node); the ResNet, slower to learn, is stopped after 12 batches.
+    const GRAPH_MODELS = [
+      { id: "vgg", params: "219,162", full: true, maps: ["16 maps of 28x28", "16 maps of 28x28", "32 maps of 14x14", "32 maps of 14x14"], filters: "32 filters of 3x3x32" },
+      {
+        id: "resnet", params: "19,994", filters: "32 filters of 1x1x16", // the projection shortcut
+        maps: ["16 maps of 28x28", "16 maps of 14x14", "16 maps of 14x14", "32 maps of 7x7", "32 maps of 7x7", "32 maps of 7x7"],
+      },
+    ];
+    for (const { id, params, maps, filters, full } of GRAPH_MODELS) {
+      const convs = maps.length;
+      await check(`picking the ${id} graph model shows its summary with "Connected to" and its ${convs} conv layers; a short run trains it and it reads a digit`, async () => {
+        await page.selectOption("#workers", "1");
+        await page.selectOption("#model", id);
+        await waitFor(page, (m) => window.simdnetDemo.model === m && window.simdnetDemo.views.length > 0, id, 20_000, `the ${id} model to be shown`);
+        const summary = await page.textContent("#summary");
+        assert(summary.includes("Connected to"), `the ${id} summary has no "Connected to" column:\n${summary}`);
+        assert(summary.includes(`Total params: ${params}`), `the ${id} summary lacks "Total params: ${params}":\n${summary}`);
+        // The table wraps the class name ("(BatchNo" / "rmalization)"); explain's line does not.
+        assert(summary.includes("trained: gamma and beta"), `the ${id} summary does not explain a BatchNormalization:\n${summary}`);
+        if (id === "resnet") assert(summary.includes("(Add)"), `the resnet summary lists no Add layer:\n${summary}`);
+        await waitFor(page, (n) => window.simdnetDemo.views.length === n, convs, 10_000, `${convs} conv layers drawn`);
+        const views = await page.evaluate(() => window.simdnetDemo.views);
+        assert(views.every((v) => v.includes("(Conv2D)")), `views: ${views.join("; ")}`);
+        assert(views.every((v, i) => v.endsWith(`, ${maps[i]}`)), `views: ${views.join("; ")}; expected maps ${maps.join("; ")}`);
+        const captions = await page.locator("#views figcaption").allTextContents();
+        assert(captions.length === convs && captions.some((c) => c.includes(filters)), `no caption shows "${filters}": ${captions.join(" | ")}`);
+        await page.click("#train");
+        await waitFor(page, () => window.simdnetDemo.phase === "training" && window.simdnetDemo.batches >= 12, null, 120_000, `the ${id} run to be under way`);
+        assert(await page.isDisabled("#model"), "the model picker is not disabled during training");
+        if (!full) await page.click("#stop");
+        await waitFor(page, () => ["trained", "error"].includes(window.simdnetDemo.phase) && window.simdnetDemo.evaluation !== null, null, 240_000, `the ${id} run to end and be evaluated`);
+        const s = await page.evaluate(() => window.simdnetDemo);
+        assert(s.phase === "trained", `phase is ${s.phase}; errors: ${s.errors.join("; ")}`);
+        if (full) {
+          const total = Math.ceil((SHORT_RUN.samples * 0.9) / SHORT_RUN.batchSize);
+          assert(s.batches === total && s.epochs.length === 1, `${s.batches} batches and ${s.epochs.length} epochs trained, expected ${total} and 1`);
+          assert(s.epochs[0].valAccuracy > 0.6, `the ${id} model's validation accuracy after one epoch is ${s.epochs[0].valAccuracy}, expected > 0.6`);
+        }
+        assert(s.imagesPerSecond > 0, `throughput ${s.imagesPerSecond} images/s`);
+        assert(s.evaluation.matrixTotal === 200, `evaluation: ${JSON.stringify(s.evaluation)}`);
+        assert(!(await page.isDisabled("#model")), "the model picker is not enabled again after the run");
+        const before = s.predictions;
+        await page.click("#sample");
+        await waitFor(page, (n) => window.simdnetDemo.predictions > n, before, 10_000, `a prediction of the ${id} model`);
+        await page.waitForTimeout(300);
+        const p = await page.evaluate(() => window.simdnetDemo.probabilities);
+        assert(p.length === 10 && Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-4, `probabilities: ${p.join(" ")}`);
+        const guess = await page.textContent("#guess");
+        assert(/It looks like an? \d/.test(guess), `guess: "${guess}"`);
+        await page.screenshot({ path: join(screenshots, `desktop-${id}.png`), fullPage: true });
+      });
+    }
 
     await check("no errors in the page or the worker", async () => {
       const errors = await page.evaluate(() => window.simdnetDemo.errors);

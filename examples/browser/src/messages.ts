@@ -2,9 +2,11 @@
 
 /** Page to worker. */
 export type ToWorker =
-  /** `model`: an id of the worker's MODELS; `workers`: fit's option, 1 or 2 (this worker plus one nested worker). */
+  /** `model`: an id of models.ts's MODELS; `workers`: fit's option, 1 or 2 (this worker plus one nested worker). */
   | { type: "train"; model: string; samples: number; epochs: number; batchSize: number; seed: number; workers: number }
   | { type: "stop" }
+  /** The model picker changed (between runs): show `model`'s summary and untrained filters. */
+  | { type: "pick"; model: string }
   /** A 28x28 digit, row-major, 0 (background) to 1 (ink), like MNIST. */
   | { type: "predict"; pixels: Float32Array }
   /** Asks for a digit of the data set to put on the drawing pad. */
@@ -52,10 +54,13 @@ export interface Mistake {
 export type FromWorker =
   /** `isolated`: the worker is cross-origin isolated, so fit's workers share memory. */
   | { type: "ready"; models: { id: string; label: string }[]; engine: string; wasmFlavor: string; summary: string; digits: number; isolated: boolean; cores: number }
-  | { type: "started"; samples: number; epochs: number; batchesPerEpoch: number; workers: number; batchSize: number; validation: number }
+  /** `summary`: the picked model's `summary({ explain: true })`. */
+  | { type: "started"; summary: string; samples: number; epochs: number; batchesPerEpoch: number; workers: number; batchSize: number; validation: number }
   /** `loss`/`accuracy`: the epoch's running means (as Keras logs them); `batchLoss`/`batchAccuracy`: this batch alone; `ms`: its training step. */
   | { type: "batch"; epoch: number; batch: number; loss: number; accuracy: number; batchLoss: number; batchAccuracy: number; size: number; ms: number }
   | { type: "epoch"; epoch: number; loss: number; accuracy: number; valLoss: number; valAccuracy: number; seconds: number }
+  /** The model now shown (picked, not yet trained): its `summary({ explain: true })`. */
+  | { type: "model"; id: string; summary: string }
   /** Filters and maps of every convolution layer, for `source` ("your drawing" or "a sample digit"). */
   | { type: "views"; views: ConvView[]; source: string }
   | { type: "done"; stopped: boolean; seconds: number }

@@ -8,20 +8,14 @@
  * through shared memory when the page is cross-origin isolated (serve-demo.mjs sends the
  * headers), else through postMessage.
  */
-import { init, lenet5, Random, type Callback, type CallbackModel, type Logs, type Sequential, type Tensor } from "simdnet";
+import { init, Random, type Callback, type CallbackModel, type Logs, type Model, type Tensor } from "simdnet";
 import { convViews } from "./map_sets.js";
 import type { FromWorker, Mistake, ToWorker } from "./messages.js";
+import { MODELS } from "./models.js";
 
-/**
- * The models the page can train, by id. Each takes 28x28x1 digits and ends in a 10-way
- * softmax; the page's model picker lists them (a VGG or ResNet joins here).
- */
-const MODELS: Record<string, { label: string; create(seed: number): Sequential }> = {
-  lenet5: { label: "LeNet-5", create: (seed) => lenet5({ seed }) },
-};
-const ENGINE = "simdnet's Sequential, trained with Adam on sparse categorical cross-entropy";
+const ENGINE = "simdnet, trained with Adam on sparse categorical cross-entropy";
 
-function createModel(id: string, seed: number): Sequential {
+function createModel(id: string, seed: number): Model {
   const entry = MODELS[id];
   if (!entry) throw new Error(`unknown model "${id}"; expected one of ${Object.keys(MODELS).join(", ")}`);
   const model = entry.create(seed);
@@ -70,7 +64,7 @@ function pickDigits(digits: Digits, samples: number, seed: number): { x: Tensor;
 const VALIDATION_SPLIT = 0.1;
 let digits: Digits | null = null;
 let modelId = "lenet5";
-let model: Sequential | null = null;
+let model: Model | null = null;
 let training = false;
 let stopRequested = false;
 let lastDrawing: Float32Array | null = null;
@@ -147,7 +141,7 @@ class PageReporter implements Callback {
 }
 
 /** The confusion matrix of `trained` on the validation digits, and the mistakes it was surest of. */
-function evaluate(trained: Sequential, x: Tensor, y: Tensor): Extract<FromWorker, { type: "evaluation" }> {
+function evaluate(trained: Model, x: Tensor, y: Tensor): Extract<FromWorker, { type: "evaluation" }> {
   const probabilities = trained.predict(x, { batchSize: 256 }).data;
   const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   const mistakes: Mistake[] = [];
@@ -181,7 +175,8 @@ async function train(request: Extract<ToWorker, { type: "train" }>): Promise<voi
   training = true;
   stopRequested = false;
   const started = performance.now();
-  post({ type: "started", samples, epochs, batchesPerEpoch: Math.ceil((samples - validation) / batchSize), workers, batchSize, validation });
+  const summary = trained.summary({ explain: true, print: () => {} });
+  post({ type: "started", summary, samples, epochs, batchesPerEpoch: Math.ceil((samples - validation) / batchSize), workers, batchSize, validation });
   postViews();
   try {
     await trained.fit(x, y, { epochs, batchSize, validationSplit: VALIDATION_SPLIT, shuffle: true, seed, verbose: 0, workers, callbacks: [new PageReporter()] });
@@ -202,6 +197,16 @@ async function handle(message: ToWorker): Promise<void> {
       if (training) throw new Error("already training; stop first");
       await train(message);
       break;
+    case "pick": {
+      if (training) throw new Error("the model cannot change while training; stop first");
+      const picked = createModel(message.model, 1); // throws on an unknown id, before anything changes
+      model?.dispose();
+      model = picked;
+      modelId = message.model;
+      post({ type: "model", id: modelId, summary: picked.summary({ explain: true, print: () => {} }) });
+      postViews();
+      break;
+    }
     case "stop":
       // The reporter passes this on to fit after the batch it is waiting in.
       stopRequested = training;
