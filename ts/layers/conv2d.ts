@@ -3,13 +3,14 @@
  * place. Kernel `[kh, kw, inChannels, filters]` and bias `[filters]`, as Keras.
  */
 import type { Initializer } from "../initializers.js";
+import type { Regularizer } from "../regularizers.js";
 import {
   conv2dBackwardBias, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dScratchLength,
 } from "../kernels/conv2d.js";
 import { conv2dDims, dilatedSpan, type Conv2dDims, type Padding } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
-import { activation, biasInitializer, channelsLast, kernelInitializer, nulls, oneGroup, padding, pair, positive, useBias } from "../io/keras_config.js";
+import { activation, biasInitializer, channelsLast, kernelInitializer, kernelRegularizer, nulls, oneGroup, padding, pair, positive, useBias } from "../io/keras_config.js";
 import { explainConv2d } from "../model/explain.js";
 import type { LayerKind } from "./kind.js";
 import * as args from "./args.js";
@@ -40,13 +41,15 @@ export interface Conv2dArgs {
   kernelInitializer?: string | Initializer;
   /** Initializer name or object for the bias; default "zeros". */
   biasInitializer?: string | Initializer;
+  /** Penalty on the kernel added to the loss, e.g. `regularizers.l2(1e-4)` (or "l2", or a Keras config); default none. */
+  kernelRegularizer?: string | Regularizer | null;
   /** Shape of one sample, without the batch axis (e.g. [28, 28, 1]); needed on the first layer only. */
   inputShape?: number[];
   /** Layer name; default the Keras stem with a counter (conv2d, conv2d_1, ...). */
   name?: string;
 }
 
-const KEYS = ["filters", "kernelSize", "strides", "padding", "dilationRate", "activation", "useBias", "kernelInitializer", "biasInitializer", "inputShape", "name"];
+const KEYS = ["filters", "kernelSize", "strides", "padding", "dilationRate", "activation", "useBias", "kernelInitializer", "biasInitializer", "kernelRegularizer", "inputShape", "name"];
 
 /** A Conv2D layer (see {@link conv2d}). */
 export class Conv2D implements Layer, args.KernelOptions {
@@ -66,6 +69,7 @@ export class Conv2D implements Layer, args.KernelOptions {
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | null;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;
   trainable = true;
@@ -88,7 +92,7 @@ export class Conv2D implements Layer, args.KernelOptions {
     if (Math.max(...this.strides) > 1 && Math.max(...this.dilationRate) > 1) {
       throw new Error(`${where}: strides above 1 cannot be combined with a dilationRate above 1 (Keras refuses it too), received strides ${args.show(this.strides)} and dilationRate ${args.show(this.dilationRate)}`);
     }
-    ({ activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer } =
+    ({ activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer, kernelRegularizer: this.kernelRegularizer } =
       args.kernelOptions(where, options));
     this.declaredInputShape = args.inputShape(where, options.inputShape);
     this.name = args.layerName(where, options.name) ?? "";
@@ -189,8 +193,9 @@ export const CONV2D: LayerKind = {
       useBias,
       kernelInitializer,
       biasInitializer,
+      kernelRegularizer,
     ],
-    fixed: [channelsLast, oneGroup, ...nulls("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint")],
+    fixed: [channelsLast, oneGroup, ...nulls("bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint")],
   },
   explain: (layer) => {
     const l = layer as Conv2D;

@@ -3,10 +3,11 @@
  * Kernel `[inputs, units]` and bias `[units]`, as Keras.
  */
 import type { Initializer } from "../initializers.js";
+import type { Regularizer } from "../regularizers.js";
 import { denseBackward, denseForward } from "../kernels/dense.js";
 import { formatShape, type Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
-import { activation, biasInitializer, kernelInitializer, nulls, positive, useBias } from "../io/keras_config.js";
+import { activation, biasInitializer, kernelInitializer, kernelRegularizer, nulls, positive, useBias } from "../io/keras_config.js";
 import { explainDense } from "../model/explain.js";
 import type { LayerKind } from "./kind.js";
 import * as args from "./args.js";
@@ -26,13 +27,15 @@ export interface DenseArgs {
   kernelInitializer?: string | Initializer;
   /** Initializer name or object for the bias; default "zeros". */
   biasInitializer?: string | Initializer;
+  /** Penalty on the kernel added to the loss, e.g. `regularizers.l2(1e-4)` (or "l2", or a Keras config); default none. */
+  kernelRegularizer?: string | Regularizer | null;
   /** Shape of one sample, without the batch axis (e.g. [28, 28, 1]); needed on the first layer only. */
   inputShape?: number[];
   /** Layer name; default the Keras stem with a counter (conv2d, conv2d_1, ...). */
   name?: string;
 }
 
-const KEYS = ["units", "activation", "useBias", "kernelInitializer", "biasInitializer", "inputShape", "name"];
+const KEYS = ["units", "activation", "useBias", "kernelInitializer", "biasInitializer", "kernelRegularizer", "inputShape", "name"];
 
 /** A Dense layer (see {@link dense}). */
 export class Dense implements Layer, args.KernelOptions {
@@ -44,6 +47,7 @@ export class Dense implements Layer, args.KernelOptions {
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | null;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;
   trainable = true;
@@ -57,7 +61,7 @@ export class Dense implements Layer, args.KernelOptions {
     const where = "layers.dense";
     args.optionsObject(where, options, KEYS);
     this.units = args.positiveInt(where, "units", options.units);
-    ({ activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer } =
+    ({ activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer, kernelRegularizer: this.kernelRegularizer } =
       args.kernelOptions(where, options));
     this.declaredInputShape = args.inputShape(where, options.inputShape);
     this.name = args.layerName(where, options.name) ?? "";
@@ -125,9 +129,9 @@ export const DENSE: LayerKind = {
   stem: "dense",
   create: (config) => dense(config as unknown as DenseArgs),
   keras: {
-    options: [{ keras: "units", camel: "units", read: positive }, activation, useBias, kernelInitializer, biasInitializer],
+    options: [{ keras: "units", camel: "units", read: positive }, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer],
     fixed: [
-      ...nulls("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"),
+      ...nulls("bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"),
       { keras: "lora_rank", value: undefined, accepts: (v) => v === null, expected: "null (LoRA is not supported)" },
     ],
   },
