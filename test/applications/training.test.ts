@@ -51,6 +51,28 @@ describe("training the applications", () => {
     }
   }, 120_000);
 
+  it("ResNet-20 with workers: with its BatchNormalization frozen (inference mode), 2 workers train as 1 does, L2 penalty included", async () => {
+    const x = images(8, [32, 32, 1]);
+    const y = tensor(Float32Array.from([0, 1, 2, 3, 4, 5, 6, 7]), [8]);
+    const run = async (workers: number) => {
+      const m = applications.resnet20({ inputShape: [32, 32, 1], seed: 21 });
+      try {
+        for (const l of m.layers) if (l.className === "BatchNormalization") l.trainable = false;
+        m.compile({ optimizer: "sgd", loss: "sparseCategoricalCrossentropy" });
+        const h = await m.fit(x, y, { epochs: 1, batchSize: 4, seed: 1, verbose: 0, workers });
+        return { loss: h.history.loss!, w: m.getWeights() };
+      } finally {
+        m.dispose();
+      }
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(Math.abs(two.loss[0]! - one.loss[0]!)).toBeLessThan(1e-4);
+    let worst = 0;
+    two.w.forEach((t, i) => t.data.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - one.w[i]!.data[j]!)))));
+    expect(worst).toBeLessThan(1e-4);
+  }, 300_000);
+
   it("MobileNetV2 with every layer but predictions frozen: only predictions changes", async () => {
     const model = applications.mobileNetV2({ alpha: 0.35, inputShape: [32, 32, 3], classes: 4, seed: 4 });
     try {
