@@ -177,6 +177,7 @@ describe("MobileNetV2's options as Keras has them", () => {
     expect(() => m({ pooling: "mean" as never })).toThrow('applications.mobileNetV2: pooling must be "avg", "max" or null, received a string (mean)');
     expect(() => m({ includeTop: "no" as never })).toThrow(/includeTop must be true or false/);
     expect(() => m({ includeTop: false, classes: 10 })).toThrow(/classes and classifierActivation only apply with includeTop: true/);
+    expect(() => m({ pooling: "max" })).toThrow('applications.mobileNetV2: pooling only applies with includeTop: false (the top always pools by average; Keras ignores pooling there), received pooling "max" with includeTop true');
     expect(() => m({ classes: 0 })).toThrow("applications.mobileNetV2: classes must be a whole number >= 1, received a number (0)");
     expect(() => m({ classifierActivation: "sofmax" as never, inputShape: [32, 32, 3] })).toThrow(/activation/);
     expect(() => m({ alhpa: 1 } as never)).toThrow(/applications\.mobileNetV2: unknown option "alhpa"/);
@@ -213,7 +214,7 @@ describe("ResNet-20's options", () => {
 
 describe.skipIf(!keras)(`MobileNetV2 variants against live keras.applications.MobileNetV2 ${kerasSkipReason}`, () => {
   const variants = [
-    { alpha: 1.3, inputShape: [32, 32, 3], classes: 5, includeTop: true, pooling: null },
+    { alpha: 1.3, inputShape: [32, 32, 3], classes: 5, includeTop: true, pooling: undefined },
     { alpha: 0.5, inputShape: [33, 35, 1], classes: 1000, includeTop: false, pooling: "max" },
     { alpha: 0.75, inputShape: [57, 40, 3], classes: 1000, includeTop: false, pooling: null },
     { alpha: 0.35, inputShape: [64, 64, 3], classes: 1000, includeTop: false, pooling: "avg" },
@@ -223,7 +224,7 @@ describe.skipIf(!keras)(`MobileNetV2 variants against live keras.applications.Mo
       `out = []
 for v in inp:
     keras.backend.clear_session()  # fresh name counters, as each simdnet model names its own layers
-    m = keras.applications.MobileNetV2(input_shape=tuple(v["inputShape"]), alpha=v["alpha"], include_top=v["includeTop"], pooling=v["pooling"], classes=v["classes"], weights=None)
+    m = keras.applications.MobileNetV2(input_shape=tuple(v["inputShape"]), alpha=v["alpha"], include_top=v["includeTop"], pooling=v.get("pooling"), classes=v["classes"], weights=None)
     rows = []
     for l in m.layers:
         inbound = [t._keras_history[0].name for n in l._inbound_nodes for t in n.input_tensors]

@@ -30,7 +30,10 @@ export interface MobileNetV2Args {
   inputShape?: [number, number, number];
   /** Whether to end with global average pooling and the dense classifier "predictions"; default true. */
   includeTop?: boolean;
-  /** Without the top: "avg" or "max" global pooling of the last feature map, or null (default) for the 4-D map itself. Ignored with the top, as in Keras. */
+  /**
+   * Without the top: "avg" or "max" global pooling of the last feature map, or null
+   * (default) for the 4-D map itself. Refused with the top (Keras ignores it there).
+   */
   pooling?: "avg" | "max" | null;
   /** Output classes with the top (default 1000). */
   classes?: number;
@@ -131,8 +134,12 @@ export function mobileNetV2(options?: MobileNetV2Args): Model {
   const pooling = o.pooling === undefined ? null : o.pooling;
   if (pooling !== null && pooling !== "avg" && pooling !== "max") throw new Error(`${where}: pooling must be "avg", "max" or null, received ${describeValue(pooling)}`);
   const classes = classCount(where, o.classes, 1000);
+  // Keras ignores these silently where they do not apply; a careless call is refused here instead.
   if (!includeTop && (o.classes !== undefined || o.classifierActivation !== undefined)) {
     throw new Error(`${where}: classes and classifierActivation only apply with includeTop: true (without the top the model ends at the features)`);
+  }
+  if (includeTop && pooling !== null) {
+    throw new Error(`${where}: pooling only applies with includeTop: false (the top always pools by average; Keras ignores pooling there), received pooling ${JSON.stringify(pooling)} with includeTop true`);
   }
   const name = modelName(where, o.name, `mobilenetv2_${twoDecimals(alpha)}_${inputShape[0]}`);
   const seed = seedOption(where, o.seed);
