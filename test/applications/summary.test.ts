@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { applications } from "../../ts/applications/index.js";
 import { init } from "../../ts/wasm/loader.js";
 import { GOLDEN_DIR } from "../helpers/goldens.js";
+import { keras, kerasSkipReason, runKeras } from "../helpers/keras.js";
 
 beforeAll(async () => {
   await init();
@@ -69,4 +70,31 @@ describe("applications' summaries", () => {
       model.dispose();
     }
   });
+});
+
+describe.skipIf(!keras)(`ResNet-20's keras3 summary against live Keras ${kerasSkipReason}`, () => {
+  it("is what Keras prints for the same network (scripts/keras/make_application_specs.py), at 200 and 80 columns", () => {
+    const texts = runKeras<string[]>(
+      `import os, sys
+sys.path.insert(0, inp["scripts"])
+from make_application_specs import resnet20
+out = []
+for columns in (200, 80):
+    keras.backend.clear_session()
+    os.environ["COLUMNS"] = str(columns)
+    lines = []
+    resnet20().summary(print_fn=lambda text, **_: lines.append(text))
+    out.append("\\n".join(lines))`,
+      { scripts: new URL("../../scripts/keras/", import.meta.url).pathname },
+    );
+    const model = applications.resnet20({ seed: 1 });
+    try {
+      [200, 80].forEach((columns, i) => {
+        const text = model.summary({ format: "keras3", columns, print: () => {} });
+        expect(firstDifference(text, texts[i]!.replace(/\n$/, "")), `${columns} columns`).toBe("");
+      });
+    } finally {
+      model.dispose();
+    }
+  }, 120_000);
 });
