@@ -31,6 +31,7 @@ export type {
   ReshapeArgs, RescalingArgs,
 } from "./layers/index.js";
 export { lenet5, type LeNet5Args } from "./models/lenet5.js";
+export { applications, type MobileNetV2Args, type ResNet20Args } from "./applications/index.js";
 
 // Training pieces.
 export { optimizers, getOptimizer, SGD, Adam, RMSprop, type Optimizer, type SGDArgs, type AdamArgs, type RMSpropArgs } from "./optimizers/index.js";

@@ -4,7 +4,9 @@
  * the prebuilt dist/browser/simdnet.js, with an import map for h5wasm and fflate (what a
  * page without a bundler needs), fetches Keras's LeNet-5 `.keras` and `.h5` golden files,
  * loads them from a Blob and from bytes, predicts Keras's numbers (1e-4), and saves with
- * toKerasFile and loads the bytes back. It also checks that a page that never touches a
+ * toKerasFile and loads the bytes back; it loads Keras's MobileNetV2 (alpha 0.35, 96x96)
+ * `.keras`, predicts Keras's numbers, and gives its weights to `applications.mobileNetV2`,
+ * which predicts them too. It also checks that a page that never touches a
  * Keras file never requests simdnet-keras.js or h5wasm.
  *
  *   node test/browser/keras_files.mjs      (after npm run build:wasm)
@@ -48,7 +50,10 @@ await copyFile(join(root, "node_modules/h5wasm/dist/esm/hdf5_util.js"), join(dir
 await copyFile(join(root, "node_modules/fflate/esm/browser.js"), join(dir, "lib/fflate.js"));
 for (const ext of ["keras", "h5"]) await copyFile(join(root, `test/golden/keras_files/lenet5.${ext}`), join(dir, `lenet5.${ext}`));
 for (const f of ["inputs", "predictions"]) await copyFile(join(root, `test/golden/keras_files/lenet5.${f}.bin`), join(dir, `${f}.bin`));
-const manifest = JSON.parse(await readFile(join(root, "test/golden/keras_files/manifest.json"), "utf8")).models.lenet5;
+await copyFile(join(root, "test/golden/keras_files/mobilenetv2.keras"), join(dir, "mobilenetv2.keras"));
+for (const f of ["inputs", "predictions"]) await copyFile(join(root, `test/golden/keras_files/mobilenetv2.${f}.bin`), join(dir, `mobilenetv2.${f}.bin`));
+const models = JSON.parse(await readFile(join(root, "test/golden/keras_files/manifest.json"), "utf8")).models;
+const manifest = models.lenet5;
 
 const importMap = `<script type="importmap">{"imports": {"h5wasm": "./lib/hdf5_hl.js", "fflate": "./lib/fflate.js"}}</script>`;
 await writeFile(join(dir, "keras.html"), `<!doctype html>${importMap}<script type="module">
@@ -69,6 +74,14 @@ window.result = (async () => {
     out[ext].resaved = diff((await lib.loadModel(saved)).predict(x));
   }
   out.unsupported = await lib.loadModel(new Uint8Array([80, 75, 3, 4, 0, 0])).then(() => "loaded", (e) => String(e.message));
+  // MobileNetV2 written by keras.applications.MobileNetV2(alpha=0.35, input_shape=(96, 96, 3), classes=10).
+  const mx = { data: await floats("./mobilenetv2.inputs.bin"), shape: ${JSON.stringify(models.mobilenetv2.inputShape)} };
+  const mwant = await floats("./mobilenetv2.predictions.bin");
+  const mdiff = (y) => Math.max(...Array.from(y.data, (v, i) => Math.abs(v - mwant[i])));
+  const mobile = await lib.loadModel(await (await fetch("./mobilenetv2.keras")).blob());
+  const app = lib.applications.mobileNetV2({ alpha: 0.35, inputShape: [96, 96, 3], classes: 10 });
+  app.setWeights(mobile.getWeights());
+  out.mobilenet = { params: mobile.countParams(), loaded: mdiff(mobile.predict(mx)), application: mdiff(app.predict(mx)) };
   return { ok: true, ...out };
 })().catch((e) => ({ ok: false, error: String(e && e.stack || e) }));
 </script>`);
@@ -96,6 +109,8 @@ try {
   check("a page loads Keras's LeNet-5 .keras from a Blob and from bytes and predicts Keras's numbers (1e-4)", r.ok && r.keras.blob < 1e-4 && r.keras.bytes < 1e-4, detail);
   check("... and the .h5", r.ok && r.h5.blob < 1e-4 && r.h5.bytes < 1e-4, detail);
   check("toKerasFile's bytes load back in the page, both formats", r.ok && r.keras.resaved < 1e-6 && r.h5.resaved < 1e-6, detail);
+  check("a page loads Keras's MobileNetV2 .keras (423,018 parameters) and predicts Keras's numbers (1e-4)", r.ok && r.mobilenet.params === 423018 && r.mobilenet.loaded < 1e-4, detail);
+  check("applications.mobileNetV2 with those weights predicts them too (1e-4)", r.ok && r.mobilenet.application < 1e-4, detail);
   check("a broken file is refused by name", r.ok && /zip/.test(r.unsupported), detail);
   check("no page errors", errors.length === 0, errors.join("; "));
   await page.close();

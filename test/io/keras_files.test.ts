@@ -16,9 +16,6 @@ import { init } from "../../ts/wasm/loader.js";
 import * as api from "../../ts/index.js";
 import { MODELS, type ModelName, golden, goldenFloats, manifest } from "./keras_fixtures.js";
 
-/** True once the public API has graph models and issue 10's layers. */
-const graphReady = "Model" in api && typeof (api.layers as Record<string, unknown>).batchNormalization === "function" && typeof (api.layers as Record<string, unknown>).depthwiseConv2d === "function";
-
 const contents = new Map<string, KerasFileContents>();
 async function read(model: ModelName, format: "keras" | "h5"): Promise<KerasFileContents> {
   const key = `${model}.${format}`;
@@ -167,15 +164,14 @@ describe("load and predict", () => {
     });
   }
 
-  // ResNet-20 and MobileNetV2 need graph models and the layers of issue 10 (BatchNormalization,
-  // Add, DepthwiseConv2D, ReLU, ZeroPadding2D, GlobalAveragePooling2D): these run as soon as
-  // the public API has them (`Model` and layers.batchNormalization), through the public
-  // loadModel, and are skipped with this reason until then.
+  // ResNet-20 (functional, Conv2D with an L2 kernel_regularizer, BatchNormalization with
+  // randomized statistics, Add) and MobileNetV2 (DepthwiseConv2D, ReLU(6), ZeroPadding2D,
+  // GlobalAveragePooling2D) through the public loadModel.
   for (const model of ["resnet20", "mobilenetv2"] as const) {
     for (const format of ["keras", "h5"] as const) {
-      it.skipIf(!graphReady)(`${model}.${format} written by Keras predicts what Keras predicts (1e-4) [skipped until graph models and issue 10's layers exist]`, async () => {
+      it(`${model}.${format} written by Keras predicts what Keras predicts (1e-4)`, async () => {
         await init();
-        const loaded = (await api.loadModel(golden(`${model}.${format}`))) as unknown as { predict(x: unknown): { data: Float32Array; shape: number[] }; countParams(): number; dispose(): void };
+        const loaded = await api.loadModel(golden(`${model}.${format}`));
         try {
           expect(loaded.countParams()).toBe(manifest.models[model].params);
           const y = loaded.predict(tensor(goldenFloats(`${model}.inputs.bin`), manifest.models[model].inputShape));
@@ -188,11 +184,6 @@ describe("load and predict", () => {
       });
     }
   }
-
-  it.skipIf(graphReady)("until graph models exist, the runtime refuses them clearly after the file checks pass", async () => {
-    await init();
-    await expect(loadSequential(golden("resnet20.keras"))).rejects.toThrow(/Sequential|Functional|kernel_regularizer|BatchNormalization/);
-  });
 
   it("files of a compiled, trained model (compile_config, optimizer/vars; training_config, optimizer_weights) load their model and skip the optimizer", async () => {
     await init();

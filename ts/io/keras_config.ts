@@ -10,7 +10,7 @@
  * written with that value so that TF.js and Keras read the full config they expect.
  */
 import type { ActivationName } from "../layers/args.js";
-import { getRegularizer, serializeRegularizerTfjs, type Regularizer } from "../regularizers.js";
+import { getRegularizer, serializeRegularizerTfjs } from "../regularizers.js";
 import { initializerFromKeras, initializerToKeras } from "./keras_initializers.js";
 import { fail, isJsonObject, readBoolean, readInt, readNumber, readPair } from "./json.js";
 
@@ -83,25 +83,19 @@ export const kernelInitializer: Option = {
   fallback: "glorotUniform",
 };
 export const biasInitializer: Option = { ...kernelInitializer, keras: "bias_initializer", camel: "biasInitializer", fallback: "zeros" };
-export const activation: Option = { keras: "activation", camel: "activation", read: readActivation, write: writeActivation, fallback: "linear" };
 /**
- * `kernel_regularizer`: null, or a Keras regularizer config read with the regularizers'
- * own parser; written as TensorFlow.js writes it (L1L2). A layer without one has no
- * `kernelRegularizer` option (removed after reading), so its config stays as before.
+ * A kernel regularizer: null (none) or a Keras/TF.js config, read as a {@link Regularizer}
+ * and written as TensorFlow.js writes one (L1L2, the one class it registers; Keras 3
+ * loads it too and computes the same penalty).
  */
 export const kernelRegularizer: Option = {
   keras: "kernel_regularizer",
   camel: "kernelRegularizer",
-  read: (v, where) => (v === null ? null : getRegularizer(where, "kernel_regularizer", v)),
-  write: (v) => (v === null || v === undefined ? null : serializeRegularizerTfjs(v as Regularizer)),
+  read: (value, where) => (value === null ? null : getRegularizer(where, "kernelRegularizer", value)),
+  write: (value, where) => (value === null ? null : serializeRegularizerTfjs(getRegularizer(where, "kernelRegularizer", value))),
   fallback: null,
 };
-
-/** Drops a null `kernelRegularizer` read from Keras (the layers' default). */
-export function dropNullRegularizer(options: Record<string, unknown>): void {
-  if (options.kernelRegularizer === null) delete options.kernelRegularizer;
-}
-
+export const activation: Option = { keras: "activation", camel: "activation", read: readActivation, write: writeActivation, fallback: "linear" };
 export const useBias: Option = { keras: "use_bias", camel: "useBias", read: bool, fallback: true };
 export const padding: Option = { keras: "padding", camel: "padding", read: readPadding, fallback: "valid" };
 

@@ -166,11 +166,13 @@ export interface KernelOptions {
   readonly kernelInitializer: Initializer;
   /** Fills the bias (default zeros). */
   readonly biasInitializer: Initializer;
+  /** Penalty on the kernel added to the loss (default none: null). */
+  readonly kernelRegularizer: Regularizer | null;
 }
 
 /**
  * Checks the {@link KernelOptions} of a Conv2D or Dense factory and fills in Keras's
- * defaults (no activation, a bias, glorot-uniform kernel, zero bias), in this order.
+ * defaults (no activation, a bias, glorot-uniform kernel, zero bias, no regularizer), in this order.
  */
 export function kernelOptions(where: string, options: { readonly [K in keyof KernelOptions]?: unknown }): KernelOptions {
   return {
@@ -178,12 +180,17 @@ export function kernelOptions(where: string, options: { readonly [K in keyof Ker
     useBias: bool(where, "useBias", options.useBias, true),
     kernelInitializer: initializer(where, "kernelInitializer", options.kernelInitializer, "glorotUniform"),
     biasInitializer: initializer(where, "biasInitializer", options.biasInitializer, "zeros"),
+    kernelRegularizer: kernelRegularizer(where, options.kernelRegularizer),
   };
 }
 
 /** The config fields of {@link KernelOptions}, in Keras's order (they close a Conv2D or Dense config). */
 export function kernelConfig(layer: KernelOptions): Record<string, unknown> {
-  return { activation: layer.activation, useBias: layer.useBias, kernelInitializer: layer.kernelInitializer, biasInitializer: layer.biasInitializer };
+  return {
+    activation: layer.activation, useBias: layer.useBias, kernelInitializer: layer.kernelInitializer, biasInitializer: layer.biasInitializer,
+    // Only when set, so that configs without one stay as they were.
+    ...(layer.kernelRegularizer ? { kernelRegularizer: layer.kernelRegularizer } : {}),
+  };
 }
 
 // ---- kernelRegularizer: the option's parsing (from the "training" helper; the penalty

@@ -10,7 +10,7 @@ import {
 import { conv2dDims, dilatedSpan, type Conv2dDims, type Padding } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
-import { activation, biasInitializer, dropNullRegularizer, kernelRegularizer, channelsLast, kernelInitializer, nulls, oneGroup, padding, pair, positive, useBias } from "../io/keras_config.js";
+import { activation, biasInitializer, channelsLast, kernelInitializer, kernelRegularizer, nulls, oneGroup, padding, pair, positive, useBias } from "../io/keras_config.js";
 import { explainConv2d } from "../model/explain.js";
 import type { LayerKind } from "./kind.js";
 import * as args from "./args.js";
@@ -41,11 +41,8 @@ export interface Conv2dArgs {
   kernelInitializer?: string | Initializer;
   /** Initializer name or object for the bias; default "zeros". */
   biasInitializer?: string | Initializer;
-  /**
-   * Penalty on the kernel added to the loss, as Keras adds it: `regularizers.l2(1e-4)`, a
-   * name ("l2") or a Keras config; default none. Not yet written to saved files.
-   */
-  kernelRegularizer?: string | Regularizer | Record<string, unknown>;
+  /** Penalty on the kernel added to the loss, e.g. `regularizers.l2(1e-4)` (or "l2", or a Keras config); default none. */
+  kernelRegularizer?: string | Regularizer | null;
   /** Shape of one sample, without the batch axis (e.g. [28, 28, 1]); needed on the first layer only. */
   inputShape?: number[];
   /** Layer name; default the Keras stem with a counter (conv2d, conv2d_1, ...). */
@@ -72,7 +69,6 @@ export class Conv2D implements Layer, args.KernelOptions {
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
-  /** Penalty on the kernel added to the loss (ts/regularizers.ts), or null. */
   readonly kernelRegularizer: Regularizer | null;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;
@@ -96,9 +92,8 @@ export class Conv2D implements Layer, args.KernelOptions {
     if (Math.max(...this.strides) > 1 && Math.max(...this.dilationRate) > 1) {
       throw new Error(`${where}: strides above 1 cannot be combined with a dilationRate above 1 (Keras refuses it too), received strides ${args.show(this.strides)} and dilationRate ${args.show(this.dilationRate)}`);
     }
-    ({ activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer } =
+    ({ activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer, kernelRegularizer: this.kernelRegularizer } =
       args.kernelOptions(where, options));
-    this.kernelRegularizer = args.kernelRegularizer(where, options.kernelRegularizer);
     this.declaredInputShape = args.inputShape(where, options.inputShape);
     this.name = args.layerName(where, options.name) ?? "";
     this.act = new FusedActivation(this.activation);
@@ -108,7 +103,6 @@ export class Conv2D implements Layer, args.KernelOptions {
     return {
       ...args.commonConfig(this.name, this.declaredInputShape), filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides],
       padding: this.padding, dilationRate: [...this.dilationRate], ...args.kernelConfig(this),
-      ...(this.kernelRegularizer ? { kernelRegularizer: this.kernelRegularizer } : {}),
     };
   }
 
@@ -202,7 +196,6 @@ export const CONV2D: LayerKind = {
       kernelRegularizer,
     ],
     fixed: [channelsLast, oneGroup, ...nulls("bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint")],
-    afterRead: dropNullRegularizer,
   },
   explain: (layer) => {
     const l = layer as Conv2D;

@@ -7,7 +7,7 @@ import type { Regularizer } from "../regularizers.js";
 import { denseBackward, denseForward } from "../kernels/dense.js";
 import { formatShape, type Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
-import { activation, biasInitializer, dropNullRegularizer, kernelRegularizer, kernelInitializer, nulls, positive, useBias } from "../io/keras_config.js";
+import { activation, biasInitializer, kernelInitializer, kernelRegularizer, nulls, positive, useBias } from "../io/keras_config.js";
 import { explainDense } from "../model/explain.js";
 import type { LayerKind } from "./kind.js";
 import * as args from "./args.js";
@@ -27,11 +27,8 @@ export interface DenseArgs {
   kernelInitializer?: string | Initializer;
   /** Initializer name or object for the bias; default "zeros". */
   biasInitializer?: string | Initializer;
-  /**
-   * Penalty on the kernel added to the loss, as Keras adds it: `regularizers.l2(1e-4)`, a
-   * name ("l2") or a Keras config; default none. Not yet written to saved files.
-   */
-  kernelRegularizer?: string | Regularizer | Record<string, unknown>;
+  /** Penalty on the kernel added to the loss, e.g. `regularizers.l2(1e-4)` (or "l2", or a Keras config); default none. */
+  kernelRegularizer?: string | Regularizer | null;
   /** Shape of one sample, without the batch axis (e.g. [28, 28, 1]); needed on the first layer only. */
   inputShape?: number[];
   /** Layer name; default the Keras stem with a counter (conv2d, conv2d_1, ...). */
@@ -50,7 +47,6 @@ export class Dense implements Layer, args.KernelOptions {
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
-  /** Penalty on the kernel added to the loss (ts/regularizers.ts), or null. */
   readonly kernelRegularizer: Regularizer | null;
   readonly declaredInputShape: number[] | null;
   readonly aliasesInput = false;
@@ -65,19 +61,15 @@ export class Dense implements Layer, args.KernelOptions {
     const where = "layers.dense";
     args.optionsObject(where, options, KEYS);
     this.units = args.positiveInt(where, "units", options.units);
-    ({ activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer } =
+    ({ activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer, kernelRegularizer: this.kernelRegularizer } =
       args.kernelOptions(where, options));
-    this.kernelRegularizer = args.kernelRegularizer(where, options.kernelRegularizer);
     this.declaredInputShape = args.inputShape(where, options.inputShape);
     this.name = args.layerName(where, options.name) ?? "";
     this.act = new FusedActivation(this.activation);
   }
 
   get config(): Record<string, unknown> {
-    return {
-      ...args.commonConfig(this.name, this.declaredInputShape), units: this.units, ...args.kernelConfig(this),
-      ...(this.kernelRegularizer ? { kernelRegularizer: this.kernelRegularizer } : {}),
-    };
+    return { ...args.commonConfig(this.name, this.declaredInputShape), units: this.units, ...args.kernelConfig(this) };
   }
 
   get outputActivation(): string {
@@ -142,7 +134,6 @@ export const DENSE: LayerKind = {
       ...nulls("bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"),
       { keras: "lora_rank", value: undefined, accepts: (v) => v === null, expected: "null (LoRA is not supported)" },
     ],
-    afterRead: dropNullRegularizer,
   },
   explain: (layer) => explainDense({ inputs: layer.inputShape![0]!, units: (layer as Dense).units, useBias: (layer as Dense).useBias }),
 };
