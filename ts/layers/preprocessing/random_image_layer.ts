@@ -19,8 +19,11 @@ import { applyLayer, type SymbolicTensor } from "../../model/symbolic.js";
 
 /** Height, width and channels of one image. */
 export interface ImageShape {
+  /** Rows of pixels. */
   height: number;
+  /** Columns of pixels. */
   width: number;
+  /** Values per pixel (1 grayscale, 3 rgb, 4 rgba). */
   channels: number;
 }
 
@@ -86,8 +89,12 @@ export class RandomImageLayer implements Layer {
   offset = 0;
   private shape: ImageShape | null = null;
 
+  /** The transform this layer draws and applies (flip, rotation, ...). */
+  readonly augmentation: Augmentation;
+
   /** Checks the shared options; the factories (randomFlip, ...) check their own first. */
-  constructor(readonly augmentation: Augmentation, where: string, options: RandomLayerArgs) {
+  constructor(augmentation: Augmentation, where: string, options: RandomLayerArgs) {
+    this.augmentation = augmentation;
     this.className = augmentation.className;
     const seed = options.seed ?? null;
     if (seed !== null && (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0)) {
