@@ -120,7 +120,7 @@ function rows(layers: readonly Layer[], timings: Float64Array, batch: number, ca
 }
 
 /** Mean milliseconds of one Adam update of `n` parameters (buffers of its own). */
-function timeAdam(core: WasmCore, n: number, calls: number): number {
+export function timeAdam(core: WasmCore, n: number, calls: number): number {
   const params = core.alloc(n);
   const grads = core.alloc(n);
   const state = core.alloc(2 * n);
@@ -136,7 +136,8 @@ function timeAdam(core: WasmCore, n: number, calls: number): number {
   }
 }
 
-function fillRandom(a: Float32Array): void {
+/** Fills `a` with fixed pseudo-random values in [-0.5, 0.5). */
+export function fillRandom(a: Float32Array): void {
   let s = 12345;
   for (let i = 0; i < a.length; i++) {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;

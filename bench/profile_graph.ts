@@ -12,9 +12,9 @@
  * conv-conv-add-flatten-dense Model): per-layer rows, flops and the per-type grouping.
  */
 import type { WasmBuffer, WasmCore } from "../ts/wasm/core.js";
-import { Adam } from "../ts/optimizers/adam.js";
 import { getLoss } from "../ts/training/losses.js";
 import type { SpecLayer } from "./peers/models.js";
+import { fillRandom, timeAdam } from "./profile.js";
 
 /** One layer's mean forward and backward milliseconds and its work (flops, 0 if memory-bound). */
 export interface GraphLayerProfile {
@@ -175,29 +175,4 @@ export function byLayerType(rows: readonly GraphLayerProfile[]): { className: st
   return [...groups.entries()]
     .map(([className, g]) => ({ className, layers: g.layers, ms: g.ms, share: total > 0 ? g.ms / total : 0, gflops: g.flops > 0 && g.ms > 0 ? g.flops / (g.ms * 1e6) : NaN }))
     .sort((a, b) => b.ms - a.ms);
-}
-
-/** Mean milliseconds of one Adam update of `n` parameters (buffers of its own). */
-function timeAdam(core: WasmCore, n: number, calls: number): number {
-  const params = core.alloc(n);
-  const grads = core.alloc(n);
-  const state = core.alloc(2 * n);
-  try {
-    fillRandom(core.f32(grads));
-    const adam = new Adam();
-    for (let s = 1; s <= 3; s++) adam.apply(core, n, params, grads, state, s);
-    const t0 = performance.now();
-    for (let s = 1; s <= calls; s++) adam.apply(core, n, params, grads, state, s + 3);
-    return (performance.now() - t0) / calls;
-  } finally {
-    for (const b of [params, grads, state]) core.free(b);
-  }
-}
-
-function fillRandom(a: Float32Array): void {
-  let s = 12345;
-  for (let i = 0; i < a.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    a[i] = s / 4294967296 - 0.5;
-  }
 }
