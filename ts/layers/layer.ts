@@ -3,8 +3,9 @@
  * weights (windows into the model's single parameter buffer) and the buffers a plan
  * hands them for one pass.
  *
- * No hierarchy: each layer family is one class implementing {@link Layer} on its own,
- * holding a {@link LayerWeights} for its parameters.
+ * Each layer family is one class implementing {@link Layer}, holding a {@link LayerWeights}
+ * for its parameters; the single-input ones extend base.ts's one shallow base for what
+ * they all do alike.
  */
 import type { Initializer } from "../initializers.js";
 import { activationBackward, activationForward, type ActivationKind } from "../kernels/activation.js";
