@@ -48,6 +48,7 @@ export function buildModel(parts: ModelParts): Model {
   }
   try {
     model.setWeights(parts.weights);
+    if (parts.classNames) model.classNames = parts.classNames;
     const t = parts.training;
     if (t) {
       model.compile({ optimizer: optimizerFromConfig(t.optimizer.className, t.optimizer.config), loss: t.loss, metrics: t.metrics });
