@@ -149,7 +149,7 @@ export function partsFromArtifacts(
   const optimizerWeights = decodeOptimizerWeights(artifacts.weightSpecs, artifacts.weightData);
   const training = decodeTrainingState(artifacts.trainingConfig, artifacts.userDefinedMetadata, optimizerWeights, trainable);
   const meta = artifacts.userDefinedMetadata;
-  const classNames = checkClassNames(`${names.modelJson} userDefinedMetadata.classNames`, isJsonObject(meta) ? meta.classNames : undefined);
+  const classNames = checkClassNames(`${names.modelJson}: userDefinedMetadata.classNames`, isJsonObject(meta) ? meta.classNames : undefined);
   return { name: description.name, layers: description.layers, graph: description.graph ?? null, weights, training, classNames };
 }
 
