@@ -87,6 +87,54 @@ describe("simdnet train --images", () => {
   });
 });
 
+describe("simdnet train --images: the other models and options", () => {
+  it("LeNet-5 on grayscale images with --augment and no split, saved as model.json", async () => {
+    const out = capture();
+    const folder = join(dir, "lenet5");
+    await train(["--images", trainDir, "--model", "lenet5", "--color", "grayscale", "--augment", "--validation-split", "0", "--epochs", "1", "--quiet", "--out", folder], out.stream);
+    expect(out.text()).toMatch(/^LeNet-5 \(\d{1,3}(,\d{3})* parameters\) on .*: 3 classes \(one, two, zero\), 30 images to train, none to validate, 28x28 grayscale, augmented; /);
+    expect(out.text()).not.toContain("Validation accuracy");
+    expect(out.text()).not.toContain("Epoch 1/1");
+    expect(out.text().trim().split("\n").pop()).toBe(`Saved to ${folder}/model.json (with the class names)`);
+    const model = await loadSequential(`file://${folder}/model.json`);
+    expect(model.layers.slice(0, 5).map((l) => l.className)).toEqual(["RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "Rescaling"]);
+    expect(model.inputShape).toEqual([28, 28, 1]);
+    expect(model.classNames).toEqual(CLASSES);
+    model.dispose();
+  }, 60_000);
+
+  it("MobileNetV2 with a width multiplier, saved as .h5, scales pixels to [-1, 1]", async () => {
+    const out = capture();
+    const file = join(dir, "mnv2.h5");
+    await train(["--images", trainDir, "--model", "mobilenetv2:0.35", "--image-size", "32,32", "--epochs", "1", "--quiet", "--out", file], out.stream);
+    expect(out.text()).toMatch(/^MobileNetV2 \(alpha 0\.35\) \(/);
+    const model = await loadSequential(`file://${file}`);
+    const rescale = model.layers[0]!;
+    expect(rescale.className).toBe("Rescaling");
+    const config = model.describeLayers()[0]!.config as { scale: number; offset: number };
+    expect(config.scale).toBeCloseTo(1 / 127.5, 9);
+    expect(config.offset).toBe(-1);
+    expect(model.classNames).toEqual(CLASSES);
+    model.dispose();
+  }, 120_000);
+
+  it("a model file is trained further, its size and colours taken from it", async () => {
+    const out = capture();
+    const file = join(dir, "again.keras");
+    await train(["--images", trainDir, "--model", modelPath, "--epochs", "1", "--quiet", "--out", file], out.stream);
+    expect(out.text()).toContain(`${modelPath} (273,987 parameters) on ${trainDir}: 3 classes (one, two, zero), 24 images to train, 6 to validate, 32x32 rgb;`);
+    const before = await loadSequential(`file://${modelPath}`);
+    const after = await loadSequential(`file://${file}`);
+    expect(after.classNames).toEqual(CLASSES);
+    expect(after.layers.map((l) => l.name)).toEqual(before.layers.map((l) => l.name));
+    // Trained on: the weights moved.
+    const moved = before.getWeights().some((w, i) => w.data.some((v, k) => v !== after.getWeights()[i]!.data[k]));
+    expect(moved).toBe(true);
+    before.dispose();
+    after.dispose();
+  }, 120_000);
+});
+
 describe("simdnet predict and evaluate on images", () => {
   it("prints the top classes by name with probabilities for a JPEG", async () => {
     const jpg = join(testDir, "two", readdirSync(join(testDir, "two")).find((f) => f.endsWith(".jpg"))!);
