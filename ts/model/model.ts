@@ -33,6 +33,7 @@ import { checkTrainingState, readSlots, writeSlots, type TrainingState } from ".
 import { saveModel, type SaveOptions, type SavedModel } from "../io/handlers.js";
 import { checkKnownKeys } from "../options.js";
 import type { SymbolicTensor } from "./symbolic.js";
+import { applyGraph } from "./inline.js";
 
 export type { BatchArgs } from "./inference.js";
 export type { LayerDescriptor } from "../io/topology.js";
@@ -190,6 +191,28 @@ export class Model {
   set trainable(value: boolean) {
     if (typeof value !== "boolean") throw new Error(`trainable: expected true or false, received ${String(value)}`);
     for (const l of this.layers) l.trainable = value;
+  }
+
+  /**
+   * Transfer learning: copies of this model's layers, with their current weights and
+   * `trainable` flags, connected after `x` (a symbolic tensor of another graph), as Keras's
+   * `base_model(x)`. Returns the copy of this model's output, to build a new head on:
+   *
+   * ```ts
+   * base.trainable = false;
+   * const x0 = input({ shape: [96, 96, 3] });
+   * const features = base.apply(layers.rescaling({ scale: 1 / 127.5, offset: -1 }).apply(x0));
+   * const y = layers.dense({ units: 5, activation: "softmax" }).apply(layers.globalAveragePooling2d().apply(features));
+   * const model = new Model({ inputs: x0, outputs: y });
+   * ```
+   *
+   * Unlike Keras, the new model does not nest this one: the copies are its own layers,
+   * under the same names (freeze or unfreeze them there), and this model is unchanged.
+   * See docs/transfer_learning.md.
+   */
+  apply(x: SymbolicTensor): SymbolicTensor {
+    this.checkAlive("apply");
+    return applyGraph("apply", this.graph(), (l) => l.getWeights(), x);
   }
 
   /** The layer called `name` (Keras's `get_layer`, TensorFlow.js's `getLayer`); throws naming the layers there are. */
