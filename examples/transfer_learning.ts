@@ -102,7 +102,7 @@ const val = validation.toTensors();
 
 // 1. The base from a .keras file.
 const { base, file: baseFile, random } = await loadBase(file, {
-  inputShape: [height!, width!, 3], alpha: 0.35, seed: 1, saveTo: join(work, "base.keras"), calibrate: train.toTensors(0, Math.min(16, train.length)).x,
+  inputShape: [height!, width!, 3], alpha: 0.35, seed: 1, saveTo: join(work, "base.keras"), calibrate: train.toTensors().x,
 });
 console.log(random
   ? `No base file given: built MobileNetV2 (alpha 0.35, no top) with RANDOM weights, saved it to ${baseFile} and loaded it back. Pass your own .keras file for real features.`

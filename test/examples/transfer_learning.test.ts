@@ -92,6 +92,25 @@ describe("transfer learning (examples/transfer_learning.ts's steps)", () => {
   }, 120_000);
 });
 
+describe("buildClassifier with augmentation", () => {
+  it("puts randomFlip and randomRotation first: the identity in predict, saved and loaded with the model", async () => {
+    const { base } = await loadBase(null, { inputShape: [SIZE, SIZE, 3], alpha: 0.35, seed: 5, saveTo: join(dir, "base_aug.keras"), calibrate: { data: new Float32Array(2 * SIZE * SIZE * 3).map((_, i) => (i * 37) % 256), shape: [2, SIZE, SIZE, 3] } });
+    const { model } = buildClassifier(base, { classes: 3, seed: 7 });
+    expect(model.layers.slice(0, 3).map((l) => l.className)).toEqual(["RandomFlip", "RandomRotation", "Rescaling"]);
+    const x = { data: Float32Array.from({ length: 2 * SIZE * SIZE * 3 }, (_, i) => (i * 13) % 256), shape: [2, SIZE, SIZE, 3] };
+    const acts = model.activations(x);
+    expect(Array.from(acts[1]!.data)).toEqual(Array.from(x.data));
+    const file = join(dir, "augmented.keras");
+    await model.save(`file://${file}`);
+    const back = await loadModel(`file://${file}`);
+    expect(back.layers.map((l) => l.className)).toEqual(model.layers.map((l) => l.className));
+    expect(Array.from(back.predict(x).data)).toEqual(Array.from(model.predict(x).data));
+    back.dispose();
+    model.dispose();
+    base.dispose();
+  }, 60_000);
+});
+
 describe("model.apply", () => {
   it("copies the layers with their weights and trainable flags; the base is unchanged", () => {
     const x0 = input({ shape: [4, 4, 2] });
