@@ -27,13 +27,13 @@ import { batchOption, emptyBatch, inferInChunks, type BatchArgs } from "./infere
 import { describeGraph, describeLayers, graphFromTensors, type ModelGraph } from "./graph.js";
 import { gradientsInWeightOrder, setAllWeights, trainableShapes } from "./layer_stack.js";
 import { ModelMemory, type MemorySnapshot } from "./memory.js";
+import { applyGraph } from "./inline.js";
 import type { Runner } from "./runner.js";
 import { printSummary, type SummaryArgs } from "./model_summary.js";
 import { checkTrainingState, readSlots, writeSlots, type TrainingState } from "./training_state.js";
 import { saveModel, type SaveOptions, type SavedModel } from "../io/handlers.js";
 import { checkKnownKeys } from "../options.js";
 import type { SymbolicTensor } from "./symbolic.js";
-import { applyGraph } from "./inline.js";
 
 export type { BatchArgs } from "./inference.js";
 export type { LayerDescriptor } from "../io/topology.js";
@@ -193,6 +193,18 @@ export class Model {
     for (const l of this.layers) l.trainable = value;
   }
 
+  /** The layer called `name` (Keras's `get_layer`, TensorFlow.js's `getLayer`); throws naming the layers there are. */
+  getLayer(name: string): Layer {
+    const layer = this.layers.find((l) => l.name === name);
+    if (!layer) throw new Error(`getLayer: no layer named ${JSON.stringify(name)}; the model has ${this.layers.map((l) => l.name).join(", ") || "no layers"}`);
+    return layer;
+  }
+
+  /** Total number of weights (no wasm needed). */
+  countParams(): number {
+    return this.layers.reduce((n, l) => n + l.weights.count, 0);
+  }
+
   /**
    * Transfer learning: copies of this model's layers, with their current weights and
    * `trainable` flags, connected after `x` (a symbolic tensor of another graph), as Keras's
@@ -213,18 +225,6 @@ export class Model {
   apply(x: SymbolicTensor): SymbolicTensor {
     this.checkAlive("apply");
     return applyGraph("apply", this.graph(), (l) => l.getWeights(), x);
-  }
-
-  /** The layer called `name` (Keras's `get_layer`, TensorFlow.js's `getLayer`); throws naming the layers there are. */
-  getLayer(name: string): Layer {
-    const layer = this.layers.find((l) => l.name === name);
-    if (!layer) throw new Error(`getLayer: no layer named ${JSON.stringify(name)}; the model has ${this.layers.map((l) => l.name).join(", ") || "no layers"}`);
-    return layer;
-  }
-
-  /** Total number of weights (no wasm needed). */
-  countParams(): number {
-    return this.layers.reduce((n, l) => n + l.weights.count, 0);
   }
 
   /**
