@@ -88,6 +88,21 @@ export async function filesFromEntries(entries: readonly FileSystemEntry[]): Pro
   return out;
 }
 
+/**
+ * The name errors give the folder: the chosen folder's own name when every File of an
+ * input names the same one ("shots" of "shots/cats/a.png"), else "the chosen folder".
+ */
+function rootName(files: ArrayLike<unknown>): string {
+  const names = new Set<string>();
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i];
+    const rel = typeof Blob !== "undefined" && f instanceof Blob ? (f as File).webkitRelativePath : undefined;
+    names.add(typeof rel === "string" && rel.includes("/") ? rel.slice(0, rel.indexOf("/")) : "");
+  }
+  const [only] = names;
+  return names.size === 1 && only ? only : "the chosen folder";
+}
+
 /** The files as {@link FileWithPath}: File objects lose the chosen folder's own name from webkitRelativePath. */
 function withPaths(files: Iterable<File | FileWithPath> | ArrayLike<File | FileWithPath>): FileWithPath[] {
   const list = typeof (files as Iterable<unknown>)[Symbol.iterator] === "function" ? Array.from(files as Iterable<File | FileWithPath>) : Array.from(files as ArrayLike<File | FileWithPath>);
@@ -115,13 +130,14 @@ export async function imageFolderFromFileList(
   files: Iterable<File | FileWithPath> | ArrayLike<File | FileWithPath>, options: ImageFolderOptions = {}, decode: BytesDecoder = decodeWithPlatform,
 ): Promise<ImageFolderSource | [ImageFolderSource, ImageFolderSource]> {
   const s = imageFolderSettings(OP, options);
-  const listed = withPaths(files);
+  const given = typeof (files as Iterable<unknown>)[Symbol.iterator] === "function" ? Array.from(files as Iterable<File | FileWithPath>) : Array.from(files as ArrayLike<File | FileWithPath>);
+  const listed = withPaths(given);
   for (const f of listed) {
     if (f.path.split("/").includes("..")) throw new Error(`${OP}: path ${f.path} leads out of the folder ("..")`);
   }
   // Folders are only seen through their files: a class folder with no files at all cannot be seen.
   const subfolders = [...new Set(listed.filter((f) => f.path.includes("/")).map((f) => f.path.slice(0, f.path.indexOf("/"))))];
-  const index = indexImageFiles(OP, "the chosen folder", subfolders, listed, s);
+  const index = indexImageFiles(OP, rootName(given), subfolders, listed, s);
   if (s.verbose) console.log(foundMessage(index.files.length, index.classNames.length, s.labelMode !== null));
   const make = async (subset: "training" | "validation"): Promise<ImageFolderSource> => {
     const [from, to] = splitIndices(OP, index.files.length, s, subset);
