@@ -246,8 +246,13 @@ async function main() {
       const broken = await writeTree(join(scratch, "broken"), { "cats/a.png": png, "cats/b.png": png, "dogs/c.png": png, "dogs/d.png": png, "dogs/broken.jpg": Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5]) });
       s = await chooseFolder(page, broken);
       assert(/cannot be used: .*dogs\/broken\.jpg/.test(s.loadStatus), `an undecodable file is not named: "${s.loadStatus}"`);
+      // A JPEG whose header is whole but whose data stops halfway: the platform's decoder refuses it.
+      const jpeg = (await readFile(join(folder, "red/red_20.jpg")));
+      const cut = await writeTree(join(scratch, "cut"), { "cats/a.png": png, "cats/b.png": png, "dogs/c.png": png, "dogs/d.png": png, "dogs/cut.jpg": jpeg.subarray(0, jpeg.length >> 1) });
+      s = await chooseFolder(page, cut);
+      assert(/cannot be used: dogs\/cut\.jpg: the browser cannot decode this JPEG image/.test(s.loadStatus), `a truncated JPEG: "${s.loadStatus}"`);
       assert(await page.getAttribute("#train", "aria-disabled") === "true", "Train is enabled after a refused folder");
-      assert(s.refusals.length === 3, `refusals: ${s.refusals.join("; ")}`);
+      assert(s.refusals.length === 4, `refusals: ${s.refusals.join("; ")}`);
     });
 
     const total = Object.keys(CLASSES).length * (PER_CLASS.png + PER_CLASS.jpg);
@@ -325,7 +330,7 @@ async function main() {
 
     await check("a chosen picture is named as its class, with a probability per class", async () => {
       await page.setInputFiles("#image", picked);
-      await waitFor(page, () => window.simdnetImages.classifications > 0 || window.simdnetImages.refusals.length > 3, null, 20_000, "a classification");
+      await waitFor(page, () => window.simdnetImages.classifications > 0 || window.simdnetImages.refusals.length > 4, null, 20_000, "a classification");
       const s = await page.evaluate(() => window.simdnetImages);
       assert(s.classified?.best === "red", `the red picture was named ${s.classified?.best}: ${JSON.stringify(s.classified)}; errors ${s.errors.join("; ")}`);
       assert(Math.abs(s.classified.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-4, `probabilities ${s.classified.probabilities}`);
@@ -337,14 +342,14 @@ async function main() {
 
     await check("a dropped picture (a synthetic drop) is named as its class", async () => {
       await dropFile(page, "#image-drop", "new_green.png", greenPng, "image/png");
-      await waitFor(page, () => window.simdnetImages.classifications > 1 || window.simdnetImages.refusals.length > 3, null, 20_000, "a classification of the drop");
+      await waitFor(page, () => window.simdnetImages.classifications > 1 || window.simdnetImages.refusals.length > 4, null, 20_000, "a classification of the drop");
       const s = await page.evaluate(() => window.simdnetImages);
       assert(s.classified?.name === "new_green.png" && s.classified.best === "green", `the dropped green picture: ${JSON.stringify(s.classified)}; errors ${s.errors.join("; ")}`);
     });
 
     await check("a file that is not a picture is refused by name", async () => {
       await dropFile(page, "#image-drop", "notes.txt", Buffer.from("hello"), "text/plain");
-      await waitFor(page, () => window.simdnetImages.refusals.length > 3, null, 10_000, "the refusal");
+      await waitFor(page, () => window.simdnetImages.refusals.length > 4, null, 10_000, "the refusal");
       const guess = await page.textContent("#guess");
       assert(/cannot be classified: notes\.txt is not a PNG, JPEG, BMP or GIF file/.test(guess), `the page says "${guess}"`);
     });
@@ -369,6 +374,28 @@ async function main() {
 
     await mkdir(screenshots, { recursive: true });
     await page.screenshot({ path: join(screenshots, "images-desktop.png"), fullPage: true });
+
+    await check("MobileNetV2 (width 0.35) trains a few batches, stops on Stop, classifies, and saves with its batch norms' momentum at 0.9", async () => {
+      await page.selectOption("#model", "mobilenet");
+      await page.click("#train");
+      await waitFor(page, () => window.simdnetImages.phase === "training" && window.simdnetImages.batches >= 3, null, 120_000, "MobileNetV2 to train 3 batches");
+      await page.click("#stop");
+      await waitFor(page, () => window.simdnetImages.phase !== "training", null, 120_000, "the run to stop");
+      const s = await page.evaluate(() => window.simdnetImages);
+      assert(s.phase === "trained" && s.errors.length === 0, `phase ${s.phase}; errors ${s.errors.join("; ")}`);
+      assert((await page.textContent("#status")).startsWith("Stopped after"), `status: ${await page.textContent("#status")}`);
+      assert((await page.textContent("#summary")).includes("mobilenetv2_0.35_32"), "the summary is not MobileNetV2's");
+      await page.setInputFiles("#image", picked);
+      await waitFor(page, (n) => window.simdnetImages.classifications > n, s.classifications, 20_000, "a MobileNetV2 classification");
+      const p = await page.evaluate(() => window.simdnetImages.classified.probabilities);
+      assert(p.length === 3 && Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-4, `probabilities ${p}`);
+      const [download] = await Promise.all([page.waitForEvent("download", { timeout: 60_000 }), page.click("#save")]);
+      const path = join(scratch, "mobilenet.keras");
+      await download.saveAs(path);
+      const model = await node.loadModel(new Uint8Array(await readFile(path)));
+      assert(model.name === "mobilenetv2_0.35_32" && model.getLayer("bn_Conv1").momentum === 0.9, `loaded ${model.name}, bn_Conv1 momentum ${model.getLayer("bn_Conv1").momentum}`);
+      await page.selectOption("#model", "cnn");
+    });
 
     await check("on a phone (390x844) nothing scrolls sideways", async () => {
       await page.setViewportSize({ width: 390, height: 844 });
