@@ -20,6 +20,8 @@ export interface Feeder {
   startEpoch(epoch: number, random: Random | null): void;
   /** Writes samples `start .. start + count` of the current order into the plan. */
   fill(core: WasmCore, plan: Plan, start: number, count: number): void;
+  /** Readies those samples for `fill`, when the data needs asynchronous work (a BatchSource's `prepare`). */
+  prepare?(start: number, count: number): Promise<void> | undefined;
 }
 
 /** Throws unless `t` is a tensor; `where` names the call and `arg` the argument. */
@@ -214,6 +216,10 @@ export class SourceFeeder implements Feeder {
 
   startEpoch(epoch: number): void {
     this.source.startEpoch(epoch);
+  }
+
+  prepare(start: number, count: number): Promise<void> | undefined {
+    return this.source.prepare?.(start, count);
   }
 
   fill(core: WasmCore, plan: Plan, start: number, count: number): void {
