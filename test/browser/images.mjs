@@ -13,6 +13,8 @@
  * - that a new picture, chosen or dropped (a synthetic drop), is named as its class;
  * - that "Save" downloads a `.keras` file that `loadModel` in Node reads and that predicts
  *   what the page predicted;
+ * - that with `?decode=batches` the training images are decoded batch by batch (the
+ *   source's `prepare`, awaited by fit) and the model still learns;
  * - that a phone-sized window does not scroll sideways.
  *
  *   node test/browser/images.mjs        (npm run test:browser:images)
@@ -409,6 +411,22 @@ async function main() {
       }));
       assert(sizes.scroll <= sizes.width && sizes.wide.length === 0, `the page is ${sizes.scroll} px wide in ${sizes.width}; too wide: ${sizes.wide.join(", ")}`);
       await page.screenshot({ path: join(screenshots, "images-phone.png"), fullPage: true });
+    });
+
+    await check("with ?decode=batches the training images are decoded batch by batch in the worker (the source's prepare, awaited by fit), and it learns", async () => {
+      const batches = await context.newPage();
+      batches.on("pageerror", (e) => pageErrors.push(`page error (decode=batches): ${e.message}`));
+      await batches.goto(`${server.url}images.html?imageSize=${IMAGE_SIZE}&epochs=4&batchSize=16&learningRate=0.01&model=cnn&decode=batches`);
+      await waitFor(batches, () => window.simdnetImages?.phase === "ready", null, 30_000, "the second page to be ready");
+      const s = await chooseFolder(batches, folder);
+      assert(s.phase === "loaded" && s.perBatch, `phase ${s.phase}, perBatch ${s.perBatch}: ${s.loadStatus}`);
+      assert(/decoded batch by batch/.test(s.loadStatus), `the page does not say so: "${s.loadStatus}"`);
+      await batches.click("#train");
+      await waitFor(batches, () => window.simdnetImages.phase !== "training" && window.simdnetImages.epochs.length > 0, null, 300_000, "the per-batch run to finish");
+      const t = await batches.evaluate(() => window.simdnetImages);
+      assert(t.phase === "trained" && t.errors.length === 0, `phase ${t.phase}; errors ${t.errors.join("; ")}`);
+      assert(t.epochs.length === 4 && t.epochs[3].valAccuracy >= 0.9, `epochs ${JSON.stringify(t.epochs)}`);
+      await batches.close();
     });
 
     await check("the digits page links to this one", async () => {

@@ -5,7 +5,8 @@
  * download. This thread only draws and walks dropped folders (FileSystemEntry objects
  * cannot be sent to a worker; File objects can).
  *
- * URL parameters pre-fill the controls (`?imageSize=32&epochs=3&batchSize=16&model=cnn`).
+ * URL parameters pre-fill the controls (`?imageSize=32&epochs=3&batchSize=16&model=cnn`);
+ * `?decode=batches` decodes the training images batch by batch even for a small folder.
  * `window.simdnetImages` mirrors what the page shows, for the browser test.
  */
 import { datasets } from "simdnet";
@@ -16,6 +17,8 @@ import type { FolderFile, FromImagesWorker, ToImagesWorker } from "./images_mess
 interface ImagesState {
   phase: "starting" | "ready" | "decoding" | "loaded" | "training" | "trained" | "error";
   wasmFlavor: string;
+  /** Whether the training images are decoded batch by batch (a large folder, or `?decode=batches`). */
+  perBatch: boolean;
   /** Files given by the last choice or drop (all of them, images or not). */
   files: number;
   classNames: string[];
@@ -38,7 +41,7 @@ interface ImagesState {
 }
 
 const state: ImagesState = {
-  phase: "starting", wasmFlavor: "", files: 0, classNames: [], trainingCounts: [], validationCounts: [], batches: 0, epochs: [],
+  phase: "starting", wasmFlavor: "", perBatch: false, files: 0, classNames: [], trainingCounts: [], validationCounts: [], batches: 0, epochs: [],
   imagesPerSecond: 0, classified: null, classifications: 0, saved: null, announcements: 0, refusals: [], folderAnswers: 0, errors: [],
 };
 (window as unknown as { simdnetImages: ImagesState }).simdnetImages = state;
@@ -147,6 +150,7 @@ function loadFolder(files: FolderFile[]): void {
     const request: ToImagesWorker = {
       type: "load", files, imageSize: readWhole(ui.imageSize, "Image size", 8, 512),
       validationSplit: Number(ui.validation.value), batchSize: readWhole(ui.batchSize, "Batch size", 1, 256), seed: 1,
+      decode: params.get("decode") === "batches" ? "batches" : "auto",
     };
     state.phase = "decoding";
     refreshButtons();
@@ -344,10 +348,11 @@ function onMessage(message: FromImagesWorker): void {
       state.classNames = message.classNames;
       state.trainingCounts = message.trainingCounts;
       state.validationCounts = message.validationCounts;
+      state.perBatch = message.perBatch;
       renderClasses(message);
       const training = message.trainingCounts.reduce((a, b) => a + b, 0);
       const validation = message.validationCounts.reduce((a, b) => a + b, 0);
-      ui.loadStatus.textContent = `${message.classNames.length} classes, ${number(training + validation)} images (${number(training)} to train on, ${number(validation)} held out), decoded at ${message.imageSize}x${message.imageSize} in ${message.seconds.toFixed(1)} s.`;
+      ui.loadStatus.textContent = `${message.classNames.length} classes, ${number(training + validation)} images (${number(training)} to train on, ${number(validation)} held out), ${message.perBatch ? `read in ${message.seconds.toFixed(1)} s; the training images will be decoded batch by batch as they train (too many to hold at ${message.imageSize}x${message.imageSize})` : `decoded at ${message.imageSize}x${message.imageSize} in ${message.seconds.toFixed(1)} s`}.`;
       ui.status.textContent = "Ready to train: press Train.";
       refreshButtons();
       break;

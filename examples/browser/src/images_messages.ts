@@ -8,8 +8,12 @@ export interface FolderFile {
 
 /** Page to worker. */
 export type ToImagesWorker =
-  /** Decodes and resizes the folder's images (one subfolder per class) into training and validation sets. */
-  | { type: "load"; files: FolderFile[]; imageSize: number; validationSplit: number; batchSize: number; seed: number }
+  /**
+   * Decodes and resizes the folder's images (one subfolder per class) into training and
+   * validation sets. `decode`: "auto" decodes the training images batch by batch only when
+   * holding them all would take more than PRELOAD_LIMIT_BYTES; "batches" always does.
+   */
+  | { type: "load"; files: FolderFile[]; imageSize: number; validationSplit: number; batchSize: number; seed: number; decode: "auto" | "batches" }
   /** `model`: an id of images_models.ts's IMAGE_MODELS. */
   | { type: "train"; model: string; epochs: number; learningRate: number; seed: number }
   | { type: "stop" }
@@ -22,7 +26,8 @@ export type ToImagesWorker =
 export type FromImagesWorker =
   | { type: "ready"; wasmFlavor: string; models: { id: string; label: string; minSize: number }[] }
   /** The folder is decoded: its classes (Keras's order: sorted folder names), images per class in each subset. */
-  | { type: "loaded"; classNames: string[]; trainingCounts: number[]; validationCounts: number[]; imageSize: number; seconds: number }
+  /** `perBatch`: the training images are decoded batch by batch while training, not held. */
+  | { type: "loaded"; classNames: string[]; trainingCounts: number[]; validationCounts: number[]; imageSize: number; seconds: number; perBatch: boolean }
   | { type: "started"; summary: string; params: number; epochs: number; batchesPerEpoch: number; batchSize: number; training: number; validation: number }
   /** `loss`/`accuracy`: the epoch's running means (as Keras logs them); `ms`: this batch's training step. */
   | { type: "batch"; epoch: number; batch: number; loss: number; accuracy: number; size: number; ms: number }

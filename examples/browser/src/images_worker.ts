@@ -12,6 +12,9 @@ import type { FromImagesWorker, ToImagesWorker } from "./images_messages.js";
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: FromImagesWorker, transfer: Transferable[] = []): void => scope.postMessage(message, transfer);
 
+/** Above this (a guess from the file count, before decoding), the training images are decoded per batch rather than held: 512 MiB. */
+const PRELOAD_LIMIT_BYTES = 512 * 2 ** 20;
+
 /** The extensions imageFolderFromFiles reads; other files in the folder are skipped, as Keras skips them. */
 const IMAGE_FILE = /\.(png|jpe?g|bmp|gif)$/i;
 
@@ -43,17 +46,23 @@ function counts(source: ImageFolderSource, classes: number): number[] {
 async function load(request: Extract<ToImagesWorker, { type: "load" }>): Promise<void> {
   if (training) throw new Error("a new folder cannot be loaded while training; stop first");
   const started = performance.now();
-  const [training_, validation] = await datasets.imageFolderFromFiles(request.files, {
-    imageSize: [request.imageSize, request.imageSize], validationSplit: request.validationSplit, subset: "both",
-    seed: request.seed, batchSize: request.batchSize, labelMode: "int", colorMode: "rgb",
-  });
+  const options = {
+    imageSize: [request.imageSize, request.imageSize] as [number, number], validationSplit: request.validationSplit,
+    seed: request.seed, batchSize: request.batchSize, labelMode: "int" as const, colorMode: "rgb" as const,
+  };
+  // The validation images are always held (fit's validationData is tensors); the training
+  // ones too, unless that would take too much memory: then fit decodes them batch by batch.
+  const bytes = request.files.length * request.imageSize * request.imageSize * 3 * 4;
+  const perBatch = request.decode === "batches" || bytes > PRELOAD_LIMIT_BYTES;
+  const training_ = await datasets.imageFolderFromFiles(request.files, { ...options, subset: "training", preload: !perBatch });
+  const validation = await datasets.imageFolderFromFiles(request.files, { ...options, subset: "validation" });
   const classNames = [...(training_.classNames ?? [])];
   if (classNames.length < 2) throw new Error(`the folder has one class (${classNames.join("")}); a classifier needs at least two class folders`);
   const { x, y } = validation.toTensors();
   loaded = { training: training_, validation, validationData: [x, y as Tensor], classNames, imageSize: request.imageSize };
   post({
     type: "loaded", classNames, trainingCounts: counts(training_, classNames.length), validationCounts: counts(validation, classNames.length),
-    imageSize: request.imageSize, seconds: (performance.now() - started) / 1000,
+    imageSize: request.imageSize, seconds: (performance.now() - started) / 1000, perBatch,
   });
 }
 
