@@ -366,6 +366,9 @@ async function main() {
       await download.saveAs(path);
       const model = await node.loadModel(new Uint8Array(await readFile(path)));
       assert(model.inputShape.join() === `${IMAGE_SIZE},${IMAGE_SIZE},3`, `the loaded model takes ${model.inputShape.join("x")}`);
+      // Class names travel in the file where simdnet saves them (model.classNames, which fit
+      // takes from an image folder); a build without them loads undefined.
+      if (model.classNames !== undefined) assert(JSON.stringify(model.classNames) === JSON.stringify(["blue", "green", "red"]), `the file's class names: ${JSON.stringify(model.classNames)}`);
       const x = await node.datasets.readImage(picked, { imageSize: [IMAGE_SIZE, IMAGE_SIZE] });
       const p = Array.from(model.predict(x).data);
       const diff = Math.max(...p.map((v, i) => Math.abs(v - pageProbabilities[i])));
