@@ -402,6 +402,29 @@ async function main() {
       await page.selectOption("#model", "cnn");
     });
 
+    await check("on a phone, class by class: two named classes of chosen pictures load as a folder would; a bad class name is refused", async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.click("#by-class summary");
+      await page.click("#add-class");
+      assert((await page.textContent("#by-class-status")) === "Name the class first.", `status: ${await page.textContent("#by-class-status")}`);
+      await page.fill("#class-name", "../up");
+      await page.setInputFiles("#class-files", [join(folder, "red/red_0.png")]);
+      await page.click("#add-class");
+      assert((await page.textContent("#by-class-status")).includes("cannot be a class name"), `status: ${await page.textContent("#by-class-status")}`);
+      const before = await page.evaluate(() => window.simdnetImages.folderAnswers);
+      for (const [name, color] of [["reds", "red"], ["blues", "blue"]]) {
+        await page.fill("#class-name", name);
+        await page.setInputFiles("#class-files", [0, 1, 2, 3, 10, 11, 20].map((i) => join(folder, `${color}/${color}_${i}.${i < PER_CLASS.png ? "png" : "jpg"}`)));
+        await page.click("#add-class");
+      }
+      await waitFor(page, (n) => window.simdnetImages.folderAnswers > n, before, 60_000, "the classes to be read");
+      const s = await page.evaluate(() => window.simdnetImages);
+      assert(s.phase === "loaded" && s.classNames.join() === "blues,reds", `phase ${s.phase}, classes ${s.classNames.join()}; refusals ${s.refusals.join("; ")}`);
+      const counts = s.trainingCounts.map((n, i) => n + s.validationCounts[i]);
+      assert(counts.join() === "7,7", `pictures per class: ${counts.join()}`);
+      assert((await page.textContent("#by-class-status")) === "Classes: reds (7), blues (7).", `status: ${await page.textContent("#by-class-status")}`);
+    });
+
     await check("on a phone (390x844) nothing scrolls sideways", async () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.waitForTimeout(400);

@@ -200,6 +200,37 @@ dropZone(ui.folderDrop, (data) => {
   );
 });
 
+// Class by class, for browsers that cannot pick a folder (phones): each class's pictures
+// become "name/picture.jpg", as if they were in a folder of that name.
+const byClass = new Map<string, File[]>();
+const byClassStatus = $("by-class-status");
+const className = $<HTMLInputElement>("class-name");
+const classFiles = $<HTMLInputElement>("class-files");
+$("add-class").addEventListener("click", () => {
+  const name = className.value.trim();
+  const files = Array.from(classFiles.files ?? []);
+  let problem = "";
+  if (name === "") problem = "Name the class first.";
+  else if (name.includes("/") || name.includes("\\") || name.startsWith(".")) problem = `"${name}" cannot be a class name: no slashes, and no dot first.`;
+  else if (files.length === 0) problem = `Choose the pictures of "${name}" first.`;
+  if (problem) {
+    byClassStatus.textContent = problem;
+    return;
+  }
+  byClass.set(name, [...(byClass.get(name) ?? []), ...files]);
+  className.value = "";
+  classFiles.value = "";
+  const summary = [...byClass].map(([n, f]) => `${n} (${f.length})`).join(", ");
+  byClassStatus.textContent = byClass.size < 2 ? `Classes: ${summary}. Add at least one more class.` : `Classes: ${summary}.`;
+  className.focus();
+  ui.folder.value = ""; // the classes replace a chosen folder
+  if (byClass.size >= 2) loadFolder([...byClass].flatMap(([n, list]) => list.map((file) => ({ file, path: `${n}/${file.name}` }))));
+});
+$("clear-classes").addEventListener("click", () => {
+  byClass.clear();
+  byClassStatus.textContent = "No classes yet.";
+});
+
 // A new size or split decodes the same files again.
 for (const control of [ui.imageSize, ui.validation, ui.batchSize]) {
   control.addEventListener("change", () => {
