@@ -9,9 +9,10 @@
  * `?decode=batches` decodes the training images batch by batch even for a small folder.
  * `window.simdnetImages` mirrors what the page shows, for the browser test.
  */
-import { datasets } from "simdnet";
 import { LineChart } from "./chart.js";
+import { connectClassByClass, connectFolderInputs, dropZone } from "./images_inputs.js";
 import type { FolderFile, FromImagesWorker, ToImagesWorker } from "./images_messages.js";
+import { download, number, percent, renderBars, renderClasses, showSeen } from "./images_view.js";
 
 /** What the page knows, readable by tests as `window.simdnetImages`. */
 interface ImagesState {
@@ -83,8 +84,6 @@ const ui = {
   summary: $("summary"),
 };
 
-const percent = (v: number): string => `${(v * 100).toFixed(1)}%`;
-const number = (v: number): string => Math.round(v).toLocaleString("en-US");
 // Okabe-Ito blue and vermilion, as on the digits page; the markers differ in shape too.
 const SERIES = [
   { name: "training, running mean", color: "#0072b2" },
@@ -161,74 +160,14 @@ function loadFolder(files: FolderFile[]): void {
   }
 }
 
-ui.folder.addEventListener("change", () => {
-  // webkitRelativePath is "chosen/class/name.jpg"; the chosen folder's own name is dropped.
-  const files = Array.from(ui.folder.files ?? [], (file) => ({ file, path: file.webkitRelativePath.split("/").slice(1).join("/") }));
-  const loose = files.find((f) => f.path === "");
-  if (loose) {
-    ui.loadStatus.textContent = `${loose.file.name} came without a folder: choose a folder, not single files.`;
-    return;
-  }
-  loadFolder(files);
-});
-
-/** Marks a drop zone while something is dragged over it, and hands the drop to `onDrop`. */
-function dropZone(zone: HTMLElement, onDrop: (data: DataTransfer) => void): void {
-  zone.addEventListener("dragover", (event) => {
-    event.preventDefault();
-    zone.classList.add("dragging");
-  });
-  zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
-  zone.addEventListener("drop", (event) => {
-    event.preventDefault();
-    zone.classList.remove("dragging");
-    if (event.dataTransfer) onDrop(event.dataTransfer);
-  });
-}
-
-dropZone(ui.folderDrop, (data) => {
-  // The entries must be taken during the drop event: the DataTransfer empties after it.
-  const entries = Array.from(data.items, (item) => item.webkitGetAsEntry()).filter((e): e is FileSystemEntry => e !== null);
-  if (entries.length === 0 || !entries.some((e) => e.isDirectory)) {
-    ui.loadStatus.textContent = "Drop a folder (holding one subfolder per class), or several class folders; single files have no class.";
-    return;
-  }
-  ui.loadStatus.textContent = "Listing the dropped folder…";
-  datasets.filesFromEntries(entries).then(
-    (files) => loadFolder(files.map((f) => ({ file: f.file as File, path: f.path }))),
-    (e: unknown) => (ui.loadStatus.textContent = `The dropped folder could not be read: ${(e as Error).message}`),
-  );
-});
-
-// Class by class, for browsers that cannot pick a folder (phones): each class's pictures
-// become "name/picture.jpg", as if they were in a folder of that name.
-const byClass = new Map<string, File[]>();
-const byClassStatus = $("by-class-status");
-const className = $<HTMLInputElement>("class-name");
-const classFiles = $<HTMLInputElement>("class-files");
-$("add-class").addEventListener("click", () => {
-  const name = className.value.trim();
-  const files = Array.from(classFiles.files ?? []);
-  let problem = "";
-  if (name === "") problem = "Name the class first.";
-  else if (name.includes("/") || name.includes("\\") || name.startsWith(".")) problem = `"${name}" cannot be a class name: no slashes, and no dot first.`;
-  else if (files.length === 0) problem = `Choose the pictures of "${name}" first.`;
-  if (problem) {
-    byClassStatus.textContent = problem;
-    return;
-  }
-  byClass.set(name, [...(byClass.get(name) ?? []), ...files]);
-  className.value = "";
-  classFiles.value = "";
-  const summary = [...byClass].map(([n, f]) => `${n} (${f.length})`).join(", ");
-  byClassStatus.textContent = byClass.size < 2 ? `Classes: ${summary}. Add at least one more class.` : `Classes: ${summary}.`;
-  className.focus();
-  ui.folder.value = ""; // the classes replace a chosen folder
-  if (byClass.size >= 2) loadFolder([...byClass].flatMap(([n, list]) => list.map((file) => ({ file, path: `${n}/${file.name}` }))));
-});
-$("clear-classes").addEventListener("click", () => {
-  byClass.clear();
-  byClassStatus.textContent = "No classes yet.";
+connectFolderInputs({ folder: ui.folder, drop: ui.folderDrop, onFiles: loadFolder, say: (text) => (ui.loadStatus.textContent = text) });
+connectClassByClass({
+  name: $<HTMLInputElement>("class-name"), files: $<HTMLInputElement>("class-files"), add: $<HTMLButtonElement>("add-class"),
+  clear: $<HTMLButtonElement>("clear-classes"), status: $("by-class-status"),
+  onFiles: (files) => {
+    ui.folder.value = ""; // the classes replace a chosen folder
+    loadFolder(files);
+  },
 });
 
 // A new size or split decodes the same files again.
@@ -236,17 +175,6 @@ for (const control of [ui.imageSize, ui.validation, ui.batchSize]) {
   control.addEventListener("change", () => {
     if (folderFiles.length > 0 && state.phase !== "training" && state.phase !== "decoding") loadFolder(folderFiles);
   });
-}
-
-function renderClasses(message: Extract<FromImagesWorker, { type: "loaded" }>): void {
-  const body = ui.classes.tBodies[0]!;
-  body.replaceChildren(...message.classNames.map((name, i) => {
-    const row = document.createElement("tr");
-    const th = Object.assign(document.createElement("th"), { scope: "row", textContent: name });
-    row.append(th, ...[message.trainingCounts[i]!, message.validationCounts[i]!].map((n) => Object.assign(document.createElement("td"), { textContent: number(n) })));
-    return row;
-  }));
-  ui.classes.hidden = false;
 }
 
 // ---- 2. Training ----
@@ -317,33 +245,6 @@ dropZone(ui.imageDrop, (data) => {
   classify(data.files[0]);
 });
 
-function showSeen(size: number, rgb: Uint8ClampedArray, name: string): void {
-  ui.seen.width = ui.seen.height = size;
-  const context = ui.seen.getContext("2d");
-  if (!context) return;
-  const image = context.createImageData(size, size);
-  for (let p = 0; p < size * size; p++) image.data.set([rgb[p * 3]!, rgb[p * 3 + 1]!, rgb[p * 3 + 2]!, 255], p * 4);
-  context.putImageData(image, 0, 0);
-  ui.seen.setAttribute("aria-label", `${name} as the network sees it, ${size} by ${size} pixels`);
-}
-
-function renderBars(classNames: string[], probabilities: number[]): void {
-  const order = classNames.map((_, i) => i).sort((a, b) => probabilities[b]! - probabilities[a]!);
-  ui.bars.replaceChildren(...order.map((k, rank) => {
-    const p = probabilities[k]!;
-    const item = document.createElement("div");
-    item.setAttribute("role", "listitem");
-    item.setAttribute("aria-label", `${classNames[k]}: ${percent(p)}${rank === 0 ? ", the guess" : ""}`);
-    const label = Object.assign(document.createElement("span"), { textContent: classNames[k]!, className: "class-name" });
-    const bar = Object.assign(document.createElement("div"), { className: rank === 0 ? "bar top" : "bar" });
-    bar.style.width = `${p * 100}%`;
-    const value = Object.assign(document.createElement("span"), { textContent: percent(p) });
-    for (const part of [label, bar, value]) part.setAttribute("aria-hidden", "true");
-    item.append(label, bar, value);
-    return item;
-  }));
-}
-
 // ---- 4. Saving ----
 
 ui.save.addEventListener("click", () => {
@@ -352,15 +253,6 @@ ui.save.addEventListener("click", () => {
   ui.saveStatus.textContent = "Writing the file…";
   send({ type: "save" });
 });
-
-function download(bytes: Uint8Array, fileName: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));
-  const link = Object.assign(document.createElement("a"), { href: url, download: fileName });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
 
 // ---- The worker's answers ----
 
@@ -380,7 +272,7 @@ function onMessage(message: FromImagesWorker): void {
       state.trainingCounts = message.trainingCounts;
       state.validationCounts = message.validationCounts;
       state.perBatch = message.perBatch;
-      renderClasses(message);
+      renderClasses(ui.classes, message.classNames, message.trainingCounts, message.validationCounts);
       const training = message.trainingCounts.reduce((a, b) => a + b, 0);
       const validation = message.validationCounts.reduce((a, b) => a + b, 0);
       ui.loadStatus.textContent = `${message.classNames.length} classes, ${number(training + validation)} images (${number(training)} to train on, ${number(validation)} held out), ${message.perBatch ? `read in ${message.seconds.toFixed(1)} s; the training images will be decoded batch by batch as they train (too many to hold at ${message.imageSize}x${message.imageSize})` : `decoded at ${message.imageSize}x${message.imageSize} in ${message.seconds.toFixed(1)} s`}.`;
@@ -445,9 +337,9 @@ function onMessage(message: FromImagesWorker): void {
       const best = message.probabilities.indexOf(Math.max(...message.probabilities));
       state.classified = { name: message.name, probabilities: message.probabilities, best: message.classNames[best]! };
       state.classifications++;
-      showSeen(message.size, message.pixels, message.name);
+      showSeen(ui.seen, message.size, message.pixels, message.name);
       ui.guess.textContent = `${message.name} looks like ${message.classNames[best]} (${percent(message.probabilities[best]!)} sure).`;
-      renderBars(message.classNames, message.probabilities);
+      renderBars(ui.bars, message.classNames, message.probabilities);
       break;
     }
     case "saved":

@@ -54,14 +54,14 @@ async function load(request: Extract<ToImagesWorker, { type: "load" }>): Promise
   // ones too, unless that would take too much memory: then fit decodes them batch by batch.
   const bytes = request.files.length * request.imageSize * request.imageSize * 3 * 4;
   const perBatch = request.decode === "batches" || bytes > PRELOAD_LIMIT_BYTES;
-  const training_ = await datasets.imageFolderFromFiles(request.files, { ...options, subset: "training", preload: !perBatch });
+  const trainSource = await datasets.imageFolderFromFiles(request.files, { ...options, subset: "training", preload: !perBatch });
   const validation = await datasets.imageFolderFromFiles(request.files, { ...options, subset: "validation" });
-  const classNames = [...(training_.classNames ?? [])];
+  const classNames = [...(trainSource.classNames ?? [])];
   if (classNames.length < 2) throw new Error(`the folder has one class (${classNames.join("")}); a classifier needs at least two class folders`);
   const { x, y } = validation.toTensors();
-  loaded = { training: training_, validation, validationData: [x, y as Tensor], classNames, imageSize: request.imageSize };
+  loaded = { training: trainSource, validation, validationData: [x, y as Tensor], classNames, imageSize: request.imageSize };
   post({
-    type: "loaded", classNames, trainingCounts: counts(training_, classNames.length), validationCounts: counts(validation, classNames.length),
+    type: "loaded", classNames, trainingCounts: counts(trainSource, classNames.length), validationCounts: counts(validation, classNames.length),
     imageSize: request.imageSize, seconds: (performance.now() - started) / 1000, perBatch,
   });
 }
