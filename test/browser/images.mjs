@@ -271,6 +271,7 @@ async function main() {
 
     await check("MobileNetV2 (width 0.35) trains a few batches, stops on Stop, classifies, and saves with its batch norms' momentum at 0.9", async () => {
       await page.selectOption("#model", "mobilenet");
+      assert(await page.isDisabled("#augment"), "Augment is offered for MobileNetV2, which takes no augmentation layers");
       await page.click("#train");
       await waitFor(page, () => window.simdnetImages.phase === "training" && window.simdnetImages.batches >= 3, null, 120_000, "MobileNetV2 to train 3 batches");
       await page.click("#stop");
@@ -328,10 +329,10 @@ async function main() {
       await page.screenshot({ path: join(screenshots, "images-phone.png"), fullPage: true });
     });
 
-    await check("with ?decode=batches the training images are decoded batch by batch in the worker (the source's prepare, awaited by fit), and it learns", async () => {
+    await check("with ?decode=batches the training images are decoded batch by batch in the worker (the source's prepare, awaited by fit); with Augment ticked the CNN has flip and rotation layers; it learns", async () => {
       const batches = await context.newPage();
       batches.on("pageerror", (e) => pageErrors.push(`page error (decode=batches): ${e.message}`));
-      await batches.goto(`${server.url}images.html?imageSize=${IMAGE_SIZE}&epochs=4&batchSize=16&learningRate=0.01&model=cnn&decode=batches`);
+      await batches.goto(`${server.url}images.html?imageSize=${IMAGE_SIZE}&epochs=4&batchSize=16&learningRate=0.01&model=cnn&decode=batches&augment=1`);
       await waitFor(batches, () => window.simdnetImages?.phase === "ready", null, 30_000, "the second page to be ready");
       const s = await chooseFolder(batches, folder);
       assert(s.phase === "loaded" && s.perBatch, `phase ${s.phase}, perBatch ${s.perBatch}: ${s.loadStatus}`);
@@ -339,6 +340,8 @@ async function main() {
       await batches.click("#train");
       await waitFor(batches, () => window.simdnetImages.phase !== "training" && window.simdnetImages.epochs.length > 0, null, 300_000, "the per-batch run to finish");
       const t = await batches.evaluate(() => window.simdnetImages);
+      const summary = await batches.textContent("#summary");
+      assert(summary.includes("random_flip (RandomFlip)") && summary.includes("random_rotation (RandomRotatio") /* the column wraps */, `the summary has no augmentation layers:\n${summary}`);
       assert(t.phase === "trained" && t.errors.length === 0, `phase ${t.phase}; errors ${t.errors.join("; ")}`);
       assert(t.epochs.length === 4 && t.epochs[3].valAccuracy >= 0.9, `epochs ${JSON.stringify(t.epochs)}`);
       await batches.close();

@@ -64,6 +64,7 @@ const ui = {
   model: $<HTMLSelectElement>("model"),
   epochs: $<HTMLInputElement>("epochs"),
   learningRate: $<HTMLSelectElement>("learning-rate"),
+  augment: $<HTMLInputElement>("augment"),
   train: $<HTMLButtonElement>("train"),
   stop: $<HTMLButtonElement>("stop"),
   progress: $<HTMLProgressElement>("progress"),
@@ -189,11 +190,12 @@ ui.train.addEventListener("click", () => {
   try {
     const request: ToImagesWorker = {
       type: "train", model: ui.model.value, epochs: readWhole(ui.epochs, "Epochs", 1, 100), learningRate: Number(ui.learningRate.value), seed: 1,
+      augment: ui.augment.checked && !ui.augment.disabled,
     };
     state.phase = "training";
     refreshButtons();
     ui.stop.disabled = false;
-    for (const control of [ui.model, ui.folder, ui.imageSize, ui.validation, ui.batchSize]) control.disabled = true;
+    for (const control of [ui.model, ui.augment, ui.folder, ui.imageSize, ui.validation, ui.batchSize]) control.disabled = true;
     ui.status.textContent = "Building the model…";
     send(request);
   } catch (e) {
@@ -208,9 +210,20 @@ ui.stop.addEventListener("click", () => {
   ui.train.focus(); // Stop is disabled now; keep the focus on the run's controls
 });
 
+/** Models that take the augmentation layers (from the worker's list). */
+let augmenting = new Set<string>();
+/** Augment is offered only for models that take it. */
+function refreshAugment(): void {
+  ui.augment.disabled = !augmenting.has(ui.model.value);
+  ui.augment.title = ui.augment.disabled ? "This model takes no augmentation layers" : "";
+}
+ui.model.addEventListener("change", refreshAugment);
+if (params.get("augment") === "1") ui.augment.checked = true;
+
 function endRun(): void {
   ui.stop.disabled = true;
   for (const control of [ui.model, ui.folder, ui.imageSize, ui.validation, ui.batchSize]) control.disabled = false;
+  refreshAugment();
   refreshButtons();
 }
 
@@ -263,6 +276,8 @@ function onMessage(message: FromImagesWorker): void {
       state.wasmFlavor = message.wasmFlavor;
       ui.model.replaceChildren(...message.models.map((m) => new Option(m.label, m.id)));
       if (params.get("model")) ui.model.value = params.get("model") as string;
+      augmenting = new Set(message.models.filter((m) => m.augments).map((m) => m.id));
+      refreshAugment();
       ui.engine.textContent = `Ready: simdnet's ${message.wasmFlavor === "simd" ? "SIMD" : "scalar (no SIMD in this browser)"} WebAssembly kernels, in a background thread.`;
       break;
     case "loaded": {

@@ -14,8 +14,8 @@ export type ToImagesWorker =
    * holding them all would take more than PRELOAD_LIMIT_BYTES; "batches" always does.
    */
   | { type: "load"; files: FolderFile[]; imageSize: number; validationSplit: number; batchSize: number; seed: number; decode: "auto" | "batches" }
-  /** `model`: an id of images_models.ts's IMAGE_MODELS. */
-  | { type: "train"; model: string; epochs: number; learningRate: number; seed: number }
+  /** `model`: an id of images_models.ts's IMAGE_MODELS; `augment`: random flips and rotations while training (models that take them). */
+  | { type: "train"; model: string; epochs: number; learningRate: number; seed: number; augment: boolean }
   | { type: "stop" }
   /** Classifies one image file with the trained model. */
   | { type: "classify"; file: File; name: string }
@@ -24,7 +24,7 @@ export type ToImagesWorker =
 
 /** Worker to page. */
 export type FromImagesWorker =
-  | { type: "ready"; wasmFlavor: string; models: { id: string; label: string; minSize: number }[] }
+  | { type: "ready"; wasmFlavor: string; models: { id: string; label: string; minSize: number; augments: boolean }[] }
   /** The folder is decoded: its classes (Keras's order: sorted folder names), images per class in each subset. */
   /** `perBatch`: the training images are decoded batch by batch while training, not held. */
   | { type: "loaded"; classNames: string[]; trainingCounts: number[]; validationCounts: number[]; imageSize: number; seconds: number; perBatch: boolean }

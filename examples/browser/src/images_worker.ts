@@ -107,7 +107,8 @@ async function train(request: Extract<ToImagesWorker, { type: "train" }>): Promi
   if (!entry) throw new Error(`unknown model "${request.model}"; expected one of ${Object.keys(IMAGE_MODELS).join(", ")}`);
   if (loaded.imageSize < entry.minSize) throw new Error(`${entry.label} needs images of at least ${entry.minSize}x${entry.minSize}; pick a larger image size`);
   const data = loaded;
-  const next = await entry.create(data.imageSize, data.classNames.length, request.seed);
+  if (request.augment && !entry.augments) throw new Error(`${entry.label} takes no augmentation layers; untick Augment or pick the small CNN`);
+  const next = await entry.create(data.imageSize, data.classNames.length, request.seed, request.augment);
   next.compile({ optimizer: optimizers.adam({ learningRate: request.learningRate }), loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
   model?.dispose(); // the previous run's weights live in wasm memory
   model = next;
@@ -178,5 +179,5 @@ scope.onmessage = (event: MessageEvent<ToImagesWorker>) => {
 };
 
 init()
-  .then((info) => post({ type: "ready", wasmFlavor: info.flavor, models: Object.entries(IMAGE_MODELS).map(([id, m]) => ({ id, label: m.label, minSize: m.minSize })) }))
+  .then((info) => post({ type: "ready", wasmFlavor: info.flavor, models: Object.entries(IMAGE_MODELS).map(([id, m]) => ({ id, label: m.label, minSize: m.minSize, augments: m.augments })) }))
   .catch(fail("start"));
