@@ -110,6 +110,16 @@ describe("imageFolderFromFiles with preload: false", () => {
     expect(trained[1]).toEqual(trained[0]);
   });
 
+  it("fit refuses a batch source whose prepare is not a function, before training", async () => {
+    const source = await imageFolderFromFileList(folder(), { imageSize: [6, 5], seed: 3, batchSize: 4 }, countingDecoder().decode) as ImageFolderSource;
+    const odd: BatchSource = Object.assign(Object.create(source) as BatchSource, { prepare: 5 });
+    const model = new Sequential({ seed: 5, layers: [layers.flatten({ inputShape: [6, 5, 3] }), layers.dense({ units: 3, activation: "softmax" })] });
+    model.compile({ optimizer: "adam", loss: "sparseCategoricalCrossentropy" });
+    const before = model.getWeights().flatMap((w) => Array.from(w.data));
+    await expect(model.fit(odd, { epochs: 1, verbose: 0 })).rejects.toThrow(/fit: the batch source's prepare is number, expected a function \(start, count\) returning a Promise, or no prepare/);
+    expect(model.getWeights().flatMap((w) => Array.from(w.data))).toEqual(before);
+  });
+
   it("a prepare that fails (a file that does not decode) fails fit with the file's name", async () => {
     const files = [...folder(), { file: new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0])]), path: "cats/cut.png" }];
     const source = await imageFolderFromFileList(files, { imageSize: [6, 5], seed: 3, batchSize: 4, preload: false }, countingDecoder().decode) as ImageFolderSource;

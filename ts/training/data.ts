@@ -191,6 +191,10 @@ export function checkSource(where: string, source: BatchSource, inputShape: read
   if (formatShape(source.sampleShape) !== formatShape(inputShape)) {
     throw new Error(`${where}: the batch source's samples have shape ${formatShape(source.sampleShape)}, expected ${formatShape(inputShape)} (the model's input shape)`);
   }
+  const prepare: unknown = source.prepare;
+  if (prepare !== undefined && typeof prepare !== "function") {
+    throw new Error(`${where}: the batch source's prepare is ${typeof prepare}, expected a function (start, count) returning a Promise, or no prepare`);
+  }
   const ls = source.labelShape;
   if (!labelShapeFits(ls, loss, outputShape)) {
     const expected = loss.sparse ? "[] (a class index)" : `${formatShape(outputShape)}${loss.crossEntropy ? " (a one-hot row)" : ""}`;
