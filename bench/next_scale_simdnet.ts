@@ -69,7 +69,7 @@ function build(net: BenchModel): SimdnetModel | string {
 }
 
 /** The Keras weights, in Keras's get_weights order, checked against the model's own order. */
-function kerasWeights(net: BenchModel, model: SimdnetModel): Tensor[] {
+export function kerasWeights(net: BenchModel, model: SimdnetModel): Tensor[] {
   const ours = model.getWeights();
   const keras = net.layers.flatMap((l) => l.weights.map((w) => ({ path: `${l.name}/${w.name}`, shape: w.shape })));
   if (ours.length !== keras.length) throw new Error(`simdnetNextScale: ${net.name} has ${ours.length} weight arrays, Keras ${keras.length}`);

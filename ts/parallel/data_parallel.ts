@@ -24,8 +24,9 @@
  * own batch statistics, and the moving statistics become the mean of the participants'
  * updates (see {@link averageStatistics}); replicas send them back in the job's params.
  *
- * Dropout masks are those of one-worker training: a worker's shard knows its batch
- * offset (see shard_dropout.ts). Shuffling, batch sources, validation and callbacks all
+ * Dropout masks and the random preprocessing layers' transforms (randomFlip, ...) are
+ * those of one-worker training: both are drawn per batch position, and a worker's shard
+ * knows its batch offset (see shard_dropout.ts and replica.ts). Shuffling, batch sources, validation and callbacks all
  * stay on the main thread, untouched.
  *
  * Exchange: a SharedArrayBuffer per worker, signalled with Atomics (Node; browsers when
@@ -40,7 +41,7 @@ import type { GradientStep } from "../training/fit.js";
 import { serializeLoss, type Loss } from "../training/losses.js";
 import type { WasmCore } from "../wasm/core.js";
 import { getModule } from "../wasm/loader.js";
-import { H_COUNT, H_DONE, H_OFFSET, H_SEQ, H_STEP, H_STOP, jobBytes, jobViews, type JobSizes, type JobViews } from "./job_buffer.js";
+import { H_COUNT, H_DONE, H_OFFSET, H_SEQ, H_STEP, H_STOP, R_COMPUTED, R_CORRECT, R_LOADED, R_LOSS, R_STORED, R_WOKE, jobBytes, jobViews, wallClock, type JobSizes, type JobViews } from "./job_buffer.js";
 import type { FromWorker } from "./messages.js";
 import { replicaLayers, type ReplicaSpec } from "./replica.js";
 import { spawnWorker, type WorkerHandle } from "./spawn.js";
@@ -50,6 +51,21 @@ export type Transport = "shared" | "message";
 
 /** @internal Test switches: force a transport; make every worker throw at a step (or, negative, stop answering there); shorten the timeout of a job. */
 export const parallelTesting: { transport: Transport | null; failAtStep: number; timeoutMs: number | null } = { transport: null, failAtStep: 0, timeoutMs: null };
+
+/** @internal One step's timeline (wall-clock ms, see job_buffer.ts's R_* slots), for bench/parallel.ts. */
+export interface StepTrace {
+  /** Main thread: gradients() called, jobs written and posted, own shard begun and done, workers' results in, combined. */
+  began: number;
+  posted: number;
+  ownDone: number;
+  joined: number;
+  combined: number;
+  /** Per busy worker: woke for the job, loaded it, computed, wrote the results back. */
+  workers: { woke: number; loaded: number; computed: number; stored: number }[];
+}
+
+/** @internal When `steps` is an array, every data-parallel step appends its {@link StepTrace} there. */
+export const parallelTrace: { steps: StepTrace[] | null } = { steps: null };
 
 /**
  * How long a worker may take to build its replica or to answer one job before fit gives
@@ -207,6 +223,7 @@ export class DataParallel implements GradientStep {
    */
   async gradients(count: number, step: number): Promise<{ loss: number; correct: number }> {
     const { core, runner, store } = this.args;
+    const began = wallClock();
     const shards = shardSizes(count, this.peers.length + 1);
     const own = shards[0]!;
     const running: Promise<void>[] = [];
@@ -219,21 +236,31 @@ export class DataParallel implements GradientStep {
       }
       offset += c;
     }
+    const posted = wallClock();
     runner.forward(own, true, step, true);
     let lossSum = runner.lossAndGradient(own) * own;
     let correct = runner.correct(own);
     runner.backward(own, step);
+    const ownDone = wallClock();
     await Promise.all(running);
+    const joined = wallClock();
 
     const g = core.f32(store.grads!);
     const busy = this.peers.filter((p) => shards[p.index]! > 0);
     for (const peer of busy) {
       const c = shards[peer.index]!;
-      lossSum += peer.views!.results[0]! * c;
-      correct += peer.views!.results[1]!;
+      lossSum += peer.views!.results[R_LOSS]! * c;
+      correct += peer.views!.results[R_CORRECT]!;
     }
     combine(g, own, busy.map((p) => ({ grads: p.views!.grads, count: shards[p.index]! })), count);
     averageStatistics(core.f32(store.params!), store.trainableCount, busy.map((p) => p.views!.params));
+    if (parallelTrace.steps) {
+      const workers = busy.map((p) => {
+        const r = p.views!.results;
+        return { woke: r[R_WOKE]!, loaded: r[R_LOADED]!, computed: r[R_COMPUTED]!, stored: r[R_STORED]! };
+      });
+      parallelTrace.steps.push({ began, posted, ownDone, joined, combined: wallClock(), workers });
+    }
     return { loss: lossSum / count, correct };
   }
 

@@ -4,7 +4,8 @@
  * back and forth as a transferable (postMessage fallback). Same layout either way:
  *
  *   bytes 0..31    Int32 header: seq, done, count, offset, step (see the H_* indices)
- *   bytes 32..47   Float64 results: the shard's mean loss, its number of correct samples
+ *   bytes 32..79   Float64 results: the shard's mean loss, its number of correct samples,
+ *                  then the worker's clock at four points of the job (see the R_* indices)
  *   then           Uint32 per-layer seeds (padded to 16 bytes)
  *   then           Float32 params[P], grads[P], inputs[S * inSize], labels[S * outSize]
  *
@@ -38,8 +39,32 @@ export interface JobSizes {
   outSize: number;
 }
 
+/** Result slot: the shard's mean loss. */
+export const R_LOSS = 0;
+/** Result slot: the shard's correctly classified samples. */
+export const R_CORRECT = 1;
+/**
+ * Result slots: the worker's wall clock (`performance.timeOrigin + performance.now()`,
+ * milliseconds) when it woke for the job, had loaded the weights and shard, had computed
+ * the gradient, and had written it back. Diagnostics only (bench/parallel.ts reads them
+ * to show where a step's time goes); nothing depends on them.
+ */
+export const R_WOKE = 2;
+/** Result slot: see {@link R_WOKE}. */
+export const R_LOADED = 3;
+/** Result slot: see {@link R_WOKE}. */
+export const R_COMPUTED = 4;
+/** Result slot: see {@link R_WOKE}. */
+export const R_STORED = 5;
+
+/** The wall clock in milliseconds, comparable between threads (for the R_* timestamps). */
+export function wallClock(): number {
+  return performance.timeOrigin + performance.now();
+}
+const RESULTS = 6;
+
 const HEADER_BYTES = 32;
-const RESULT_BYTES = 16;
+const RESULT_BYTES = 8 * RESULTS;
 
 function seedBytes(layers: number): number {
   return Math.ceil((layers * 4) / 16) * 16;
@@ -54,7 +79,7 @@ export function jobBytes(s: JobSizes): number {
 export interface JobViews {
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
   readonly header: Int32Array;
-  /** [loss, correct] of the shard. */
+  /** The shard's loss and correct count, and the worker's timestamps (the R_* slots). */
   readonly results: Float64Array;
   readonly seeds: Uint32Array;
   readonly params: Float32Array;
@@ -77,7 +102,7 @@ export function jobViews(buffer: ArrayBuffer | SharedArrayBuffer, s: JobSizes): 
   return {
     buffer,
     header: new Int32Array(buffer, 0, HEADER_BYTES / 4),
-    results: new Float64Array(buffer, HEADER_BYTES, 2),
+    results: new Float64Array(buffer, HEADER_BYTES, RESULTS),
     seeds,
     params: f32(s.params),
     grads: f32(s.params),

@@ -10,7 +10,7 @@
  * Any error is reported as a "failed" message, after which the worker stops.
  */
 import { createCore } from "../wasm/loader.js";
-import { H_DONE, H_SEQ, H_STEP, H_STOP, jobViews } from "./job_buffer.js";
+import { H_DONE, H_SEQ, H_STEP, H_STOP, R_WOKE, jobViews, wallClock } from "./job_buffer.js";
 import type { FromWorker, ToWorker } from "./messages.js";
 import { Replica } from "./replica.js";
 
@@ -48,7 +48,9 @@ function describe(e: unknown): string {
 }
 
 function runJob(buffer: ArrayBuffer | SharedArrayBuffer): void {
+  const woke = wallClock();
   const job = jobViews(buffer, replica!.sizes);
+  job.results[R_WOKE] = woke;
   if (failAtStep > 0 && job.header[H_STEP] === failAtStep) throw new Error(`simulated failure at step ${failAtStep}`);
   // Tests of the main thread's timeout: a worker that stops answering (blocks for good).
   if (failAtStep < 0 && job.header[H_STEP] === -failAtStep) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
