@@ -4,7 +4,8 @@
  * 4.22 (wasm and cpu backends) and onnxruntime-web 1.30 (1 and 2 threads).
  *
  *   npm run bench:next                    print the report
- *   npm run bench:next -- --write         also store it in bench/RESULTS.md ("## Next scale")
+ *   npm run bench:next -- --write         also store it in bench/RESULTS.md ("## Next scale") and
+ *                                         README.md's speed tables (scripts/doc-numbers.mjs)
  *   npm run bench:next -- --no-cpu        skip TF.js cpu training (minutes per step)
  *   npm run bench:next -- --cpu-steps N   TF.js cpu training steps to time (default 1)
  *   npm run bench:next -- --runs N        timed runs per figure (default 7, at least 5)
@@ -27,6 +28,8 @@ import { fileURLToPath } from "node:url";
 import { init } from "../ts/wasm/loader.js";
 import { FIT_STEPS, simdnetNextScale, type SimdnetResult } from "./next_scale_simdnet.js";
 import type { MemoryReport } from "./next_scale_memory.js";
+// @ts-expect-error: a plain .mjs script without declarations
+import { writeReadme } from "../scripts/doc-numbers.mjs";
 import { byLayerType, type GraphLayerProfile } from "./profile_graph.js";
 import { ensureBenchModels, loadBenchModel, NETWORKS, oneHot, randomImages, relativeError, type BenchModel, type NetworkName } from "./peers/models.js";
 import { ortPredict, ortRun, ortSession, useOrtThreads } from "./peers/onnx.js";
@@ -307,7 +310,11 @@ async function main(): Promise<void> {
     ...sections.flatMap((s) => [s, ""]),
   ].join("\n");
   console.log(body);
-  if (write) await writeResultsSection("Next scale", body);
+  if (write) {
+    await writeResultsSection("Next scale", body);
+    await writeReadme();
+    console.log("bench/RESULTS.md's \"Next scale\" and README.md's speed tables rewritten");
+  }
   // onnxruntime-web's runtime keeps the event loop alive.
   process.exit(0);
 }
