@@ -22,8 +22,12 @@ export const H_COUNT = 2;
 export const H_OFFSET = 3;
 /** Header slot: the optimizer step (dropout draws its masks from it). */
 export const H_STEP = 4;
-/** Header slot: 1 asks a waiting worker to stop. */
+/** Header slot: nonzero asks a waiting worker to stop serving: {@link STOP_EXIT} or {@link STOP_PARK}. */
 export const H_STOP = 5;
+/** H_STOP value: the worker ends. */
+export const STOP_EXIT = 1;
+/** H_STOP value: the worker is parked between fit calls and waits for its next "init" (pool.ts). */
+export const STOP_PARK = 2;
 
 /** Sizes that fix a job buffer's layout. */
 export interface JobSizes {
