@@ -258,7 +258,8 @@ function simdnetDetails(r: NetResult): string {
     `Training (simdnet): images/s of the median steady step (${FIT_STEPS} steps per fit call, the first of each not counted), one-worker and two-worker fit calls alternating. ` +
       `Two workers over one, per round: ${s.workerRounds.map((v) => `${v.toFixed(2)}x`).join(", ")}. ` +
       `A two-worker fit first starts its worker and builds the replica: ${fmt(s.startup2Ms)} ms from \`fit()\` to the first batch (from TypeScript sources, which the worker compiles with esbuild; less from dist/), ` +
-      `so whole fit calls of ${FIT_STEPS} steps took ${fmt(s.fitCallMs[0])} ms with one worker and ${fmt(s.fitCallMs[1])} ms with two (${(s.fitCallMs[0] / s.fitCallMs[1]).toFixed(2)}x).`,
+      `${fmt(s.startupWarmMs)} ms when it takes back the worker a fit just before parked; ` +
+      `whole fit calls of ${FIT_STEPS} steps took ${fmt(s.fitCallMs[0])} ms with one worker and ${fmt(s.fitCallMs[1])} ms with two started cold (${(s.fitCallMs[0] / s.fitCallMs[1]).toFixed(2)}x).`,
     ...memoryLines(r.memory),
     `Training at batch 64: ${(3 * r.gflopPerImage * s.train1).toFixed(1)} GFLOP/s (3x the forward work); inference at batch 64: ${(r.gflopPerImage * s.inference64).toFixed(1)} GFLOP/s.`,
     "",

@@ -63,8 +63,8 @@ export interface StepTrace {
   ownDone: number;
   joined: number;
   combined: number;
-  /** Per busy worker: woke for the job, loaded it, computed, wrote the results back. */
-  workers: { woke: number; loaded: number; computed: number; stored: number }[];
+  /** Per busy worker: its job posted, it woke for the job, loaded it, computed, wrote the results back. */
+  workers: { posted: number; woke: number; loaded: number; computed: number; stored: number }[];
 }
 
 /** @internal When `steps` is an array, every data-parallel step appends its {@link StepTrace} there. */
@@ -283,11 +283,13 @@ export class DataParallel implements GradientStep {
     const shards = shardSizes(count, this.peers.length + 1);
     const own = shards[0]!;
     const running: Promise<void>[] = [];
+    const postedAt: number[] = [];
     let offset = own;
     for (const peer of this.peers) {
       const c = shards[peer.index]!;
       if (c > 0) {
         this.writeJob(peer.views!, offset, c, step);
+        postedAt.push(wallClock());
         running.push(peer.run());
       }
       offset += c;
@@ -311,9 +313,9 @@ export class DataParallel implements GradientStep {
     combine(g, own, busy.map((p) => ({ grads: p.views!.grads, count: shards[p.index]! })), count);
     averageStatistics(core.f32(store.params!), store.trainableCount, busy.map((p) => p.views!.params));
     if (parallelTrace.steps) {
-      const workers = busy.map((p) => {
+      const workers = busy.map((p, i) => {
         const r = p.views!.results;
-        return { woke: r[R_WOKE]!, loaded: r[R_LOADED]!, computed: r[R_COMPUTED]!, stored: r[R_STORED]! };
+        return { posted: postedAt[i]!, woke: r[R_WOKE]!, loaded: r[R_LOADED]!, computed: r[R_COMPUTED]!, stored: r[R_STORED]! };
       });
       parallelTrace.steps.push({ began, posted, ownDone, joined, combined: wallClock(), workers });
     }
