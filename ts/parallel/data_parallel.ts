@@ -26,8 +26,8 @@
  *
  * Dropout masks and the random preprocessing layers' transforms (randomFlip, ...) are
  * those of one-worker training: both are drawn per batch position, and a worker's shard
- * knows its batch offset (see shard_dropout.ts and replica.ts). Shuffling, batch sources, validation and callbacks all
- * stay on the main thread, untouched.
+ * knows its batch offset (see shard_dropout.ts and replica.ts). Shuffling, batch
+ * sources, validation and callbacks all stay on the main thread, untouched.
  *
  * Exchange: a SharedArrayBuffer per worker, signalled with Atomics (Node; browsers when
  * cross-origin isolated and Atomics.waitAsync exists), else the same buffer passed back
