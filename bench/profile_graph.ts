@@ -44,7 +44,7 @@ interface RunnerLike {
   backward(count: number, step: number): void;
 }
 interface GraphRuntime {
-  planBuffers(core: WasmCore, graph: GraphLike, batch: number, training: boolean): PlanLike;
+  planBuffers(core: WasmCore, graph: GraphLike, batch: number, training: boolean, fuse?: boolean): PlanLike;
   releasePlan(core: WasmCore, plan: PlanLike): void;
   Runner: new (core: WasmCore, graph: GraphLike, plan: PlanLike, loss: unknown) => RunnerLike;
 }
@@ -142,7 +142,9 @@ export async function graphProfiler(core: WasmCore, model: ProfiledModel, spec: 
       }
     },
     inference(batch, passes, warmup = 2) {
-      const plan = rt.planBuffers(core, graph, batch, false);
+      // The fused plan predict runs (ts/model/fuse.ts): a fused group's time shows under its
+      // first layer (the convolution or dense layer); the layers folded into it show 0.
+      const plan = rt.planBuffers(core, graph, batch, false, true);
       const runner = new rt.Runner(core, graph, plan, null);
       try {
         fillRandom(core.f32(plan.input));
