@@ -33,9 +33,13 @@ use crate::conv2d::{conv2d_forward, Conv2dDims};
 use crate::dense::{dense_forward, Dense};
 use crate::depthwise::{depthwise_forward, DepthwiseDims};
 
-/// Output floats per block of a fused forward pass (128 KiB): a block the kernel has just
-/// written is still in the core's L2 cache when its epilogue reads it.
-pub const BLOCK_FLOATS: usize = 1 << 15;
+/// Output floats per block of a fused forward pass (32 KiB): a block the kernel has just
+/// written is still in cache when its epilogue reads it, and so are the block's patches.
+pub const BLOCK_FLOATS: usize = 1 << 13;
+
+/// Fewest output pixels (GEMM rows) per block, so that small images still make GEMMs
+/// long enough to amortize their packing.
+pub const MIN_BLOCK_ROWS: usize = 256;
 
 /// The per-channel affine map, residual and clip of one layer's output (the module doc).
 /// Each slice holds at least the output's channels (`residual`: the whole output).
@@ -207,9 +211,13 @@ fn row_simd<const S: bool, const B: bool, const R: bool>(
     0
 }
 
-/// Images per block for outputs of `per_image` floats: about [`BLOCK_FLOATS`], at least 1.
-fn block_images(per_image: usize, batch: usize) -> usize {
-    (BLOCK_FLOATS / per_image.max(1)).clamp(1, batch.max(1))
+/// Images per block for outputs of `pixels` pixels of `channels` each: about
+/// [`BLOCK_FLOATS`] floats but at least [`MIN_BLOCK_ROWS`] pixels, at least 1 image, at
+/// most the batch.
+fn block_images(pixels: usize, channels: usize, batch: usize) -> usize {
+    let by_size = BLOCK_FLOATS / (pixels * channels).max(1);
+    let by_rows = (MIN_BLOCK_ROWS + pixels - 1) / pixels.max(1);
+    by_size.max(by_rows).clamp(1, batch.max(1))
 }
 
 /// [`conv2d_forward`] without a bias, followed by `e` (whose `shift` holds the bias, if
@@ -229,7 +237,7 @@ pub fn conv2d_forward_fused(
 ) {
     let (in_len, out_pixels) = (d.in_h * d.in_w * d.in_c, d.out_h * d.out_w);
     let out_len = out_pixels * d.out_c;
-    let step = block_images(out_len, d.batch);
+    let step = block_images(out_pixels, d.out_c, d.batch);
     let mut n0 = 0;
     while n0 < d.batch {
         let n1 = (n0 + step).min(d.batch);
@@ -280,7 +288,7 @@ pub fn depthwise_forward_fused(
     let (in_len, out_pixels) = (d.in_h * d.in_w * d.channels, d.out_h * d.out_w);
     let oc = d.out_c();
     let out_len = out_pixels * oc;
-    let step = block_images(out_len, d.batch);
+    let step = block_images(out_pixels, oc, d.batch);
     let mut n0 = 0;
     while n0 < d.batch {
         let n1 = (n0 + step).min(d.batch);

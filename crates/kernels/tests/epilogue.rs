@@ -263,15 +263,27 @@ fn conv2d_forward_fused_matches_the_reference() {
 #[test]
 fn conv2d_forward_fused_spans_blocks() {
     let mut rng = Rng::new(44);
-    // 16x16x40 = 10,240 output floats per image: 3 images per block, batches of 1 to 7
-    // end in full and partial blocks; in_c 3 and 16 filters take the direct method.
+    // 16x16 outputs: one image per block (over BLOCK_FLOATS); 8x8 outputs: 4 images per
+    // block (MIN_BLOCK_ROWS); batches of 1 to 7 end in full and partial blocks. in_c 3 and
+    // 16 filters take the direct method.
+    assert_eq!(
+        (BLOCK_FLOATS, MIN_BLOCK_ROWS),
+        (8192, 256),
+        "the cases below assume these"
+    );
     for batch in [1, 3, 4, 7] {
-        for (in_c, out_c, k, s) in [(8, 40, 3, 1), (40, 40, 1, 1), (3, 16, 3, 1), (6, 24, 3, 2)] {
-            let out_hw = if s == 2 { 32 } else { 16 };
+        for (in_c, out_c, k, s, out_hw) in [
+            (8, 40, 3, 1, 16),
+            (40, 40, 1, 1, 16),
+            (3, 16, 3, 1, 16),
+            (6, 24, 3, 2, 16),
+            (16, 8, 3, 1, 8),
+            (5, 12, 3, 2, 8),
+        ] {
             let c = ConvCase {
                 batch,
-                in_h: out_hw,
-                in_w: out_hw,
+                in_h: out_hw * s,
+                in_w: out_hw * s,
                 in_c,
                 k_h: k,
                 k_w: k,
