@@ -4,7 +4,8 @@
  * (`activations()`, which runs the model's own graph on a training plan, and an explicit
  * unfused inference plan) up to float rounding, with random batch-normalization
  * statistics; weight changes (model and layer setWeights, fit) show in the next predict;
- * per-layer timings of a fused plan go to each group's first layer.
+ * per-layer timings of a fused plan go to each group's head; a zero padding folds into
+ * the convolution after it only when that equals `same` padding.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { applications } from "../../ts/applications/index.js";
@@ -77,7 +78,7 @@ describe("fusion groups", () => {
     m.dispose();
   });
 
-  it("MobileNetV2: every batch norm fused (52 groups), ReLU6 clips, the 10 residual adds", () => {
+  it("MobileNetV2: every batch norm and zero padding fused (52 groups), ReLU6 clips, the 10 residual adds", () => {
     const m = applications.mobileNetV2({ alpha: 0.35, inputShape: [96, 96, 3], classes: 10 });
     const groups = findGroups(m.graph());
     expect(groups.length).toBe(52);
@@ -85,6 +86,9 @@ describe("fusion groups", () => {
     expect(groups.filter((g) => g.residual >= 0).length).toBe(10);
     expect(groups.filter((g) => g.clip[1] === 6).length).toBe(35);
     expect(groups.filter((g) => g.clip[0] === -Infinity).length).toBe(17); // the projections
+    // The four stride-2 blocks' zero paddings become their depthwise convolutions' `same` padding.
+    expect(groups.filter((g) => g.pad).map((g) => m.layers[g.members[0]!]!.name)).toEqual(["block_1_pad", "block_3_pad", "block_6_pad", "block_13_pad"]);
+    expect(fuseGraph(m.graph())!.graph.layers.some((l) => l.className === "ZeroPadding2D")).toBe(false);
     m.dispose();
   });
 
@@ -118,8 +122,9 @@ function linkZoo(seed: number): Model {
   let x: SymbolicTensor = layers.reLU({ maxValue: 2.5 }).apply(bn().apply(layers.conv2d({ filters: 8, kernelSize: 3, padding: "same" }).apply(x0)));
   // conv (own relu6), alone with its clip; valid padding, stride 2
   const y = layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: "valid", activation: "relu6" }).apply(x);
-  // depthwise (no bias, multiplier 2) -> BN (no scale) -> Activation("relu")
-  const z = layers.activation({ activation: "relu" }).apply(bn({ scale: false }).apply(layers.depthwiseConv2d({ kernelSize: 3, padding: "same", depthMultiplier: 2, useBias: false }).apply(y)));
+  // zero padding as Keras's correct_pad -> depthwise stride 2 valid (no bias, multiplier 2) -> BN (no scale) -> Activation("relu")
+  const yp = layers.zeroPadding2d({ padding: [[0, 1], [0, 1]] }).apply(y);
+  const z = layers.activation({ activation: "relu" }).apply(bn({ scale: false }).apply(layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: "valid", depthMultiplier: 2, useBias: false }).apply(yp)));
   // conv 1x1 -> BN (no center) -> add(z-branch, shortcut) -> nothing after
   const p = bn({ center: false }).apply(layers.conv2d({ filters: 16, kernelSize: 1, useBias: false }).apply(z));
   const s = layers.conv2d({ filters: 16, kernelSize: 1 }).apply(z);
@@ -128,8 +133,9 @@ function linkZoo(seed: number): Model {
   const q1 = bn().apply(layers.depthwiseConv2d({ kernelSize: 3, padding: "same" }).apply(x));
   const q2 = bn().apply(layers.conv2d({ filters: 16, kernelSize: 3, padding: "same" }).apply(x));
   x = layers.activation({ activation: "linear" }).apply(layers.add().apply([q1, q2]));
-  // dense -> BN -> ReLU as the model output
-  const f = layers.dense({ units: 7 }).apply(layers.flatten().apply(x));
+  // a zero padding that is not `same` for the conv after it (not folded); dense -> BN -> ReLU as the model output
+  const v = bn().apply(layers.conv2d({ filters: 4, kernelSize: 3 }).apply(layers.zeroPadding2d({ padding: 2, name: "wide_pad" }).apply(x)));
+  const f = layers.dense({ units: 7 }).apply(layers.flatten().apply(v));
   const out = layers.reLU().apply(bn().apply(f));
   return new Model({ inputs: x0, outputs: out, seed });
 }
@@ -144,7 +150,10 @@ describe("fused predictions equal the unfused ones", () => {
       m.layers.forEach((l, i) => {
         if (l instanceof BatchNormalization) expect(folded.has(i), l.name).toBe(true);
       });
-      expect(groups.length).toBeGreaterThanOrEqual(7);
+      expect(groups.length).toBeGreaterThanOrEqual(8);
+      const padded = groups.filter((g) => g.pad);
+      expect(padded.map((g) => m.layers[g.members[0]!]!.className)).toEqual(["ZeroPadding2D"]);
+      expect(folded.has(m.layers.findIndex((l) => l.name === "wide_pad"))).toBe(false);
       randomizeWeights(m, seed + 10);
       expectFusedMatches(m, randomInput(m, 1, seed), `zoo ${seed}, 1 sample`);
       expectFusedMatches(m, randomInput(m, 5, seed), `zoo ${seed}, 5 samples`);
@@ -216,7 +225,7 @@ describe("weight changes reach the fused plan", () => {
 });
 
 describe("timings of a fused plan", () => {
-  it("each group's time goes to its first layer; the others report none", () => {
+  it("each group's time goes to its head (the convolution or dense layer); the others report none", () => {
     const m = linkZoo(6);
     m.predict(randomInput(m, 1, 1));
     const core = getCore();
@@ -226,7 +235,7 @@ describe("timings of a fused plan", () => {
     runner.timings = new Float64Array(2 * graph.layers.length);
     runner.forward(2, false, 0, false);
     const groups = findGroups(graph);
-    const folded = new Set(groups.flatMap((g) => g.members.slice(1)));
+    const folded = new Set(groups.flatMap((g) => g.members.filter((i) => i !== g.head)));
     graph.layers.forEach((_, i) => {
       if (folded.has(i)) expect(runner.timings![i], `layer ${i}`).toBe(0);
     });

@@ -14,6 +14,12 @@
  * head (relu or relu6): alone, its activation as the clip
  * ```
  *
+ * A ZeroPadding2D read only by a `valid` convolution head joins the group in front of it
+ * when the two compute what the head with `same` padding computes on the padding's input
+ * (the same output size and leading padding on both axes: MobileNetV2's stride-2 blocks,
+ * Keras's `correct_pad`); the step then runs the head with `same` padding, the kernels
+ * reading zeros outside the image instead of a padded copy.
+ *
  * (ResNet's blocks: conv, BN, add, ReLU; MobileNetV2's: conv or depthwise, BN, ReLU6,
  * and conv, BN, add.) A group of a head alone with neither a batch normalization nor a
  * clip saves nothing and is left alone. Heads are taken in graph order and a layer joins
@@ -25,8 +31,8 @@
  * other layer reads a member's output but the next member. The step's inputs are the
  * head's input and the residual; its output is the last member's output value.
  *
- * Per-layer timings (Runner.timings) of a fused step go to its head; the other members
- * report 0.
+ * Per-layer timings (Runner.timings) of a fused step go to its head (the convolution or
+ * dense layer, also when a zero padding comes first); the other members report 0.
  */
 import { Activation } from "../layers/activation.js";
 import { BatchNormalization } from "../layers/batch_normalization.js";
@@ -36,7 +42,9 @@ import { DepthwiseConv2D } from "../layers/depthwise_conv2d.js";
 import type { Layer } from "../layers/layer.js";
 import { Add } from "../layers/merge.js";
 import { ReLU } from "../layers/relu.js";
-import type { ModelGraph } from "./graph.js";
+import { ZeroPadding2D } from "../layers/zero_padding2d.js";
+import { conv2dDims } from "../shapes.js";
+import { valueShape, type ModelGraph } from "./graph.js";
 import { FusedLayer, type FusableHead, type FusionGroup } from "./fused_layer.js";
 
 /** A graph to run and, per run step, the model layer its timing is reported under. */
@@ -77,6 +85,19 @@ function isHead(layer: Layer): layer is FusableHead {
   return layer instanceof Dense && layer.inputShape !== null && layer.inputShape.length === 1;
 }
 
+/**
+ * True when `pad` followed by `head` (valid padding) computes what `head` with same padding
+ * computes on `pad`'s input: the output size and the leading padding agree on both axes.
+ */
+function padIsSame(pad: ZeroPadding2D, head: Conv2D | DepthwiseConv2D): boolean {
+  if (head.padding !== "valid") return false;
+  const [h, w, c] = pad.inputShape!;
+  const [kh, kw] = head.kernelSize;
+  const same = conv2dDims(1, h!, w!, c!, kh, kw, 1, head.strides[0], head.strides[1], "same", head.dilationRate[0], head.dilationRate[1]);
+  const [[top], [left]] = pad.padding;
+  return same.outH === head.outputShape![0] && same.outW === head.outputShape![1] && same.padTop === top && same.padLeft === left;
+}
+
 /** The activation name of a clip, for the fused step's `outputActivation`. */
 function clipName(clip: readonly [number, number]): string {
   if (clip[0] === -Infinity) return "linear";
@@ -102,6 +123,15 @@ export function findGroups(graph: ModelGraph): FusionGroup[] {
     const own = clipOfName(head.activation);
     if (!own) return;
     const members = [h];
+    // A zero padding read only by this head, folded in as `same` padding.
+    let input = inbound[h]![0]!;
+    const p = input - 1;
+    let pad: ZeroPadding2D | null = null;
+    if (p >= 0 && !taken[p] && layers[p] instanceof ZeroPadding2D && readers[input]!.length === 1 && !(head instanceof Dense) && padIsSame(layers[p] as ZeroPadding2D, head)) {
+      pad = layers[p] as ZeroPadding2D;
+      members.unshift(p);
+      input = inbound[p]![0]!;
+    }
     let bn: BatchNormalization | null = null;
     let residual = -1;
     let clip = own;
@@ -125,7 +155,7 @@ export function findGroups(graph: ModelGraph): FusionGroup[] {
     }
     if (members.length === 1 && clip === NONE) return;
     for (const m of members) taken[m] = 1;
-    groups.push({ head: h, members, bn, residual, clip, activation: clipName(clip) });
+    groups.push({ head: h, input, pad: pad !== null, members, bn, residual, clip, activation: clipName(clip) });
   });
   return groups;
 }
@@ -158,9 +188,9 @@ export function fuseGraph(graph: ModelGraph): FusedGraph | null {
     } else {
       const g = groups[k]!;
       if (g.members[g.members.length - 1] !== i) return;
-      const ins = [mapped(inbound[g.head]![0]!)];
+      const ins = [mapped(g.input)];
       if (g.residual >= 0) ins.push(mapped(g.residual));
-      runLayers.push(new FusedLayer(layers[g.head] as FusableHead, g, layer.outputShape!));
+      runLayers.push(new FusedLayer(layers[g.head] as FusableHead, g, valueShape(graph, g.input), layer.outputShape!));
       runInbound.push(ins);
       origin.push(g.head);
       runGroups.push(g);

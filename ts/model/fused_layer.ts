@@ -12,7 +12,8 @@
  * floats per channel, so a weight change by setWeights, fit or load is always seen and
  * nothing is cached); without one, `shift` is the head's bias. The residual is the other
  * input of a following two-input Add, the clip a following ReLU / ReLU6 / Activation("relu")
- * or the head's own relu or relu6. The step reads its head's weights; it has none of its own.
+ * or the head's own relu or relu6. A folded ZeroPadding2D before the head becomes the
+ * head's `same` padding. The step reads its head's weights; it has none of its own.
  *
  * It only runs forward in inference plans; anything else is an internal error.
  */
@@ -35,7 +36,11 @@ export type FusableHead = Conv2D | DepthwiseConv2D | Dense;
 export interface FusionGroup {
   /** The head layer's index. */
   readonly head: number;
-  /** Every layer folded in, head first, in graph order (the last one's output is the step's). */
+  /** The graph value the step reads: the head's input, or the folded zero padding's. */
+  readonly input: number;
+  /** True when a ZeroPadding2D before the head is folded in (the head then runs with `same` padding). */
+  readonly pad: boolean;
+  /** Every layer folded in, in graph order (the head first, or after the zero padding; the last one's output is the step's). */
   readonly members: readonly number[];
   /** The BatchNormalization folded in, if any. */
   readonly bn: BatchNormalization | null;
@@ -78,15 +83,20 @@ export class FusedLayer implements Layer {
   private scaleWin: WasmBuffer | null = null;
   private shiftWin: WasmBuffer | null = null;
 
+  /**
+   * @param inputShape the step's input: the head's, or the folded zero padding's
+   * @param outputShape the group's last layer's output shape
+   */
   constructor(
     readonly head: FusableHead,
     readonly group: FusionGroup,
+    inputShape: readonly number[],
     outputShape: readonly number[],
   ) {
     this.className = head.className;
     this.name = head.name;
     this.weights = new LayerWeights(() => this.name);
-    this.inputShape = head.inputShape!;
+    this.inputShape = inputShape;
     this.outputShape = outputShape;
     this.outputActivation = group.activation;
     const [lo, hi] = group.clip;
@@ -94,17 +104,19 @@ export class FusedLayer implements Layer {
     this.biasAt = head.useBias ? weightIndex(head, "bias") : -1;
     const bn = group.bn;
     this.bnAt = bn ? [weightIndex(bn, "gamma"), weightIndex(bn, "beta"), weightIndex(bn, "moving_mean"), weightIndex(bn, "moving_variance")] : [-1, -1, -1, -1];
+    // A folded zero padding is the head's `same` padding (fuse.ts checked they agree).
+    const padding = group.pad ? "same" : head instanceof Dense ? "valid" : head.padding;
     if (head instanceof Conv2D) {
-      const [h, w, c] = head.inputShape!;
+      const [h, w, c] = inputShape;
       this.convDims = conv2dDims(1, h!, w!, c!, head.kernelSize[0], head.kernelSize[1], head.filters, head.strides[0], head.strides[1],
-        head.padding, head.dilationRate[0], head.dilationRate[1]);
+        padding, head.dilationRate[0], head.dilationRate[1]);
       this.channels = head.filters;
     } else if (head instanceof Dense) {
       this.channels = head.units;
     } else {
-      const [h, w, c] = head.inputShape!;
+      const [h, w, c] = inputShape;
       this.dwDims = depthwiseDims(1, h!, w!, c!, head.kernelSize[0], head.kernelSize[1], head.depthMultiplier, head.strides[0], head.strides[1],
-        head.padding, head.dilationRate[0], head.dilationRate[1]);
+        padding, head.dilationRate[0], head.dilationRate[1]);
       this.channels = c! * head.depthMultiplier;
     }
   }
