@@ -224,6 +224,23 @@ describe("weight changes reach the fused plan", () => {
   });
 });
 
+describe("evaluate on a fused plan", () => {
+  it("gives the loss of the unfused outputs", () => {
+    const m = linkZoo(7);
+    randomizeWeights(m, 8);
+    m.compile({ optimizer: "sgd", loss: "meanSquaredError" });
+    const x = randomInput(m, 6, 9);
+    const y = { data: randomArray(rng(10), 6 * 7), shape: [6, 7] };
+    const { loss } = m.evaluate(x, y, { batchSize: 4 });
+    expect(currentPlan(m)?.origin, "evaluate ran a fused plan").not.toBeNull();
+    const out = m.activations(x).at(-1)!.data;
+    let sum = 0;
+    for (let i = 0; i < out.length; i++) sum += (out[i]! - y.data[i]!) ** 2;
+    expect(loss).toBeCloseTo(sum / out.length, 4);
+    m.dispose();
+  });
+});
+
 describe("timings of a fused plan", () => {
   it("each group's time goes to its head (the convolution or dense layer); the others report none", () => {
     const m = linkZoo(6);
