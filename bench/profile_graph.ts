@@ -97,7 +97,9 @@ export function graphProfiler(core: WasmCore, model: Model, spec: readonly SpecL
       }
     },
     inference(batch, passes, warmup = 2) {
-      const plan = planBuffers(core, graph, batch, false);
+      // The fused plan predict runs (ts/model/fuse.ts): a fused group's time shows under its
+      // first layer (the convolution or dense layer); the layers folded into it show 0.
+      const plan = planBuffers(core, graph, batch, false, true);
       const runner = new Runner(core, graph, plan, null);
       try {
         fillRandom(core.f32(plan.input));

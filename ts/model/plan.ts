@@ -26,6 +26,7 @@
 import type { LayerBuffers } from "../layers/layer.js";
 import { sizeOf } from "../shapes.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
+import { fuseGraph } from "./fuse.js";
 import { valueShape, type ModelGraph } from "./graph.js";
 
 /** A gradient move the runner makes after a layer's backward: `to (+)= from`, `width` floats per sample. */
@@ -61,7 +62,14 @@ export interface Plan {
   readonly probs: WasmBuffer;
   /** Raw labels from a BatchSource before one-hot encoding, [batch, outputSize]. */
   readonly rawLabels: WasmBuffer;
-  /** Per layer, the buffers of its forward and backward calls. */
+  /**
+   * The graph the plan runs: the model's own, or for a fused inference plan (fuse.ts) the
+   * model's with chains of layers replaced by fused steps. `layers` follows its layers.
+   */
+  readonly run: ModelGraph;
+  /** Per layer of `run`, the model layer whose timing it reports (null: `run` is the model's graph). */
+  readonly origin: readonly number[] | null;
+  /** Per layer of `run`, the buffers of its forward and backward calls. */
   readonly layers: readonly LayerBuffers[];
   /** Per layer, the moves to make after its backward: copies first, then sums. */
   readonly afterBackward: readonly (readonly GradMove[])[];
@@ -136,8 +144,8 @@ export interface PlanSize {
  * choose a batch that fits before asking for memory. Throws (a kernel's size check) when
  * a buffer of the batch could not even be described.
  */
-export function planSize(core: WasmCore, graph: ModelGraph, batch: number, training: boolean): PlanSize {
-  const l = layout(core, graph, batch, training);
+export function planSize(core: WasmCore, graph: ModelGraph, batch: number, training: boolean, fuse = false): PlanSize {
+  const l = layout(core, fuse && !training ? fuseGraph(graph)?.graph ?? graph : graph, batch, training);
   return { floats: l.total, largest: l.recs.reduce((m, r) => Math.max(m, r.size), 0) };
 }
 
@@ -220,10 +228,13 @@ function layout(core: WasmCore, graph: ModelGraph, batch: number, training: bool
 }
 
 /**
- * Plans and allocates the buffers of `graph` (layers built) for `batch` samples: with
- * gradients when `training`, else for forward passes only.
+ * Plans and allocates the buffers of `model` (layers built) for `batch` samples: with
+ * gradients when `training`, else for forward passes only, of the fused graph when `fuse`
+ * (fuse.ts; inference only).
  */
-export function planBuffers(core: WasmCore, graph: ModelGraph, batch: number, training: boolean): Plan {
+export function planBuffers(core: WasmCore, model: ModelGraph, batch: number, training: boolean, fuse = false): Plan {
+  const fused = fuse && !training ? fuseGraph(model) : null;
+  const graph = fused?.graph ?? model;
   const { layers, inbound } = graph;
   const L = layers.length;
   const values = L + 1;
@@ -283,6 +294,8 @@ export function planBuffers(core: WasmCore, graph: ModelGraph, batch: number, tr
     labels: win(labelsRec, batch * outSize),
     probs: win(probsRec, batch * outSize),
     rawLabels: win(rawRec, batch * outSize),
+    run: graph,
+    origin: fused?.origin ?? null,
     layers: layerBufs,
     afterBackward: moves,
   };

@@ -17,6 +17,10 @@ import type { GradMove, Plan } from "./plan.js";
 export class Runner {
   private readonly pass: Pass = { count: 0, training: false, learning: false, seed: 0, step: 0 };
   private readonly layers: readonly Layer[];
+  /** What forward runs: the model's layers, or a fused inference plan's steps (plan.run). */
+  private readonly steps: readonly Layer[];
+  /** Per step, the layer whose timing entry it adds to (plan.origin; null: the same index). */
+  private readonly origin: readonly number[] | null;
   /** Per layer, the seed its randomness (dropout) uses in the current fit call. */
   readonly seeds: Uint32Array;
   /** True when the last layer's softmax is left to the fused softmax-cross-entropy loss. */
@@ -25,7 +29,8 @@ export class Runner {
   /**
    * When set (by a profiler such as bench/lenet.ts), each layer's forward and backward
    * wall time in milliseconds is added to it: entry `i` is layer i's forward, entry
-   * `layers + i` its backward. Null (the default) costs one branch per layer.
+   * `layers + i` its backward. Null (the default) costs one branch per layer. A fused
+   * step of an inference plan (fuse.ts) adds its time to its first layer's entry.
    */
   timings: Float64Array | null = null;
 
@@ -36,8 +41,10 @@ export class Runner {
     readonly loss: Loss | null,
   ) {
     this.layers = graph.layers;
+    this.steps = plan.run.layers;
+    this.origin = plan.origin;
     this.seeds = new Uint32Array(this.layers.length);
-    const last = this.layers[this.layers.length - 1]!;
+    const last = this.steps[this.steps.length - 1]!;
     this.fused = fusesSoftmax(loss, last.outputActivation);
     this.outSize = sizeOf(last.outputShape!);
   }
@@ -52,15 +59,17 @@ export class Runner {
     pass.count = count;
     pass.training = training;
     pass.step = step;
-    const last = this.layers.length - 1;
+    const last = this.steps.length - 1;
     const timings = this.timings;
+    const origin = this.origin;
     for (let i = 0; i <= last; i++) {
-      const layer = this.layers[i]!;
-      pass.seed = this.seeds[i]!;
+      const layer = this.steps[i]!;
+      const at = origin ? origin[i]! : i;
+      pass.seed = this.seeds[at]!;
       pass.learning = training && layer.trainable;
       const t0 = timings ? performance.now() : 0;
       layer.forward(this.core, pass, this.plan.layers[i]!, !(forLoss && this.fused && i === last));
-      if (timings) timings[i] += performance.now() - t0;
+      if (timings) timings[at] += performance.now() - t0;
     }
   }
 
