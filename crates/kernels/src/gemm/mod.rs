@@ -24,11 +24,15 @@ mod pack;
 mod micro_scalar;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 use micro_scalar::kernel as micro_kernel;
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+pub(crate) use micro_scalar::kernel_segments;
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod micro_simd;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use micro_simd::kernel as micro_kernel;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) use micro_simd::kernel_segments;
 
 use blocking::{KC, MC, MR, NC, NR};
 use pack::{pack_a, pack_b};
@@ -50,6 +54,17 @@ pub struct Gemm {
     /// `false`: `C = op(A) op(B)` and C is never read (it may hold NaN).
     /// `true`: `C += op(A) op(B)`.
     pub accumulate: bool,
+}
+
+/// One run of the shared dimension for `kernel_segments` (the micro-kernel over a
+/// segmented `k`): `len` steps whose A values start at offset `a` and B rows at offset `b`.
+/// Lets a convolution read A in place from an image, one segment per filter tap (or per
+/// output row), instead of copying patches into a matrix first.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Seg {
+    pub a: usize,
+    pub b: usize,
+    pub len: usize,
 }
 
 /// A read-only view of a matrix through its strides: element `(i, j)` is
