@@ -12,7 +12,7 @@
  * The "r20" cases are ResNet-20's conv shapes at batch 64 and batch 1 (forward, filter and
  * input gradients), with GFLOP/s from the multiply-adds of the convolution's definition.
  * `--only=r20` runs just those; `--runs=5` shortens the runs; `--min` reports the fastest run
- * rather than the median.
+ * rather than the median; `--cpu` times by process CPU time instead of the wall clock.
  *
  * "pool1 same" is pool 1 with `same` padding: on its even input the windows are the
  * same as `valid`'s, but the kernels take their general path rather than the 2x2 one.
@@ -45,6 +45,7 @@ const resnetShapes = (n: number) => [
   [`r20 32x32x16 3x3 b${n}`, conv2dDims(n, 32, 32, 16, 3, 3, 16, 1, 1, "same")],
   [`r20 32x32x16->32 3x3 s2 b${n}`, conv2dDims(n, 32, 32, 16, 3, 3, 32, 2, 2, "same")],
   [`r20 16x16x32 3x3 b${n}`, conv2dDims(n, 16, 16, 32, 3, 3, 32, 1, 1, "same")],
+  [`r20 16x16x32->64 3x3 s2 b${n}`, conv2dDims(n, 16, 16, 32, 3, 3, 64, 2, 2, "same")],
   [`r20 8x8x64 3x3 b${n}`, conv2dDims(n, 8, 8, 64, 3, 3, 64, 1, 1, "same")],
   [`r20 1x1 s2 16->32 b${n}`, conv2dDims(n, 32, 32, 16, 1, 1, 32, 2, 2, "same")],
   [`r20 1x1 s2 32->64 b${n}`, conv2dDims(n, 16, 16, 32, 1, 1, 64, 2, 2, "same")],
@@ -92,15 +93,25 @@ function cases(core: WasmCore): [string, () => void, number][] {
   return only ? out.filter(([label]) => label.includes(only)) : out;
 }
 
+// `--cpu`: time by this process's CPU time (user + system) rather than the wall clock, so
+// that time spent descheduled on a loaded machine is not counted (cache interference still is).
+const useCpu = process.argv.includes("--cpu");
+const now = useCpu
+  ? () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    }
+  : () => performance.now();
+
 /** Milliseconds per call over a run of about `ms` milliseconds. */
 function timeRun(fn: () => void, ms: number): number {
   let calls = 0;
-  const t0 = performance.now();
+  const t0 = now();
   let t = t0;
   while (t - t0 < ms) {
     fn();
     calls++;
-    t = performance.now();
+    t = now();
   }
   return (t - t0) / calls;
 }

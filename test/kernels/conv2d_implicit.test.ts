@@ -133,7 +133,7 @@ const edges = [
   conv2dDims(1, 6, 7, 9, 3, 3, 11, 2, 2, "same"), // stride 2, rows of 4 pixels
   conv2dDims(3, 5, 6, 6, 3, 2, 7, 1, 1, "valid"),
   conv2dDims(1, 3, 3, 17, 3, 3, 9, 1, 1, "same"), // rows narrower than a tile
-  conv2dDims(2, 11, 10, 7, 1, 1, 5, 2, 2, "same"),
+  conv2dDims(2, 11, 10, 7, 1, 1, 5, 2, 2, "same"), // 1x1 with a stride: im2col (a plain GEMM)
   conv2dDims(2, 9, 8, 6, 1, 1, 24, 3, 2, "valid"), // 1x1, strides 3 and 2
   conv2dDims(1, 8, 8, 12, 5, 5, 8, 1, 1, "same"), // padding 2 each side
   conv2dDims(2, 10, 7, 5, 4, 3, 6, 3, 2, "same"), // even kernel, odd padding

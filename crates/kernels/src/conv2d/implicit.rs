@@ -28,7 +28,7 @@
 
 use super::{Conv2dDims, SCRATCH_BUDGET};
 use crate::gemm::blocking::{MR, NR};
-use crate::gemm::{kernel_segments, Seg, PACK_LEN};
+use crate::gemm::{kernel_segments, Seg, Segments, PACK_LEN};
 use crate::runs::copy_run;
 
 /// Most segments (filter taps, or output rows of a band) the micro-kernel takes at once:
@@ -165,7 +165,7 @@ fn packed_len(k: usize, n: usize) -> Option<usize> {
 pub(super) fn fits(d: &Conv2dDims) -> bool {
     let g = Geom::forward(d);
     small_image(&g)
-        && d.k_h * d.k_w <= MAX_SEGS
+        && (2..=MAX_SEGS).contains(&(d.k_h * d.k_w))
         && packed_len(d.patch_len(), d.out_c).map_or(false, |n| n <= PACK_LEN)
         && packed_len(band_rows(&g) * g.out_w, d.out_c).map_or(false, |n| n <= PACK_LEN)
 }
@@ -255,12 +255,10 @@ fn tap_segments(g: &Geom, segs: &mut [Seg; MAX_SEGS]) -> usize {
 /// when whole, else into a small tile whose valid corner is written (or added) to C.
 #[allow(clippy::too_many_arguments)]
 fn tile(
-    segs: &[Seg],
+    sg: &Segments,
     a: &[f32],
     rs: usize,
-    cs: usize,
     b: &[f32],
-    ldb: usize,
     c: &mut [f32],
     ldc: usize,
     rows: usize,
@@ -268,11 +266,11 @@ fn tile(
     accumulate: bool,
 ) {
     if rows == MR && cols == NR {
-        kernel_segments(segs, a, rs, cs, b, ldb, c, ldc, accumulate);
+        kernel_segments(sg, a, rs, b, c, ldc, accumulate);
         return;
     }
     let mut t = [0.0f32; MR * NR];
-    kernel_segments(segs, a, rs, cs, b, ldb, &mut t, NR, false);
+    kernel_segments(sg, a, rs, b, &mut t, NR, false);
     for (r, src) in t.chunks_exact(NR).take(rows).enumerate() {
         for (j, &v) in src.iter().enumerate().take(cols) {
             let dst = &mut c[r * ldc + j];
@@ -304,6 +302,9 @@ pub(super) fn forward_rows(
     let mut segs = [Seg::default(); MAX_SEGS];
     let taps = tap_segments(g, &mut segs);
     let segs = &segs[..taps];
+    let taps_sg = Segments::new(segs, 1, NR);
+    let all = [Seg { a: 0, b: 0, len: k }];
+    let packed_sg = Segments::new(&all, MR, NR);
     let (pixels, rs, prow) = (g.out_h * g.out_w, g.stride_w * g.c, g.wp * g.c);
     let mut r = r0;
     while r < r1 {
@@ -327,7 +328,7 @@ pub(super) fn forward_rows(
                     let c = &mut y[(row0 + ow - r0) * n + s * NR..];
                     let a = &img[base + ow * rs..];
                     if rows == MR {
-                        tile(segs, a, rs, 1, b, NR, c, n, rows, cols, accumulate);
+                        tile(&taps_sg, a, rs, b, c, n, rows, cols, accumulate);
                     } else {
                         // A partial sliver: copy its rows (zero-padded to MR) so that no
                         // read runs past the image.
@@ -338,8 +339,7 @@ pub(super) fn forward_rows(
                                 *v = if i < rows { a[i * rs + off] } else { 0.0 };
                             }
                         }
-                        let all = [Seg { a: 0, b: 0, len: k }];
-                        tile(&all, packed, 1, MR, b, NR, c, n, rows, cols, accumulate);
+                        tile(&packed_sg, packed, 1, b, c, n, rows, cols, accumulate);
                     }
                 }
             }
@@ -400,7 +400,7 @@ pub(super) fn backward_filter(
                         len: g.out_w,
                     };
                 }
-                let segs = &segs[..rows_in_band];
+                let sg = Segments::new(&segs[..rows_in_band], rs_pix, ldb);
                 for kh in 0..g.k_h {
                     for kw in 0..g.k_w {
                         let t = kh * g.k_w + kw;
@@ -409,9 +409,9 @@ pub(super) fn backward_filter(
                             let a = &img[g.tap(kh, kw) + ci..];
                             let dst = &mut dw[(t * c + ci) * oc + s * NR..];
                             if rows < MR && !g.copy {
-                                filter_edge(segs, a, rs_pix, b_all, ldb, dst, oc, rows, cols);
+                                filter_edge(&sg, a, b_all, dst, oc, rows, cols);
                             } else {
-                                tile(segs, a, 1, rs_pix, b_all, ldb, dst, oc, rows, cols, true);
+                                tile(&sg, a, 1, b_all, dst, oc, rows, cols, true);
                             }
                         }
                     }
@@ -426,29 +426,15 @@ pub(super) fn backward_filter(
 /// rows read the same channel (rs = 0) and are dropped.
 #[allow(clippy::too_many_arguments)]
 fn filter_edge(
-    segs: &[Seg],
+    sg: &Segments,
     a: &[f32],
-    cs: usize,
     b: &[f32],
-    ldb: usize,
     dst: &mut [f32],
     ldc: usize,
     rows: usize,
     cols: usize,
 ) {
     for r in 0..rows {
-        tile(
-            segs,
-            &a[r..],
-            0,
-            cs,
-            b,
-            ldb,
-            &mut dst[r * ldc..],
-            ldc,
-            1,
-            cols,
-            true,
-        );
+        tile(sg, &a[r..], 0, b, &mut dst[r * ldc..], ldc, 1, cols, true);
     }
 }

@@ -36,16 +36,18 @@
 //! - 1 to [`DIRECT_MAX_IN_C`] input channels and at most [`DIRECT_MAX_OUT_C`] filters (a
 //!   first layer): the direct path (`direct.rs`) for the forward pass and the filter
 //!   gradient; the input gradient (never needed there in a network) by im2col.
-//! - A 1x1 kernel with stride 1: im2col, which is no copy at all (`x` is its own patch
-//!   matrix), so every pass is one plain GEMM per chunk.
+//! - A 1x1 kernel: im2col. With stride 1 that is no copy at all (`x` is its own patch
+//!   matrix), so every pass is one plain GEMM per chunk; with a stride the gather is one
+//!   short copy per pixel, and the plain GEMM measured faster than the implicit path's
+//!   one-segment tiles.
 //! - Otherwise, undilated kernels of at most [`implicit::MAX_SEGS`] taps: the implicit GEMM
 //!   (`implicit.rs`): the same products as above with the micro-kernel reading the patch
 //!   rows in place from a zero-padded copy of one image, one GEMM segment per filter tap,
 //!   the filter packed once per call. The forward pass and the filter gradient always go
 //!   this way; the input gradient too when the stride is 1 (as the forward pass of `dy`
 //!   padded by `k - 1 - pad` with the filter flipped and transposed, so no col2im
-//!   scatter), else by im2col. Chunks are one image each: what an epilogue after the GEMM
-//!   sees while it is still in cache.
+//!   scatter), else by im2col. Chunks are whole images, about [`IMPLICIT_CHUNK_ROWS`]
+//!   rows: what an epilogue after the GEMM sees while it is still in cache.
 //! - Dilated kernels, kernels of more taps, and filters too large for the pack workspace:
 //!   im2col (dilated ones through the per-tap gather of `dilated.rs`).
 
@@ -63,6 +65,9 @@ use core::fmt;
 /// thousands of rows in typical layers (all of LeNet-5's with batch 64), small enough to
 /// stay planned memory rather than a copy of the batch.
 pub const SCRATCH_BUDGET: usize = 1 << 20;
+
+/// Output pixels per chunk of the implicit path, rounded to whole images (at least one).
+pub const IMPLICIT_CHUNK_ROWS: usize = 256;
 
 /// Fewest rows per chunk, so that layers with very long patches still make useful GEMMs.
 pub const MIN_CHUNK_ROWS: usize = 32;
@@ -310,8 +315,10 @@ impl Conv2dDims {
             return None;
         }
         self.chunk_rows = if method == Method::Implicit && !self.is_pointwise() {
-            // One image a chunk: the rows an epilogue sees while they are still in cache.
-            self.out_h * self.out_w
+            // Whole images, about IMPLICIT_CHUNK_ROWS rows: what an epilogue after the
+            // GEMM reads while it is still in cache.
+            let pixels = self.out_h * self.out_w;
+            (IMPLICIT_CHUNK_ROWS / pixels).clamp(1, self.batch) * pixels
         } else {
             self.im2col_chunk_rows()
         };
@@ -320,14 +327,20 @@ impl Conv2dDims {
         Some(self)
     }
 
+    /// The same dims computed by `method`, or `None` when `method` does not take them (see
+    /// [`with_method`](Self::with_method)).
+    pub fn try_with_method(self, method: Method) -> Option<Conv2dDims> {
+        self.try_method(method)
+    }
+
     /// The same dims computed by `method` (im2col works for any dims; [`Conv2dDims::new`]
     /// picks the fastest that applies). Changes [`scratch_len`](Self::scratch_len). For tests of both
     /// paths and for measuring them.
     ///
     /// # Panics
     /// When the direct path's scratch would not be addressable, for the direct path on
-    /// dilated dims, or for the implicit path on dims it does not take (dilated, more than
-    /// 64 taps, filters or images too large for its buffers).
+    /// dilated dims, or for the implicit path on dims it does not take (dilated, a 1x1
+    /// kernel, more than 64 taps, filters or images too large for its buffers).
     pub fn with_method(self, method: Method) -> Conv2dDims {
         self.try_method(method)
             .expect("scratch of the chosen method is addressable")

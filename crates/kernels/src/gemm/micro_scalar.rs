@@ -3,7 +3,7 @@
 //! `micro_simd.rs` must meet (same arguments, same summation order, same results).
 
 use super::blocking::{MR, NR};
-use super::{Seg, View};
+use super::{Segments, View};
 
 /// One `MR x NR` tile of C from an `MR x kc` sliver of A (any strides: packed or read
 /// in place) and a packed `kc x NR` sliver of B:
@@ -47,20 +47,19 @@ pub(crate) fn kernel(kc: usize, a: View, b: &[f32], c: &mut [f32], ldc: usize, a
 ///
 /// # Panics
 /// When a slice is too short for its part of the tile.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn kernel_segments(
-    segs: &[Seg],
+    sg: &Segments,
     a: &[f32],
     rs: usize,
-    cs: usize,
     b: &[f32],
-    ldb: usize,
     c: &mut [f32],
     ldc: usize,
     accumulate: bool,
 ) {
+    assert!(a.len() >= sg.a_end + (MR - 1) * rs && b.len() >= sg.b_end);
+    let (cs, ldb) = (sg.cs, sg.ldb);
     let mut acc = [[0.0f32; NR]; MR];
-    for s in segs {
+    for s in sg.segs {
         for p in 0..s.len {
             let bp = &b[s.b + p * ldb..s.b + p * ldb + NR];
             for (r, row) in acc.iter_mut().enumerate() {

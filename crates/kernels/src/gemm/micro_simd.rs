@@ -15,7 +15,7 @@
 //! has on x64, so nothing spills.
 
 use super::blocking::{MR, NR};
-use super::{Seg, View};
+use super::{Segments, View};
 use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_store};
 
 // The register layout above is written for this tile.
@@ -74,28 +74,23 @@ pub(crate) fn kernel(kc: usize, a: View, b: &[f32], c: &mut [f32], ldc: usize, a
 ///
 /// # Panics
 /// When a slice is too short for its part of the tile.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn kernel_segments(
-    segs: &[Seg],
+    sg: &Segments,
     a: &[f32],
     rs: usize,
-    cs: usize,
     b: &[f32],
-    ldb: usize,
     c: &mut [f32],
     ldc: usize,
     accumulate: bool,
 ) {
-    for s in segs {
-        if s.len > 0 {
-            assert!(a.len() > s.a + (MR - 1) * rs + (s.len - 1) * cs);
-            assert!(b.len() >= s.b + (s.len - 1) * ldb + NR);
-        }
-    }
+    // Segments::new bounds every segment's reads by a_end and b_end (row 0 of A; the
+    // other rows are at most (MR - 1) * rs further).
+    assert!(a.len() >= sg.a_end + (MR - 1) * rs && b.len() >= sg.b_end);
     assert!(c.len() >= (MR - 1) * ldc + NR);
+    let (cs, ldb) = (sg.cs, sg.ldb);
     let zero = f32x4_splat(0.0);
     let mut acc = [[zero; 2]; MR];
-    for s in segs {
+    for s in sg.segs {
         // SAFETY: step p of segment s reads a[s.a + r * rs + p * cs] for r < MR and
         // b[s.b + p * ldb .. + NR]; with p < s.len the asserts above bound both.
         unsafe {

@@ -67,6 +67,38 @@ pub(crate) struct Seg {
     pub len: usize,
 }
 
+/// Segments with their column strides and the extent they read, computed once so that
+/// the micro-kernel checks its slices with two compares per tile rather than per segment.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Segments<'s> {
+    pub segs: &'s [Seg],
+    /// Step between A values of one segment (`p` to `p + 1`).
+    pub cs: usize,
+    /// Step between B rows of one segment.
+    pub ldb: usize,
+    /// One past the last A offset any segment reads for row 0.
+    pub a_end: usize,
+    /// One past the last B float any segment reads.
+    pub b_end: usize,
+}
+
+impl<'s> Segments<'s> {
+    pub fn new(segs: &'s [Seg], cs: usize, ldb: usize) -> Segments<'s> {
+        let (mut a_end, mut b_end) = (0, 0);
+        for s in segs.iter().filter(|s| s.len > 0) {
+            a_end = a_end.max(s.a + (s.len - 1) * cs + 1);
+            b_end = b_end.max(s.b + (s.len - 1) * ldb + blocking::NR);
+        }
+        Segments {
+            segs,
+            cs,
+            ldb,
+            a_end,
+            b_end,
+        }
+    }
+}
+
 /// A read-only view of a matrix through its strides: element `(i, j)` is
 /// `data[i * rs + j * cs]`. `A` stored `[m, k]` is `(rs, cs) = (k, 1)`; stored
 /// transposed (`[k, m]`) it is `(1, m)`. A packed A sliver is `(1, MR)`.
