@@ -71,8 +71,11 @@ function cases(core: WasmCore): [string, () => void, number][] {
     const s = filled(conv2dScratchLength(core, d));
     const flop = convFlop(d);
     out.push([`${name} forward`, () => conv2dForward(core, d, x, w, b, y, s), flop]);
-    out.push([`${name} backward filter`, () => conv2dBackwardFilter(core, d, x, y, w, s), flop]);
-    if (name !== "conv1" && !name.startsWith("r20 first")) out.push([`${name} backward input`, () => conv2dBackwardInput(core, d, y, w, x, s), flop]);
+    // The gradients go to buffers of their own, so that no case changes another's inputs.
+    const dw = filled(d.kH * d.kW * d.inC * d.outC);
+    const dx = filled(d.batch * d.inH * d.inW * d.inC);
+    out.push([`${name} backward filter`, () => conv2dBackwardFilter(core, d, x, y, dw, s), flop]);
+    if (name !== "conv1" && !name.startsWith("r20 first")) out.push([`${name} backward input`, () => conv2dBackwardInput(core, d, y, w, dx, s), flop]);
   }
   for (const [name, d] of [["pool1", pool1], ["pool1 same", pool1Same], ["3x3 stride 1 same", pool3x3]] as const) {
     const px = filled(d.batch * d.inH * d.inW * d.channels);

@@ -10,13 +10,13 @@
 //!    `---- row base of oh ----'     `-- row step --'     `- tap offset + ci -'
 //! ```
 //!
-//! so within one output row the pixels are `stride_w * c` floats apart and each tap is a
-//! run of `c` consecutive floats at a fixed offset: the shared dimension of the GEMM splits
-//! into one segment per tap (`gemm::kernel_segments`), and the micro-kernel runs over an
-//! output row's pixels four at a time with no copy of A.
+//! so within one output row the pixels are `stride_w * c` floats apart and each kernel row
+//! (its `k_w` taps) is a run of `k_w * c` consecutive floats at a fixed offset: the shared
+//! dimension of the GEMM splits into one segment per kernel row (`gemm::kernel_segments`),
+//! and the micro-kernel runs over an output row's pixels four at a time with no copy of A.
 //!
 //! ```text
-//! forward          y[pixels, out_c]   = P-patches · W          one segment per tap
+//! forward          y[pixels, out_c]   = P-patches · W          one segment per kernel row
 //! backward input   dx = the forward of dy (padded by k - 1 - pad) with W flipped and
 //!                  transposed per tap (stride 1 only: no col2im scatter)
 //! backward filter  dW[tap, ci, co]   += P-patchesᵀ · dy         one segment per output row
@@ -234,21 +234,19 @@ fn clear_padded(g: &Geom, scratch: &mut [f32]) {
     scratch[..g.padded_len()].fill(0.0);
 }
 
-/// The tap segments of a forward pass: tap `t` reads `c` floats at its offset and B's
-/// rows `t * c ..`.
-fn tap_segments(g: &Geom, segs: &mut [Seg; MAX_SEGS]) -> usize {
-    let mut t = 0;
-    for kh in 0..g.k_h {
-        for kw in 0..g.k_w {
-            segs[t] = Seg {
-                a: g.tap(kh, kw),
-                b: t * g.c * NR,
-                len: g.c,
-            };
-            t += 1;
-        }
+/// The segments of a forward pass, one per kernel row: in NHWC the `k_w` taps of a
+/// kernel row are `k_w * c` consecutive floats of the padded image, and B's rows are in
+/// the same `(kh, kw, ci)` order, so kernel row `kh` is one run at its offset.
+fn row_segments(g: &Geom, segs: &mut [Seg; MAX_SEGS]) -> usize {
+    let run = g.k_w * g.c;
+    for (kh, seg) in segs.iter_mut().take(g.k_h).enumerate() {
+        *seg = Seg {
+            a: g.tap(kh, 0),
+            b: kh * run * NR,
+            len: run,
+        };
     }
-    t
+    g.k_h
 }
 
 /// One tile of C (`rows x cols` valid of `MR x NR`): through the micro-kernel directly
@@ -300,8 +298,9 @@ pub(super) fn forward_rows(
     }
     let k = g.patch_len();
     let mut segs = [Seg::default(); MAX_SEGS];
-    let taps = tap_segments(g, &mut segs);
-    let segs = &segs[..taps];
+    let count = row_segments(g, &mut segs);
+    let segs = &segs[..count];
+    let run = g.k_w * g.c;
     let taps_sg = Segments::new(segs, 1, NR);
     let all = [Seg { a: 0, b: 0, len: k }];
     let packed_sg = Segments::new(&all, MR, NR);
@@ -334,7 +333,7 @@ pub(super) fn forward_rows(
                         // read runs past the image.
                         let packed = &mut edge[..MR * k];
                         for (p, col) in packed.chunks_exact_mut(MR).enumerate() {
-                            let off = segs[p / g.c].a + p % g.c;
+                            let off = segs[p / run].a + p % run;
                             for (i, v) in col.iter_mut().enumerate() {
                                 *v = if i < rows { a[i * rs + off] } else { 0.0 };
                             }
@@ -401,18 +400,18 @@ pub(super) fn backward_filter(
                     };
                 }
                 let sg = Segments::new(&segs[..rows_in_band], rs_pix, ldb);
+                // The rows of dw for kernel row kh, (kw, ci), are consecutive floats of the
+                // padded image (as in `row_segments`): blocks of MR of them.
+                let run = g.k_w * c;
                 for kh in 0..g.k_h {
-                    for kw in 0..g.k_w {
-                        let t = kh * g.k_w + kw;
-                        for ci in (0..c).step_by(MR) {
-                            let rows = MR.min(c - ci);
-                            let a = &img[g.tap(kh, kw) + ci..];
-                            let dst = &mut dw[(t * c + ci) * oc + s * NR..];
-                            if rows < MR && !g.copy {
-                                filter_edge(&sg, a, b_all, dst, oc, rows, cols);
-                            } else {
-                                tile(&sg, a, 1, b_all, dst, oc, rows, cols, true);
-                            }
+                    for p in (0..run).step_by(MR) {
+                        let rows = MR.min(run - p);
+                        let a = &img[g.tap(kh, 0) + p..];
+                        let dst = &mut dw[(kh * run + p) * oc + s * NR..];
+                        if rows < MR && !g.copy {
+                            filter_edge(&sg, a, b_all, dst, oc, rows, cols);
+                        } else {
+                            tile(&sg, a, 1, b_all, dst, oc, rows, cols, true);
                         }
                     }
                 }

@@ -34,7 +34,7 @@
 //!
 //! Which method [`Conv2dDims::new`] picks ([`Method`]):
 //! - 1 to [`DIRECT_MAX_IN_C`] input channels and at most [`DIRECT_MAX_OUT_C`] filters (a
-//!   first layer): the direct path (`direct.rs`) for the forward pass and the filter
+//!   first layer narrower than the GEMM tile): the direct path (`direct.rs`) for the forward pass and the filter
 //!   gradient; the input gradient (never needed there in a network) by im2col.
 //! - A 1x1 kernel: im2col. With stride 1 that is no copy at all (`x` is its own patch
 //!   matrix), so every pass is one plain GEMM per chunk; with a stride the gather is one
@@ -77,9 +77,12 @@ pub const MIN_CHUNK_ROWS: usize = 32;
 /// per output pixel for a 6-column GEMM, and the direct path is faster.
 pub const DIRECT_MAX_IN_C: usize = 4;
 
-/// Most filters for which [`Conv2dDims::new`] picks [`Method::Direct`]: past this, the
-/// GEMM's register tiles pay for the gather.
-pub const DIRECT_MAX_OUT_C: usize = 16;
+/// Most filters for which [`Conv2dDims::new`] picks [`Method::Direct`]: fewer than the
+/// GEMM tile's 8 columns. Measured (bench/ab.ts): with 16 filters (ResNet-20's first
+/// layer, 3 channels) the implicit GEMM ran the forward pass in 0.56x and the filter
+/// gradient in 0.66x the direct path's time; with LeNet-5's 6 filters the direct filter
+/// gradient stayed faster (the implicit one took 1.17x).
+pub const DIRECT_MAX_OUT_C: usize = 7;
 
 /// How the forward pass and the filter gradient are computed. The input gradient always
 /// uses im2col (the first layer, where the direct path pays, never needs it).
