@@ -8,9 +8,13 @@ import type { WasmCore } from "../wasm/core.js";
 import { activation as activationOption } from "../io/keras_config.js";
 import * as args from "./args.js";
 import type { LayerKind } from "./kind.js";
-import { FusedActivation } from "./fused_activation.js";
-import { activationCols, copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { FusedActivation, unaryOf } from "./fused_activation.js";
+import { reluBackwardInto, reluForwardInto, type UnaryFn } from "../kernels/unary.js";
+import { activationCols, copyFloats, LayerWeights, NO_WORKSPACE, OUTPUT_ONLY, type BackwardReads, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
+
+/** relu as the ReLU family's kernel function. */
+const RELU: UnaryFn = { kind: "relu", maxValue: Infinity, negativeSlope: 0, threshold: 0 };
 
 /** Options of {@link activation}. */
 export interface ActivationArgs {
@@ -35,6 +39,8 @@ export class Activation implements Layer {
   inputShape: number[] | null = null;
   outputShape: number[] | null = null;
   private readonly act: FusedActivation;
+  /** The kernel function of relu and relu6 (never skipped: only a softmax output is), else null. */
+  private readonly relu: UnaryFn | null;
 
   /** Checks `options`; usually called through {@link activation}. */
   constructor(options: ActivationArgs) {
@@ -45,6 +51,7 @@ export class Activation implements Layer {
     this.declaredInputShape = args.inputShape(where, options.inputShape);
     this.name = args.layerName(where, options.name) ?? "";
     this.act = new FusedActivation(this.activation);
+    this.relu = this.activation === "relu" ? RELU : this.activation === "relu6" ? unaryOf("relu6") : null;
   }
 
   get config(): Record<string, unknown> {
@@ -65,8 +72,14 @@ export class Activation implements Layer {
     return NO_WORKSPACE;
   }
 
+  /** relu and relu6 take their gradient from the output (one pass each way); the others read both. */
+  get backwardReads(): BackwardReads | undefined {
+    return this.relu ? OUTPUT_ONLY : undefined;
+  }
+
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
     const n = pass.count * sizeOf(this.inputShape!);
+    if (this.relu) return reluForwardInto(core, this.relu, n, bufs.x, bufs.y);
     const cols = activationCols(this.inputShape!);
     copyFloats(core, bufs.x, bufs.y, n);
     // The input stays in bufs.x for backward, so nothing needs saving.
@@ -76,6 +89,7 @@ export class Activation implements Layer {
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
     if (!bufs.dx) return;
     const n = pass.count * sizeOf(this.inputShape!);
+    if (this.relu) return reluBackwardInto(core, this.relu, n, true, bufs.y, bufs.dy, bufs.dx);
     const cols = activationCols(this.inputShape!);
     copyFloats(core, bufs.dy, bufs.dx, n);
     this.act.backward(core, activate, n / cols, cols, bufs.y, bufs.dx, bufs.x);

@@ -18,7 +18,7 @@ import type { Tensor } from "../tensor.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import type { LayerKind } from "./kind.js";
-import { copyFloats, LayerWeights, type Layer, type LayerBuffers, type Pass, type WeightSpec, type Workspace } from "./layer.js";
+import { copyFloats, INPUT_ONLY, LayerWeights, type Layer, type LayerBuffers, type Pass, type WeightSpec, type Workspace } from "./layer.js";
 import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link batchNormalization}. */
@@ -131,6 +131,9 @@ export class BatchNormalization implements Layer {
     this.weights.specs = specs;
     return this.outputShape;
   }
+
+  /** Backward reads the input (and the statistics it keeps), never the output. */
+  readonly backwardReads = INPUT_ONLY;
 
   /** Own floats: the batch's [mean | variance], then room for dgamma and dbeta when the layer has no such weight. */
   workspace(): Workspace {

@@ -16,7 +16,7 @@ import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import { FusedActivation } from "./fused_activation.js";
 import type { LayerKind } from "./kind.js";
-import { LayerWeights, type Layer, type LayerBuffers, type Pass, type WeightSpec, type Workspace } from "./layer.js";
+import { INPUT_ONLY, LayerWeights, type BackwardReads, type Layer, type LayerBuffers, type Pass, type WeightSpec, type Workspace } from "./layer.js";
 import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link depthwiseConv2d}. */
@@ -154,6 +154,11 @@ export class DepthwiseConv2D implements Layer, DepthwiseGeometry {
     if (this.useBias) specs.push({ name: "bias", shape: [oc], initializer: this.biasInitializer });
     this.weights.specs = specs;
     return this.outputShape;
+  }
+
+  /** Without an activation backward reads only the input (an activation may read the output). */
+  get backwardReads(): BackwardReads | undefined {
+    return this.activation === "linear" ? INPUT_ONLY : undefined;
   }
 
   workspace(_core: WasmCore, batch: number): Workspace {

@@ -4,13 +4,13 @@
  */
 import { fail, readNumber } from "../io/json.js";
 import { activationBackward, activationForward } from "../kernels/activation.js";
-import { unaryBackward, unaryForward, type UnaryFn } from "../kernels/unary.js";
+import { reluBackwardInto, reluForwardInto, type UnaryFn } from "../kernels/unary.js";
 import { sizeOf } from "../shapes.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import type { LayerKind } from "./kind.js";
-import { activationCols, copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { activationCols, copyFloats, INPUT_ONLY, LayerWeights, NO_WORKSPACE, OUTPUT_ONLY, type BackwardReads, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link reLU}. */
@@ -108,17 +108,21 @@ abstract class UnaryLayer extends ElementwiseLayer implements Layer {
   protected abstract readonly fn: UnaryFn;
   abstract readonly config: Readonly<Record<string, unknown>>;
 
-  forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
-    const n = this.size(pass.count);
-    copyFloats(core, bufs.x, bufs.y, n);
-    unaryForward(core, this.fn, n, bufs.y);
+  /** With a zero slope the gradient is read off the output, so backward needs no input. */
+  get backwardReads(): BackwardReads {
+    return this.fn.kind === "relu" && this.fn.negativeSlope === 0 ? OUTPUT_ONLY : INPUT_ONLY;
   }
 
+  /** One pass: `y = f(x)`. */
+  forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
+    reluForwardInto(core, this.fn, this.size(pass.count), bufs.x, bufs.y);
+  }
+
+  /** One pass: `dx = dy * f'`, the slope read off `y` (zero slope) or `x`. */
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
     if (!bufs.dx) return;
-    const n = this.size(pass.count);
-    copyFloats(core, bufs.dy, bufs.dx, n);
-    unaryBackward(core, this.fn, n, bufs.x, bufs.dx);
+    const fromOutput = this.backwardReads === OUTPUT_ONLY;
+    reluBackwardInto(core, this.fn, this.size(pass.count), fromOutput, fromOutput ? bufs.y : bufs.x, bufs.dy, bufs.dx);
   }
 }
 

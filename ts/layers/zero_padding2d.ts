@@ -9,7 +9,7 @@ import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import type { LayerKind } from "./kind.js";
-import { LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { LayerWeights, NO_WORKSPACE, READS_NOTHING, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link zeroPadding2d}. */
@@ -77,6 +77,9 @@ export class ZeroPadding2D implements Layer {
   workspace(): Workspace {
     return NO_WORKSPACE;
   }
+
+  /** Backward crops `dy`: no activation needs keeping for it. */
+  readonly backwardReads = READS_NOTHING;
 
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
     pad2dForward(core, this.dimsFor(pass.count), bufs.x, bufs.y);

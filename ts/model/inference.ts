@@ -37,6 +37,8 @@ export function emptyBatch(n: number, shape: readonly number[]): Tensor {
 export interface Tap {
   window: WasmBuffer;
   out: Tensor;
+  /** Copy right after this layer's forward (its output may not outlive the pass); default after the pass. */
+  layer?: number;
 }
 
 /**
@@ -50,10 +52,12 @@ export function inferInChunks(core: WasmCore, runner: Runner, x: Tensor, batchSi
   // No labels: the label width is never read.
   const feeder = new ArrayFeeder(x, null, range(0, n), null, 0);
   const widths = taps.map((t) => sizeOf(t.out.shape.slice(1)));
+  const byLayer = taps.some((t) => t.layer !== undefined);
   for (let start = 0; start < n; start += chunk) {
     const count = Math.min(chunk, n - start);
     feeder.fill(core, runner.plan, start, count);
-    runner.forward(count, false, 0, false);
-    taps.forEach((t, i) => t.out.data.set(core.f32(t.window).subarray(0, count * widths[i]!), start * widths[i]!));
+    const copy = (t: Tap, i: number) => t.out.data.set(core.f32(t.window).subarray(0, count * widths[i]!), start * widths[i]!);
+    runner.forward(count, false, 0, false, byLayer ? (layer) => taps.forEach((t, i) => t.layer === layer && copy(t, i)) : undefined);
+    taps.forEach((t, i) => t.layer === undefined && copy(t, i));
   }
 }

@@ -46,8 +46,10 @@ export class Runner {
    * Runs every layer on the first `count` samples of the plan's input. With
    * `forLoss`, a fused softmax output is left as logits (the loss applies softmax).
    * Each layer learns whether it is learning (training and trainable) from the pass.
+   * `afterLayer(i)` runs right after layer i (to read its output before the plan reuses
+   * the memory: a training plan keeps a value only while backward needs it).
    */
-  forward(count: number, training: boolean, step: number, forLoss: boolean): void {
+  forward(count: number, training: boolean, step: number, forLoss: boolean, afterLayer?: (i: number) => void): void {
     const pass = this.pass;
     pass.count = count;
     pass.training = training;
@@ -61,6 +63,7 @@ export class Runner {
       const t0 = timings ? performance.now() : 0;
       layer.forward(this.core, pass, this.plan.layers[i]!, !(forLoss && this.fused && i === last));
       if (timings) timings[i] += performance.now() - t0;
+      if (afterLayer) afterLayer(i);
     }
   }
 
