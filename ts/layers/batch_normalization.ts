@@ -17,7 +17,7 @@ import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import { BaseLayer } from "./base.js";
 import { initializerOption, type LayerKind } from "./kind.js";
-import { copyFloats, type LayerBuffers, type Pass, type WeightSpec, type Workspace } from "./layer.js";
+import { copyFloats, INPUT_ONLY, type LayerBuffers, type Pass, type WeightSpec, type Workspace } from "./layer.js";
 
 /** Options of {@link batchNormalization}. */
 export interface BatchNormalizationArgs {
@@ -120,6 +120,9 @@ export class BatchNormalization extends BaseLayer {
     this.weights.specs = specs;
     return this.outputShape;
   }
+
+  /** Backward reads the input (and the statistics it keeps), never the output. */
+  readonly backwardReads = INPUT_ONLY;
 
   /** Own floats: the batch's [mean | variance], then room for dgamma and dbeta when the layer has no such weight. */
   override workspace(): Workspace {

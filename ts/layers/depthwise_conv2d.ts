@@ -18,7 +18,7 @@ import {
 } from "./conv_options.js";
 import { FusedActivation } from "./fused_activation.js";
 import { initializerOption, type LayerKind } from "./kind.js";
-import type { LayerBuffers, Pass, Workspace } from "./layer.js";
+import { INPUT_ONLY, type BackwardReads, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 
 /** Options of {@link depthwiseConv2d}. */
 export interface DepthwiseConv2dArgs {
@@ -107,6 +107,11 @@ export class DepthwiseConv2D extends BaseLayer implements DepthwiseGeometry {
     if (this.useBias) specs.push({ name: "bias", shape: [oc], initializer: this.biasInitializer });
     this.weights.specs = specs;
     return this.outputShape;
+  }
+
+  /** Without an activation backward reads only the input (an activation may read the output). */
+  get backwardReads(): BackwardReads | undefined {
+    return this.activation === "linear" ? INPUT_ONLY : undefined;
   }
 
   override workspace(_core: WasmCore, batch: number): Workspace {

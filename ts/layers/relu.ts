@@ -4,12 +4,12 @@
  */
 import { fail, readNumber } from "../io/json.js";
 import { activationBackward, activationForward } from "../kernels/activation.js";
-import { unaryBackward, unaryForward, type UnaryFn } from "../kernels/unary.js";
+import { reluBackwardInto, reluForwardInto, type UnaryFn } from "../kernels/unary.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import { BaseLayer } from "./base.js";
 import type { LayerKind } from "./kind.js";
-import { activationCols, copyFloats, type LayerBuffers, type Pass } from "./layer.js";
+import { activationCols, copyFloats, INPUT_ONLY, OUTPUT_ONLY, type BackwardReads, type LayerBuffers, type Pass } from "./layer.js";
 
 /** Options of {@link reLU}. */
 export interface ReLUArgs {
@@ -49,17 +49,21 @@ export interface SoftmaxArgs {
 abstract class UnaryLayer extends BaseLayer {
   protected abstract readonly fn: UnaryFn;
 
-  forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
-    const n = this.floats(pass.count);
-    copyFloats(core, bufs.x, bufs.y, n);
-    unaryForward(core, this.fn, n, bufs.y);
+  /** With a zero slope the gradient is read off the output, so backward needs no input. */
+  get backwardReads(): BackwardReads {
+    return this.fn.kind === "relu" && this.fn.negativeSlope === 0 ? OUTPUT_ONLY : INPUT_ONLY;
   }
 
+  /** One pass: `y = f(x)`. */
+  forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
+    reluForwardInto(core, this.fn, this.floats(pass.count), bufs.x, bufs.y);
+  }
+
+  /** One pass: `dx = dy * f'`, the slope read off `y` (zero slope) or `x`. */
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
     if (!bufs.dx) return;
-    const n = this.floats(pass.count);
-    copyFloats(core, bufs.dy, bufs.dx, n);
-    unaryBackward(core, this.fn, n, bufs.x, bufs.dx);
+    const fromOutput = this.backwardReads === OUTPUT_ONLY;
+    reluBackwardInto(core, this.fn, this.floats(pass.count), fromOutput, fromOutput ? bufs.y : bufs.x, bufs.dy, bufs.dx);
   }
 }
 

@@ -9,7 +9,7 @@ import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import { BaseLayer } from "./base.js";
 import type { LayerKind } from "./kind.js";
-import type { LayerBuffers, Pass } from "./layer.js";
+import { READS_NOTHING, type LayerBuffers, type Pass } from "./layer.js";
 
 /** Options of {@link zeroPadding2d}. */
 export interface ZeroPadding2dArgs {
@@ -63,6 +63,9 @@ export class ZeroPadding2D extends BaseLayer {
     this.outputShape = [top + h + bottom, left + w + right, c];
     return this.outputShape;
   }
+
+  /** Backward crops `dy`: no activation needs keeping for it. */
+  readonly backwardReads = READS_NOTHING;
 
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
     pad2dForward(core, this.batched(this.dims, pass.count), bufs.x, bufs.y);

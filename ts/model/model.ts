@@ -376,10 +376,10 @@ export class Model {
     const { n, batchSize } = this.inferenceArgs("activations", x, options);
     const outs = this.layers.map((l) => emptyBatch(n, l.outputShape!));
     if (n > 0) {
-      // A training plan keeps every layer's output until the pass ends.
       const { core, runner } = this.inferenceReady("activations", batchSize, n, true);
-      // Each layer writes its own window of the plan (flatten shares its input's window).
-      inferInChunks(core, runner, x, batchSize, outs.map((out, i) => ({ window: runner.plan.layers[i]!.y, out })));
+      // Each layer writes its own window of the plan (flatten shares its input's window),
+      // copied right after the layer runs: the plan may reuse it once no layer reads it.
+      inferInChunks(core, runner, x, batchSize, outs.map((out, i) => ({ window: runner.plan.layers[i]!.y, out, layer: i })));
     }
     return outs;
   }

@@ -11,7 +11,9 @@
  * overlaps its own, so buffers are reused once their last reader is done.
  * - An activation lives from its producer's forward to its last consumer's forward
  *   (inference plans), or, in training plans, until the last backward that reads it
- *   (its producer's, which reads its output, or a consumer's, which reads its input).
+ *   (its producer's, if that reads its output, or a consumer's, if that reads its
+ *   inputs: `Layer.backwardReads`, both by default; e.g. a batch normalization's output
+ *   feeding a ReLU, which reads only its own output, dies at the ReLU's forward).
  * - The gradient of a value lives from the first backward that writes it (its last
  *   consumer's; the loss for the model output) to its producer's backward. A value that
  *   feeds several layers gets the sum of their gradients: the first backward to run
@@ -20,10 +22,10 @@
  *   overwriting their outputs.
  * - A layer that aliases its input (flatten) shares its input's activation buffer, and its
  *   gradient buffer too when that input feeds nothing else (else the runner copies).
- * Training plans also serve inference; `activations()` uses one since it reads every
- * layer's output after the pass.
+ * Training plans also serve inference (`activations()` copies each layer's output right
+ * after the layer runs, since a later layer may reuse its memory).
  */
-import type { LayerBuffers } from "../layers/layer.js";
+import type { BackwardReads, LayerBuffers } from "../layers/layer.js";
 import { sizeOf } from "../shapes.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import { fuseGraph } from "./fuse.js";
@@ -74,6 +76,9 @@ export interface Plan {
   /** Per layer, the moves to make after its backward: copies first, then sums. */
   readonly afterBackward: readonly (readonly GradMove[])[];
 }
+
+/** What a layer's backward reads when it does not say (see `Layer.backwardReads`). */
+const READS_ALL: BackwardReads = { inputs: true, output: true };
 
 // Windows start on 16-byte boundaries, which SIMD loads prefer.
 const ALIGN = 4;
@@ -159,6 +164,7 @@ function layout(core: WasmCore, graph: ModelGraph, batch: number, training: bool
   const LOSS = L + 1;
   const bwd = (i: number): number => 2 * L + 1 - i;
   const width = (v: number): number => sizeOf(valueShape(graph, v));
+  const reads = (i: number): BackwardReads => layers[i]!.backwardReads ?? READS_ALL;
   const recs: Rec[] = [];
   const rec = (size: number, start: number, end: number): Rec => {
     const r = { size: align(size), start, end, at: 0 };
@@ -180,9 +186,10 @@ function layout(core: WasmCore, graph: ModelGraph, batch: number, training: bool
     actRoot.push(root);
     const r = actRec.get(root) ?? rec(batch * width(root), END, 0);
     actRec.set(root, r);
-    let end = v === L ? LOSS : 0;
-    for (const [i] of consumers[v]!) end = Math.max(end, training ? bwd(i) : fwd(i));
-    if (training && v > 0) end = Math.max(end, bwd(producer));
+    // A consumer's or the producer's backward keeps the value only if it reads it.
+    let end = v === L ? LOSS : v === 0 ? 0 : fwd(producer);
+    for (const [i] of consumers[v]!) end = Math.max(end, training && reads(i).inputs ? bwd(i) : fwd(i));
+    if (training && v > 0 && reads(producer).output) end = Math.max(end, bwd(producer));
     r.start = Math.min(r.start, v === 0 ? 0 : fwd(producer));
     r.end = Math.max(r.end, end);
   }

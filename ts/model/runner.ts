@@ -6,6 +6,7 @@
  */
 import type { Layer, Pass } from "../layers/layer.js";
 import { countCorrect } from "../kernels/loss.js";
+import { addInto } from "../kernels/unary.js";
 import { addRegularization } from "../regularizers.js";
 import { sizeOf } from "../shapes.js";
 import { fusesSoftmax, lossAndGradient, type Loss } from "../training/losses.js";
@@ -53,8 +54,11 @@ export class Runner {
    * Runs every layer on the first `count` samples of the plan's input. With
    * `forLoss`, a fused softmax output is left as logits (the loss applies softmax).
    * Each layer learns whether it is learning (training and trainable) from the pass.
+   * `afterLayer(i)` runs right after layer i (to read its output before the plan reuses
+   * the memory: a training plan keeps a value only while backward needs it); in a fused
+   * inference plan, after each fused step, with the index of its first layer.
    */
-  forward(count: number, training: boolean, step: number, forLoss: boolean): void {
+  forward(count: number, training: boolean, step: number, forLoss: boolean, afterLayer?: (i: number) => void): void {
     const pass = this.pass;
     pass.count = count;
     pass.training = training;
@@ -70,6 +74,7 @@ export class Runner {
       const t0 = timings ? performance.now() : 0;
       layer.forward(this.core, pass, this.plan.layers[i]!, !(forLoss && this.fused && i === last));
       if (timings) timings[at] += performance.now() - t0;
+      if (afterLayer) afterLayer(at);
     }
   }
 
@@ -111,18 +116,14 @@ export class Runner {
     addRegularization(this.core, this.layers, true);
   }
 
-  /** `to (+)= from` over `count` samples: plain loops over one view of the arena (memory-bound). */
+  /** `to (+)= from` over `count` samples: a wasm SIMD pass for sums, a copy within the arena otherwise (memory-bound). */
   private move(m: GradMove, count: number): void {
+    const n = count * m.width;
+    // The sum runs in wasm: a JavaScript loop over the view took several times longer.
+    if (m.add) return addInto(this.core, n, m.to, m.from, m.to);
     const arena = this.plan.arena;
-    const view = this.core.f32(arena);
     const base = arena.ptr >>> 2;
     const from = (m.from.ptr >>> 2) - base;
-    const to = (m.to.ptr >>> 2) - base;
-    const n = count * m.width;
-    if (m.add) {
-      for (let k = 0; k < n; k++) view[to + k] = view[to + k]! + view[from + k]!;
-    } else {
-      view.copyWithin(to, from, from + n);
-    }
+    this.core.f32(arena).copyWithin((m.to.ptr >>> 2) - base, from, from + n);
   }
 }
