@@ -191,7 +191,7 @@ describe("fused predictions equal the unfused ones", () => {
       releasePlan(core, plan);
       return out;
     });
-    expectClose(outputs[1]!, outputs[0]!, "fused vs unfused plan", 1e-5, 1e-6);
+    expectClose(outputs[1]!, outputs[0]!, "fused vs unfused plan", 1e-4, 1e-5); // as expectFusedMatches: folding BN into the weights rounds differently
     m.dispose();
   });
 });
