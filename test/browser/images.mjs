@@ -11,8 +11,8 @@
  *   decoder's pixels on the same files: PNG exactly, JPEG within JPEG_TOLERANCE;
  * - that training reaches a sensible validation accuracy while the page keeps answering;
  * - that a new picture, chosen or dropped (a synthetic drop), is named as its class;
- * - that "Save" downloads a `.keras` file that `loadModel` in Node reads and that predicts
- *   what the page predicted;
+ * - that "Save" downloads a `.keras` file that `loadModel` in Node reads, with the class
+ *   names, and that predicts what the page predicted;
  * - that with `?decode=batches` the training images are decoded batch by batch (the
  *   source's `prepare`, awaited by fit) and the model still learns;
  * - that a phone-sized window does not scroll sideways.
@@ -255,9 +255,8 @@ async function main() {
       await download.saveAs(path);
       const model = await node.loadModel(new Uint8Array(await readFile(path)));
       assert(model.inputShape.join() === `${IMAGE_SIZE},${IMAGE_SIZE},3`, `the loaded model takes ${model.inputShape.join("x")}`);
-      // Class names travel in the file where simdnet saves them (model.classNames, which fit
-      // takes from an image folder); a build without them loads undefined.
-      if (model.classNames !== undefined) assert(JSON.stringify(model.classNames) === JSON.stringify(["blue", "green", "red"]), `the file's class names: ${JSON.stringify(model.classNames)}`);
+      // Class names travel in the file (model.classNames, which fit takes from the image folder).
+      assert(JSON.stringify(model.classNames) === JSON.stringify(["blue", "green", "red"]), `the file's class names: ${JSON.stringify(model.classNames)}`);
       const x = await node.datasets.readImage(picked, { imageSize: [IMAGE_SIZE, IMAGE_SIZE] });
       const p = Array.from(model.predict(x).data);
       const diff = Math.max(...p.map((v, i) => Math.abs(v - pageProbabilities[i])));

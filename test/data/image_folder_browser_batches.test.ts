@@ -120,6 +120,18 @@ describe("imageFolderFromFiles with preload: false", () => {
     expect(model.getWeights().flatMap((w) => Array.from(w.data))).toEqual(before);
   });
 
+  it("evaluate and predict (synchronous) refuse a source that prepares, up front; a preloaded one works", async () => {
+    const files = folder();
+    const lazy = await imageFolderFromFileList(files, { imageSize: [6, 5], seed: 3, batchSize: 4, preload: false }, countingDecoder().decode) as ImageFolderSource;
+    const eager = await imageFolderFromFileList(files, { imageSize: [6, 5], seed: 3, batchSize: 4 }, countingDecoder().decode) as ImageFolderSource;
+    const model = new Sequential({ seed: 5, layers: [layers.flatten({ inputShape: [6, 5, 3] }), layers.dense({ units: 3, activation: "softmax" })] });
+    model.compile({ optimizer: "adam", loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
+    expect(() => model.evaluate(lazy)).toThrow(/evaluate: this batch source reads asynchronously \(it has prepare, e\.g\. imageFolderFromFiles with preload: false\), and evaluate is synchronous; make the source with preload: true/);
+    expect(() => model.predict(lazy)).toThrow(/predict: this batch source reads asynchronously .* and predict is synchronous/);
+    expect(model.predict(eager).shape).toEqual([21, 3]);
+    expect(Number.isFinite(model.evaluate(eager).loss)).toBe(true);
+  });
+
   it("a prepare that fails (a file that does not decode) fails fit with the file's name", async () => {
     const files = [...folder(), { file: new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0])]), path: "cats/cut.png" }];
     const source = await imageFolderFromFileList(files, { imageSize: [6, 5], seed: 3, batchSize: 4, preload: false }, countingDecoder().decode) as ImageFolderSource;

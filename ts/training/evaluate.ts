@@ -32,6 +32,17 @@ export function evaluateFeeder(core: WasmCore, runner: Runner, feeder: Feeder, b
 }
 
 /**
+ * evaluate and predict run synchronously, so they cannot await a source's `prepare`
+ * (`imageFolderFromFiles` with `preload: false` decodes there): such a source is refused
+ * up front rather than failing at its first unprepared `fill`.
+ */
+function refuseAsyncSource(where: string, source: BatchSource): void {
+  if (source.prepare !== undefined) {
+    throw new Error(`${where}: this batch source reads asynchronously (it has prepare, e.g. imageFolderFromFiles with preload: false), and ${where} is synchronous; make the source with preload: true, or use its toTensors()`);
+  }
+}
+
+/**
  * `evaluate(source, options)`'s checks: no separate labels (the source carries its own),
  * options with at most `batchSize` (default: the source's), shapes that fit the model.
  */
@@ -43,6 +54,7 @@ export function sourceFeeder(
   if (tensorLike || (typeof extra === "object" && extra !== null && Object.keys(extra).length > 0)) {
     throw new Error(`${where}: x is a BatchSource (e.g. datasets.imageFolder(dir)), which carries its own labels; call ${where}(source, options) without y`);
   }
+  refuseAsyncSource(where, source);
   const options = args === undefined ? {} : args;
   const batchSize = batchOption(where, { batchSize: checkBatchSize(where, source), ...(options as BatchArgs) });
   checkSource(where, source, inputShape, loss, outputShape);
@@ -56,6 +68,7 @@ export function sourceFeeder(
 export function predictSource(source: BatchSource, options: BatchArgs, inputShape: readonly number[] | null, predictChunk: (x: Tensor) => Tensor): Tensor {
   const where = "predict";
   if (typeof options !== "object" || options === null) throw new Error(`${where}: options must be an object, received ${String(options)}`);
+  refuseAsyncSource(where, source);
   const batchSize = batchOption(where, { batchSize: checkBatchSize(where, source), ...options });
   if (inputShape === null) throw new Error(`${where}: the model has no layers; add some first`);
   const n = source.length;
