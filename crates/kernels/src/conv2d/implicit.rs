@@ -149,7 +149,8 @@ fn band_rows(g: &Geom) -> usize {
     (BAND_PIXELS / g.out_w).clamp(1, MAX_SEGS).min(g.out_h)
 }
 
-/// True when one padded image and a packed partial sliver fit the conv scratch budget.
+/// True when one padded image, its slack and a packed partial sliver fit the conv
+/// scratch budget.
 fn small_image(g: &Geom) -> bool {
     let patch = g
         .k_h
@@ -157,7 +158,12 @@ fn small_image(g: &Geom) -> bool {
         .and_then(|t| t.checked_mul(g.c))
         .and_then(|p| p.checked_mul(MR));
     let image = g.hp.checked_mul(g.wp).and_then(|n| n.checked_mul(g.c));
-    matches!((image, patch), (Some(i), Some(p)) if i <= SCRATCH_BUDGET && p <= SCRATCH_BUDGET)
+    // Together within the budget, so the implicit path never needs more scratch than
+    // `SCRATCH_BUDGET` floats (what conv2dScratchLength documents).
+    let total = image
+        .zip(patch)
+        .and_then(|(i, p)| i.checked_add(p)?.checked_add(MR));
+    matches!(total, Some(t) if t <= SCRATCH_BUDGET)
 }
 
 /// Floats of B packed into `NR`-column slivers: `k * ceil(n / NR) * NR`.
