@@ -1,6 +1,6 @@
 /**
  * A/B of two builds of the SIMD module on LeNet-5's conv and pooling kernels at batch 64,
- * in one process with the runs interleaved (A, B, A, B, ...), so both see the same load
+ * ResNet-20's convolutions and MobileNetV2's depthwise layers, in one process with the runs interleaved (A, B, A, B, ...), so both see the same load
  * on a shared machine. For judging a compiler flag or a kernel change before keeping it:
  *
  *   cp wasm/simdnet-simd.wasm /tmp/before.wasm; (change, rebuild)
@@ -13,6 +13,8 @@
  * input gradients), with GFLOP/s from the multiply-adds of the convolution's definition.
  * `--only=r20` runs just those; `--runs=5` shortens the runs; `--min` reports the fastest run
  * rather than the median; `--cpu` times by process CPU time instead of the wall clock.
+ * On a machine shared with other work, `--cpu --min` gave repeatable ratios where
+ * wall-clock medians swung by 2x.
  *
  * "pool1 same" is pool 1 with `same` padding: on its even input the windows are the
  * same as `valid`'s, but the kernels take their general path rather than the 2x2 one.

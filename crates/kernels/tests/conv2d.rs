@@ -177,6 +177,20 @@ fn dispatcher_picks_direct_for_few_channels_then_implicit() {
     let strided = Conv2dDims::new(2, 9, 9, 8, 1, 1, 8, 2, 2, true).unwrap();
     assert_eq!(strided.method(), Method::Im2col);
     assert!(strided.try_with_method(Method::Implicit).is_none());
+    // ResNet-20's 3x3 layers go implicit, within the scratch budget; an image whose padded
+    // copy would not fit the budget goes to im2col.
+    for (hw, c, f, s) in [
+        (32, 3, 16, 1),
+        (32, 16, 16, 1),
+        (32, 16, 32, 2),
+        (8, 64, 64, 1),
+    ] {
+        let d = Conv2dDims::new(64, hw, hw, c, 3, 3, f, s, s, true).unwrap();
+        assert_eq!(d.method(), Method::Implicit, "{}x{}x{}", hw, hw, c);
+        assert!(d.scratch_len() <= SCRATCH_BUDGET);
+    }
+    let big = Conv2dDims::new(1, 200, 200, 32, 3, 3, 32, 1, 1, true).unwrap();
+    assert_eq!(big.method(), Method::Im2col);
 }
 
 #[test]

@@ -25,6 +25,11 @@
 //! B (the filter) is packed once per call into `NR`-column slivers in `(tap, ci)` order
 //! and reused for every image. The filter gradient reads `dy` in place when `out_c` is a
 //! multiple of `NR`, else packs a band of its rows at a time.
+//!
+//! Tried and not kept (bench/ab.ts --cpu, ResNet-20 shapes at batch 64, all within 1-4%
+//! or worse): packing `dy` for every filter gradient, bands of 128 pixels, bands spanning
+//! several 8x8 images, and unrolling the segmented micro-kernel two steps at a time
+//! (1.3-1.4x slower: V8 spills the extra B vectors).
 
 use super::{Conv2dDims, SCRATCH_BUDGET};
 use crate::gemm::blocking::{MR, NR};
@@ -144,7 +149,8 @@ fn band_rows(g: &Geom) -> usize {
     (BAND_PIXELS / g.out_w).clamp(1, MAX_SEGS).min(g.out_h)
 }
 
-/// True when one padded image and a packed partial sliver fit the conv scratch budget.
+/// True when one padded image, its slack and a packed partial sliver fit the conv
+/// scratch budget.
 fn small_image(g: &Geom) -> bool {
     let patch = g
         .k_h
@@ -152,7 +158,12 @@ fn small_image(g: &Geom) -> bool {
         .and_then(|t| t.checked_mul(g.c))
         .and_then(|p| p.checked_mul(MR));
     let image = g.hp.checked_mul(g.wp).and_then(|n| n.checked_mul(g.c));
-    matches!((image, patch), (Some(i), Some(p)) if i <= SCRATCH_BUDGET && p <= SCRATCH_BUDGET)
+    // Together within the budget, so the implicit path never needs more scratch than
+    // `SCRATCH_BUDGET` floats (what conv2dScratchLength documents).
+    let total = image
+        .zip(patch)
+        .and_then(|(i, p)| i.checked_add(p)?.checked_add(MR));
+    matches!(total, Some(t) if t <= SCRATCH_BUDGET)
 }
 
 /// Floats of B packed into `NR`-column slivers: `k * ceil(n / NR) * NR`.
@@ -179,17 +190,35 @@ pub(super) fn fits_backward_input(d: &Conv2dDims) -> bool {
         && packed_len(d.k_h * d.k_w * d.out_c, d.in_c).map_or(false, |n| n <= PACK_LEN)
 }
 
-/// Packs the `k x n` matrix `value(p, j)` into `NR`-column slivers (zero past `n`).
-fn pack_b(k: usize, n: usize, value: impl Fn(usize, usize) -> f32, out: &mut [f32]) {
+/// Packs the `k x n` matrix whose element `(p, j)` is `src[row(p) + j * stride]` into
+/// `NR`-column slivers (zero past `n`). A whole sliver row with `stride` 1 is one copy of
+/// `NR` floats: at batch 1 the pack is a sizeable part of a call.
+fn pack_b(
+    k: usize,
+    n: usize,
+    src: &[f32],
+    row: impl Fn(usize) -> usize,
+    stride: usize,
+    out: &mut [f32],
+) {
     for (s, sliver) in out
         .chunks_exact_mut(k * NR)
         .take((n + NR - 1) / NR)
         .enumerate()
     {
-        for (p, row) in sliver.chunks_exact_mut(NR).enumerate() {
-            for (jj, v) in row.iter_mut().enumerate() {
-                let j = s * NR + jj;
-                *v = if j < n { value(p, j) } else { 0.0 };
+        let (j0, cols) = (s * NR, NR.min(n - s * NR));
+        for (p, dst) in sliver.chunks_exact_mut(NR).enumerate() {
+            let at = row(p) + j0 * stride;
+            if cols == NR && stride == 1 {
+                copy_run(dst, &src[at..at + NR]);
+            } else {
+                for (jj, v) in dst.iter_mut().enumerate() {
+                    *v = if jj < cols {
+                        src[at + jj * stride]
+                    } else {
+                        0.0
+                    };
+                }
             }
         }
     }
@@ -198,19 +227,15 @@ fn pack_b(k: usize, n: usize, value: impl Fn(usize, usize) -> f32, out: &mut [f3
 /// Packs the forward filter `W = [patch_len, out_c]` into `pack`.
 pub(super) fn pack_forward(d: &Conv2dDims, w: &[f32], pack: &mut [f32]) {
     let n = d.out_c;
-    pack_b(d.patch_len(), n, |p, j| w[p * n + j], pack);
+    pack_b(d.patch_len(), n, w, |p| p * n, 1, pack);
 }
 
 /// Packs the input gradient's filter: row `(kh', kw', co)`, column `ci` holds
 /// `w[k_h - 1 - kh', k_w - 1 - kw', ci, co]` (flipped taps, channels swapped).
 pub(super) fn pack_backward_input(d: &Conv2dDims, w: &[f32], pack: &mut [f32]) {
     let (taps, oc, ic) = (d.k_h * d.k_w, d.out_c, d.in_c);
-    pack_b(
-        taps * oc,
-        ic,
-        |p, ci| w[((taps - 1 - p / oc) * ic + ci) * oc + p % oc],
-        pack,
-    );
+    let row = |p: usize| (taps - 1 - p / oc) * ic * oc + p % oc;
+    pack_b(taps * oc, ic, w, row, oc, pack);
 }
 
 /// The image that pixel-row reads of image `n` go to: `src` itself, or its zero-padded
@@ -382,7 +407,7 @@ pub(super) fn backward_filter(
             let (b_all, ldb): (&[f32], usize) = if in_place {
                 (dy_band, oc)
             } else {
-                pack_b(band_px, oc, |p, j| dy_band[p * oc + j], pack);
+                pack_b(band_px, oc, dy_band, |p| p * oc, 1, pack);
                 (&pack[..slivers * band_px * NR], NR)
             };
             for s in 0..slivers {

@@ -32,22 +32,32 @@
 //! no scratch. The direct path's scratch (`direct.rs`) is a few images' worth, which does
 //! not grow with the batch either.
 //!
-//! Which method [`Conv2dDims::new`] picks ([`Method`]):
+//! Which method [`Conv2dDims::new`] picks ([`Method`]; measured with bench/ab.ts):
 //! - 1 to [`DIRECT_MAX_IN_C`] input channels and at most [`DIRECT_MAX_OUT_C`] filters (a
-//!   first layer narrower than the GEMM tile): the direct path (`direct.rs`) for the forward pass and the filter
-//!   gradient; the input gradient (never needed there in a network) by im2col.
+//!   first layer narrower than the GEMM tile, LeNet-5's): the direct path (`direct.rs`)
+//!   for the forward pass and the filter gradient; the input gradient (never needed there
+//!   in a network) by im2col.
 //! - A 1x1 kernel: im2col. With stride 1 that is no copy at all (`x` is its own patch
 //!   matrix), so every pass is one plain GEMM per chunk; with a stride the gather is one
 //!   short copy per pixel, and the plain GEMM measured faster than the implicit path's
 //!   one-segment tiles.
-//! - Otherwise, undilated kernels of at most [`implicit::MAX_SEGS`] taps: the implicit GEMM
-//!   (`implicit.rs`): the same products as above with the micro-kernel reading the patch
-//!   rows in place from a zero-padded copy of one image, one GEMM segment per filter tap,
-//!   the filter packed once per call. The forward pass and the filter gradient always go
-//!   this way; the input gradient too when the stride is 1 (as the forward pass of `dy`
-//!   padded by `k - 1 - pad` with the filter flipped and transposed, so no col2im
-//!   scatter), else by im2col. Chunks are whole images, about [`IMPLICIT_CHUNK_ROWS`]
-//!   rows: what an epilogue after the GEMM sees while it is still in cache.
+//! - Otherwise, undilated kernels of 2 to [`implicit::MAX_SEGS`] taps whose packed filter
+//!   fits the GEMM's pack workspace and whose padded image fits [`SCRATCH_BUDGET`]
+//!   (every ResNet-20 3x3 layer, its 3-channel first layer included): the implicit GEMM
+//!   (`implicit.rs`). It computes the same products as im2col, but the micro-kernel reads
+//!   the patch rows in place from a zero-padded copy of one image, one segment of the
+//!   shared dimension per kernel row (its `k_w` taps are `k_w * in_c` consecutive floats
+//!   in NHWC), with the filter packed once per call and reused for every image:
+//!   - forward: `y = patches · W`, an output row's pixels four at a time;
+//!   - input gradient, stride 1: the forward pass of `dy` padded by `k - 1 - pad` with the
+//!     filter flipped and its channels swapped, so nothing is scattered; with a stride it
+//!     uses im2col (`dy · Wᵀ` then col2im);
+//!   - filter gradient: `dW += patchesᵀ · dy` per band of output rows (one segment each),
+//!     `dy` read in place when `out_c` is a multiple of 8.
+//!
+//!   Its chunks are whole images, about [`IMPLICIT_CHUNK_ROWS`] rows: what an epilogue
+//!   after the GEMM reads while the rows are still in cache. Its scratch is one padded
+//!   image and a partial A sliver (or the im2col scratch for a strided input gradient).
 //! - Dilated kernels, kernels of more taps, and filters too large for the pack workspace:
 //!   im2col (dilated ones through the per-tap gather of `dilated.rs`).
 
@@ -84,8 +94,9 @@ pub const DIRECT_MAX_IN_C: usize = 4;
 /// gradient stayed faster (the implicit one took 1.17x).
 pub const DIRECT_MAX_OUT_C: usize = 7;
 
-/// How the forward pass and the filter gradient are computed. The input gradient always
-/// uses im2col (the first layer, where the direct path pays, never needs it).
+/// How the forward pass and the filter gradient are computed (the module doc says when
+/// each is picked). The input gradient uses im2col except under [`Method::Implicit`] with
+/// stride 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     /// Patch matrix and GEMM (the module doc).

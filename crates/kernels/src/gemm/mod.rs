@@ -16,6 +16,11 @@
 //! `trans_a`) gained too. Only a partial last A sliver (m not a multiple of MR) is packed,
 //! to zero-pad it. Vectorising along `n` wastes a quarter of the lanes when n = 6, but it
 //! keeps C's stores contiguous; the other orientation would need strided stores of C.
+//!
+//! The micro-kernel also comes in a segmented form (`kernel_segments`, [`Seg`]): the
+//! shared dimension is a list of runs, each with its own A and B offsets, so that the
+//! implicit convolutions (`conv2d/implicit.rs`) read A in place from an image, one run
+//! per kernel row or per output row, with no patch matrix.
 
 pub mod blocking;
 mod pack;
