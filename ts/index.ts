@@ -50,6 +50,7 @@ export type { Callback, CallbackModel, Logs, EarlyStoppingArgs, ReduceLROnPlatea
 // Data.
 export { datasets, parseIdx, encodeIdx, parseDigitCsv, decodeMnistDigits, splitMnist, imageToDigit } from "./data/datasets.js";
 export type { IdxArray, DigitCsv, LabeledImages, MnistOptions, MnistSplit, ImagePixels, FashionMnist, FashionMnistOptions } from "./data/datasets.js";
+export type { ImageFolderSource, ImageFolderOptions, BothSubsetsOptions, ImageTensors, FileWithPath, ImageFilesOptions, ReadImageOptions } from "./data/datasets.js";
 export { toCategorical } from "./data/one_hot.js";
 export { ImageDataGenerator, type ImageDataGeneratorOptions } from "./data/image_data_generator.js";
 export { arraySource, type ArraySourceOptions } from "./data/array_source.js";
