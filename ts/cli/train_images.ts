@@ -13,8 +13,7 @@ import { optimizers } from "../optimizers/index.js";
 import { init } from "../wasm/loader.js";
 import { numberFlag, UsageError } from "./args.js";
 import { buildImageModel, colorOfChannels, defaultImageSize, fitFileModel, openModelFile, parseModelSpec } from "./image_models.js";
-import { formatDuration, type ProgressStream } from "./progress.js";
-import { ProgressCallback } from "./train.js";
+import { formatDuration, ProgressCallback, type ProgressStream } from "./progress.js";
 
 const COLORS = { grayscale: 1, rgb: 3, rgba: 4 } as const;
 
