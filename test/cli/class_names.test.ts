@@ -1,8 +1,8 @@
 /**
  * `model.classNames`: checked when set, saved and loaded in every format (.keras
  * metadata.json, .h5 root attribute, model.json userDefinedMetadata), refused when a file
- * carries bad ones, set by fit from an image folder; and real Keras 3.15 still loads the
- * files that carry them (and sees them where simdnet put them). Also evaluate and
+ * carries bad ones, set by fit from an image folder; and TF.js and real Keras 3.15 still
+ * load the files that carry them (and sees them where simdnet put them). Also evaluate and
  * predict on a batch source (an image folder) against the same images as tensors.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,6 +20,9 @@ import { init } from "../../ts/wasm/loader.js";
 import { keras, kerasSkipReason, runKeras } from "../helpers/keras.js";
 import { makeTree } from "../helpers/images.js";
 import { unzipSync, strFromU8 } from "fflate";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import * as tfl from "@tensorflow/tfjs-layers";
 
 const dir = mkdtempSync(join(tmpdir(), "simdnet-class-names-"));
 const roots: string[] = [dir];
@@ -93,6 +96,26 @@ describe("model.classNames", () => {
     expect(back.classNames).toEqual(["x", "y", "z"]);
     back.dispose();
     m.dispose();
+  });
+
+  it("TF.js loads a model.json that carries them, predicts the same and keeps them in its metadata", async () => {
+    await tf.setBackend("cpu");
+    const m = small(3, 5);
+    m.classNames = ["x", "y", "z"];
+    const saved = await m.save();
+    const x = { data: Float32Array.from({ length: 36 }, (_, i) => Math.cos(i)), shape: [1, 6, 6, 1] };
+    const ours = m.predict(x).data;
+    m.dispose();
+    const json = saved.modelJson;
+    const model = await tfl.loadLayersModel(tf.io.fromMemory({
+      modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights, weightData: saved.weights, userDefinedMetadata: json.userDefinedMetadata,
+    } as tf.io.ModelArtifacts));
+    expect((model.getUserDefinedMetadata() as { classNames: string[] }).classNames).toEqual(["x", "y", "z"]);
+    const input = tf.tensor(x.data, [1, 6, 6, 1]);
+    const out = model.predict(input) as tf.Tensor;
+    Array.from(out.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(ours[i]!, 5));
+    tf.dispose([input, out]);
+    model.dispose();
   });
 
   it("refuses a file whose class names are malformed or do not fit the model", async () => {
