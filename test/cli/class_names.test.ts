@@ -161,6 +161,20 @@ describe("fit, evaluate and predict on an image folder", () => {
     wide.dispose();
   });
 
+  it("fit takes a batch source as validationData, and reports what evaluate(source) gives", async () => {
+    const [training, validation] = imageFolder(root, { imageSize: [6, 6], colorMode: "grayscale", batchSize: 4, seed: 3, validationSplit: 0.4, subset: "both" });
+    const m = small(3, 9);
+    m.compile({ optimizer: "adam", loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
+    const history = await m.fit(training, { epochs: 2, verbose: 0, validationData: validation });
+    expect(history.history.val_loss).toHaveLength(2);
+    const after = m.evaluate(validation);
+    expect(history.history.val_loss![1]).toBeCloseTo(after.loss, 5);
+    expect(history.history.val_accuracy![1]).toBeCloseTo(after.accuracy!, 6);
+    const wrong = imageFolder(root, { imageSize: [8, 8], colorMode: "grayscale" });
+    await expect(m.fit(training, { epochs: 1, verbose: 0, validationData: wrong })).rejects.toThrow("fit: validationData: the batch source's samples have shape [8, 8, 1], expected [6, 6, 1] (the model's input shape)");
+    m.dispose();
+  });
+
   it("evaluate(source) and predict(source) equal evaluate and predict on the same images as tensors", () => {
     const source = imageFolder(root, { imageSize: [6, 6], colorMode: "grayscale", batchSize: 4, shuffle: false });
     const m = small(3, 7);

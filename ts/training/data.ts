@@ -284,7 +284,10 @@ export function fitFeeders(
     train = new ArrayFeeder(x, y, range(0, splitAt), loss, width);
     if (splitAt < n) validation = new ArrayFeeder(x, y, range(splitAt, n), loss, width);
   }
-  if (s.validationData) {
+  if (isBatchSource(s.validationData)) {
+    checkSource("fit: validationData", s.validationData, inputShape, loss, outputShape);
+    validation = new SourceFeeder(s.validationData, loss, width);
+  } else if (s.validationData) {
     const [vx, vy] = s.validationData;
     validation = checkedArrayFeeder("fit", "validationData[0]", "validationData[1]", vx, vy, loss, inputShape, outputShape);
   }
