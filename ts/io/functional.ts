@@ -61,6 +61,17 @@ function readEndpoint(value: unknown, where: string): string {
   return name;
 }
 
+/**
+ * True for call arguments simdnet can ignore: none, nulls, or a recorded `training` flag.
+ * Keras 3 records `training: true` on every call of a random preprocessing layer (their
+ * `call` defaults it to True), and `training: false` where a user wrote it; in `fit`,
+ * `evaluate` and `predict` the model's own training flag replaces the recorded one
+ * (keras/src/models/functional.py, operation_fn), and those are the only calls simdnet has.
+ */
+function ignorableCallArguments(args: unknown): boolean {
+  return isJsonObject(args) && Object.entries(args).every(([k, v]) => v === null || (k === "training" && typeof v === "boolean"));
+}
+
 /** The layer names one inbound node reads, in order (tf.keras 2 or Keras 3 form). */
 function readInboundNode(node: unknown, where: string): string[] {
   if (Array.isArray(node)) {
@@ -68,7 +79,7 @@ function readInboundNode(node: unknown, where: string): string[] {
       const e = readArray(entry, `${where}[${k}]`);
       const name = readString(e[0], `${where}[${k}][0]`);
       if (e[1] !== 0 || e[2] !== 0) fail(`${where}[${k}] node and tensor index`, e.slice(1, 3), "0, 0 (shared layers are not supported)");
-      if (e[3] !== undefined && !(isJsonObject(e[3]) && Object.values(e[3]).every((v) => v === null))) fail(`${where}[${k}] call arguments`, e[3], "{}");
+      if (e[3] !== undefined && !ignorableCallArguments(e[3])) fail(`${where}[${k}] call arguments`, e[3], "{}");
       return name;
     });
   }
@@ -83,7 +94,7 @@ function readInboundNode(node: unknown, where: string): string[] {
     } else fail(at, v, "a Keras tensor");
   };
   collect(obj.args ?? [], `${where}.args`);
-  if (obj.kwargs !== undefined && !(isJsonObject(obj.kwargs) && Object.values(obj.kwargs).every((v) => v === null))) fail(`${where}.kwargs`, obj.kwargs, "{}");
+  if (obj.kwargs !== undefined && !ignorableCallArguments(obj.kwargs)) fail(`${where}.kwargs`, obj.kwargs, "{}");
   return names;
 }
 

@@ -27,6 +27,7 @@ import { batchOption, emptyBatch, inferInChunks, type BatchArgs } from "./infere
 import { describeGraph, describeLayers, graphFromTensors, type ModelGraph } from "./graph.js";
 import { gradientsInWeightOrder, setAllWeights, trainableShapes } from "./layer_stack.js";
 import { ModelMemory, type MemorySnapshot } from "./memory.js";
+import { applyGraph } from "./inline.js";
 import type { Runner } from "./runner.js";
 import { printSummary, type SummaryArgs } from "./model_summary.js";
 import { checkTrainingState, readSlots, writeSlots, type TrainingState } from "./training_state.js";
@@ -223,6 +224,28 @@ export class Model {
   }
 
   /**
+   * Transfer learning: copies of this model's layers, with their current weights and
+   * `trainable` flags, connected after `x` (a symbolic tensor of another graph), as Keras's
+   * `base_model(x)`. Returns the copy of this model's output, to build a new head on:
+   *
+   * ```ts
+   * base.trainable = false;
+   * const x0 = input({ shape: [96, 96, 3] });
+   * const features = base.apply(layers.rescaling({ scale: 1 / 127.5, offset: -1 }).apply(x0));
+   * const y = layers.dense({ units: 5, activation: "softmax" }).apply(layers.globalAveragePooling2d().apply(features));
+   * const model = new Model({ inputs: x0, outputs: y });
+   * ```
+   *
+   * Unlike Keras, the new model does not nest this one: the copies are its own layers,
+   * under the same names (freeze or unfreeze them there), and this model is unchanged.
+   * See docs/transfer_learning.md.
+   */
+  apply(x: SymbolicTensor): SymbolicTensor {
+    this.checkAlive("apply");
+    return applyGraph("apply", this.graph(), (l) => l.getWeights(), x);
+  }
+
+  /**
    * The Keras-format summary table: printed with `print` (default console.log) and
    * returned. `explain` adds, under each layer, the arithmetic of its shape and size.
    */
@@ -353,10 +376,10 @@ export class Model {
     const { n, batchSize } = this.inferenceArgs("activations", x, options);
     const outs = this.layers.map((l) => emptyBatch(n, l.outputShape!));
     if (n > 0) {
-      // A training plan keeps every layer's output until the pass ends.
       const { core, runner } = this.inferenceReady("activations", batchSize, n, true);
-      // Each layer writes its own window of the plan (flatten shares its input's window).
-      inferInChunks(core, runner, x, batchSize, outs.map((out, i) => ({ window: runner.plan.layers[i]!.y, out })));
+      // Each layer writes its own window of the plan (flatten shares its input's window),
+      // copied right after the layer runs: the plan may reuse it once no layer reads it.
+      inferInChunks(core, runner, x, batchSize, outs.map((out, i) => ({ window: runner.plan.layers[i]!.y, out, layer: i })));
     }
     return outs;
   }
