@@ -170,6 +170,8 @@ describe("fit, evaluate and predict on an image folder", () => {
     const after = m.evaluate(validation);
     expect(history.history.val_loss![1]).toBeCloseTo(after.loss, 5);
     expect(history.history.val_accuracy![1]).toBeCloseTo(after.accuracy!, 6);
+    const later = Object.assign(imageFolder(root, { imageSize: [6, 6], colorMode: "grayscale" }), { prepare: async () => {} });
+    await expect(m.fit(training, { epochs: 1, verbose: 0, validationData: later })).rejects.toThrow("fit: validationData: this batch source reads its samples asynchronously");
     const wrong = imageFolder(root, { imageSize: [8, 8], colorMode: "grayscale" });
     await expect(m.fit(training, { epochs: 1, verbose: 0, validationData: wrong })).rejects.toThrow("fit: validationData: the batch source's samples have shape [8, 8, 1], expected [6, 6, 1] (the model's input shape)");
     m.dispose();
@@ -191,6 +193,11 @@ describe("fit, evaluate and predict on an image folder", () => {
     for (let i = 0; i < q.data.length; i++) expect(p.data[i]).toBeCloseTo(q.data[i]!, 6);
     expect(() => (m.evaluate as (...a: unknown[]) => unknown).call(m, source, y!)).toThrow("evaluate: x is a BatchSource (e.g. datasets.imageFolder(dir)), which carries its own labels; call evaluate(source, options) without y");
     expect(() => m.evaluate(source, { batchSize: 0 })).toThrow("evaluate: batchSize must be a whole number > 0, received 0");
+    // A source that reads asynchronously (a browser folder's prepare) cannot be filled unprepared.
+    const later = Object.assign(imageFolder(root, { imageSize: [6, 6], colorMode: "grayscale", shuffle: false }), { prepare: async () => {} });
+    const asyncMessage = "this batch source reads its samples asynchronously (it has prepare(), e.g. a browser image folder)";
+    expect(() => m.evaluate(later)).toThrow(`evaluate: ${asyncMessage}`);
+    expect(() => m.predict(later)).toThrow(`predict: ${asyncMessage}`);
     const wrong = imageFolder(root, { imageSize: [8, 8], colorMode: "grayscale", shuffle: false });
     expect(() => m.evaluate(wrong)).toThrow("evaluate: the batch source's samples have shape [8, 8, 1], expected [6, 6, 1] (the model's input shape)");
     expect(() => m.predict(wrong)).toThrow("predict: the batch source's samples have shape [8, 8, 1], expected [6, 6, 1] (the model's input shape)");
