@@ -1,8 +1,8 @@
 /**
  * `model.classNames`: checked when set, saved and loaded in every format (.keras
  * metadata.json, .h5 root attribute, model.json userDefinedMetadata), refused when a file
- * carries bad ones, set by fit from an image folder; and real Keras 3.15 still loads the
- * files that carry them (and sees them where simdnet put them). Also evaluate and
+ * carries bad ones, set by fit from an image folder; and TF.js and real Keras 3.15 still
+ * load the files that carry them (and sees them where simdnet put them). Also evaluate and
  * predict on a batch source (an image folder) against the same images as tensors.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,6 +20,9 @@ import { init } from "../../ts/wasm/loader.js";
 import { keras, kerasSkipReason, runKeras } from "../helpers/keras.js";
 import { makeTree } from "../helpers/images.js";
 import { unzipSync, strFromU8 } from "fflate";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import * as tfl from "@tensorflow/tfjs-layers";
 
 const dir = mkdtempSync(join(tmpdir(), "simdnet-class-names-"));
 const roots: string[] = [dir];
@@ -95,6 +98,26 @@ describe("model.classNames", () => {
     m.dispose();
   });
 
+  it("TF.js loads a model.json that carries them, predicts the same and keeps them in its metadata", async () => {
+    await tf.setBackend("cpu");
+    const m = small(3, 5);
+    m.classNames = ["x", "y", "z"];
+    const saved = await m.save();
+    const x = { data: Float32Array.from({ length: 36 }, (_, i) => Math.cos(i)), shape: [1, 6, 6, 1] };
+    const ours = m.predict(x).data;
+    m.dispose();
+    const json = saved.modelJson;
+    const model = await tfl.loadLayersModel(tf.io.fromMemory({
+      modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights, weightData: saved.weights, userDefinedMetadata: json.userDefinedMetadata,
+    } as tf.io.ModelArtifacts));
+    expect((model.getUserDefinedMetadata() as { classNames: string[] }).classNames).toEqual(["x", "y", "z"]);
+    const input = tf.tensor(x.data, [1, 6, 6, 1]);
+    const out = model.predict(input) as tf.Tensor;
+    Array.from(out.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(ours[i]!, 5));
+    tf.dispose([input, out]);
+    model.dispose();
+  });
+
   it("refuses a file whose class names are malformed or do not fit the model", async () => {
     const m = small();
     m.classNames = ["a", "b", "c"];
@@ -138,6 +161,22 @@ describe("fit, evaluate and predict on an image folder", () => {
     wide.dispose();
   });
 
+  it("fit takes a batch source as validationData, and reports what evaluate(source) gives", async () => {
+    const [training, validation] = imageFolder(root, { imageSize: [6, 6], colorMode: "grayscale", batchSize: 4, seed: 3, validationSplit: 0.4, subset: "both" });
+    const m = small(3, 9);
+    m.compile({ optimizer: "adam", loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
+    const history = await m.fit(training, { epochs: 2, verbose: 0, validationData: validation });
+    expect(history.history.val_loss).toHaveLength(2);
+    const after = m.evaluate(validation);
+    expect(history.history.val_loss![1]).toBeCloseTo(after.loss, 5);
+    expect(history.history.val_accuracy![1]).toBeCloseTo(after.accuracy!, 6);
+    const later = Object.assign(imageFolder(root, { imageSize: [6, 6], colorMode: "grayscale" }), { prepare: async () => {} });
+    await expect(m.fit(training, { epochs: 1, verbose: 0, validationData: later })).rejects.toThrow("fit: validationData: this batch source reads its samples asynchronously");
+    const wrong = imageFolder(root, { imageSize: [8, 8], colorMode: "grayscale" });
+    await expect(m.fit(training, { epochs: 1, verbose: 0, validationData: wrong })).rejects.toThrow("fit: validationData: the batch source's samples have shape [8, 8, 1], expected [6, 6, 1] (the model's input shape)");
+    m.dispose();
+  });
+
   it("evaluate(source) and predict(source) equal evaluate and predict on the same images as tensors", () => {
     const source = imageFolder(root, { imageSize: [6, 6], colorMode: "grayscale", batchSize: 4, shuffle: false });
     const m = small(3, 7);
@@ -154,6 +193,11 @@ describe("fit, evaluate and predict on an image folder", () => {
     for (let i = 0; i < q.data.length; i++) expect(p.data[i]).toBeCloseTo(q.data[i]!, 6);
     expect(() => (m.evaluate as (...a: unknown[]) => unknown).call(m, source, y!)).toThrow("evaluate: x is a BatchSource (e.g. datasets.imageFolder(dir)), which carries its own labels; call evaluate(source, options) without y");
     expect(() => m.evaluate(source, { batchSize: 0 })).toThrow("evaluate: batchSize must be a whole number > 0, received 0");
+    // A source that reads asynchronously (a browser folder's prepare) cannot be filled unprepared.
+    const later = Object.assign(imageFolder(root, { imageSize: [6, 6], colorMode: "grayscale", shuffle: false }), { prepare: async () => {} });
+    const asyncMessage = "this batch source reads its samples asynchronously (it has prepare(), e.g. a browser image folder)";
+    expect(() => m.evaluate(later)).toThrow(`evaluate: ${asyncMessage}`);
+    expect(() => m.predict(later)).toThrow(`predict: ${asyncMessage}`);
     const wrong = imageFolder(root, { imageSize: [8, 8], colorMode: "grayscale", shuffle: false });
     expect(() => m.evaluate(wrong)).toThrow("evaluate: the batch source's samples have shape [8, 8, 1], expected [6, 6, 1] (the model's input shape)");
     expect(() => m.predict(wrong)).toThrow("predict: the batch source's samples have shape [8, 8, 1], expected [6, 6, 1] (the model's input shape)");

@@ -218,6 +218,7 @@ describe("bad input", () => {
       [["train", "--images", trainDir, "--model", "vgg16", "--out", bad("x.keras")], /--model "vgg16" is not a model simdnet knows; expected lenet5, resnet20, mobilenetv2/],
       [["train", "--images", trainDir, "--model", "resnet20", "--image-size", "16,16", "--out", bad("x.keras")], /--model resnet20 cannot take 16x16 images .*at least 29/],
       [["train", "--images", trainDir, "--model", "mobilenetv2:0.35", "--image-size", "24,24", "--out", bad("x.keras")], /--model mobilenetv2 cannot take 24x24 .*at least 32x32/],
+      [["train", "--images", trainDir, "--model", "lenet5", "--image-size", "11", "--out", bad("x.keras")], /--model lenet5 cannot take 11x11 images .*\(LeNet-5 needs images of at least 12x12\)/],
       [["train", "--images", trainDir, "--model", "mobilenetv2:zero", "--out", bad("x.keras")], /width multiplier/],
       [["train", "--images", trainDir, "--image-size", "32,x", "--out", bad("x.keras")], /--image-size expects HEIGHT,WIDTH/],
       [["train", "--images", trainDir, "--color", "cmyk", "--out", bad("x.keras")], /--color must be grayscale, rgb or rgba/],

@@ -87,7 +87,9 @@ export function buildImageModel(spec: Exclude<ModelSpec, { kind: "file" }>, o: I
       offset = -1;
     }
   } catch (e) {
-    throw new UsageError(`--model ${spec.kind} cannot take ${h}x${w} images with ${c} channel${c === 1 ? "" : "s"} and ${o.classes} classes: ${(e as Error).message}`);
+    // LeNet-5's own error names a layer; say the rule too.
+    const rule = spec.kind === "lenet5" ? " (LeNet-5 needs images of at least 12x12)" : "";
+    throw new UsageError(`--model ${spec.kind} cannot take ${h}x${w} images with ${c} channel${c === 1 ? "" : "s"} and ${o.classes} classes: ${(e as Error).message}${rule}`);
   }
   const front: Layer[] = [...(o.augment ? augmentation(o.seed) : []), layers.rescaling({ scale, offset })];
   const model = withFront(base, front, o.seed);

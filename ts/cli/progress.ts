@@ -2,8 +2,10 @@
  * A Keras-like progress bar for training in a terminal: one line per epoch that fills as
  * batches finish, with images/s, ETA, loss and accuracy. On a TTY the line is redrawn in
  * place (at most every `intervalMs`); elsewhere (CI logs, pipes) only the finished line
- * of each epoch is printed, so logs stay readable.
+ * of each epoch is printed, so logs stay readable. {@link ProgressCallback} drives it
+ * from fit.
  */
+import type { Callback, Logs } from "../callbacks/callback.js";
 
 /** Where the bar writes: a Node stream or anything with the same two members. */
 export interface ProgressStream {
@@ -115,4 +117,37 @@ export class ProgressBar {
     ];
     return parts.join("  ");
   }
+}
+
+/** A Keras-style progress bar as a fit callback. */
+export class ProgressCallback implements Callback {
+  private bar: ProgressBar | null = null;
+  private batchSize = 1;
+  private samples = 1;
+
+  constructor(private readonly stream: ProgressStream) {}
+
+  setParams(params: Record<string, unknown>): void {
+    this.samples = Number(params.samples);
+    this.batchSize = Number(params.batchSize);
+    this.bar = new ProgressBar({ epochs: Number(params.epochs), samples: this.samples, stream: this.stream });
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.bar?.epochBegin(epoch);
+  }
+
+  onBatchEnd(batch: number, logs: Logs): void {
+    this.bar?.batchEnd(Math.min((batch + 1) * this.batchSize, this.samples), pick(logs, ["loss", "accuracy"]));
+  }
+
+  onEpochEnd(_epoch: number, logs: Logs): void {
+    this.bar?.epochEnd(pick(logs, ["loss", "accuracy", "val_loss", "val_accuracy"]));
+  }
+}
+
+function pick(logs: Logs, keys: string[]): Logs {
+  const out: Logs = {};
+  for (const k of keys) if (logs[k] !== undefined) out[k] = logs[k]!;
+  return out;
 }

@@ -4,7 +4,7 @@
  */
 import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { Callback, Logs } from "../callbacks/callback.js";
+import type { Callback } from "../callbacks/callback.js";
 import { ImageDataGenerator } from "../data/image_data_generator.js";
 import { loadDigitCsv, loadIdx } from "../data/files.js";
 import { loadMnistDigits, splitMnist, type LabeledImages } from "../data/mnist.js";
@@ -14,8 +14,10 @@ import { optimizers } from "../optimizers/index.js";
 import type { Tensor } from "../tensor.js";
 import { init } from "../wasm/loader.js";
 import { numberFlag, parse, UsageError } from "./args.js";
-import { ProgressBar, formatDuration, type ProgressStream } from "./progress.js";
+import { ProgressCallback, formatDuration, type ProgressStream } from "./progress.js";
 import { trainImages } from "./train_images.js";
+
+export { ProgressCallback } from "./progress.js";
 
 export const TRAIN_HELP = `simdnet train [options]
 simdnet train --images DIR --out FILE.keras [options]
@@ -68,39 +70,6 @@ Examples:
   simdnet train --images photos --model resnet20 --image-size 32,32 --epochs 5 --out m.keras
   simdnet train --images photos --model mobilenetv2:0.35 --augment --out m.keras
 `;
-
-/** A Keras-style progress bar as a fit callback. */
-export class ProgressCallback implements Callback {
-  private bar: ProgressBar | null = null;
-  private batchSize = 1;
-  private samples = 1;
-
-  constructor(private readonly stream: ProgressStream) {}
-
-  setParams(params: Record<string, unknown>): void {
-    this.samples = Number(params.samples);
-    this.batchSize = Number(params.batchSize);
-    this.bar = new ProgressBar({ epochs: Number(params.epochs), samples: this.samples, stream: this.stream });
-  }
-
-  onEpochBegin(epoch: number): void {
-    this.bar?.epochBegin(epoch);
-  }
-
-  onBatchEnd(batch: number, logs: Logs): void {
-    this.bar?.batchEnd(Math.min((batch + 1) * this.batchSize, this.samples), pick(logs, ["loss", "accuracy"]));
-  }
-
-  onEpochEnd(_epoch: number, logs: Logs): void {
-    this.bar?.epochEnd(pick(logs, ["loss", "accuracy", "val_loss", "val_accuracy"]));
-  }
-}
-
-function pick(logs: Logs, keys: string[]): Logs {
-  const out: Logs = {};
-  for (const k of keys) if (logs[k] !== undefined) out[k] = logs[k]!;
-  return out;
-}
 
 /** Zero-pads [n, h, w, c] images by `p` pixels on every side. */
 function padImages(x: Tensor, p: number): Tensor {

@@ -13,8 +13,7 @@ import { optimizers } from "../optimizers/index.js";
 import { init } from "../wasm/loader.js";
 import { numberFlag, UsageError } from "./args.js";
 import { buildImageModel, colorOfChannels, defaultImageSize, fitFileModel, openModelFile, parseModelSpec } from "./image_models.js";
-import { formatDuration, type ProgressStream } from "./progress.js";
-import { ProgressCallback } from "./train.js";
+import { formatDuration, ProgressCallback, type ProgressStream } from "./progress.js";
 
 const COLORS = { grayscale: 1, rgb: 3, rgba: 4 } as const;
 
@@ -117,17 +116,17 @@ export async function trainImages(values: Record<string, unknown>, out: Progress
       `${trainSet.length.toLocaleString("en-US")} images to train, ${validation ? validation.length.toLocaleString("en-US") : "none"} to validate, ` +
       `${size![0]}x${size![1]} ${colorOfChannels(channels)}${values.augment ? ", augmented" : ""}; ${flavor} wasm kernels`);
     const callbacks: Callback[] = values.quiet ? [] : [new ProgressCallback(out)];
-    const valTensors = validation ? validation.toTensors() : null;
     const began = performance.now();
     const history = await model.fit(trainSet, {
       epochs, seed, callbacks, verbose: 0, workers,
-      ...(valTensors ? { validationData: [valTensors.x, valTensors.y!] as [typeof valTensors.x, typeof valTensors.x] } : {}),
+      // Read batch by batch after each epoch, like the training images: never all in memory.
+      ...(validation ? { validationData: validation } : {}),
     });
     const seconds = (performance.now() - began) / 1000;
     write(`Trained ${epochs} epoch${epochs === 1 ? "" : "s"} in ${formatDuration(seconds)} (${Math.round((epochs * trainSet.length) / seconds).toLocaleString("en-US")} images/s).`);
     const last = (key: string) => history.history[key]?.[history.history[key]!.length - 1];
     let accuracy = last("accuracy") ?? NaN;
-    if (valTensors) {
+    if (validation) {
       accuracy = last("val_accuracy") ?? NaN;
       write(`Validation accuracy: ${(accuracy * 100).toFixed(2)}% (${Math.round(accuracy * validation!.length)}/${validation!.length}), loss ${(last("val_loss") ?? NaN).toFixed(4)}`);
     }

@@ -202,6 +202,17 @@ export function checkSource(where: string, source: BatchSource, inputShape: read
   }
 }
 
+/**
+ * evaluate, predict and fit's validation run synchronously, so they cannot await
+ * a source's `prepare` (a browser image folder decodes there): such a source is refused
+ * rather than filled unprepared. `where` names the call.
+ */
+export function refuseAsync(where: string, source: BatchSource): void {
+  if (typeof source.prepare === "function") {
+    throw new Error(`${where}: this batch source reads its samples asynchronously (it has prepare(), e.g. a browser image folder), which ${where} cannot wait for; pass its samples as tensors instead (an image folder's toTensors())`);
+  }
+}
+
 /** Feeds a {@link BatchSource}, checking each batch it writes (values finite, labels in range). */
 export class SourceFeeder implements Feeder {
   private readonly sampleSize: number;
@@ -294,7 +305,12 @@ export function fitFeeders(
     train = new ArrayFeeder(x, y, range(0, splitAt), loss, width);
     if (splitAt < n) validation = new ArrayFeeder(x, y, range(splitAt, n), loss, width);
   }
-  if (s.validationData) {
+  if (isBatchSource(s.validationData)) {
+    checkSource("fit: validationData", s.validationData, inputShape, loss, outputShape);
+    // Validation runs synchronously after each epoch; it cannot await a source's prepare.
+    refuseAsync("fit: validationData", s.validationData);
+    validation = new SourceFeeder(s.validationData, loss, width);
+  } else if (s.validationData) {
     const [vx, vy] = s.validationData;
     validation = checkedArrayFeeder("fit", "validationData[0]", "validationData[1]", vx, vy, loss, inputShape, outputShape);
   }

@@ -10,7 +10,7 @@ import { checkClassNames } from "../io/class_names.js";
 import { batchOption, type BatchArgs } from "../model/inference.js";
 import { sizeOf } from "../shapes.js";
 import { formatShape, type Tensor } from "../tensor.js";
-import { checkFinite, checkSource, SourceFeeder, type Feeder } from "./data.js";
+import { checkFinite, checkSource, refuseAsync, SourceFeeder, type Feeder } from "./data.js";
 import type { Loss } from "./losses.js";
 import { meanLogs, type MetricName } from "./metrics.js";
 
@@ -58,6 +58,7 @@ export function sourceFeeder(
   const options = args === undefined ? {} : args;
   const batchSize = batchOption(where, { batchSize: checkBatchSize(where, source), ...(options as BatchArgs) });
   checkSource(where, source, inputShape, loss, outputShape);
+  refuseAsync(where, source);
   return { feeder: new SourceFeeder(source, loss, sizeOf(outputShape)), batchSize };
 }
 
@@ -76,6 +77,7 @@ export function predictSource(source: BatchSource, options: BatchArgs, inputShap
   if (formatShape(source.sampleShape) !== formatShape(inputShape)) {
     throw new Error(`${where}: the batch source's samples have shape ${formatShape(source.sampleShape)}, expected ${formatShape(inputShape)} (the model's input shape)`);
   }
+  refuseAsync(where, source);
   const sample = sizeOf(inputShape);
   const labelSize = sizeOf(source.labelShape);
   const chunk = Math.min(batchSize, Math.max(n, 1));

@@ -10,6 +10,7 @@ import type { Runner } from "../model/runner.js";
 import type { WeightStore } from "../model/weights.js";
 import type { Optimizer } from "../optimizers/index.js";
 import { checkKnownKeys } from "../options.js";
+import { isBatchSource, type BatchSource } from "../data/batch_source.js";
 import type { Random } from "../random.js";
 import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
@@ -26,8 +27,11 @@ export interface FitArgs {
   batchSize?: number;
   /** Fraction of the samples, taken from the END before shuffling, kept for validation. */
   validationSplit?: number;
-  /** Validation samples `[x, y]` (instead of a split). */
-  validationData?: [Tensor, Tensor];
+  /**
+   * Validation samples `[x, y]` (instead of a split), or a {@link BatchSource} read batch
+   * by batch (e.g. the validation subset of `datasets.imageFolder`).
+   */
+  validationData?: [Tensor, Tensor] | BatchSource;
   /** Reshuffle the training samples each epoch (default true). */
   shuffle?: boolean;
   /** Seed of shuffling and dropout masks (default: a random one). */
@@ -56,7 +60,7 @@ export interface FitSettings {
   epochs: number;
   batchSize: number;
   validationSplit: number;
-  validationData: [Tensor, Tensor] | null;
+  validationData: [Tensor, Tensor] | BatchSource | null;
   shuffle: boolean;
   seed: number | null;
   callbacks: Callback[];
@@ -82,8 +86,8 @@ export function fitSettings(options: FitArgs | undefined, defaultBatch: number):
     throw new Error(`fit: validationSplit must be a number in [0, 1), received ${String(split)}`);
   }
   const vd = o.validationData;
-  if (vd !== undefined && (!Array.isArray(vd) || vd.length !== 2)) {
-    throw new Error(`fit: validationData must be [x, y], received ${Array.isArray(vd) ? `an array of ${vd.length}` : typeof vd}`);
+  if (vd !== undefined && !isBatchSource(vd) && (!Array.isArray(vd) || vd.length !== 2)) {
+    throw new Error(`fit: validationData must be [x, y] or a BatchSource, received ${Array.isArray(vd) ? `an array of ${vd.length}` : typeof vd}`);
   }
   if (vd !== undefined && split > 0) throw new Error("fit: give validationData or validationSplit, not both");
   if (o.shuffle !== undefined && typeof o.shuffle !== "boolean") throw new Error(`fit: shuffle must be true or false, received ${String(o.shuffle)}`);
@@ -103,7 +107,7 @@ export function fitSettings(options: FitArgs | undefined, defaultBatch: number):
     epochs,
     batchSize: whole("batchSize", o.batchSize, defaultBatch),
     validationSplit: split,
-    validationData: (vd as [Tensor, Tensor] | undefined) ?? null,
+    validationData: (vd as [Tensor, Tensor] | BatchSource | undefined) ?? null,
     shuffle: (o.shuffle as boolean | undefined) ?? true,
     seed: (o.seed as number | undefined) ?? null,
     callbacks: cbs as Callback[],
