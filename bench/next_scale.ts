@@ -4,12 +4,15 @@
  * 4.22 (wasm and cpu backends) and onnxruntime-web 1.30 (1 and 2 threads).
  *
  *   npm run bench:next                    print the report
- *   npm run bench:next -- --write         also store it in bench/RESULTS.md ("## Next scale")
+ *   npm run bench:next -- --write         also store it in bench/RESULTS.md ("## Next scale") and
+ *                                         README.md's speed tables (scripts/doc-numbers.mjs)
  *   npm run bench:next -- --no-cpu        skip TF.js cpu training (minutes per step)
  *   npm run bench:next -- --cpu-steps N   TF.js cpu training steps to time (default 1)
  *   npm run bench:next -- --runs N        timed runs per figure (default 7, at least 5)
- *   npm run bench:next -- --only NAME     one network (resnet20 or mobilenetv2_0.35_96): its own
- *                                         process, so the wasm memory figures are its alone
+ *   npm run bench:next -- --only NAME     one network (resnet20 or mobilenetv2_0.35_96)
+ *
+ * Training memory is measured in a child process per network (bench/next_scale_memory.ts),
+ * so that each figure is that network's alone: wasm memory only grows.
  *
  * Everything runs in this process except onnxruntime-web with 2 threads (its thread pool
  * is fixed per process: a child process, bench/peers/onnx_threads.ts). Inference of
@@ -24,13 +27,16 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { init } from "../ts/wasm/loader.js";
 import { FIT_STEPS, simdnetNextScale, type SimdnetResult } from "./next_scale_simdnet.js";
+import type { MemoryReport } from "./next_scale_memory.js";
+// @ts-expect-error: a plain .mjs script without declarations
+import { writeReadme } from "../scripts/doc-numbers.mjs";
 import { byLayerType, type GraphLayerProfile } from "./profile_graph.js";
 import { ensureBenchModels, loadBenchModel, NETWORKS, oneHot, randomImages, relativeError, type BenchModel, type NetworkName } from "./peers/models.js";
 import { ortPredict, ortRun, ortSession, useOrtThreads } from "./peers/onnx.js";
 import type { OrtThreadsResult } from "./peers/onnx_threads.js";
 import { useBackend } from "./peers/tfjs.js";
 import { tfjsGraphPredict, tfjsGraphTrainStep, tfjsNetwork, tfjsRun } from "./peers/tfjs_graph.js";
-import { machineLine, markdownTable, measure, measureInterleaved, writeResultsSection } from "./util.js";
+import { machineLine, markdownTable, measure, writeResultsSection } from "./util.js";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(name);
@@ -72,7 +78,8 @@ interface NetResult {
   cpuErr: [number, number] | null;
   ort64: number;
   ort1Ms: number;
-  simdnet: SimdnetResult | string;
+  simdnet: SimdnetResult;
+  memory: MemoryReport | string;
 }
 
 /** Forward GFLOP per image from the spec (conv, depthwise and dense multiply-adds x 2). */
@@ -123,12 +130,8 @@ async function oneNetwork(name: NetworkName): Promise<NetResult> {
     batch1: [tfjsGraphPredict(wasm.model, x, 1, shape), ortPredict(session, x, 1, shape)],
   };
   const simdnet = await simdnetNextScale(net, x, y, peers, runs);
-  let [w64, o64] = typeof simdnet === "string" ? [] : simdnet.peers64;
-  let [w1, o1] = typeof simdnet === "string" ? [] : simdnet.peers1;
-  if (typeof simdnet === "string") {
-    [w64, o64] = await measureInterleaved(peers.batch64, { warmup: 2, runs });
-    [w1, o1] = await measureInterleaved(peers.batch1, { warmup: 10, runs, inner: 10 });
-  }
+  const [w64, o64] = simdnet.peers64;
+  const [w1, o1] = simdnet.peers1;
   await session.release();
 
   let cpuTrain: number | null = null;
@@ -161,7 +164,19 @@ async function oneNetwork(name: NetworkName): Promise<NetResult> {
     ort64: (64 * 1000) / o64!.median,
     ort1Ms: o1!.median,
     simdnet,
+    memory: trainingMemory(name),
   };
+}
+
+/** Peak wasm memory of training `name` at batch 64 and its accounting, in a child process of its own. */
+function trainingMemory(name: NetworkName): MemoryReport | string {
+  console.log(`${name}: training memory (child process) ...`);
+  try {
+    const out = execFileSync(process.execPath, ["node_modules/.bin/vite-node", "bench/next_scale_memory.ts", "--", "--net", name], { cwd: ROOT, encoding: "utf8" });
+    return JSON.parse(out.trim().split("\n").pop()!) as MemoryReport;
+  } catch (e) {
+    return `not measured: ${(e as Error).message.split("\n")[0]}`;
+  }
 }
 
 /** onnxruntime-web with 2 threads, in a child process. */
@@ -176,9 +191,7 @@ const MB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 function networkTable(r: NetResult, two: OrtThreadsResult | undefined): string {
   const s = r.simdnet;
-  const ours = typeof s === "string"
-    ? ["simdnet (1 thread)", s, "-", "-", "-"]
-    : ["simdnet (1 thread; training: 1 / 2 workers)", err(s.errFeatures === null ? [s.errProbs] : [s.errProbs, s.errFeatures]), fmt(s.inference64), s.latency1Ms.toFixed(2), `${fmt(s.train1)} / ${fmt(s.train2)}`];
+  const ours = ["simdnet (1 thread; training: 1 / 2 workers)", err(s.errFeatures === null ? [s.errProbs] : [s.errProbs, s.errFeatures]), fmt(s.inference64), s.latency1Ms.toFixed(2), `${fmt(s.train1)} / ${fmt(s.train2)}`];
   const rows: string[][] = [
     ours,
     [`TF.js ${version("@tensorflow/tfjs-core")} wasm (1 thread)`, err(r.tfjsErr), fmt(r.wasm64), r.wasm1Ms.toFixed(2), `cannot train: \`${r.wasmTrainError}\``],
@@ -194,18 +207,34 @@ function networkTable(r: NetResult, two: OrtThreadsResult | undefined): string {
 function targetsTable(r: NetResult): string {
   const s = r.simdnet;
   const t = TARGETS[r.net.name];
-  const pending = typeof s === "string";
-  const row = (target: string, measured: string, met: boolean) => [target, pending ? "pending" : measured, pending ? "-" : met ? "yes" : "no"];
+  const row = (target: string, measured: string, met: boolean) => [target, measured, met ? "yes" : "no"];
   const rows = [
-    row("inference, batch 64 >= 1.5x onnxruntime-web 1 thread", pending ? "" : `${(s.inference64 / r.ort64).toFixed(2)}x`, !pending && s.inference64 >= 1.5 * r.ort64),
-    row("latency, batch 1 <= 0.7x onnxruntime-web 1 thread", pending ? "" : `${(s.latency1Ms / r.ort1Ms).toFixed(2)}x`, !pending && s.latency1Ms <= 0.7 * r.ort1Ms),
-    row(`training, batch 64 >= ${t.train} img/s`, pending ? "" : fmt(s.train1), !pending && s.train1 >= t.train),
+    row("inference, batch 64 >= 1.5x onnxruntime-web 1 thread", `${(s.inference64 / r.ort64).toFixed(2)}x`, s.inference64 >= 1.5 * r.ort64),
+    row("latency, batch 1 <= 0.7x onnxruntime-web 1 thread", `${(s.latency1Ms / r.ort1Ms).toFixed(2)}x`, s.latency1Ms <= 0.7 * r.ort1Ms),
+    row(`training, batch 64 >= ${t.train} img/s`, fmt(s.train1), s.train1 >= t.train),
   ];
   if (r.net.name === "resnet20") {
-    const speedup = pending ? 0 : s.train2 / s.train1;
+    const speedup = s.train2 / s.train1;
     rows.push(row("fit({ workers: 2 }) >= 1.8x one worker (idle cores)", `${speedup.toFixed(2)}x`, speedup >= 1.8));
   }
   return markdownTable(["target (issue 14)", "measured", "met"], rows);
+}
+
+/** Where training's wasm memory goes (bench/next_scale_memory.ts's report). */
+function memoryLines(m: MemoryReport | string): string[] {
+  if (typeof m === "string") return [`Training memory: ${m}.`];
+  const w = m.weights;
+  const head = `Training memory at batch ${m.batch}, this network alone in a process (bench/next_scale_memory.ts): peak wasm memory **${MB(m.memoryPeak)}** ` +
+    `(${MB(m.memoryBuilt)} once built and compiled). Weights ${MB(w.params)}, their gradients ${MB(w.grads)}, Adam's state ${MB(w.optimizer)}; ` +
+    `the training plan's arena ${MB(m.plan.arena)} (\`planSize\` ${MB(m.plan.planSize)}; every buffer apart it would be ${MB(m.plan.unpacked)}; an inference plan at batch ${m.batch} takes ${MB(m.plan.inferencePlanSize)}).`;
+  if (typeof m.peak === "string") return [head, `Its busiest moment could not be rebuilt: ${m.peak}.`];
+  const live = m.peak.live;
+  const by = Object.entries(m.peak.activationsBy).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${MB(v)}`).join(", ");
+  return [
+    head,
+    `At the step's busiest moment (${m.peak.moment}) the arena holds activations kept for backward ${MB(live.activations)}, activation gradients ${MB(live.gradients)}, ` +
+      `layer workspaces ${MB(live.workspaces)}, shared scratch ${MB(live.scratch)}, loss buffers ${MB(live.loss)}; the activations kept, by the layer that wrote them: ${by}.`,
+  ];
 }
 
 /** Time per layer type (with share and GFLOP/s), then every layer folded away; `note` between them. */
@@ -224,17 +253,15 @@ function profileTables(rows: GraphLayerProfile[], note = ""): string {
 
 function simdnetDetails(r: NetResult): string {
   const s = r.simdnet;
-  if (typeof s === "string") return `simdnet: ${s} (\`applications\` is not exported from ts/index.ts yet; bench/next_scale_simdnet.ts runs it once it is).`;
-  const lines = [
-    `simdnet wasm memory of this process: ${MB(s.memory.start)} before building, ${MB(s.memory.afterPredict)} after inference, ${MB(s.memory.afterFit)} after a training \`fit\` at batch 64 (wasm memory only grows, so the last is the peak;` +
-      (only === null ? " both networks share the process, so the second one starts at the first's peak and reuses its freed space: run with `--only` for one network's own figure)." : " this network alone in the process)."),
-    `Two workers over one, per interleaved round: ${s.workerRounds.map((v) => `${v.toFixed(2)}x`).join(", ")}.`,
-    `Training at batch 64: ${(3 * r.gflopPerImage * s.train1).toFixed(1)} GFLOP/s (3x the forward work); inference at batch 64: ${(r.gflopPerImage * s.inference64).toFixed(1)} GFLOP/s.`,
-  ];
-  if (typeof s.profile === "string") return [...lines, "", `Per-layer profile not available: ${s.profile}.`].join("\n");
   const p = s.profile;
   return [
-    ...lines,
+    `Training (simdnet): images/s of the median steady step (${FIT_STEPS} steps per fit call, the first of each not counted), one-worker and two-worker fit calls alternating. ` +
+      `Two workers over one, per round: ${s.workerRounds.map((v) => `${v.toFixed(2)}x`).join(", ")}. ` +
+      `A two-worker fit first starts its worker and builds the replica: ${fmt(s.startup2Ms)} ms from \`fit()\` to the first batch (from TypeScript sources, which the worker compiles with esbuild; less from dist/), ` +
+      `${fmt(s.startupWarmMs)} ms when it takes back the worker a fit just before parked; ` +
+      `whole fit calls of ${FIT_STEPS} steps took ${fmt(s.fitCallMs[0])} ms with one worker and ${fmt(s.fitCallMs[1])} ms with two started cold (${(s.fitCallMs[0] / s.fitCallMs[1]).toFixed(2)}x).`,
+    ...memoryLines(r.memory),
+    `Training at batch 64: ${(3 * r.gflopPerImage * s.train1).toFixed(1)} GFLOP/s (3x the forward work); inference at batch 64: ${(r.gflopPerImage * s.inference64).toFixed(1)} GFLOP/s.`,
     "",
     "Training step, batch 64 (instrumented runner, mean of 5 steps):",
     "",
@@ -278,13 +305,17 @@ async function main(): Promise<void> {
   const body = [
     `Measured ${machineLine()}, by \`npm run bench:next -- --write\`; one-minute load average ${load}.`,
     `Weights: scripts/keras/make_bench_models.py (Keras 3.15.1, seed 14, batch-norm statistics randomized near their inputs' real ones), one set for every engine; each engine's outputs on 4 check inputs are compared with Keras's (max error relative to the largest value: the softmax output / the final Dense layer's input).`,
-    `Medians of ${runs} runs after warm-up; inference of simdnet, TF.js wasm and onnxruntime-web 1 thread interleaved in one process; onnxruntime-web 2 threads in a child process (its thread pool is fixed per process). Training: simdnet \`fit\` (Adam, ${FIT_STEPS} steps of 64 per run), TF.js \`trainOnBatch\` on one batch of 64 (cpu: ${cpuSteps > 0 ? `${cpuSteps} step(s), no warm-up: minutes per step` : "not run"}). Random uniform images, one-hot labels.`,
+    `Medians of ${runs} runs after warm-up; inference of simdnet, TF.js wasm and onnxruntime-web 1 thread interleaved in one process; onnxruntime-web 2 threads in a child process (its thread pool is fixed per process). Training: simdnet \`fit\` (Adam, batch 64, steady-state steps: see below), TF.js \`trainOnBatch\` on one batch of 64 (cpu: ${cpuSteps > 0 ? `${cpuSteps} step(s), no warm-up: minutes per step` : "not run"}). Random uniform images, one-hot labels.`,
     "onnxruntime-web's OS threads (Linux): the 2-thread child shows how many threads the process had before the runtime started and while it ran; a 1-thread process has the same count in both, a 2-thread one its pthread worker (a `worker_threads` Worker) more.",
     "",
     ...sections.flatMap((s) => [s, ""]),
   ].join("\n");
   console.log(body);
-  if (write) await writeResultsSection("Next scale", body);
+  if (write) {
+    await writeResultsSection("Next scale", body);
+    await writeReadme();
+    console.log("bench/RESULTS.md's \"Next scale\" and README.md's speed tables rewritten");
+  }
   // onnxruntime-web's runtime keeps the event loop alive.
   process.exit(0);
 }

@@ -1,17 +1,14 @@
 /**
  * Per-layer times of a graph model's (`new Model(...)`, `applications.*`) training step and
- * inference pass, from the model's own Runner `timings`, as bench/profile.ts does for a
- * Sequential; floating-point work per layer comes from the Keras spec of the same network
- * (bench/peers/models.ts), matched by layer name (applications use Keras's names).
- *
- * It relies on the graph-model runtime (issue 8's branch): `model.graph()`,
- * `planBuffers(core, graph, batch, training)` and `new Runner(core, graph, plan, loss)`.
- * Those signatures are not main's yet, so the modules are reached through a structural
- * type checked at run time: until the graph models are merged {@link graphProfiler}
- * returns why it cannot profile instead of a profile. Checked on the graph branch (a
- * conv-conv-add-flatten-dense Model): per-layer rows, flops and the per-type grouping.
+ * inference pass, from the Runner's `timings` on a plan of the model's own graph, as
+ * bench/profile.ts does for LeNet-5; floating-point work per layer comes from the Keras
+ * spec of the same network (bench/peers/models.ts), matched by layer name (applications
+ * use Keras's names). bench/next_scale.ts prints it for ResNet-20 and MobileNetV2.
  */
-import type { WasmBuffer, WasmCore } from "../ts/wasm/core.js";
+import type { Model } from "../ts/model/model.js";
+import { planBuffers, releasePlan } from "../ts/model/plan.js";
+import { Runner } from "../ts/model/runner.js";
+import type { WasmCore } from "../ts/wasm/core.js";
 import { getLoss } from "../ts/training/losses.js";
 import type { SpecLayer } from "./peers/models.js";
 import { fillRandom, timeAdam } from "./profile.js";
@@ -24,34 +21,6 @@ export interface GraphLayerProfile {
   backwardMs: number;
   forwardFlops: number;
   backwardFlops: number;
-}
-
-interface LayerLike {
-  name: string;
-  className: string;
-}
-interface GraphLike {
-  layers: readonly LayerLike[];
-}
-interface PlanLike {
-  input: WasmBuffer;
-  labels: WasmBuffer;
-}
-interface RunnerLike {
-  timings: Float64Array | null;
-  forward(count: number, training: boolean, step: number, forLoss: boolean): void;
-  lossAndGradient(count: number): number;
-  backward(count: number, step: number): void;
-}
-interface GraphRuntime {
-  planBuffers(core: WasmCore, graph: GraphLike, batch: number, training: boolean): PlanLike;
-  releasePlan(core: WasmCore, plan: PlanLike): void;
-  Runner: new (core: WasmCore, graph: GraphLike, plan: PlanLike, loss: unknown) => RunnerLike;
-}
-/** What the profiler needs of a model. */
-export interface ProfiledModel {
-  graph?: () => GraphLike;
-  countParams(): number;
 }
 
 /** Multiply-adds x 2 per layer for one sample, from the Keras spec (conv, depthwise, dense). */
@@ -72,29 +41,15 @@ export function specFlops(layers: readonly SpecLayer[]): Map<string, number> {
   return flops;
 }
 
-/** Loads the graph runtime, or says what is missing. */
-async function graphRuntime(model: ProfiledModel): Promise<GraphRuntime | string> {
-  if (typeof model.graph !== "function") return "the model has no graph() (graph models not merged)";
-  const plan = (await import("../ts/model/plan.js")) as unknown as Partial<GraphRuntime>;
-  const runner = (await import("../ts/model/runner.js")) as unknown as Partial<GraphRuntime>;
-  // model.graph() is the gate: it and the (core, graph, batch, training) planner arrive together.
-  if (typeof plan.planBuffers !== "function" || typeof plan.releasePlan !== "function" || typeof runner.Runner !== "function") {
-    return "ts/model/plan.ts or runner.ts lacks planBuffers/releasePlan/Runner";
-  }
-  return { planBuffers: plan.planBuffers, releasePlan: plan.releasePlan, Runner: runner.Runner };
-}
-
-/** A profiler bound to one model, or the reason there is none. */
+/** A profiler bound to one model. */
 export interface GraphProfiler {
   training(batch: number, steps: number, warmup?: number): { layers: GraphLayerProfile[]; lossMs: number; optimizerMs: number };
   inference(batch: number, passes: number, warmup?: number): GraphLayerProfile[];
 }
 
 /** Binds the profiler to `model` (weights placed, i.e. after a predict or fit). */
-export async function graphProfiler(core: WasmCore, model: ProfiledModel, spec: readonly SpecLayer[]): Promise<GraphProfiler | string> {
-  const rt = await graphRuntime(model);
-  if (typeof rt === "string") return rt;
-  const graph = model.graph!();
+export function graphProfiler(core: WasmCore, model: Model, spec: readonly SpecLayer[]): GraphProfiler {
+  const graph = model.graph();
   const flops = specFlops(spec);
   const rows = (timings: Float64Array, batch: number, calls: number): GraphLayerProfile[] => {
     const n = graph.layers.length;
@@ -113,8 +68,8 @@ export async function graphProfiler(core: WasmCore, model: ProfiledModel, spec: 
   };
   return {
     training(batch, steps, warmup = 2) {
-      const plan = rt.planBuffers(core, graph, batch, true);
-      const runner = new rt.Runner(core, graph, plan, getLoss("categoricalCrossentropy"));
+      const plan = planBuffers(core, graph, batch, true);
+      const runner = new Runner(core, graph, plan, getLoss("categoricalCrossentropy"));
       try {
         fillRandom(core.f32(plan.input));
         const labels = core.f32(plan.labels);
@@ -138,12 +93,14 @@ export async function graphProfiler(core: WasmCore, model: ProfiledModel, spec: 
         runner.timings = null;
         return { layers: rows(timings, batch, steps), lossMs: lossMs / steps, optimizerMs: timeAdam(core, model.countParams(), steps) };
       } finally {
-        rt.releasePlan(core, plan);
+        releasePlan(core, plan);
       }
     },
     inference(batch, passes, warmup = 2) {
-      const plan = rt.planBuffers(core, graph, batch, false);
-      const runner = new rt.Runner(core, graph, plan, null);
+      // The fused plan predict runs (ts/model/fuse.ts): a fused group's time shows under its
+      // first layer (the convolution or dense layer); the layers folded into it show 0.
+      const plan = planBuffers(core, graph, batch, false, true);
+      const runner = new Runner(core, graph, plan, null);
       try {
         fillRandom(core.f32(plan.input));
         const timings = new Float64Array(2 * graph.layers.length);
@@ -155,7 +112,7 @@ export async function graphProfiler(core: WasmCore, model: ProfiledModel, spec: 
         runner.timings = null;
         return rows(timings, batch, passes);
       } finally {
-        rt.releasePlan(core, plan);
+        releasePlan(core, plan);
       }
     },
   };

@@ -251,13 +251,19 @@ export async function buildDemo({ outdir = join(root, "dist/demo") } = {}) {
   const options = { ...common, minify: false, sourcemap: true, plugins: [simdnetFromSources, browserSources] };
   await build({ ...options, entryPoints: [join(src, "src/main.ts")], outfile: join(outdir, "main.js") });
   await build({ ...options, entryPoints: [join(src, "src/worker.ts")], outfile: join(outdir, "worker.js") });
+  // The second page, images.html: trains on a folder of the visitor's own images.
+  await build({ ...options, entryPoints: [join(src, "src/images_main.ts")], outfile: join(outdir, "images.js") });
+  await build({ ...options, entryPoints: [join(src, "src/images_worker.ts")], outfile: join(outdir, "images_worker.js") });
   // TensorFlow.js for the page's comparison, in a file of its own that the worker imports
   // only when asked (about 220 KB gzipped; the demo does not need it to run).
   await build({ ...common, minify: true, entryPoints: [join(src, "src/tfjs_compare.ts")], outfile: join(outdir, "tfjs_compare.js") });
   // The demo's worker trains with fit({ workers }), which starts these from beside it.
   await build({ ...options, entryPoints: [replicaWorkerEntry], outfile: join(outdir, "replica_worker.js") });
+  // The demo's lazy bundles carry h5wasm and fflate inside (the image page saves .keras
+  // files from a worker, where a page's import map does not reach), minified: h5wasm
+  // alone is megabytes, fetched only when a model is saved.
   for (const [module, file] of Object.entries(LAZY_BUNDLES)) {
-    await build({ ...options, entryPoints: [join(root, module)], outfile: join(outdir, file) });
+    await build({ ...options, external: [], minify: true, sourcemap: false, entryPoints: [join(root, module)], outfile: join(outdir, file) });
   }
   await copyWasm(outdir);
   const digits = join(outdir, "digits.bin.gz");

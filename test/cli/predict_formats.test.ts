@@ -80,18 +80,18 @@ describe("simdnet predict on IDX images", () => {
     const missing = modelJson;
     await expect(predict([missing, images, "--out", join(dir, "no", "such", "dir.csv")], capture().stream)).rejects.toThrow(/--out .*dir\.csv: the directory .*such does not exist/);
     await expect(predict([missing, images, "--out", dir], capture().stream)).rejects.toThrow(/is a directory; give a file name/);
-    await expect(predict([missing, images, "--top", "2"], capture().stream)).rejects.toThrow("--top applies to PNG images only");
+    await expect(predict([missing, images, "--top", "2"], capture().stream)).rejects.toThrow("--top applies to images only");
+    await expect(predict([missing, images, "--csv"], capture().stream)).rejects.toThrow("--csv applies to images only (for IDX images, use --out FILE)");
   });
 });
 
 describe("simdnet predict on other files", () => {
-  const ACCEPTED = "predict reads PNG images and IDX image files (the MNIST format, gzipped or not)";
+  const ACCEPTED = "predict reads PNG, JPEG, BMP and GIF images, folders of them, and IDX image files (the MNIST format, gzipped or not)";
   const cases: [string, number[], string][] = [
-    ["digit.jpg", [0xff, 0xd8, 0xff, 0xe0, 0, 0x10], "is a JPEG image"],
-    ["digit.gif", [0x47, 0x49, 0x46, 0x38, 0x39, 0x61], "is a GIF image"],
-    ["digit.bmp", [0x42, 0x4d, 0, 0], "is a BMP image"],
-    ["notes.txt", [0x68, 0x69, 0x0a], "is not a PNG or IDX file (it starts with 0x68 0x69 0x0a)"],
-    ["empty.png", [], "is not a PNG or IDX file (it starts with nothing: it is empty)"],
+    ["photo.webp", [0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0], "is a WebP image"],
+    ["scan.tif", [0x49, 0x49, 0x2a, 0x00], "is a TIFF image"],
+    ["notes.txt", [0x68, 0x69, 0x0a], "is not an image or IDX file (it starts with 0x68 0x69 0x0a)"],
+    ["empty.png", [], "is not an image or IDX file (it starts with nothing: it is empty)"],
   ];
   for (const [name, bytes, says] of cases) {
     it(`names what ${name} is and what predict reads`, async () => {
@@ -99,7 +99,23 @@ describe("simdnet predict on other files", () => {
       writeFileSync(path, Uint8Array.from(bytes));
       const error = await predict([modelJson, path], capture().stream).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UsageError);
-      expect((error as Error).message).toBe(`${path} ${says}; ${ACCEPTED}. Convert other images to PNG first.`);
+      expect((error as Error).message).toBe(`${path} ${says}; ${ACCEPTED}. Convert other images to PNG or JPEG first.`);
+    });
+  }
+
+  // JPEG, GIF and BMP are read now: a damaged one is an error naming the file and the damage.
+  const truncated: [string, number[], string][] = [
+    ["digit.jpg", [0xff, 0xd8, 0xff, 0xe0, 0, 0x10], "truncated JPEG"],
+    ["digit.gif", [0x47, 0x49, 0x46, 0x38, 0x39, 0x61], "truncated GIF"],
+    ["digit.bmp", [0x42, 0x4d, 0, 0], "truncated BMP"],
+  ];
+  for (const [name, bytes, says] of truncated) {
+    it(`reads ${name} as an image and names what is wrong with it`, async () => {
+      const path = join(dir, name);
+      writeFileSync(path, Uint8Array.from(bytes));
+      const error = await predict([modelJson, path], capture().stream).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toContain(`${path}: ${says}`);
     });
   }
 

@@ -97,8 +97,10 @@ describe("imageFolderFromFiles", () => {
 
   it("refuses what the Node version refuses, and files without a folder path", async () => {
     const files = (t: Record<string, Uint8Array | string>): File[] => Object.entries(t).map(([rel, data]) => inputFile(rel, data));
-    await expect(imageFolderFromFileList(files({ "a.png": tree["cats/1.png"]! }), {}, nodeDecode)).rejects.toThrow(/imageFolderFromFiles: the chosen folder has no subfolders/);
-    await expect(imageFolderFromFileList(files({ "a/x.txt": "x", "b/1.png": tree["cats/1.png"]! }), {}, nodeDecode)).rejects.toThrow(/class folder the chosen folder\/a holds no images/);
+    await expect(imageFolderFromFileList(files({ "a.png": tree["cats/1.png"]! }), {}, nodeDecode)).rejects.toThrow(/imageFolderFromFiles: photos has no subfolders/);
+    // Errors name the chosen folder when its Files name it; { file, path } pairs cannot.
+    await expect(imageFolderFromFileList(files({ "a/x.txt": "x", "b/1.png": tree["cats/1.png"]! }), {}, nodeDecode)).rejects.toThrow(/class folder photos\/a holds no images/);
+    await expect(imageFolderFromFileList([{ file: new Blob(["x"]), path: "a/x.txt" }, { file: new Blob([tree["cats/1.png"]! as BlobPart]), path: "b/1.png" }], {}, nodeDecode)).rejects.toThrow(/class folder the chosen folder\/a holds no images/);
     await expect(imageFolderFromFileList([new File(["x"], "lonely.png")], {}, nodeDecode)).rejects.toThrow(/files\[0\] \(lonely\.png\) has no folder path \(webkitRelativePath is ""\); pick a folder with <input type="file" webkitdirectory>/);
     await expect(imageFolderFromFileList([{ file: new Blob(["x"]), path: "a/../../etc/x.png" }], {}, nodeDecode)).rejects.toThrow(/path a\/\.\.\/\.\.\/etc\/x\.png leads out of the folder/);
     await expect(imageFolderFromFileList([42 as unknown as FileWithPath], {}, nodeDecode)).rejects.toThrow(/files\[0\] must be a File or \{ file: Blob, path: string \}/);

@@ -6,7 +6,9 @@
  * smaller than one buffer per value; a graph model's training step allocates nothing.
  */
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import type { Model } from "../../ts/model/model.js";
+import { layers } from "../../ts/layers/index.js";
+import { Model } from "../../ts/model/model.js";
+import { input } from "../../ts/model/symbolic.js";
 import { packRecords, planBuffers } from "../../ts/model/plan.js";
 import { lenet5 } from "../../ts/models/lenet5.js";
 import { sizeOf } from "../../ts/shapes.js";
@@ -76,7 +78,10 @@ describe("plans of real models", () => {
         const b = train.layers[i]!;
         const fwd = layer.aliasesInput ? [] : [...b.xs, b.y];
         expectDisjoint(`${layer.name} forward (training plan)`, [...fwd, b.f32, b.u32, b.scratch]);
-        expectDisjoint(`${layer.name} backward`, [...b.xs, ...(layer.aliasesInput ? [] : [b.y, b.dy]), ...b.dxs, b.f32, b.u32, b.scratch]);
+        // Backward touches the activations it reads (Layer.backwardReads; both by default): the others may be gone.
+        const reads = layer.backwardReads ?? { inputs: true, output: true };
+        const kept = [...(reads.inputs ? b.xs : []), ...(layer.aliasesInput ? [] : [...(reads.output ? [b.y] : []), b.dy])];
+        expectDisjoint(`${layer.name} backward`, [...kept, ...b.dxs, b.f32, b.u32, b.scratch]);
         const c = infer.layers[i]!;
         expectDisjoint(`${layer.name} forward (inference plan)`, [...(layer.aliasesInput ? [] : [...c.xs, c.y]), c.f32, c.u32, c.scratch]);
       });
@@ -131,5 +136,57 @@ describe("steady state of a graph model", () => {
     expect(await count(12)).toBe(short);
     vi.restoreAllMocks();
     m.dispose();
+  });
+});
+
+describe("training plans keep what backward reads", () => {
+  /** x [6,6,2] -> conv -> batch norm -> relu6 -> zero padding -> depthwise s2 -> batch norm -> add(with a 1x1 s2 conv of x) -> dense. */
+  function bnReluNet(): Model {
+    const x0 = input({ shape: [6, 6, 2] });
+    const c = layers.conv2d({ filters: 4, kernelSize: 3, padding: "same", useBias: false }).apply(x0);
+    const r = layers.reLU({ maxValue: 6 }).apply(layers.batchNormalization().apply(c));
+    const d = layers.depthwiseConv2d({ kernelSize: 3, strides: 2 }).apply(layers.zeroPadding2d({ padding: [[0, 1], [0, 1]] }).apply(r));
+    const s = layers.add().apply([layers.batchNormalization().apply(d), layers.conv2d({ filters: 4, kernelSize: 1, strides: 2 }).apply(x0)]);
+    return new Model({ inputs: x0, outputs: layers.dense({ units: 3 }).apply(layers.flatten().apply(s)), seed: 1, name: "bn_relu" });
+  }
+
+  it("a batch norm's output feeding a ReLU, and Add's and padding's inputs, are reused before backward, and the plan is smaller than one keeping everything", () => {
+    const core = getCore();
+    const model = bnReluNet();
+    const graph = model.graph();
+    const batch = 4;
+    const lean = planBuffers(core, graph, batch, true);
+    const bn = graph.layers.findIndex((l) => l.className === "BatchNormalization");
+    const relu = bn + 1;
+    const bnOut = lean.layers[bn]!.y;
+    // Some buffer written after the ReLU's forward shares bytes with the batch norm's output.
+    const later = lean.layers.slice(relu + 1).flatMap((b) => [b.y, b.f32]).filter((b): b is WasmBuffer => b !== null && b.length > 0);
+    expect(later.some((b) => b.ptr < bnOut.ptr + bnOut.length * 4 && bnOut.ptr < b.ptr + b.length * 4)).toBe(true);
+    // The same graph with every layer saying it reads everything plans more floats.
+    const saved = graph.layers.map((l) => Object.getOwnPropertyDescriptor(l, "backwardReads"));
+    graph.layers.forEach((l) => Object.defineProperty(l, "backwardReads", { value: { inputs: true, output: true }, configurable: true }));
+    const full = planBuffers(core, graph, batch, true);
+    graph.layers.forEach((l, i) => (saved[i] ? Object.defineProperty(l, "backwardReads", saved[i]!) : delete (l as { backwardReads?: unknown }).backwardReads));
+    expect(lean.floats).toBeLessThan(full.floats);
+    core.free(lean.arena);
+    core.free(full.arena);
+    model.dispose();
+  });
+
+  it("training through that plan gives the gradients of a model whose plan keeps everything", () => {
+    const next = rng(3);
+    const x = { data: Float32Array.from({ length: 4 * 72 }, () => next() * 2 - 1), shape: [4, 6, 6, 2] };
+    const y = { data: Float32Array.from({ length: 12 }, () => next()), shape: [4, 3] };
+    const grads = (keepAll: boolean) => {
+      const model = bnReluNet();
+      if (keepAll) model.graph().layers.forEach((l) => Object.defineProperty(l, "backwardReads", { value: { inputs: true, output: true }, configurable: true }));
+      model.compile({ optimizer: "sgd", loss: "meanSquaredError" });
+      const g = model.lossAndGradients(x, y, 1, 0);
+      model.dispose();
+      return g;
+    };
+    const [a, b] = [grads(false), grads(true)];
+    expect(a.loss).toBe(b.loss);
+    expect(Array.from(a.grads)).toEqual(Array.from(b.grads));
   });
 });

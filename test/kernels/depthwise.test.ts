@@ -67,6 +67,15 @@ describeEachCore("depthwise conv2d and zero-padding kernels", (getCore) => {
       depthwiseDims(2, 12, 12, 24, 3, 3, 1, 2, 2, "same"),
       depthwiseDims(1, 7, 7, 37, 3, 3, 1, 1, 1, "valid"),
       depthwiseDims(1, 9, 9, 5, 3, 3, 4, 2, 2, "same", 2, 2),
+      // Channel counts past the 16-lane blocks with 4-lane and scalar tails, rows wide
+      // enough for interior columns, strides 1 and 2 with both paddings, batch 1.
+      depthwiseDims(1, 11, 13, 21, 3, 3, 1, 1, 1, "same"),
+      depthwiseDims(2, 13, 11, 35, 3, 3, 1, 2, 2, "valid"),
+      depthwiseDims(1, 12, 14, 19, 3, 3, 1, 2, 2, "same"),
+      depthwiseDims(1, 10, 10, 3, 3, 3, 1, 1, 1, "valid"),
+      depthwiseDims(1, 9, 12, 33, 5, 5, 1, 1, 2, "same"),
+      depthwiseDims(1, 8, 15, 17, 3, 3, 1, 1, 1, "same", 2, 2),
+      depthwiseDims(1, 4, 4, 48, 1, 1, 1, 1, 1, "valid"),
     ]) checkCase(getCore(), d, next);
   });
 

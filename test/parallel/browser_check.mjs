@@ -1,17 +1,18 @@
 #!/usr/bin/env node
 /**
  * Data-parallel fit in a real browser (Debian's Chromium, headless, via playwright-core):
- * bundles a page and the worker entry side by side with esbuild, serves them twice, once cross-origin
+ * builds the browser library (scripts/build-browser.mjs: simdnet.js, replica_worker.js and
+ * the wasm side by side, as shipped) and a page using it, serves them twice, once cross-origin
  * isolated (COOP/COEP headers: SharedArrayBuffer transport) and once not (postMessage
  * transport), and checks that `fit({ workers: 2 })` in module Web Workers trains the same
- * weights as `workers: 1`.
+ * weights as `workers: 1`, also on a second fit that takes back the parked worker.
  *
  *   node test/parallel/browser_check.mjs      (CHROMIUM=/path overrides the browser)
  *
  * Prints one line per check; exits 1 when any failed.
  */
-import { build } from "esbuild";
-import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -22,8 +23,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 const PAGE = `
-import { init } from ${JSON.stringify(join(root, "ts/wasm/loader.ts"))};
-import { lenet5 } from ${JSON.stringify(join(root, "ts/models/lenet5.ts"))};
+import { init, lenet5 } from "./simdnet.js";
 const sharedTransportAvailable = () => crossOriginIsolated && typeof Atomics.waitAsync === "function";
 window.result = (async () => {
   await init();
@@ -32,40 +32,25 @@ window.result = (async () => {
   for (let i = 0; i < x.data.length; i++) x.data[i] = ((i * 7919) % 1000) / 1000;
   const y = { data: new Float32Array(n).map((_, i) => i % 10), shape: [n] };
   const weights = [];
-  for (const workers of [1, 2]) {
+  // The third fit takes back the worker the second one parked.
+  for (const workers of [1, 2, 2]) {
     const m = lenet5({ seed: 1 });
     m.compile({ optimizer: "adam", loss: "sparseCategoricalCrossentropy" });
     await m.fit(x, y, { batchSize: 32, epochs: 1, seed: 2, workers, verbose: 0 });
     weights.push(m.getWeights().flatMap((w) => Array.from(w.data)));
   }
   let maxDiff = 0;
-  for (let i = 0; i < weights[0].length; i++) maxDiff = Math.max(maxDiff, Math.abs(weights[0][i] - weights[1][i]));
+  for (const w of weights.slice(1)) for (let i = 0; i < weights[0].length; i++) maxDiff = Math.max(maxDiff, Math.abs(weights[0][i] - w[i]));
   return { isolated: crossOriginIsolated, shared: sharedTransportAvailable(), maxDiff };
 })().catch((e) => ({ error: String(e && e.stack || e) }));
 `;
 
-/**
- * The loader looks for ../../wasm/ (right for ts/ and dist/); bundles keep the wasm beside
- * them. io/node_files.ts (saving to disk, loaded with a dynamic import in Node only) stays
- * out of the bundle: inlined, its static node: imports would break the page.
- */
-const wasmBeside = {
-  name: "wasm-beside",
-  setup(b) {
-    b.onResolve({ filter: /[\\/]node_files\.js$/ }, (args) => ({ path: args.path, external: true }));
-    b.onLoad({ filter: /[\\/]ts[\\/]wasm[\\/]loader\.ts$/ }, async (args) => ({
-      contents: (await readFile(args.path, "utf8")).replaceAll("../../wasm/simdnet-", "./simdnet-"),
-      loader: "ts",
-    }));
-  },
-};
-
-/** The page and the worker entry, bundled side by side with the wasm modules. */
+/** The browser library as shipped (dist/browser/), and the page. */
 async function bundle(dir) {
-  const common = { bundle: true, format: "esm", platform: "browser", target: "es2022", external: ["node:*"], plugins: [wasmBeside], logLevel: "warning" };
-  await build({ ...common, stdin: { contents: PAGE, resolveDir: root, loader: "js" }, outfile: join(dir, "page.js") });
-  await build({ ...common, entryPoints: [join(root, "ts/parallel/replica_worker.ts")], outfile: join(dir, "replica_worker.js") });
-  for (const flavor of ["simd", "scalar"]) await copyFile(join(root, `wasm/simdnet-${flavor}.wasm`), join(dir, `simdnet-${flavor}.wasm`));
+  execFileSync(process.execPath, [join(root, "scripts/build-browser.mjs")], { cwd: root, stdio: "ignore" });
+  const built = join(root, "dist/browser");
+  for (const file of await readdir(built)) if (/\.(js|wasm)$/.test(file)) await copyFile(join(built, file), join(dir, file));
+  await writeFile(join(dir, "page.js"), PAGE);
 }
 
 const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };

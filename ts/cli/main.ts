@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-/** The `simdnet` command: train, summary, predict, convert. */
+/** The `simdnet` command: train, summary, predict, evaluate, convert. */
 import { CONVERT_HELP, convert } from "./convert.js";
+import { EVALUATE_HELP, evaluate } from "./evaluate.js";
 import { PREDICT_HELP, predict } from "./predict.js";
 import { SUMMARY_HELP, summary } from "./summary.js";
 import { TRAIN_HELP, train } from "./train.js";
@@ -12,9 +13,11 @@ const HELP = `simdnet: Keras-style CNNs on SIMD WebAssembly
 Usage: simdnet <command> [options]
 
 Commands:
-  train      train LeNet-5 on the bundled MNIST digits (or IDX/CSV files)
+  train      train LeNet-5 on the bundled MNIST digits (or IDX/CSV files), or
+             ResNet-20, MobileNetV2, LeNet-5 or a model file on a folder of images
   summary    print a model's layers and parameter counts (Keras format)
-  predict    classify a PNG digit or an IDX file with a saved model
+  predict    classify images (PNG, JPEG, BMP, GIF), a folder of them, or an IDX file
+  evaluate   loss and accuracy of a saved model on a folder of class folders
   convert    convert a model between .keras, .h5 and TF.js model.json
 
 Run 'simdnet <command> --help' for a command's options, 'simdnet --version' for the version.
@@ -25,6 +28,9 @@ Examples:
   simdnet predict models/lenet5/model.json digit.png
   simdnet predict models/lenet5/model.json t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz
   simdnet convert models/lenet5/model.json lenet5.keras
+  simdnet train --images photos --model resnet20 --image-size 32,32 --out m.keras
+  simdnet predict m.keras some.jpg
+  simdnet evaluate m.keras photos-test
 `;
 
 /** The package's version, from its package.json (two levels up from ts/cli/ and dist/cli/). */
@@ -37,6 +43,7 @@ const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<
   train: { help: TRAIN_HELP, run: train },
   summary: { help: SUMMARY_HELP, run: summary },
   predict: { help: PREDICT_HELP, run: predict },
+  evaluate: { help: EVALUATE_HELP, run: evaluate },
   convert: { help: CONVERT_HELP, run: convert },
 };
 
@@ -75,5 +82,10 @@ export async function main(argv: string[]): Promise<number> {
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === (await import("node:url")).pathToFileURL((await import("node:fs")).realpathSync(process.argv[1])).href;
 if (invokedDirectly) {
+  // `simdnet predict m.keras photos | head` closes the pipe early: stop quietly, as Unix tools do.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -10,24 +10,32 @@ import { init } from "../wasm/loader.js";
 import { numberFlag, parse, UsageError } from "./args.js";
 import type { ProgressStream } from "./progress.js";
 import { toFileUrl } from "./paths.js";
+import { predictImages } from "./predict_images.js";
 
 /** Predictions printed for IDX images before "... N more". */
 const SHOWN = 20;
 
-export const PREDICT_HELP = `simdnet predict <model.json | model.keras | model.h5> <image.png | images.idx> [options]
+export const PREDICT_HELP = `simdnet predict <model.keras | model.h5 | model.json> <image | folder | images.idx> [options]
 
-Classifies a PNG image (any size, dark on light or light on dark; scaled to the model's
-input) or every image of an IDX file (the MNIST format, gzipped or not). The format is
-read from the file's first bytes, not its name.
+Classifies an image (PNG, JPEG, BMP or GIF, any size: converted to the model's channels
+and resized bilinearly to its input, as 'train --images' reads them), every image in a
+folder (and its subfolders), or every image of an IDX file (the MNIST format, gzipped or
+not). The format is read from the file's first bytes, not its name. Classes are printed
+by name when the model carries them (models saved by 'train --images' do), else by index.
+A PNG given to a 28x28x1 model without class names is read as a digit (dark on light
+or light on dark, scaled to fit), as the digit models of 'simdnet train' expect.
 
+  --top N             classes to list per image (default 3)
+  --csv               images: print a table, file,class,probability,class_2,...
   --labels FILE       IDX labels for the IDX images: also report accuracy
   --out FILE          IDX images: write every prediction to FILE as CSV
                       (index,predicted,confidence, then label with --labels)
-  --top N             classes to list for a PNG (default 3)
 
 For IDX images, the first ${SHOWN} predictions are printed, then the count per class.
 
 Examples:
+  simdnet predict m.keras some.jpg
+  simdnet predict m.keras photos/ --top 1 --csv > predictions.csv
   simdnet predict models/lenet5/model.json digit.png
   simdnet predict models/lenet5/model.json t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz
   simdnet predict models/lenet5/model.json t10k-images-idx3-ubyte.gz --out predictions.csv
@@ -44,13 +52,13 @@ function readImage(path: string): Uint8Array {
 }
 
 /** What the command accepts, as said in its errors. */
-export const ACCEPTED = "predict reads PNG images and IDX image files (the MNIST format, gzipped or not)";
+export const ACCEPTED = "predict reads PNG, JPEG, BMP and GIF images, folders of them, and IDX image files (the MNIST format, gzipped or not)";
+
+/** Images read by the image-folder decoders, by their first bytes. */
+const IMAGE_FORMATS: number[][] = [[0xff, 0xd8, 0xff], [0x47, 0x49, 0x46, 0x38], [0x42, 0x4d]];
 
 /** Formats people try, by their first bytes, so that the error names what was given. */
 const OTHER_FORMATS: [string, number[]][] = [
-  ["a JPEG image", [0xff, 0xd8, 0xff]],
-  ["a GIF image", [0x47, 0x49, 0x46, 0x38]],
-  ["a BMP image", [0x42, 0x4d]],
   ["a WebP image", [0x52, 0x49, 0x46, 0x46]],
   ["a TIFF image", [0x49, 0x49, 0x2a, 0x00]],
   ["a TIFF image", [0x4d, 0x4d, 0x00, 0x2a]],
@@ -60,14 +68,15 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 const startsWith = (bytes: Uint8Array, prefix: number[]) => prefix.every((b, i) => bytes[i] === b);
 
-/** "png" or "idx" from a file's first bytes (gzip counts as IDX); otherwise a UsageError naming the format. */
-export function sniffInput(bytes: Uint8Array, path: string): "png" | "idx" {
+/** "png", "image" (JPEG, BMP, GIF) or "idx" from a file's first bytes (gzip counts as IDX); otherwise a UsageError naming the format. */
+export function sniffInput(bytes: Uint8Array, path: string): "png" | "image" | "idx" {
   if (startsWith(bytes, PNG_SIGNATURE)) return "png";
+  if (IMAGE_FORMATS.some((magic) => startsWith(bytes, magic))) return "image";
   // IDX: two zero bytes, then the type code; gzip: 1f 8b (gunzipped and checked by the IDX reader).
   if (startsWith(bytes, [0x1f, 0x8b]) || (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0)) return "idx";
   const other = OTHER_FORMATS.find(([, magic]) => startsWith(bytes, magic));
   const first = Array.from(bytes.subarray(0, 4), (b) => `0x${b.toString(16).padStart(2, "0")}`).join(" ");
-  throw new UsageError(`${path} is ${other ? other[0] : `not a PNG or IDX file (it starts with ${first || "nothing: it is empty"})`}; ${ACCEPTED}. Convert other images to PNG first.`);
+  throw new UsageError(`${path} is ${other ? other[0] : `not an image or IDX file (it starts with ${first || "nothing: it is empty"})`}; ${ACCEPTED}. Convert other images to PNG or JPEG first.`);
 }
 
 function argmax(row: Float32Array): number {
@@ -78,30 +87,33 @@ function argmax(row: Float32Array): number {
 
 /** `simdnet predict`: prints the class of a PNG, or of every image of an IDX file. */
 export async function predict(argv: string[], out: ProgressStream = process.stdout): Promise<void> {
-  const { values, positionals } = parse(argv, { labels: { type: "string" }, top: { type: "string" }, out: { type: "string" } });
-  if (positionals.length !== 2) throw new UsageError(`predict takes a model (model.json, .keras or .h5) and an image, received ${positionals.length} arguments`);
+  const { values, positionals } = parse(argv, { labels: { type: "string" }, top: { type: "string" }, out: { type: "string" }, csv: { type: "boolean" } });
+  if (positionals.length !== 2) throw new UsageError(`predict takes a model (.keras, .h5 or model.json) and an image, a folder or an IDX file, received ${positionals.length} arguments`);
   const [modelPath, inputPath] = positionals as [string, string];
   const write = (line: string) => out.write(line + "\n");
   // Every check on the arguments before the model is loaded.
   const modelFile = modelPath.startsWith("file://") ? fileURLToPath(modelPath) : modelPath;
   if (!existsSync(modelFile)) throw new UsageError(`cannot read ${modelPath}: no such file`);
-  const bytes = readImage(inputPath);
-  const kind = sniffInput(bytes, inputPath);
-  const top = numberFlag(values, "top", 3, { min: 1, integer: true });
-  if (kind === "png" && values.labels !== undefined) throw new UsageError("--labels applies to IDX images only");
-  if (kind === "png" && values.out !== undefined) throw new UsageError("--out applies to IDX images only");
-  if (kind === "idx" && values.top !== undefined) throw new UsageError("--top applies to PNG images only");
+  const folder = statSync(inputPath, { throwIfNoEntry: false })?.isDirectory() === true;
+  const kind = folder ? "image" : sniffInput(readImage(inputPath), inputPath);
+  const top = numberFlag(values, "top", 3, { min: 1, max: 100_000, integer: true });
+  if (kind !== "idx" && values.labels !== undefined) throw new UsageError("--labels applies to IDX images only (for a folder of class folders, use simdnet evaluate)");
+  if (kind !== "idx" && values.out !== undefined) throw new UsageError("--out applies to IDX images only (for images, use --csv > FILE)");
+  if (kind === "idx" && values.top !== undefined) throw new UsageError("--top applies to images only");
+  if (kind === "idx" && values.csv) throw new UsageError("--csv applies to images only (for IDX images, use --out FILE)");
   const outPath = values.out as string | undefined;
   if (outPath !== undefined) checkWritable(outPath);
   await init();
   const model = await loadModel(toFileUrl(modelPath));
   try {
     const inputShape = model.inputShape!;
+    const digitModel = inputShape.join() === "28,28,1" && model.classNames === null;
+    if (kind === "image" || (kind === "png" && (!digitModel || values.csv))) {
+      predictImages(model, modelPath, inputPath, { top, csv: values.csv === true, folder }, out);
+      return;
+    }
     if (kind === "png") {
-      if (inputShape[0] !== 28 || inputShape[1] !== 28 || inputShape[2] !== 1) {
-        throw new UsageError(`PNG prediction needs a model taking 28x28x1 digits; this one takes [${inputShape.join(", ")}]`);
-      }
-      const x: Tensor = { data: pngToDigit(decodePng(bytes)), shape: [1, 28, 28, 1] };
+      const x: Tensor = { data: pngToDigit(decodePng(readImage(inputPath))), shape: [1, 28, 28, 1] };
       const probs = model.predict(x).data;
       const ranked = Array.from(probs, (p, k) => [k, p] as const).sort((a, b) => b[1] - a[1]).slice(0, top);
       write(`${inputPath}: ${ranked[0]![0]}`);

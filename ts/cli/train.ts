@@ -15,10 +15,34 @@ import type { Tensor } from "../tensor.js";
 import { init } from "../wasm/loader.js";
 import { numberFlag, parse, UsageError } from "./args.js";
 import { ProgressBar, formatDuration, type ProgressStream } from "./progress.js";
+import { trainImages } from "./train_images.js";
 
 export const TRAIN_HELP = `simdnet train [options]
+simdnet train --images DIR --out FILE.keras [options]
 
-Trains LeNet-5 (the course's Keras layout by default) and reports test accuracy.
+Trains LeNet-5 on digits (the course's Keras layout by default) and reports test
+accuracy; or, with --images, a model on your own folder of images.
+
+Your images (--images DIR: one subfolder per class, e.g. DIR/cat/*.jpg, DIR/dog/*.png;
+PNG, JPEG, BMP and GIF, any size, resized bilinearly as Keras does):
+  --images DIR        the folder; classes are its subfolders in alphabetical order
+  --model NAME|FILE   resnet20 (default; images of at least 29x29), mobilenetv2 or
+                      mobilenetv2:ALPHA (e.g. mobilenetv2:0.35; at least 32x32),
+                      lenet5 (at least 12x12), or a .keras, .h5 or model.json file whose
+                      input takes the images and whose output has one unit per class.
+                      Built-in models start with a Rescaling layer (pixels to [0, 1], or
+                      [-1, 1] for MobileNetV2); a file is trained as it is.
+  --image-size H,W    size the images are resized to (default: resnet20 32,32,
+                      mobilenetv2 96,96, lenet5 28,28, a file: its input size)
+  --color MODE        grayscale, rgb (default; a file: its input's channels) or rgba
+  --validation-split F  fraction of the images held out to validate (default 0.2; 0: none)
+  --workers N         data-parallel worker threads (default 1)
+  --augment           Keras 3 augmentation layers in front of the model (RandomFlip
+                      horizontal, RandomRotation 0.05, RandomZoom 0.1, RandomTranslation
+                      0.1): active in training only, saved with the model
+  --learning-rate X   Adam learning rate (default 0.001; --lr also works)
+  --out FILE          required: FILE.keras (or .h5, or a folder for model.json), saved
+                      with the class names, which predict and evaluate print
 
 Data (default: the 10,000 MNIST digits bundled with the mnist package):
   --idx-images FILE   IDX images (e.g. train-images-idx3-ubyte, optionally .gz)
@@ -41,6 +65,8 @@ Examples:
   simdnet train
   simdnet train --epochs 10 --augment --out models/lenet5
   simdnet train --idx-images train-images-idx3-ubyte.gz --idx-labels train-labels-idx1-ubyte.gz
+  simdnet train --images photos --model resnet20 --image-size 32,32 --epochs 5 --out m.keras
+  simdnet train --images photos --model mobilenetv2:0.35 --augment --out m.keras
 `;
 
 /** A Keras-style progress bar as a fit callback. */
@@ -161,7 +187,18 @@ export async function train(argv: string[], out: ProgressStream = process.stdout
     seed: { type: "string" },
     out: { type: "string" },
     quiet: { type: "boolean" },
+    images: { type: "string" },
+    model: { type: "string" },
+    "image-size": { type: "string" },
+    color: { type: "string" },
+    "validation-split": { type: "string" },
+    workers: { type: "string" },
+    "learning-rate": { type: "string" },
   }, false);
+  if (values.images !== undefined) return trainImages(values, out);
+  for (const flag of ["model", "image-size", "color", "validation-split", "workers", "learning-rate"]) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} applies with --images DIR only (the digits train LeNet-5)`);
+  }
   const epochs = numberFlag(values, "epochs", 10, { min: 1, max: 10_000, integer: true });
   const batchSize = numberFlag(values, "batch-size", 32, { min: 1, max: 65_536, integer: true });
   const lr = numberFlag(values, "lr", 1e-3, { min: Number.MIN_VALUE, max: 10 });

@@ -21,6 +21,14 @@ export interface BatchSource {
    * (count * sampleShape values) and `y` (count * labelShape values).
    */
   fill(start: number, count: number, x: Float32Array, y: Float32Array): void;
+  /**
+   * Optional: readies samples `start .. start + count` of the current epoch's order for
+   * the `fill` of the same samples that follows, asynchronously (a browser image source
+   * decodes them here with `createImageBitmap`, which has no synchronous form). `fit`
+   * awaits it before every batch's `fill`; a source that has it may refuse a `fill` it
+   * did not prepare. Whatever else calls `fill` on a source must await it first too.
+   */
+  prepare?(start: number, count: number): Promise<void>;
 }
 
 /** True when `value` looks like a {@link BatchSource}. */

@@ -10,7 +10,7 @@ import type { DigitCsv } from "./csv.js";
 import type { DecodedPng } from "./png.js";
 import type { LabeledImages, MnistOptions, MnistSplit } from "./mnist_digits.js";
 import type { BothSubsetsOptions, ImageFolderOptions, ImageFolderSource } from "./image_folder.js";
-import type { FileWithPath } from "./image_folder_browser.js";
+import type { FileWithPath, ImageFilesOptions } from "./image_folder_browser.js";
 import type { ReadImageOptions } from "./image_folder_node.js";
 import type { FashionMnist, FashionMnistOptions } from "./fashion_mnist.js";
 
@@ -19,7 +19,7 @@ export { parseDigitCsv, type DigitCsv } from "./csv.js";
 export { decodeMnistDigits, splitMnist, type LabeledImages, type MnistOptions, type MnistSplit } from "./mnist_digits.js";
 export { imageToDigit, type ImagePixels } from "./to_digit.js";
 export { ImageFolderSource, type BothSubsetsOptions, type ImageFolderOptions, type ImageTensors } from "./image_folder.js";
-export type { FileWithPath } from "./image_folder_browser.js";
+export type { FileWithPath, ImageFilesOptions } from "./image_folder_browser.js";
 export type { ReadImageOptions } from "./image_folder_node.js";
 
 /** `datasets.imageFolder`'s call forms: one source, or [training, validation] with subset "both". */
@@ -33,9 +33,9 @@ export interface ImageFolderLoader {
 /** `datasets.imageFolderFromFiles`'s call forms, as {@link ImageFolderLoader}'s. */
 export interface ImageFilesLoader {
   /** Both subsets of a validation split, [training, validation]. */
-  (files: Iterable<File | FileWithPath> | ArrayLike<File | FileWithPath>, options: BothSubsetsOptions): Promise<[ImageFolderSource, ImageFolderSource]>;
+  (files: Iterable<File | FileWithPath> | ArrayLike<File | FileWithPath>, options: ImageFilesOptions & BothSubsetsOptions): Promise<[ImageFolderSource, ImageFolderSource]>;
   /** One source: all images, or the subset asked for. */
-  (files: Iterable<File | FileWithPath> | ArrayLike<File | FileWithPath>, options?: ImageFolderOptions): Promise<ImageFolderSource>;
+  (files: Iterable<File | FileWithPath> | ArrayLike<File | FileWithPath>, options?: ImageFilesOptions): Promise<ImageFolderSource>;
 }
 export type { FashionMnist, FashionMnistOptions } from "./fashion_mnist.js";
 
@@ -56,9 +56,10 @@ export const datasets = {
   /**
    * `imageFolder` in browsers, from the File objects of an `<input type="file"
    * webkitdirectory>` or `{ file, path }` pairs (see `filesFromEntries`), decoded with
-   * `createImageBitmap`. Works in browsers only.
+   * `createImageBitmap`: all when the source is made, or with `preload: false` batch by
+   * batch in the source's `prepare` (which `fit` awaits). Works in browsers only.
    */
-  imageFolderFromFiles: (async (files: Iterable<File | FileWithPath> | ArrayLike<File | FileWithPath>, options?: ImageFolderOptions) => (await import("./image_folder_browser.js")).imageFolderFromFileList(files, options)) as ImageFilesLoader,
+  imageFolderFromFiles: (async (files: Iterable<File | FileWithPath> | ArrayLike<File | FileWithPath>, options?: ImageFilesOptions) => (await import("./image_folder_browser.js")).imageFolderFromFileList(files, options)) as ImageFilesLoader,
   /** The files below dropped entries (`item.webkitGetAsEntry()`), with their paths, for `imageFolderFromFiles`. */
   async filesFromEntries(entries: readonly FileSystemEntry[]): Promise<FileWithPath[]> {
     return (await import("./image_folder_browser.js")).filesFromEntries(entries);

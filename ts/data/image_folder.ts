@@ -241,11 +241,21 @@ export class ImageFolderSource implements BatchSource {
   readonly filePaths: readonly string[];
   /** Each file's class index. */
   readonly labels: Int32Array;
+  /**
+   * Present on sources that read asynchronously (`imageFolderFromFiles` with `preload:
+   * false`): decodes samples `start .. start + count` of the epoch's order for the `fill`
+   * that follows (fit awaits it).
+   */
+  readonly prepare?: (start: number, count: number) => Promise<void>;
   private readonly order: Uint32Array;
   private readonly baseSeed: number;
   private started = false;
 
-  /** Made by `imageFolder` and `imageFolderFromFiles` (which check everything first); `load` reads image i. */
+  /**
+   * Made by `imageFolder` and `imageFolderFromFiles` (which check everything first); `load`
+   * reads image i; `prefetch`, when given, readies images (by index) for `load`
+   * asynchronously and becomes the source's `prepare`.
+   */
   constructor(
     private readonly op: string,
     filePaths: readonly string[],
@@ -253,6 +263,7 @@ export class ImageFolderSource implements BatchSource {
     classNames: readonly string[],
     private readonly settings: ImageFolderSettings,
     private readonly load: ImageLoader,
+    prefetch?: (indices: Uint32Array) => Promise<void>,
   ) {
     const s = settings;
     this.length = filePaths.length;
@@ -264,6 +275,19 @@ export class ImageFolderSource implements BatchSource {
     this.labels = labels;
     this.order = new Uint32Array(this.length);
     this.baseSeed = new Random(s.seed).nextUint32();
+    if (prefetch) {
+      this.prepare = async (start, count) => {
+        this.checkRange(`${this.op}: prepare`, start, count);
+        if (!this.started) this.startEpoch(0);
+        await prefetch(this.order.slice(start, start + count));
+      };
+    }
+  }
+
+  private checkRange(where: string, start: number, count: number): void {
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 || count < 0 || start + count > this.length) {
+      throw new Error(`${where}: samples ${start} to ${start + count} are outside the ${this.length} images (start and count must be whole numbers >= 0)`);
+    }
   }
 
   /** Fixes epoch `epoch`'s order: a seeded shuffle per epoch when shuffling, else the file order. */
@@ -277,9 +301,7 @@ export class ImageFolderSource implements BatchSource {
   /** Reads, decodes and resizes samples `start .. start + count` of the epoch into `x`, their labels into `y`. */
   fill(start: number, count: number, x: Float32Array, y: Float32Array): void {
     const where = `${this.op}: fill`;
-    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 || count < 0 || start + count > this.length) {
-      throw new Error(`${where}: samples ${start} to ${start + count} are outside the ${this.length} images (start and count must be whole numbers >= 0)`);
-    }
+    this.checkRange(where, start, count);
     const size = this.sampleShape[0]! * this.sampleShape[1]! * this.sampleShape[2]!;
     const labelSize = this.labelShape[0] ?? 1;
     if (!(x instanceof Float32Array) || x.length < count * size) throw new Error(`${where}: x must be a Float32Array of at least ${count * size} values`);

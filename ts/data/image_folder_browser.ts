@@ -7,12 +7,15 @@
  * is involved.
  *
  * A batch source fills its batches synchronously, and the platform decodes
- * asynchronously: so this decodes every image once, when the source is made, and keeps
- * it at the target size as floats (n * height * width * channels * 4 bytes, refused
- * above MAX_BROWSER_PRELOAD_BYTES). The original-size pixels are dropped at once.
+ * asynchronously: so by default this decodes every image once, when the source is made,
+ * and keeps it at the target size as floats (n * height * width * channels * 4 bytes,
+ * refused above MAX_BROWSER_PRELOAD_BYTES). The original-size pixels are dropped at once.
+ * With `preload: false` it decodes each batch in the source's `prepare`, which `fit`
+ * awaits before the batch, and holds only that batch.
  */
 import { readImageHeader, toChannels, type DecodedImage } from "./image_decode.js";
 import { foundMessage, ImageFolderSource, imageFolderSettings, indexImageFiles, splitIndices, type ImageFolderOptions, type ImageFolderSettings, type LoadedImage } from "./image_folder.js";
+import { describeValue } from "../io/json.js";
 import { resizeBilinear } from "./resize.js";
 
 /** The most a browser source holds, 1 GiB of resized images; more is an error suggesting a smaller imageSize. */
@@ -30,6 +33,17 @@ export interface FileWithPath {
   file: Blob;
   /** Its path relative to the folder, "/"-separated; the first part is the class. */
   path: string;
+}
+
+/** Options of `imageFolderFromFiles`: those of `imageFolder`, and when to decode. */
+export interface ImageFilesOptions extends ImageFolderOptions {
+  /**
+   * true (default): decode every image when the source is made, and keep them at the
+   * target size (so `toTensors` works and epochs decode nothing). false: decode each
+   * batch when `fit` awaits the source's `prepare`, holding only that batch; for folders
+   * too large to hold. `toTensors` (and any `fill` not prepared) then throws.
+   */
+  preload?: boolean;
 }
 
 /** Decodes image bytes to RGBA (or fewer) pixels; `name` is for errors. */
@@ -88,6 +102,21 @@ export async function filesFromEntries(entries: readonly FileSystemEntry[]): Pro
   return out;
 }
 
+/**
+ * The name errors give the folder: the chosen folder's own name when every File of an
+ * input names the same one ("shots" of "shots/cats/a.png"), else "the chosen folder".
+ */
+function rootName(files: ArrayLike<unknown>): string {
+  const names = new Set<string>();
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i];
+    const rel = typeof Blob !== "undefined" && f instanceof Blob ? (f as File).webkitRelativePath : undefined;
+    names.add(typeof rel === "string" && rel.includes("/") ? rel.slice(0, rel.indexOf("/")) : "");
+  }
+  const [only] = names;
+  return names.size === 1 && only ? only : "the chosen folder";
+}
+
 /** The files as {@link FileWithPath}: File objects lose the chosen folder's own name from webkitRelativePath. */
 function withPaths(files: Iterable<File | FileWithPath> | ArrayLike<File | FileWithPath>): FileWithPath[] {
   const list = typeof (files as Iterable<unknown>)[Symbol.iterator] === "function" ? Array.from(files as Iterable<File | FileWithPath>) : Array.from(files as ArrayLike<File | FileWithPath>);
@@ -112,36 +141,69 @@ function withPaths(files: Iterable<File | FileWithPath> | ArrayLike<File | FileW
  * bytes into pixels (the platform's decoder by default; tests pass another).
  */
 export async function imageFolderFromFileList(
-  files: Iterable<File | FileWithPath> | ArrayLike<File | FileWithPath>, options: ImageFolderOptions = {}, decode: BytesDecoder = decodeWithPlatform,
+  files: Iterable<File | FileWithPath> | ArrayLike<File | FileWithPath>, options: ImageFilesOptions = {}, decode: BytesDecoder = decodeWithPlatform,
 ): Promise<ImageFolderSource | [ImageFolderSource, ImageFolderSource]> {
-  const s = imageFolderSettings(OP, options);
-  const listed = withPaths(files);
+  const { preload, rest } = splitPreload(options);
+  const s = imageFolderSettings(OP, rest);
+  const given = typeof (files as Iterable<unknown>)[Symbol.iterator] === "function" ? Array.from(files as Iterable<File | FileWithPath>) : Array.from(files as ArrayLike<File | FileWithPath>);
+  const listed = withPaths(given);
   for (const f of listed) {
     if (f.path.split("/").includes("..")) throw new Error(`${OP}: path ${f.path} leads out of the folder ("..")`);
   }
   // Folders are only seen through their files: a class folder with no files at all cannot be seen.
   const subfolders = [...new Set(listed.filter((f) => f.path.includes("/")).map((f) => f.path.slice(0, f.path.indexOf("/"))))];
-  const index = indexImageFiles(OP, "the chosen folder", subfolders, listed, s);
+  const index = indexImageFiles(OP, rootName(given), subfolders, listed, s);
   if (s.verbose) console.log(foundMessage(index.files.length, index.classNames.length, s.labelMode !== null));
   const make = async (subset: "training" | "validation"): Promise<ImageFolderSource> => {
     const [from, to] = splitIndices(OP, index.files.length, s, subset);
     const mine = index.files.slice(from, to);
-    const pixels = await preload(mine, s, decode);
+    const paths = mine.map((f) => f.path);
+    const labels = index.labels.slice(from, to);
     const size = s.height * s.width * s.channels;
-    const load = (i: number): LoadedImage => ({ width: s.width, height: s.height, channels: s.channels, data: pixels.subarray(i * size, (i + 1) * size) });
-    return new ImageFolderSource(OP, mine.map((f) => f.path), index.labels.slice(from, to), index.classNames, s, load);
+    const image = (pixels: Float32Array, k: number): LoadedImage => ({ width: s.width, height: s.height, channels: s.channels, data: pixels.subarray(k * size, (k + 1) * size) });
+    if (preload) {
+      checkPreloadSize(mine.length, s);
+      const pixels = await decodeFiles(mine, s, decode);
+      return new ImageFolderSource(OP, paths, labels, index.classNames, s, (i) => image(pixels, i));
+    }
+    // The images of the batch prepared last, by index; each prepare replaces them.
+    let batch = new Map<number, LoadedImage>();
+    const prefetch = async (indices: Uint32Array): Promise<void> => {
+      const pixels = await decodeFiles(Array.from(indices, (i) => mine[i]!), s, decode);
+      batch = new Map(Array.from(indices, (i, k) => [i, image(pixels, k)]));
+    };
+    const load = (i: number): LoadedImage => {
+      const found = batch.get(i);
+      if (!found) {
+        throw new Error(`${OP}: ${paths[i]} is not decoded: a source made with preload: false decodes a batch in its prepare(start, count), which fit awaits; await source.prepare before fill, or make the source with preload: true to use toTensors`);
+      }
+      return found;
+    };
+    return new ImageFolderSource(OP, paths, labels, index.classNames, s, load, prefetch);
   };
   if (s.subset === "both") return [await make("training"), await make("validation")];
   return make(s.subset ?? "training");
 }
 
-/** Decodes, converts and resizes every file, a few at a time, into one float array. */
-async function preload(files: readonly FileWithPath[], s: ImageFolderSettings, decode: BytesDecoder): Promise<Float32Array> {
-  const size = s.height * s.width * s.channels;
-  const bytes = files.length * size * 4;
+/** `options` without `preload` (true or false; default true); what is not an object goes on to imageFolderSettings's check. */
+function splitPreload(options: ImageFilesOptions): { preload: boolean; rest: ImageFolderOptions } {
+  if (typeof options !== "object" || options === null || !("preload" in options)) return { preload: true, rest: options };
+  const { preload = true, ...rest } = options;
+  if (typeof preload !== "boolean") throw new Error(`${OP}: preload must be true or false, received ${describeValue(preload)}`);
+  return { preload, rest };
+}
+
+/** Refuses to preload more than MAX_BROWSER_PRELOAD_BYTES of resized images. */
+function checkPreloadSize(n: number, s: ImageFolderSettings): void {
+  const bytes = n * s.height * s.width * s.channels * 4;
   if (bytes > MAX_BROWSER_PRELOAD_BYTES) {
-    throw new Error(`${OP}: ${files.length} images of ${s.height} x ${s.width} x ${s.channels} take ${(bytes / 2 ** 30).toFixed(1)} GiB as floats, more than the ${MAX_BROWSER_PRELOAD_BYTES / 2 ** 30} GiB (MAX_BROWSER_PRELOAD_BYTES) a browser source holds; choose a smaller imageSize or fewer images`);
+    throw new Error(`${OP}: ${n} images of ${s.height} x ${s.width} x ${s.channels} take ${(bytes / 2 ** 30).toFixed(1)} GiB as floats, more than the ${MAX_BROWSER_PRELOAD_BYTES / 2 ** 30} GiB (MAX_BROWSER_PRELOAD_BYTES) a browser source holds; choose a smaller imageSize or fewer images, or pass preload: false to decode batch by batch`);
   }
+}
+
+/** Decodes, converts and resizes `files`, a few at a time, into one float array (file k at k * size). */
+async function decodeFiles(files: readonly FileWithPath[], s: ImageFolderSettings, decode: BytesDecoder): Promise<Float32Array> {
+  const size = s.height * s.width * s.channels;
   const out = new Float32Array(files.length * size);
   let next = 0;
   const worker = async (): Promise<void> => {

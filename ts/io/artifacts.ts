@@ -4,7 +4,8 @@
  * model.json document that carries them next to the weight files.
  */
 import type { Tensor } from "../tensor.js";
-import { type JsonObject, fail, readArray, readObject, readString } from "./json.js";
+import { type JsonObject, fail, isJsonObject, readArray, readObject, readString } from "./json.js";
+import { checkClassNames } from "./class_names.js";
 import { type GraphDescription, type LayerDescriptor, type ModelDescription, SIMDNET_VERSION, topologyFromKeras, topologyToKeras } from "./topology.js";
 import { type WeightSpec, expectedWeights } from "./weight_shapes.js";
 import { describedWeights } from "./functional.js";
@@ -73,6 +74,8 @@ export interface SavableModel {
   getWeights(): Tensor[];
   /** The optimizer's state and counters (null when not compiled), for `includeOptimizer`. */
   getTrainingState?(): TrainingState | null;
+  /** The name of each output class, saved with the model when set. */
+  readonly classNames?: readonly string[] | null;
 }
 
 /** A validated saved model: what a Model or Sequential is rebuilt from. */
@@ -85,6 +88,8 @@ export interface ModelParts {
   weights: Tensor[];
   /** The saved optimizer state and counters, or null when the file has none. */
   training: TrainingState | null;
+  /** The saved class names (checked strings, not yet against the output), or null/absent. */
+  classNames?: readonly string[] | null;
 }
 
 /**
@@ -94,7 +99,9 @@ export interface ModelParts {
  */
 export function artifactsFromModel(model: SavableModel, includeOptimizer = false): ModelArtifacts {
   const artifacts = unfingerprinted(model, includeOptimizer);
-  return { ...artifacts, userDefinedMetadata: withFingerprint(artifacts.userDefinedMetadata, artifacts.weightData) };
+  // TF.js keeps userDefinedMetadata as it is and reads nothing from it.
+  const names = model.classNames ? { ...artifacts.userDefinedMetadata, classNames: [...model.classNames] } : artifacts.userDefinedMetadata;
+  return { ...artifacts, userDefinedMetadata: withFingerprint(names, artifacts.weightData) };
 }
 
 function unfingerprinted(model: SavableModel, includeOptimizer: boolean): ModelArtifacts {
@@ -141,7 +148,9 @@ export function partsFromArtifacts(
   const weights = decodeWeights(artifacts.weightSpecs, artifacts.weightData, expected);
   const optimizerWeights = decodeOptimizerWeights(artifacts.weightSpecs, artifacts.weightData);
   const training = decodeTrainingState(artifacts.trainingConfig, artifacts.userDefinedMetadata, optimizerWeights, trainable);
-  return { name: description.name, layers: description.layers, graph: description.graph ?? null, weights, training };
+  const meta = artifacts.userDefinedMetadata;
+  const classNames = checkClassNames(`${names.modelJson}: userDefinedMetadata.classNames`, isJsonObject(meta) ? meta.classNames : undefined);
+  return { name: description.name, layers: description.layers, graph: description.graph ?? null, weights, training, classNames };
 }
 
 /**

@@ -48,6 +48,13 @@ export function buildModel(parts: ModelParts): Model {
   }
   try {
     model.setWeights(parts.weights);
+    if (parts.classNames) {
+      try {
+        model.classNames = parts.classNames;
+      } catch (e) {
+        throw new Error(`loadModel: the saved class names do not fit the model: ${(e as Error).message}`);
+      }
+    }
     const t = parts.training;
     if (t) {
       model.compile({ optimizer: optimizerFromConfig(t.optimizer.className, t.optimizer.config), loss: t.loss, metrics: t.metrics });

@@ -109,3 +109,63 @@ export function scaleOffset(core: WasmCore, n: number, scale: number, offset: nu
   checkNoOverlap(op);
   core.fn("scale_offset")(n, scale, offset, xp, yp);
 }
+
+function checkRelu(op: string, f: UnaryFn): asserts f is Extract<UnaryFn, { kind: "relu" }> {
+  checkFn(op, f);
+  if (f.kind !== "relu") throw new Error(`${op}: fn.kind must be "relu", received ${describe(f.kind)}`);
+}
+
+/**
+ * The ReLU family out of place, one pass: `y = f(x)` over the first `n` floats. `y` may be
+ * `x` itself (the same buffer: in place) but must not otherwise overlap it.
+ */
+export function reluForwardInto(core: WasmCore, f: UnaryFn, n: number, x: WasmBuffer, y: WasmBuffer): void {
+  const op = "reluForwardInto";
+  checkRelu(op, f);
+  checkCount(op, "n", n);
+  beginBuffers();
+  const same = x.ptr === y.ptr;
+  const xp = same ? core.check(op, "x", x, n) : checkedBuffer(core, op, "x", x, n, false);
+  const yp = checkedBuffer(core, op, "y", y, n, true);
+  checkNoOverlap(op);
+  core.fn("relu_general_forward_into")(n, f.maxValue, f.negativeSlope, f.threshold, xp, yp);
+}
+
+/**
+ * The ReLU family's backward out of place, one pass: `dx = dy * f'(.)` over the first `n`
+ * floats. With `fromOutput` the slope is read off the forward output `v = y` (allowed only
+ * for `negativeSlope` 0, where it is 1 exactly when `0 < y < maxValue`), else off the
+ * forward input `v = x`. `dx` may be `dy` itself (in place) but must not otherwise
+ * overlap `dy` or `v`.
+ */
+export function reluBackwardInto(core: WasmCore, f: UnaryFn, n: number, fromOutput: boolean, v: WasmBuffer, dy: WasmBuffer, dx: WasmBuffer): void {
+  const op = "reluBackwardInto";
+  checkRelu(op, f);
+  checkCount(op, "n", n);
+  if (typeof fromOutput !== "boolean") throw new Error(`${op}: fromOutput must be a boolean, received ${describe(fromOutput)}`);
+  if (fromOutput && f.negativeSlope !== 0) throw new Error(`${op}: fromOutput needs fn.negativeSlope 0 (a leaky slope cannot be read off the output), received ${f.negativeSlope}`);
+  beginBuffers();
+  const vp = checkedBuffer(core, op, "v", v, n, false);
+  const same = dy.ptr === dx.ptr;
+  const dyp = same ? core.check(op, "dy", dy, n) : checkedBuffer(core, op, "dy", dy, n, false);
+  const dxp = checkedBuffer(core, op, "dx", dx, n, true);
+  checkNoOverlap(op);
+  core.fn("relu_general_backward_into")(n, f.maxValue, f.negativeSlope, f.threshold, fromOutput ? 1 : 0, vp, dyp, dxp);
+}
+
+/**
+ * `y = a + b` over the first `n` floats (Keras's `Add`, and gradients summed where a
+ * tensor feeds several layers). `y` may be `a` itself (then `y += b`) but must not
+ * otherwise overlap `a` or `b`.
+ */
+export function addInto(core: WasmCore, n: number, a: WasmBuffer, b: WasmBuffer, y: WasmBuffer): void {
+  const op = "addInto";
+  checkCount(op, "n", n);
+  beginBuffers();
+  const same = a.ptr === y.ptr;
+  const ap = same ? core.check(op, "a", a, n) : checkedBuffer(core, op, "a", a, n, false);
+  const bp = checkedBuffer(core, op, "b", b, n, false);
+  const yp = checkedBuffer(core, op, "y", y, n, true);
+  checkNoOverlap(op);
+  core.fn("add_into")(n, ap, bp, yp);
+}

@@ -2,15 +2,17 @@
  * Activation: applies one of the activation functions (softmax over the last axis) to
  * its input, as a layer of its own.
  */
-import { sizeOf } from "../shapes.js";
-import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import { activation as activationOption } from "../io/keras_config.js";
 import * as args from "./args.js";
+import { BaseLayer } from "./base.js";
 import type { LayerKind } from "./kind.js";
-import { FusedActivation } from "./fused_activation.js";
-import { activationCols, copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
-import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
+import { FusedActivation, unaryOf } from "./fused_activation.js";
+import { reluBackwardInto, reluForwardInto, type UnaryFn } from "../kernels/unary.js";
+import { activationCols, copyFloats, OUTPUT_ONLY, type BackwardReads, type LayerBuffers, type Pass } from "./layer.js";
+
+/** relu as the ReLU family's kernel function. */
+const RELU: UnaryFn = { kind: "relu", maxValue: Infinity, negativeSlope: 0, threshold: 0 };
 
 /** Options of {@link activation}. */
 export interface ActivationArgs {
@@ -23,50 +25,41 @@ export interface ActivationArgs {
 }
 
 /** An Activation layer (see {@link activation}). */
-export class Activation implements Layer {
+export class Activation extends BaseLayer {
   readonly className = "Activation";
-  name: string;
   /** The function applied to every value. */
   readonly activation: args.ActivationName;
-  readonly declaredInputShape: number[] | null;
-  readonly aliasesInput = false;
-  trainable = true;
-  readonly weights = new LayerWeights(() => this.name);
-  inputShape: number[] | null = null;
-  outputShape: number[] | null = null;
   private readonly act: FusedActivation;
+  /** The kernel function of relu and relu6 (never skipped: only a softmax output is), else null. */
+  private readonly relu: UnaryFn | null;
 
   /** Checks `options`; usually called through {@link activation}. */
   constructor(options: ActivationArgs) {
     const where = "layers.activation";
     args.optionsObject(where, options, ["activation", "inputShape", "name"]);
+    super(where, options);
     if (options.activation === undefined) throw new Error(`${where}: activation is required, e.g. { activation: "relu" }`);
     this.activation = args.activation(where, options.activation);
-    this.declaredInputShape = args.inputShape(where, options.inputShape);
-    this.name = args.layerName(where, options.name) ?? "";
     this.act = new FusedActivation(this.activation);
+    this.relu = this.activation === "relu" ? RELU : this.activation === "relu6" ? unaryOf("relu6") : null;
   }
 
   get config(): Record<string, unknown> {
-    return { ...args.commonConfig(this.name, this.declaredInputShape), activation: this.activation };
+    return { ...this.commonConfig(), activation: this.activation };
   }
 
-  get outputActivation(): string {
+  override get outputActivation(): string {
     return this.activation;
   }
 
-  build(inputShape: readonly number[]): number[] {
-    this.inputShape = [...inputShape];
-    this.outputShape = [...inputShape];
-    return this.outputShape;
-  }
-
-  workspace(): Workspace {
-    return NO_WORKSPACE;
+  /** relu and relu6 take their gradient from the output (one pass each way); the others read both. */
+  get backwardReads(): BackwardReads | undefined {
+    return this.relu ? OUTPUT_ONLY : undefined;
   }
 
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
-    const n = pass.count * sizeOf(this.inputShape!);
+    const n = this.floats(pass.count);
+    if (this.relu) return reluForwardInto(core, this.relu, n, bufs.x, bufs.y);
     const cols = activationCols(this.inputShape!);
     copyFloats(core, bufs.x, bufs.y, n);
     // The input stays in bufs.x for backward, so nothing needs saving.
@@ -75,23 +68,11 @@ export class Activation implements Layer {
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
     if (!bufs.dx) return;
-    const n = pass.count * sizeOf(this.inputShape!);
+    const n = this.floats(pass.count);
+    if (this.relu) return reluBackwardInto(core, this.relu, n, true, bufs.y, bufs.dy, bufs.dx);
     const cols = activationCols(this.inputShape!);
     copyFloats(core, bufs.dy, bufs.dx, n);
     this.act.backward(core, activate, n / cols, cols, bufs.y, bufs.dx, bufs.x);
-  }
-
-  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
-    return applyLayer(this, inputs);
-  }
-
-  getWeights(): Tensor[] {
-    return [];
-  }
-
-  setWeights(weights: readonly Tensor[]): void {
-    this.weights.set(weights);
   }
 }
 

@@ -8,18 +8,16 @@
  */
 import type { Initializer } from "../initializers.js";
 import { bool, type Fixed, nulls, number } from "../io/keras_config.js";
-import { initializerFromKeras, initializerToKeras } from "../io/keras_initializers.js";
 import {
   batchNormBackward, batchNormBackwardInference, batchNormForwardInference, batchNormForwardTrain, batchNormUpdateMoving,
 } from "../kernels/batch_norm.js";
 import { explainBatchNorm } from "../model/explain.js";
 import { sizeOf } from "../shapes.js";
-import type { Tensor } from "../tensor.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
-import type { LayerKind } from "./kind.js";
-import { copyFloats, LayerWeights, type Layer, type LayerBuffers, type Pass, type WeightSpec, type Workspace } from "./layer.js";
-import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
+import { BaseLayer } from "./base.js";
+import { initializerOption, type LayerKind } from "./kind.js";
+import { copyFloats, INPUT_ONLY, type LayerBuffers, type Pass, type WeightSpec, type Workspace } from "./layer.js";
 
 /** Options of {@link batchNormalization}. */
 export interface BatchNormalizationArgs {
@@ -51,9 +49,8 @@ const KEYS = ["axis", "momentum", "epsilon", "center", "scale", "betaInitializer
   "movingVarianceInitializer", "inputShape", "name"];
 
 /** A BatchNormalization layer (see {@link batchNormalization}). */
-export class BatchNormalization implements Layer {
+export class BatchNormalization extends BaseLayer {
   readonly className = "BatchNormalization";
-  name: string;
   /** The normalized axis: -1, or the index of the last axis (counting the batch axis). */
   readonly axis: number;
   /** Weight of the old moving statistics in each update. */
@@ -72,13 +69,6 @@ export class BatchNormalization implements Layer {
   readonly movingMeanInitializer: Initializer;
   /** Fills the moving variance. */
   readonly movingVarianceInitializer: Initializer;
-  readonly declaredInputShape: number[] | null;
-  readonly aliasesInput = false;
-  readonly outputActivation = "linear";
-  trainable = true;
-  readonly weights = new LayerWeights(() => this.name);
-  inputShape: number[] | null = null;
-  outputShape: number[] | null = null;
   /** Normalized channels (the last axis). */
   private channels = 0;
   /** Whether the last forward pass used batch statistics (its backward must match). */
@@ -88,6 +78,7 @@ export class BatchNormalization implements Layer {
   constructor(options: BatchNormalizationArgs = {}) {
     const where = "layers.batchNormalization";
     args.optionsObject(where, options, KEYS);
+    super(where, options);
     // -1, or the last axis by its index (as TensorFlow.js writes it, e.g. 3 for images); checked against the rank in build.
     if (options.axis !== undefined && options.axis !== -1 && !(Number.isSafeInteger(options.axis) && options.axis >= 1)) {
       throw new Error(`${where}: axis must be -1 (the last axis, channels), received ${args.show(options.axis)}`);
@@ -102,22 +93,20 @@ export class BatchNormalization implements Layer {
     this.gammaInitializer = args.initializer(where, "gammaInitializer", options.gammaInitializer, "ones");
     this.movingMeanInitializer = args.initializer(where, "movingMeanInitializer", options.movingMeanInitializer, "zeros");
     this.movingVarianceInitializer = args.initializer(where, "movingVarianceInitializer", options.movingVarianceInitializer, "ones");
-    this.declaredInputShape = args.inputShape(where, options.inputShape);
-    this.name = args.layerName(where, options.name) ?? "";
   }
 
   get config(): Record<string, unknown> {
     return {
-      ...args.commonConfig(this.name, this.declaredInputShape), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon,
+      ...this.commonConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon,
       center: this.center, scale: this.scale, betaInitializer: this.betaInitializer, gammaInitializer: this.gammaInitializer,
       movingMeanInitializer: this.movingMeanInitializer, movingVarianceInitializer: this.movingVarianceInitializer,
     };
   }
 
-  build(inputShape: readonly number[]): number[] {
-    if (inputShape.length < 1) throw new Error(`${this.name} (BatchNormalization): expected an input with at least one axis per sample`);
+  override build(inputShape: readonly number[]): number[] {
+    if (inputShape.length < 1) throw new Error(`${this.label}: expected an input with at least one axis per sample`);
     if (this.axis !== -1 && this.axis !== inputShape.length) {
-      throw new Error(`${this.name} (BatchNormalization): axis ${this.axis} is not the last axis of an input of rank ${inputShape.length + 1} (with the batch); only the last axis is supported`);
+      throw new Error(`${this.label}: axis ${this.axis} is not the last axis of an input of rank ${inputShape.length + 1} (with the batch); only the last axis is supported`);
     }
     const c = inputShape[inputShape.length - 1]!;
     this.channels = c;
@@ -132,8 +121,11 @@ export class BatchNormalization implements Layer {
     return this.outputShape;
   }
 
+  /** Backward reads the input (and the statistics it keeps), never the output. */
+  readonly backwardReads = INPUT_ONLY;
+
   /** Own floats: the batch's [mean | variance], then room for dgamma and dbeta when the layer has no such weight. */
-  workspace(): Workspace {
+  override workspace(): Workspace {
     return { f32: 4 * this.channels, u32: 0, scratch: 0 };
   }
 
@@ -173,19 +165,6 @@ export class BatchNormalization implements Layer {
     const n = this.weights.specs.length;
     core.f32(this.weights.grad(n - 2)).fill(0);
     core.f32(this.weights.grad(n - 1)).fill(0);
-  }
-
-  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
-    return applyLayer(this, inputs);
-  }
-
-  getWeights(): Tensor[] {
-    return this.weights.get();
-  }
-
-  setWeights(weights: readonly Tensor[]): void {
-    this.weights.set(weights);
   }
 
   private rows(count: number): number {
@@ -228,8 +207,6 @@ export function batchNormalization(options: BatchNormalizationArgs = {}): BatchN
   return new BatchNormalization(options);
 }
 
-const initializerOption = (keras: string, camel: string, fallback: string) =>
-  ({ keras, camel, read: initializerFromKeras, write: initializerToKeras, fallback });
 const constantFixed = (keras: string, value: unknown, expected: string): Fixed =>
   ({ keras, value: undefined, accepts: (v) => v === value, expected });
 

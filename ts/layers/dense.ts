@@ -5,15 +5,15 @@
 import type { Initializer } from "../initializers.js";
 import type { Regularizer } from "../regularizers.js";
 import { denseBackward, denseForward } from "../kernels/dense.js";
-import { formatShape, type Tensor } from "../tensor.js";
+import { formatShape } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import { activation, biasInitializer, kernelInitializer, kernelRegularizer, nulls, positive, useBias } from "../io/keras_config.js";
 import { explainDense } from "../model/explain.js";
 import type { LayerKind } from "./kind.js";
 import * as args from "./args.js";
+import { BaseLayer } from "./base.js";
 import { FusedActivation } from "./fused_activation.js";
-import { kernelAndBiasSpecs, LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
-import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
+import { kernelAndBiasSpecs, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 
 /** Options of {@link dense}. */
 export interface DenseArgs {
@@ -38,9 +38,8 @@ export interface DenseArgs {
 const KEYS = ["units", "activation", "useBias", "kernelInitializer", "biasInitializer", "kernelRegularizer", "inputShape", "name"];
 
 /** A Dense layer (see {@link dense}). */
-export class Dense implements Layer, args.KernelOptions {
+export class Dense extends BaseLayer implements args.KernelOptions {
   readonly className = "Dense";
-  name: string;
   /** Number of outputs. */
   readonly units: number;
   readonly activation: args.ActivationName;
@@ -48,37 +47,30 @@ export class Dense implements Layer, args.KernelOptions {
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
   readonly kernelRegularizer: Regularizer | null;
-  readonly declaredInputShape: number[] | null;
-  readonly aliasesInput = false;
-  trainable = true;
-  readonly weights = new LayerWeights(() => this.name);
-  inputShape: number[] | null = null;
-  outputShape: number[] | null = null;
   private readonly act: FusedActivation;
 
   /** Checks `options` and fills in defaults; usually called through {@link dense}. */
   constructor(options: DenseArgs) {
     const where = "layers.dense";
     args.optionsObject(where, options, KEYS);
+    super(where, options);
     this.units = args.positiveInt(where, "units", options.units);
     ({ activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer, kernelRegularizer: this.kernelRegularizer } =
       args.kernelOptions(where, options));
-    this.declaredInputShape = args.inputShape(where, options.inputShape);
-    this.name = args.layerName(where, options.name) ?? "";
     this.act = new FusedActivation(this.activation);
   }
 
   get config(): Record<string, unknown> {
-    return { ...args.commonConfig(this.name, this.declaredInputShape), units: this.units, ...args.kernelConfig(this) };
+    return { ...this.commonConfig(), units: this.units, ...args.kernelConfig(this) };
   }
 
-  get outputActivation(): string {
+  override get outputActivation(): string {
     return this.activation;
   }
 
-  build(inputShape: readonly number[]): number[] {
+  override build(inputShape: readonly number[]): number[] {
     if (inputShape.length !== 1) {
-      throw new Error(`${this.name} (Dense): expected a flat input [features] per sample, received ${formatShape(inputShape)}; add layers.flatten() before it`);
+      throw new Error(`${this.label}: expected a flat input [features] per sample, received ${formatShape(inputShape)}; add layers.flatten() before it`);
     }
     this.inputShape = [inputShape[0]!];
     this.outputShape = [this.units];
@@ -86,7 +78,7 @@ export class Dense implements Layer, args.KernelOptions {
     return this.outputShape;
   }
 
-  workspace(_core: WasmCore, batch: number): Workspace {
+  override workspace(_core: WasmCore, batch: number): Workspace {
     return { f32: this.act.savedFloats(batch * this.units), u32: 0, scratch: 0 };
   }
 
@@ -102,19 +94,6 @@ export class Dense implements Layer, args.KernelOptions {
     this.act.backward(core, activate, pass.count, this.units, bufs.y, bufs.dy, bufs.f32);
     const db = this.useBias ? this.weights.grad(1) : null;
     denseBackward(core, pass.count, inputs, this.units, bufs.x, this.weights.param(0), bufs.dy, bufs.dx, this.weights.grad(0), db);
-  }
-
-  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
-    return applyLayer(this, inputs);
-  }
-
-  getWeights(): Tensor[] {
-    return this.weights.get();
-  }
-
-  setWeights(weights: readonly Tensor[]): void {
-    this.weights.set(weights);
   }
 }
 

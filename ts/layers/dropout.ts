@@ -4,15 +4,13 @@
  * The mask depends only on (seed, training step, index), so training is reproducible.
  */
 import { dropoutBackward, dropoutForward } from "../kernels/dropout.js";
-import { sizeOf } from "../shapes.js";
-import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import { fail, readNumber } from "../io/json.js";
 import { nulls } from "../io/keras_config.js";
 import * as args from "./args.js";
+import { BaseLayer } from "./base.js";
 import type { LayerKind } from "./kind.js";
-import { copyFloats, LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
-import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
+import { copyFloats, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 
 /** Options of {@link dropout}. */
 export interface DropoutArgs {
@@ -27,25 +25,18 @@ export interface DropoutArgs {
 }
 
 /** A Dropout layer (see {@link dropout}). */
-export class Dropout implements Layer {
+export class Dropout extends BaseLayer {
   readonly className = "Dropout";
-  name: string;
   /** Fraction of values dropped while training, in [0, 1). */
   readonly rate: number;
   /** The fixed mask seed, or null when masks follow `fit`'s seed. */
   readonly seed: number | null;
-  readonly declaredInputShape: number[] | null;
-  readonly aliasesInput = false;
-  trainable = true;
-  readonly outputActivation = "linear";
-  readonly weights = new LayerWeights(() => this.name);
-  inputShape: number[] | null = null;
-  outputShape: number[] | null = null;
 
   /** Checks `options`; usually called through {@link dropout}. */
   constructor(options: DropoutArgs) {
     const where = "layers.dropout";
     args.optionsObject(where, options, ["rate", "seed", "inputShape", "name"]);
+    super(where, options);
     const rate = options.rate;
     if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) {
       throw new Error(`${where}: rate must be a number in [0, 1), received ${args.show(rate)}`);
@@ -55,28 +46,19 @@ export class Dropout implements Layer {
     }
     this.rate = rate;
     this.seed = options.seed ?? null;
-    this.declaredInputShape = args.inputShape(where, options.inputShape);
-    this.name = args.layerName(where, options.name) ?? "";
   }
 
   get config(): Record<string, unknown> {
-    return {
-      ...args.commonConfig(this.name, this.declaredInputShape), rate: this.rate, ...(this.seed !== null ? { seed: this.seed } : {}),
-    };
+    return { ...this.commonConfig(), rate: this.rate, ...(this.seed !== null ? { seed: this.seed } : {}) };
   }
 
-  build(inputShape: readonly number[]): number[] {
-    this.inputShape = [...inputShape];
-    this.outputShape = [...inputShape];
-    return this.outputShape;
-  }
-
-  workspace(_core: WasmCore, batch: number): Workspace {
-    return { f32: batch * sizeOf(this.inputShape!), u32: 0, scratch: 0 };
+  /** The mask of kept values, for backward. */
+  override workspace(_core: WasmCore, batch: number): Workspace {
+    return { f32: this.floats(batch), u32: 0, scratch: 0 };
   }
 
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
-    const n = pass.count * sizeOf(this.inputShape!);
+    const n = this.floats(pass.count);
     copyFloats(core, bufs.x, bufs.y, n);
     if (pass.training && this.rate > 0) {
       // Kernel seeds are u32: fold the layer seed (if any) into range.
@@ -87,22 +69,9 @@ export class Dropout implements Layer {
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
     if (!bufs.dx) return;
-    const n = pass.count * sizeOf(this.inputShape!);
+    const n = this.floats(pass.count);
     copyFloats(core, bufs.dy, bufs.dx, n);
     if (pass.training && this.rate > 0) dropoutBackward(core, n, bufs.f32!, bufs.dx);
-  }
-
-  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
-    return applyLayer(this, inputs);
-  }
-
-  getWeights(): Tensor[] {
-    return [];
-  }
-
-  setWeights(weights: readonly Tensor[]): void {
-    this.weights.set(weights);
   }
 }
 

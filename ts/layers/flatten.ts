@@ -3,13 +3,11 @@
  * order, so the plan lets the output share the input's buffer and nothing runs.
  */
 import { sizeOf } from "../shapes.js";
-import type { Tensor } from "../tensor.js";
 import { channelsLast } from "../io/keras_config.js";
 import { explainFlatten } from "../model/explain.js";
 import * as args from "./args.js";
 import type { LayerKind } from "./kind.js";
-import { LayerWeights, NO_WORKSPACE, type Layer, type Workspace } from "./layer.js";
-import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
+import { BaseLayer } from "./base.js";
 
 /** Options of {@link flatten}. */
 export interface FlattenArgs {
@@ -20,37 +18,25 @@ export interface FlattenArgs {
 }
 
 /** A Flatten layer (see {@link flatten}). */
-export class Flatten implements Layer {
+export class Flatten extends BaseLayer {
   readonly className = "Flatten";
-  name: string;
-  readonly declaredInputShape: number[] | null;
-  readonly aliasesInput = true;
-  trainable = true;
-  readonly outputActivation = "linear";
-  readonly weights = new LayerWeights(() => this.name);
-  inputShape: number[] | null = null;
-  outputShape: number[] | null = null;
+  override readonly aliasesInput = true;
 
   /** Checks `options`; usually called through {@link flatten}. */
   constructor(options: FlattenArgs = {}) {
     const where = "layers.flatten";
     args.optionsObject(where, options, ["inputShape", "name"]);
-    this.declaredInputShape = args.inputShape(where, options.inputShape);
-    this.name = args.layerName(where, options.name) ?? "";
+    super(where, options);
   }
 
   get config(): Record<string, unknown> {
-    return { ...args.commonConfig(this.name, this.declaredInputShape) };
+    return this.commonConfig();
   }
 
-  build(inputShape: readonly number[]): number[] {
+  override build(inputShape: readonly number[]): number[] {
     this.inputShape = [...inputShape];
     this.outputShape = [sizeOf(inputShape)];
     return this.outputShape;
-  }
-
-  workspace(): Workspace {
-    return NO_WORKSPACE;
   }
 
   forward(): void {
@@ -59,19 +45,6 @@ export class Flatten implements Layer {
 
   backward(): void {
     // The input gradient buffer is the output gradient buffer.
-  }
-
-  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
-    return applyLayer(this, inputs);
-  }
-
-  getWeights(): Tensor[] {
-    return [];
-  }
-
-  setWeights(weights: readonly Tensor[]): void {
-    this.weights.set(weights);
   }
 }
 

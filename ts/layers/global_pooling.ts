@@ -4,14 +4,13 @@
  * Computed by the pooling kernels with one window the size of the image.
  */
 import { bool, channelsLast } from "../io/keras_config.js";
-import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from "../kernels/pool.js";
 import { pool2dDims, type Pool2dDims } from "../shapes.js";
-import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
+import { BaseLayer } from "./base.js";
 import type { LayerKind } from "./kind.js";
-import { LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
-import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
+import type { LayerBuffers, Pass, Workspace } from "./layer.js";
+import { poolBackward, poolForward } from "./pooling.js";
 
 /** Options of {@link globalAveragePooling2d} and {@link globalMaxPooling2d}. */
 export interface GlobalPooling2dArgs {
@@ -24,18 +23,10 @@ export interface GlobalPooling2dArgs {
 }
 
 /** A global pooling layer; `mode` picks average or max. */
-export class GlobalPooling2D implements Layer {
+export class GlobalPooling2D extends BaseLayer {
   readonly className: "GlobalAveragePooling2D" | "GlobalMaxPooling2D";
-  name: string;
   /** Whether the output keeps the pooled axes as size 1. */
   readonly keepdims: boolean;
-  readonly declaredInputShape: number[] | null;
-  readonly aliasesInput = false;
-  readonly outputActivation = "linear";
-  trainable = true;
-  readonly weights = new LayerWeights(() => this.name);
-  inputShape: number[] | null = null;
-  outputShape: number[] | null = null;
   private dims: Pool2dDims | null = null;
 
   /** `mode` is "average" or "max"; usually called through the factories. */
@@ -46,18 +37,17 @@ export class GlobalPooling2D implements Layer {
   ) {
     const where = mode === "max" ? "layers.globalMaxPooling2d" : "layers.globalAveragePooling2d";
     args.optionsObject(where, options, ["keepdims", "inputShape", "name"]);
+    super(where, options);
     this.className = mode === "max" ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D";
     this.keepdims = args.bool(where, "keepdims", options.keepdims, false);
-    this.declaredInputShape = args.inputShape(where, options.inputShape);
-    this.name = args.layerName(where, options.name) ?? "";
   }
 
   get config(): Record<string, unknown> {
-    return { ...args.commonConfig(this.name, this.declaredInputShape), keepdims: this.keepdims };
+    return { ...this.commonConfig(), keepdims: this.keepdims };
   }
 
-  build(inputShape: readonly number[]): number[] {
-    args.expectRank(`${this.name} (${this.className})`, inputShape, 3, "[height, width, channels]");
+  override build(inputShape: readonly number[]): number[] {
+    args.expectRank(this.label, inputShape, 3, "[height, width, channels]");
     const [h, w, c] = inputShape as [number, number, number];
     this.dims = pool2dDims(1, h, w, c, h, w, h, w, "valid");
     this.inputShape = [h, w, c];
@@ -66,40 +56,16 @@ export class GlobalPooling2D implements Layer {
   }
 
   /** Max pooling keeps the arg-max of each channel for backward. */
-  workspace(_core: WasmCore, batch: number): Workspace {
+  override workspace(_core: WasmCore, batch: number): Workspace {
     return { f32: 0, u32: this.mode === "max" ? batch * this.inputShape![2]! : 0, scratch: 0 };
   }
 
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
-    const d = this.dimsFor(pass.count);
-    if (this.mode === "max") maxPool2dForward(core, d, bufs.x, bufs.y, bufs.u32!);
-    else avgPool2dForward(core, d, bufs.x, bufs.y);
+    poolForward(core, this.mode, this.batched(this.dims, pass.count), bufs);
   }
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
-    if (!bufs.dx) return;
-    const d = this.dimsFor(pass.count);
-    if (this.mode === "max") maxPool2dBackward(core, d, bufs.dy, bufs.u32!, bufs.dx);
-    else avgPool2dBackward(core, d, bufs.dy, bufs.dx);
-  }
-
-  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
-    return applyLayer(this, inputs);
-  }
-
-  getWeights(): Tensor[] {
-    return [];
-  }
-
-  setWeights(weights: readonly Tensor[]): void {
-    this.weights.set(weights);
-  }
-
-  private dimsFor(batch: number): Pool2dDims {
-    if (!this.dims) throw new Error(`${this.name} (${this.className}): the layer is not built`);
-    this.dims.batch = batch;
-    return this.dims;
+    poolBackward(core, this.mode, this.batched(this.dims, pass.count), bufs);
   }
 }
 

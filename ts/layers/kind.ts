@@ -5,7 +5,8 @@
  * factories table, the name stems, the Keras formats, the weights a saved topology
  * implies and `summary({ explain })` all derive from that list.
  */
-import type { LayerFormat } from "../io/keras_config.js";
+import type { LayerFormat, Option } from "../io/keras_config.js";
+import { initializerFromKeras, initializerToKeras } from "../io/keras_initializers.js";
 import type { Layer } from "./layer.js";
 
 /** Everything about one layer class that is not in its instances. */
@@ -20,4 +21,9 @@ export interface LayerKind {
   readonly keras: LayerFormat;
   /** `summary({ explain: true })` lines of a built layer of this kind (none when absent). */
   readonly explain?: (layer: Layer) => string[];
+}
+
+/** A Keras initializer option (`keras` key, `camel` option, default `fallback`, a Keras name). */
+export function initializerOption(keras: string, camel: string, fallback: string): Option {
+  return { keras, camel, read: initializerFromKeras, write: initializerToKeras, fallback };
 }

@@ -3,8 +3,9 @@
  * weights (windows into the model's single parameter buffer) and the buffers a plan
  * hands them for one pass.
  *
- * No hierarchy: each layer family is one class implementing {@link Layer} on its own,
- * holding a {@link LayerWeights} for its parameters.
+ * Each layer family is one class implementing {@link Layer}, holding a {@link LayerWeights}
+ * for its parameters; the single-input ones extend base.ts's one shallow base for what
+ * they all do alike.
  */
 import type { Initializer } from "../initializers.js";
 import { activationBackward, activationForward, type ActivationKind } from "../kernels/activation.js";
@@ -139,6 +140,12 @@ export interface Layer {
    * `return applyLayer(this, inputs);` (ts/model/symbolic.ts).
    */
   apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor;
+  /**
+   * What backward reads of the forward pass (absent: its inputs and its output). The
+   * training plan keeps a value for backward only while some layer's backward reads it,
+   * so saying less here frees memory (e.g. Add reads neither; a ReLU reads its output).
+   */
+  readonly backwardReads?: BackwardReads;
   /** Per-batch buffers this layer needs for `batch` samples. */
   workspace(core: WasmCore, batch: number): Workspace;
   /** Computes `bufs.y` from `bufs.x` for `pass.count` samples (activation included when `activate`). */
@@ -150,6 +157,21 @@ export interface Layer {
   /** Replaces the weights (validated first: count, shapes, finite values). */
   setWeights(weights: readonly Tensor[]): void;
 }
+
+/** Which activations a layer's backward reads (see {@link Layer.backwardReads}). */
+export interface BackwardReads {
+  /** Its inputs (`x`, `xs`). */
+  readonly inputs: boolean;
+  /** Its output (`y`). */
+  readonly output: boolean;
+}
+
+/** Backward reads its inputs only (e.g. a convolution). */
+export const INPUT_ONLY: BackwardReads = /* @__PURE__ */ Object.freeze({ inputs: true, output: false });
+/** Backward reads its output only (e.g. a ReLU with a zero slope). */
+export const OUTPUT_ONLY: BackwardReads = /* @__PURE__ */ Object.freeze({ inputs: false, output: true });
+/** Backward reads no activation (e.g. Add, zero padding). */
+export const READS_NOTHING: BackwardReads = /* @__PURE__ */ Object.freeze({ inputs: false, output: false });
 
 /** A workspace asking for nothing. */
 export const NO_WORKSPACE: Readonly<Workspace> = /* @__PURE__ */ Object.freeze({ f32: 0, u32: 0, scratch: 0 });

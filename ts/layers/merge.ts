@@ -3,16 +3,18 @@
  * (along the channels axis, Keras's default axis -1). Each takes two or more tensors
  * through `apply([a, b, ...])`; neither has weights.
  *
- * Both are memory-bound (one read and one write per value), so forward and backward are
- * plain loops over views of wasm memory instead of kernels. Add's backward hands `dy` to
- * every input unchanged; the runner sums gradients where a tensor feeds several layers.
+ * Both are memory-bound (one read and one write per value): Add's forward is one SIMD pass
+ * (a wasm kernel: a JavaScript loop over the views took several times longer), the rest
+ * are copies. Add's backward hands `dy` to every input unchanged; the runner sums
+ * gradients where a tensor feeds several layers.
  */
 import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 import { sizeOf } from "../shapes.js";
 import { formatShape, type Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
-import { copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
+import { addInto } from "../kernels/unary.js";
+import { copyFloats, LayerWeights, NO_WORKSPACE, READS_NOTHING, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 
 /** Options of {@link add}. */
 export interface AddArgs {
@@ -78,6 +80,9 @@ abstract class Merge implements Layer {
     return NO_WORKSPACE;
   }
 
+  /** Backward only moves `dy`: no activation needs keeping for it. */
+  readonly backwardReads = READS_NOTHING;
+
   abstract forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void;
   abstract backward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void;
 
@@ -121,14 +126,8 @@ export class Add extends Merge {
 
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
     const n = pass.count * sizeOf(this.outputShape!);
-    const y = core.f32(bufs.y);
-    const a = core.f32(bufs.xs[0]!);
-    const b = core.f32(bufs.xs[1]!);
-    for (let i = 0; i < n; i++) y[i] = a[i]! + b[i]!;
-    for (let k = 2; k < bufs.xs.length; k++) {
-      const x = core.f32(bufs.xs[k]!);
-      for (let i = 0; i < n; i++) y[i] = y[i]! + x[i]!;
-    }
+    addInto(core, n, bufs.xs[0]!, bufs.xs[1]!, bufs.y);
+    for (let k = 2; k < bufs.xs.length; k++) addInto(core, n, bufs.y, bufs.xs[k]!, bufs.y);
   }
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {

@@ -5,15 +5,14 @@
  */
 import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from "../kernels/pool.js";
 import { pool2dDims, sizeOf, type Padding, type Pool2dDims } from "../shapes.js";
-import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import { channelsLast, padding, pair, type LayerFormat } from "../io/keras_config.js";
 import { readPair } from "../io/json.js";
 import { explainPool2d } from "../model/explain.js";
 import type { LayerKind } from "./kind.js";
 import * as args from "./args.js";
-import { LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
-import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
+import { BaseLayer } from "./base.js";
+import { NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 
 /** Options of {@link maxPooling2d} and {@link averagePooling2d}. */
 export interface Pooling2dArgs {
@@ -32,22 +31,14 @@ export interface Pooling2dArgs {
 const KEYS = ["poolSize", "strides", "padding", "inputShape", "name"];
 
 /** A pooling layer; `mode` picks max or average. */
-export class Pooling2D implements Layer {
+export class Pooling2D extends BaseLayer {
   readonly className: "MaxPooling2D" | "AveragePooling2D";
-  name: string;
   /** Window [height, width]. */
   readonly poolSize: [number, number];
   /** Step between windows, [vertical, horizontal]. */
   readonly strides: [number, number];
   /** "valid" or "same". */
   readonly padding: Padding;
-  readonly declaredInputShape: number[] | null;
-  readonly aliasesInput = false;
-  trainable = true;
-  readonly outputActivation = "linear";
-  readonly weights = new LayerWeights(() => this.name);
-  inputShape: number[] | null = null;
-  outputShape: number[] | null = null;
   private dims: Pool2dDims | null = null;
 
   /**
@@ -61,22 +52,19 @@ export class Pooling2D implements Layer {
   ) {
     const where = mode === "max" ? "layers.maxPooling2d" : "layers.averagePooling2d";
     args.optionsObject(where, options, KEYS);
+    super(where, options);
     this.className = mode === "max" ? "MaxPooling2D" : "AveragePooling2D";
     this.poolSize = options.poolSize === undefined ? [2, 2] : args.positivePair(where, "poolSize", options.poolSize);
     this.strides = options.strides === undefined || options.strides === null ? [...this.poolSize] : args.positivePair(where, "strides", options.strides);
     this.padding = args.padding(where, options.padding);
-    this.declaredInputShape = args.inputShape(where, options.inputShape);
-    this.name = args.layerName(where, options.name) ?? "";
   }
 
   get config(): Record<string, unknown> {
-    return {
-      ...args.commonConfig(this.name, this.declaredInputShape), poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding,
-    };
+    return { ...this.commonConfig(), poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding };
   }
 
-  build(inputShape: readonly number[]): number[] {
-    const what = `${this.name} (${this.className})`;
+  override build(inputShape: readonly number[]): number[] {
+    const what = this.label;
     args.expectRank(what, inputShape, 3, "[height, width, channels]");
     const [h, w, c] = inputShape as [number, number, number];
     const [ph, pw] = this.poolSize;
@@ -89,42 +77,32 @@ export class Pooling2D implements Layer {
     return this.outputShape;
   }
 
-  workspace(_core: WasmCore, batch: number): Workspace {
+  /** Max pooling keeps the arg-max of each window for backward. */
+  override workspace(_core: WasmCore, batch: number): Workspace {
     if (this.mode === "average") return NO_WORKSPACE;
     return { f32: 0, u32: batch * sizeOf(this.outputShape!), scratch: 0 };
   }
 
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
-    const d = this.dimsFor(pass.count);
-    if (this.mode === "max") maxPool2dForward(core, d, bufs.x, bufs.y, bufs.u32!);
-    else avgPool2dForward(core, d, bufs.x, bufs.y);
+    poolForward(core, this.mode, this.batched(this.dims, pass.count), bufs);
   }
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
-    if (!bufs.dx) return; // no weights: only the input gradient is ever wanted
-    const d = this.dimsFor(pass.count);
-    if (this.mode === "max") maxPool2dBackward(core, d, bufs.dy, bufs.u32!, bufs.dx);
-    else avgPool2dBackward(core, d, bufs.dy, bufs.dx);
+    poolBackward(core, this.mode, this.batched(this.dims, pass.count), bufs);
   }
+}
 
-  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
-    return applyLayer(this, inputs);
-  }
+/** Max or average pooling over `d`; max pooling records each window's arg-max in `bufs.u32`. */
+export function poolForward(core: WasmCore, mode: "max" | "average", d: Pool2dDims, bufs: LayerBuffers): void {
+  if (mode === "max") maxPool2dForward(core, d, bufs.x, bufs.y, bufs.u32!);
+  else avgPool2dForward(core, d, bufs.x, bufs.y);
+}
 
-  getWeights(): Tensor[] {
-    return [];
-  }
-
-  setWeights(weights: readonly Tensor[]): void {
-    this.weights.set(weights);
-  }
-
-  private dimsFor(batch: number): Pool2dDims {
-    if (!this.dims) throw new Error(`${this.name} (${this.className}): the layer is not built`);
-    this.dims.batch = batch;
-    return this.dims;
-  }
+/** The backward of {@link poolForward}: only the input gradient (no weights), nothing when none is wanted. */
+export function poolBackward(core: WasmCore, mode: "max" | "average", d: Pool2dDims, bufs: LayerBuffers): void {
+  if (!bufs.dx) return;
+  if (mode === "max") maxPool2dBackward(core, d, bufs.dy, bufs.u32!, bufs.dx);
+  else avgPool2dBackward(core, d, bufs.dy, bufs.dx);
 }
 
 /** Max pooling over 2-D windows (default 2x2, strides = poolSize, padding "valid"). */

@@ -4,14 +4,12 @@
  */
 import { fail, readNumber } from "../io/json.js";
 import { activationBackward, activationForward } from "../kernels/activation.js";
-import { unaryBackward, unaryForward, type UnaryFn } from "../kernels/unary.js";
-import { sizeOf } from "../shapes.js";
-import type { Tensor } from "../tensor.js";
+import { reluBackwardInto, reluForwardInto, type UnaryFn } from "../kernels/unary.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
+import { BaseLayer } from "./base.js";
 import type { LayerKind } from "./kind.js";
-import { activationCols, copyFloats, LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
-import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
+import { activationCols, copyFloats, INPUT_ONLY, OUTPUT_ONLY, type BackwardReads, type LayerBuffers, type Pass } from "./layer.js";
 
 /** Options of {@link reLU}. */
 export interface ReLUArgs {
@@ -47,78 +45,25 @@ export interface SoftmaxArgs {
   name?: string;
 }
 
-/** Base of the three: no weights, the output shape is the input shape. */
-abstract class ElementwiseLayer {
-  /** Unique in its model. */
-  name: string;
-  /** The `inputShape` option, or null. */
-  readonly declaredInputShape: number[] | null;
-  /** False: the output has its own buffer. */
-  readonly aliasesInput = false;
-  /** Whether fit updates the weights (these layers have none). */
-  trainable = true;
-  /** No weights. */
-  readonly weights = new LayerWeights(() => this.name);
-  /** Per-sample input shape once built. */
-  inputShape: number[] | null = null;
-  /** Per-sample output shape once built (the input shape). */
-  outputShape: number[] | null = null;
-
-  protected constructor(where: string, options: { inputShape?: unknown; name?: unknown }) {
-    this.declaredInputShape = args.inputShape(where, options.inputShape);
-    this.name = args.layerName(where, options.name) ?? "";
-  }
-
-  /** Keeps the shape. */
-  build(inputShape: readonly number[]): number[] {
-    this.inputShape = [...inputShape];
-    this.outputShape = [...inputShape];
-    return this.outputShape;
-  }
-
-  /** Nothing beyond the output. */
-  workspace(): Workspace {
-    return NO_WORKSPACE;
-  }
-
-  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
-    return applyLayer(this as unknown as Layer, inputs);
-  }
-
-  /** No weights: []. */
-  getWeights(): Tensor[] {
-    return [];
-  }
-
-  /** Accepts only []. */
-  setWeights(weights: readonly Tensor[]): void {
-    this.weights.set(weights);
-  }
-
-  protected size(count: number): number {
-    return count * sizeOf(this.inputShape!);
-  }
-}
-
 /** A layer applying one ReLU-family function (ReLU and LeakyReLU). */
-abstract class UnaryLayer extends ElementwiseLayer implements Layer {
-  abstract readonly className: string;
-  readonly outputActivation = "linear";
+abstract class UnaryLayer extends BaseLayer {
   protected abstract readonly fn: UnaryFn;
-  abstract readonly config: Readonly<Record<string, unknown>>;
 
-  forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
-    const n = this.size(pass.count);
-    copyFloats(core, bufs.x, bufs.y, n);
-    unaryForward(core, this.fn, n, bufs.y);
+  /** With a zero slope the gradient is read off the output, so backward needs no input. */
+  get backwardReads(): BackwardReads {
+    return this.fn.kind === "relu" && this.fn.negativeSlope === 0 ? OUTPUT_ONLY : INPUT_ONLY;
   }
 
+  /** One pass: `y = f(x)`. */
+  forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
+    reluForwardInto(core, this.fn, this.floats(pass.count), bufs.x, bufs.y);
+  }
+
+  /** One pass: `dx = dy * f'`, the slope read off `y` (zero slope) or `x`. */
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
     if (!bufs.dx) return;
-    const n = this.size(pass.count);
-    copyFloats(core, bufs.dy, bufs.dx, n);
-    unaryBackward(core, this.fn, n, bufs.x, bufs.dx);
+    const fromOutput = this.backwardReads === OUTPUT_ONLY;
+    reluBackwardInto(core, this.fn, this.floats(pass.count), fromOutput, fromOutput ? bufs.y : bufs.x, bufs.dy, bufs.dx);
   }
 }
 
@@ -145,7 +90,7 @@ export class ReLU extends UnaryLayer {
   }
 
   get config(): Record<string, unknown> {
-    return { ...args.commonConfig(this.name, this.declaredInputShape), maxValue: this.maxValue, negativeSlope: this.negativeSlope, threshold: this.threshold };
+    return { ...this.commonConfig(), maxValue: this.maxValue, negativeSlope: this.negativeSlope, threshold: this.threshold };
   }
 }
 
@@ -166,14 +111,13 @@ export class LeakyReLU extends UnaryLayer {
   }
 
   get config(): Record<string, unknown> {
-    return { ...args.commonConfig(this.name, this.declaredInputShape), negativeSlope: this.negativeSlope };
+    return { ...this.commonConfig(), negativeSlope: this.negativeSlope };
   }
 }
 
 /** A Softmax layer (see {@link softmax}). */
-export class Softmax extends ElementwiseLayer implements Layer {
+export class Softmax extends BaseLayer {
   readonly className = "Softmax";
-  readonly outputActivation = "softmax";
   /** The normalized axis: always -1 (the last). */
   readonly axis = -1;
 
@@ -185,13 +129,17 @@ export class Softmax extends ElementwiseLayer implements Layer {
     if (options.axis !== undefined && options.axis !== -1) throw new Error(`${where}: axis must be -1 (the last axis), received ${args.show(options.axis)}`);
   }
 
+  override get outputActivation(): string {
+    return "softmax";
+  }
+
   get config(): Record<string, unknown> {
-    return { ...args.commonConfig(this.name, this.declaredInputShape), axis: this.axis };
+    return { ...this.commonConfig(), axis: this.axis };
   }
 
   /** Copies and normalizes each last-axis row (only copies when the fused loss applies softmax: `activate` false). */
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
-    const n = this.size(pass.count);
+    const n = this.floats(pass.count);
     const cols = activationCols(this.inputShape!);
     copyFloats(core, bufs.x, bufs.y, n);
     if (activate) activationForward(core, "softmax", n / cols, cols, bufs.y);
@@ -199,7 +147,7 @@ export class Softmax extends ElementwiseLayer implements Layer {
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers, activate: boolean): void {
     if (!bufs.dx) return;
-    const n = this.size(pass.count);
+    const n = this.floats(pass.count);
     const cols = activationCols(this.inputShape!);
     copyFloats(core, bufs.dy, bufs.dx, n);
     if (activate) activationBackward(core, "softmax", n / cols, cols, bufs.y, bufs.dx);

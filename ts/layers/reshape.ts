@@ -4,11 +4,10 @@
  */
 import { fail } from "../io/json.js";
 import { sizeOf } from "../shapes.js";
-import { formatShape, type Tensor } from "../tensor.js";
+import { formatShape } from "../tensor.js";
 import * as args from "./args.js";
+import { BaseLayer } from "./base.js";
 import type { LayerKind } from "./kind.js";
-import { LayerWeights, NO_WORKSPACE, type Layer, type Workspace } from "./layer.js";
-import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
 
 /** Options of {@link reshape}. */
 export interface ReshapeArgs {
@@ -29,46 +28,34 @@ function targetShapeOf(where: string, value: unknown): number[] {
 }
 
 /** A Reshape layer (see {@link reshape}). */
-export class Reshape implements Layer {
+export class Reshape extends BaseLayer {
   readonly className = "Reshape";
-  name: string;
   /** The requested per-sample shape (one -1 inferred at build). */
   readonly targetShape: number[];
-  readonly declaredInputShape: number[] | null;
-  readonly aliasesInput = true;
-  readonly outputActivation = "linear";
-  trainable = true;
-  readonly weights = new LayerWeights(() => this.name);
-  inputShape: number[] | null = null;
-  outputShape: number[] | null = null;
+  override readonly aliasesInput = true;
 
   /** Checks `options`; usually called through {@link reshape}. */
   constructor(options: ReshapeArgs) {
     const where = "layers.reshape";
     args.optionsObject(where, options, ["targetShape", "inputShape", "name"]);
+    super(where, options);
     this.targetShape = targetShapeOf(where, options.targetShape);
-    this.declaredInputShape = args.inputShape(where, options.inputShape);
-    this.name = args.layerName(where, options.name) ?? "";
   }
 
   get config(): Record<string, unknown> {
-    return { ...args.commonConfig(this.name, this.declaredInputShape), targetShape: [...this.targetShape] };
+    return { ...this.commonConfig(), targetShape: [...this.targetShape] };
   }
 
-  build(inputShape: readonly number[]): number[] {
+  override build(inputShape: readonly number[]): number[] {
     const size = sizeOf(inputShape);
     const known = this.targetShape.filter((v) => v !== -1).reduce((a, b) => a * b, 1);
     const free = this.targetShape.includes(-1);
     if (free ? size % known !== 0 : size !== known) {
-      throw new Error(`${this.name} (Reshape): cannot reshape an input of ${formatShape(inputShape)} (${size} values) to ${formatShape(this.targetShape)}`);
+      throw new Error(`${this.label}: cannot reshape an input of ${formatShape(inputShape)} (${size} values) to ${formatShape(this.targetShape)}`);
     }
     this.inputShape = [...inputShape];
     this.outputShape = this.targetShape.map((v) => (v === -1 ? size / known : v));
     return this.outputShape;
-  }
-
-  workspace(): Workspace {
-    return NO_WORKSPACE;
   }
 
   forward(): void {
@@ -77,19 +64,6 @@ export class Reshape implements Layer {
 
   backward(): void {
     // The input gradient buffer is the output gradient buffer.
-  }
-
-  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
-    return applyLayer(this, inputs);
-  }
-
-  getWeights(): Tensor[] {
-    return [];
-  }
-
-  setWeights(weights: readonly Tensor[]): void {
-    this.weights.set(weights);
   }
 }
 

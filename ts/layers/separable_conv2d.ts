@@ -11,14 +11,15 @@ import { conv2dBackwardBias, conv2dBackwardFilter, conv2dBackwardInput, conv2dFo
 import { depthwiseBackwardFilter, depthwiseBackwardInput, depthwiseForward } from "../kernels/depthwise.js";
 import { explainSeparable } from "../model/explain.js";
 import { conv2dDims, type Conv2dDims, type DepthwiseDims, type Padding } from "../shapes.js";
-import type { Tensor } from "../tensor.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
-import { buildDepthwise, DEPTHWISE_OPTIONS, depthwiseGeometry, initializerOption, type DepthwiseGeometry } from "./depthwise_conv2d.js";
+import { BaseLayer } from "./base.js";
+import {
+  buildDepthwise, CONV_KEYS, depthwiseGeometry, depthwiseKernelSpec, explainGeometry, geometryConfig, geometryOptions, type DepthwiseGeometry,
+} from "./conv_options.js";
 import { FusedActivation } from "./fused_activation.js";
-import type { LayerKind } from "./kind.js";
-import { LayerWeights, type Layer, type LayerBuffers, type Pass, type WeightSpec, type Workspace } from "./layer.js";
-import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
+import { initializerOption, type LayerKind } from "./kind.js";
+import type { LayerBuffers, Pass, WeightSpec, Workspace } from "./layer.js";
 
 /** Options of {@link separableConv2d}. */
 export interface SeparableConv2dArgs {
@@ -50,13 +51,12 @@ export interface SeparableConv2dArgs {
   name?: string;
 }
 
-const KEYS = ["filters", "kernelSize", "depthMultiplier", "strides", "padding", "dilationRate", "activation", "useBias",
-  "depthwiseInitializer", "pointwiseInitializer", "biasInitializer", "inputShape", "name"];
+const KEYS = ["filters", ...CONV_KEYS, "depthMultiplier", "activation", "useBias", "depthwiseInitializer", "pointwiseInitializer", "biasInitializer",
+  "inputShape", "name"];
 
 /** A SeparableConv2D layer (see {@link separableConv2d}). */
-export class SeparableConv2D implements Layer, DepthwiseGeometry {
+export class SeparableConv2D extends BaseLayer implements DepthwiseGeometry {
   readonly className = "SeparableConv2D";
-  name: string;
   /** Output channels of the pointwise convolution. */
   readonly filters: number;
   /** Depthwise kernel [height, width]. */
@@ -79,12 +79,6 @@ export class SeparableConv2D implements Layer, DepthwiseGeometry {
   readonly pointwiseInitializer: Initializer;
   /** Fills the bias. */
   readonly biasInitializer: Initializer;
-  readonly declaredInputShape: number[] | null;
-  readonly aliasesInput = false;
-  trainable = true;
-  readonly weights = new LayerWeights(() => this.name);
-  inputShape: number[] | null = null;
-  outputShape: number[] | null = null;
   private readonly act: FusedActivation;
   private depthwise: DepthwiseDims | null = null;
   private pointwise: Conv2dDims | null = null;
@@ -93,6 +87,7 @@ export class SeparableConv2D implements Layer, DepthwiseGeometry {
   constructor(options: SeparableConv2dArgs) {
     const where = "layers.separableConv2d";
     args.optionsObject(where, options, KEYS);
+    super(where, options);
     this.filters = args.positiveInt(where, "filters", options.filters);
     ({ kernelSize: this.kernelSize, depthMultiplier: this.depthMultiplier, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate } =
       depthwiseGeometry(where, options));
@@ -101,33 +96,29 @@ export class SeparableConv2D implements Layer, DepthwiseGeometry {
     this.depthwiseInitializer = args.initializer(where, "depthwiseInitializer", options.depthwiseInitializer, "glorotUniform");
     this.pointwiseInitializer = args.initializer(where, "pointwiseInitializer", options.pointwiseInitializer, "glorotUniform");
     this.biasInitializer = args.initializer(where, "biasInitializer", options.biasInitializer, "zeros");
-    this.declaredInputShape = args.inputShape(where, options.inputShape);
-    this.name = args.layerName(where, options.name) ?? "";
     this.act = new FusedActivation(this.activation);
   }
 
   get config(): Record<string, unknown> {
     return {
-      ...args.commonConfig(this.name, this.declaredInputShape), filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides],
-      padding: this.padding, depthMultiplier: this.depthMultiplier, dilationRate: [...this.dilationRate], activation: this.activation,
-      useBias: this.useBias, depthwiseInitializer: this.depthwiseInitializer, pointwiseInitializer: this.pointwiseInitializer,
-      biasInitializer: this.biasInitializer,
+      ...this.commonConfig(), filters: this.filters, ...geometryConfig(this), activation: this.activation, useBias: this.useBias,
+      depthwiseInitializer: this.depthwiseInitializer, pointwiseInitializer: this.pointwiseInitializer, biasInitializer: this.biasInitializer,
     };
   }
 
-  get outputActivation(): string {
+  override get outputActivation(): string {
     return this.activation;
   }
 
-  build(inputShape: readonly number[]): number[] {
-    const d = buildDepthwise(`${this.name} (SeparableConv2D)`, this, inputShape);
+  override build(inputShape: readonly number[]): number[] {
+    const d = buildDepthwise(this.label, this, inputShape);
     const mid = d.channels * d.multiplier;
     this.depthwise = d;
     this.pointwise = conv2dDims(1, d.outH, d.outW, mid, 1, 1, this.filters, 1, 1, "valid");
     this.inputShape = [...inputShape];
     this.outputShape = [d.outH, d.outW, this.filters];
     const specs: WeightSpec[] = [
-      { name: "depthwise_kernel", shape: [d.kH, d.kW, d.channels, d.multiplier], initializer: this.depthwiseInitializer },
+      depthwiseKernelSpec(d, this.depthwiseInitializer),
       { name: "pointwise_kernel", shape: [1, 1, mid, this.filters], initializer: this.pointwiseInitializer },
     ];
     if (this.useBias) specs.push({ name: "bias", shape: [this.filters], initializer: this.biasInitializer });
@@ -136,7 +127,7 @@ export class SeparableConv2D implements Layer, DepthwiseGeometry {
   }
 
   /** Own floats: the depthwise output and its gradient, then the saved pre-activation output when needed. */
-  workspace(_core: WasmCore, batch: number): Workspace {
+  override workspace(_core: WasmCore, batch: number): Workspace {
     const [mid, out] = this.sizes(batch);
     // The pointwise 1x1 convolution reads its input in place and needs no scratch; one float keeps the buffer non-null.
     return { f32: 2 * mid + this.act.savedFloats(out), u32: 0, scratch: 1 };
@@ -161,19 +152,6 @@ export class SeparableConv2D implements Layer, DepthwiseGeometry {
     if (bufs.dx) depthwiseBackwardInput(core, d, dmid, this.weights.param(0), bufs.dx);
   }
 
-  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
-    return applyLayer(this, inputs);
-  }
-
-  getWeights(): Tensor[] {
-    return this.weights.get();
-  }
-
-  setWeights(weights: readonly Tensor[]): void {
-    this.weights.set(weights);
-  }
-
   /** Floats of the depthwise output and of the layer's output for `batch` samples. */
   private sizes(batch: number): [number, number] {
     const [d] = this.dimsFor(batch);
@@ -181,10 +159,7 @@ export class SeparableConv2D implements Layer, DepthwiseGeometry {
   }
 
   private dimsFor(batch: number): [DepthwiseDims, Conv2dDims] {
-    if (!this.depthwise || !this.pointwise) throw new Error(`${this.name} (SeparableConv2D): the layer is not built`);
-    this.depthwise.batch = batch;
-    this.pointwise.batch = batch;
-    return [this.depthwise, this.pointwise];
+    return [this.batched(this.depthwise, batch), this.batched(this.pointwise, batch)];
   }
 
   /**
@@ -234,7 +209,7 @@ export const SEPARABLE_CONV2D: LayerKind = {
   keras: {
     options: [
       { keras: "filters", camel: "filters", read: positive },
-      ...DEPTHWISE_OPTIONS,
+      ...geometryOptions(true),
       activation,
       useBias,
       initializerOption("depthwise_initializer", "depthwiseInitializer", "glorotUniform"),
@@ -249,10 +224,6 @@ export const SEPARABLE_CONV2D: LayerKind = {
   },
   explain: (layer) => {
     const l = layer as SeparableConv2D;
-    return explainSeparable({
-      inShape: l.inputShape! as [number, number, number], kernel: l.kernelSize, strides: l.strides, padding: l.padding, dilation: l.dilationRate,
-      depthMultiplier: l.depthMultiplier, filters: l.filters,
-      useBias: l.useBias, outShape: l.outputShape! as [number, number, number],
-    });
+    return explainSeparable({ ...explainGeometry(l), depthMultiplier: l.depthMultiplier, filters: l.filters, useBias: l.useBias });
   },
 };

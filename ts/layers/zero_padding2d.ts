@@ -5,12 +5,11 @@
 import { channelsLast } from "../io/keras_config.js";
 import { fail } from "../io/json.js";
 import { pad2dBackward, pad2dForward, type Pad2dDims } from "../kernels/depthwise.js";
-import type { Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
+import { BaseLayer } from "./base.js";
 import type { LayerKind } from "./kind.js";
-import { LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
-import { applyLayer, type SymbolicTensor } from "../model/symbolic.js";
+import { READS_NOTHING, type LayerBuffers, type Pass } from "./layer.js";
 
 /** Options of {@link zeroPadding2d}. */
 export interface ZeroPadding2dArgs {
@@ -37,35 +36,26 @@ function paddingOf(where: string, value: unknown): [[number, number], [number, n
 }
 
 /** A ZeroPadding2D layer (see {@link zeroPadding2d}). */
-export class ZeroPadding2D implements Layer {
+export class ZeroPadding2D extends BaseLayer {
   readonly className = "ZeroPadding2D";
-  name: string;
   /** `[[top, bottom], [left, right]]`. */
   readonly padding: [[number, number], [number, number]];
-  readonly declaredInputShape: number[] | null;
-  readonly aliasesInput = false;
-  readonly outputActivation = "linear";
-  trainable = true;
-  readonly weights = new LayerWeights(() => this.name);
-  inputShape: number[] | null = null;
-  outputShape: number[] | null = null;
   private dims: Pad2dDims | null = null;
 
   /** Checks `options`; usually called through {@link zeroPadding2d}. */
   constructor(options: ZeroPadding2dArgs = {}) {
     const where = "layers.zeroPadding2d";
     args.optionsObject(where, options, ["padding", "inputShape", "name"]);
+    super(where, options);
     this.padding = paddingOf(where, options.padding);
-    this.declaredInputShape = args.inputShape(where, options.inputShape);
-    this.name = args.layerName(where, options.name) ?? "";
   }
 
   get config(): Record<string, unknown> {
-    return { ...args.commonConfig(this.name, this.declaredInputShape), padding: [[...this.padding[0]], [...this.padding[1]]] };
+    return { ...this.commonConfig(), padding: [[...this.padding[0]], [...this.padding[1]]] };
   }
 
-  build(inputShape: readonly number[]): number[] {
-    args.expectRank(`${this.name} (ZeroPadding2D)`, inputShape, 3, "[height, width, channels]");
+  override build(inputShape: readonly number[]): number[] {
+    args.expectRank(this.label, inputShape, 3, "[height, width, channels]");
     const [h, w, c] = inputShape as [number, number, number];
     const [[top, bottom], [left, right]] = this.padding;
     this.dims = { batch: 1, h, w, c, top, bottom, left, right };
@@ -74,35 +64,15 @@ export class ZeroPadding2D implements Layer {
     return this.outputShape;
   }
 
-  workspace(): Workspace {
-    return NO_WORKSPACE;
-  }
+  /** Backward crops `dy`: no activation needs keeping for it. */
+  readonly backwardReads = READS_NOTHING;
 
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
-    pad2dForward(core, this.dimsFor(pass.count), bufs.x, bufs.y);
+    pad2dForward(core, this.batched(this.dims, pass.count), bufs.x, bufs.y);
   }
 
   backward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
-    if (bufs.dx) pad2dBackward(core, this.dimsFor(pass.count), bufs.dy, bufs.dx);
-  }
-
-  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
-    return applyLayer(this, inputs);
-  }
-
-  getWeights(): Tensor[] {
-    return [];
-  }
-
-  setWeights(weights: readonly Tensor[]): void {
-    this.weights.set(weights);
-  }
-
-  private dimsFor(batch: number): Pad2dDims {
-    if (!this.dims) throw new Error(`${this.name} (ZeroPadding2D): the layer is not built`);
-    this.dims.batch = batch;
-    return this.dims;
+    if (bufs.dx) pad2dBackward(core, this.batched(this.dims, pass.count), bufs.dy, bufs.dx);
   }
 }
 

@@ -123,14 +123,15 @@ export class ModelMemory {
 
   /**
    * A runner for `loss` whose plan holds at least `batch` samples, with gradients when
-   * `training` (a training plan also serves inference). With `grow` false (during fit) the
-   * current plan is kept even when smaller: callers chunk by `runner.plan.batch`.
+   * `training`, else a fused inference plan (fuse.ts). With `grow` false (during fit) the
+   * current plan is kept even when smaller (a training plan also serves inference):
+   * callers chunk by `runner.plan.batch`.
    */
   runnerFor(batch: number, loss: Loss | null, grow = true, training = false): Runner {
     const core = this.wasm!;
-    if (!this.plan || (grow && (this.plan.batch < batch || (training && !this.plan.training)))) {
+    if (!this.plan || (grow && (this.plan.batch < batch || training !== this.plan.training))) {
       this.freePlan();
-      this.plan = planBuffers(core, this.graph(), batch, training);
+      this.plan = planBuffers(core, this.graph(), batch, training, !training);
     }
     if (!this.runner || this.runner.plan !== this.plan || this.runner.loss !== loss) {
       this.runner = new Runner(core, this.graph(), this.plan, loss);
@@ -146,14 +147,15 @@ export class ModelMemory {
   /**
    * A runner for `op` (predict, evaluate, activations) over `n` samples asked in batches
    * of `batchSize`: the current plan when it serves (always during fit, when `grow` is
-   * false), else a plan for a chunk of min(batchSize, n, the chunk cap) samples, halved
+   * false; otherwise a plan of the kind asked for, so that predict and evaluate after a fit
+   * run the fused inference plan), else a plan for a chunk of min(batchSize, n, the chunk cap) samples, halved
    * until the engine can allocate it. Callers chunk by `runner.plan.batch`; results do not
    * depend on the chunk. Throws, naming `op`, when one sample does not fit.
    */
   inferenceRunner(op: string, batchSize: number, n: number, loss: Loss | null, grow: boolean, training: boolean): Runner {
     const want = Math.min(batchSize, n);
     const plan = this.plan;
-    if (plan && (!grow || (plan.batch >= want && (plan.training || !training)))) return this.runnerFor(want, loss, false, training);
+    if (plan && (!grow || (plan.batch >= want && plan.training === training))) return this.runnerFor(want, loss, false, training);
     let chunk = Math.min(want, this.chunkCap(training));
     for (;;) {
       const left = this.bytesLeft();
@@ -209,7 +211,7 @@ export class ModelMemory {
    */
   private planBytes(batch: number, training: boolean): { bytes: number; largest: number } {
     try {
-      const size = planSize(this.wasm!, this.graph(), batch, training);
+      const size = planSize(this.wasm!, this.graph(), batch, training, !training);
       return { bytes: size.floats * 4, largest: size.largest * 4 };
     } catch {
       return { bytes: Infinity, largest: Infinity };

@@ -33,6 +33,8 @@ import { printSummary, type SummaryArgs } from "./model_summary.js";
 import { checkTrainingState, readSlots, writeSlots, type TrainingState } from "./training_state.js";
 import { saveModel, type SaveOptions, type SavedModel } from "../io/handlers.js";
 import { checkKnownKeys } from "../options.js";
+import { checkClassNames } from "../io/class_names.js";
+import { adoptClassNames, predictSource, sourceFeeder } from "../training/evaluate.js";
 import type { SymbolicTensor } from "./symbolic.js";
 
 export type { BatchArgs } from "./inference.js";
@@ -122,6 +124,7 @@ export class Model {
   /** @internal The model's wasm memory. */
   protected readonly memory: ModelMemory;
   private compiled: Compiled | null = null;
+  private names: readonly string[] | null = null;
   private steps = 0;
   private epochs = 0;
   /** @internal True while fit runs. */
@@ -191,6 +194,21 @@ export class Model {
   set trainable(value: boolean) {
     if (typeof value !== "boolean") throw new Error(`trainable: expected true or false, received ${String(value)}`);
     for (const l of this.layers) l.trainable = value;
+  }
+
+  /**
+   * The name of each class the model outputs (class i is `classNames[i]`), or null.
+   * Saved and loaded with the model (.keras, .h5 and model.json); set by `fit` on a
+   * source that names its classes (`datasets.imageFolder`) when null. Setting checks one
+   * name per output unit (two for a single sigmoid unit), non-empty and distinct.
+   */
+  get classNames(): readonly string[] | null {
+    return this.names;
+  }
+
+  set classNames(value: readonly string[] | null) {
+    if (value !== null && !this.outputShape) throw new Error("classNames: the model has no layers; add some first");
+    this.names = checkClassNames("classNames", value, this.outputShape);
   }
 
   /** The layer called `name` (Keras's `get_layer`, TensorFlow.js's `getLayer`); throws naming the layers there are. */
@@ -301,9 +319,11 @@ export class Model {
     this.stopTraining = false;
     this.training = true;
     try {
-      return await runFit(this.trainee(core, runner, c), fit, {
+      const history = await runFit(this.trainee(core, runner, c), fit, {
         layers: this.describeLayers(), inbound: this.inbound, trainable: this.layers.map((l) => l.trainable), inputShape: this.inputShape!, loss: c.loss,
       });
+      if (this.names === null) this.names = adoptClassNames(x, this.outputShape!);
+      return history;
     } catch (e) {
       this.restore(snapshot);
       throw e;
@@ -312,20 +332,31 @@ export class Model {
     }
   }
 
-  /** Mean loss (and accuracy if compiled with it) over `x`, `y`, without training. */
-  evaluate(x: Tensor, y: Tensor, options: BatchArgs = {}): EvaluateResult {
+  /**
+   * Mean loss (and accuracy if compiled with it) over `x`, `y`, or over one epoch of a
+   * {@link BatchSource} (in its batch size unless told), without training.
+   */
+  evaluate(x: Tensor, y: Tensor, options?: BatchArgs): EvaluateResult;
+  evaluate(source: BatchSource, options?: BatchArgs): EvaluateResult;
+  evaluate(x: Tensor | BatchSource, y?: Tensor | BatchArgs, options: BatchArgs = {}): EvaluateResult {
     this.checkAlive("evaluate");
     const c = this.requireCompiled("evaluate");
-    const batchSize = batchOption("evaluate", options);
-    const feeder = checkedArrayFeeder("evaluate", "x", "y", x, y, c.loss, this.inputShape!, this.outputShape!);
+    const { feeder, batchSize } = isBatchSource(x)
+      ? sourceFeeder("evaluate", x, y, options, c.loss, this.inputShape!, this.outputShape!)
+      : { batchSize: batchOption("evaluate", options), feeder: checkedArrayFeeder("evaluate", "x", "y", x, y, c.loss, this.inputShape!, this.outputShape!) };
     if (feeder.length === 0) throw new Error("evaluate: x holds no samples");
     const { core, runner } = this.inferenceReady("evaluate", batchSize, feeder.length);
     const logs = evaluateFeeder(core, runner, feeder, batchSize, c.metrics);
     return logs.accuracy === undefined ? { loss: logs.loss! } : { loss: logs.loss!, accuracy: logs.accuracy };
   }
 
-  /** The model's outputs for `x`, as a tensor [n, ...outputShape]. Needs no compile. */
-  predict(x: Tensor, options: BatchArgs = {}): Tensor {
+  /**
+   * The model's outputs for `x`, as a tensor [n, ...outputShape]; or for one epoch of a
+   * labelled {@link BatchSource}, in the order its epoch 0 gives (shuffled if it
+   * shuffles, as in Keras). Needs no compile.
+   */
+  predict(x: Tensor | BatchSource, options: BatchArgs = {}): Tensor {
+    if (isBatchSource(x)) return predictSource(x, options, this.inputShape, (chunk) => this.predict(chunk, { batchSize: chunk.shape[0]! }));
     const { n, batchSize } = this.inferenceArgs("predict", x, options);
     const out = emptyBatch(n, this.outputShape!);
     if (n > 0) {
@@ -345,10 +376,10 @@ export class Model {
     const { n, batchSize } = this.inferenceArgs("activations", x, options);
     const outs = this.layers.map((l) => emptyBatch(n, l.outputShape!));
     if (n > 0) {
-      // A training plan keeps every layer's output until the pass ends.
       const { core, runner } = this.inferenceReady("activations", batchSize, n, true);
-      // Each layer writes its own window of the plan (flatten shares its input's window).
-      inferInChunks(core, runner, x, batchSize, outs.map((out, i) => ({ window: runner.plan.layers[i]!.y, out })));
+      // Each layer writes its own window of the plan (flatten shares its input's window),
+      // copied right after the layer runs: the plan may reuse it once no layer reads it.
+      inferInChunks(core, runner, x, batchSize, outs.map((out, i) => ({ window: runner.plan.layers[i]!.y, out, layer: i })));
     }
     return outs;
   }

@@ -11,7 +11,9 @@
  * overlaps its own, so buffers are reused once their last reader is done.
  * - An activation lives from its producer's forward to its last consumer's forward
  *   (inference plans), or, in training plans, until the last backward that reads it
- *   (its producer's, which reads its output, or a consumer's, which reads its input).
+ *   (its producer's, if that reads its output, or a consumer's, if that reads its
+ *   inputs: `Layer.backwardReads`, both by default; e.g. a batch normalization's output
+ *   feeding a ReLU, which reads only its own output, dies at the ReLU's forward).
  * - The gradient of a value lives from the first backward that writes it (its last
  *   consumer's; the loss for the model output) to its producer's backward. A value that
  *   feeds several layers gets the sum of their gradients: the first backward to run
@@ -20,12 +22,13 @@
  *   overwriting their outputs.
  * - A layer that aliases its input (flatten) shares its input's activation buffer, and its
  *   gradient buffer too when that input feeds nothing else (else the runner copies).
- * Training plans also serve inference; `activations()` uses one since it reads every
- * layer's output after the pass.
+ * Training plans also serve inference (`activations()` copies each layer's output right
+ * after the layer runs, since a later layer may reuse its memory).
  */
-import type { LayerBuffers } from "../layers/layer.js";
+import type { BackwardReads, LayerBuffers } from "../layers/layer.js";
 import { sizeOf } from "../shapes.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
+import { fuseGraph } from "./fuse.js";
 import { valueShape, type ModelGraph } from "./graph.js";
 
 /** A gradient move the runner makes after a layer's backward: `to (+)= from`, `width` floats per sample. */
@@ -61,11 +64,21 @@ export interface Plan {
   readonly probs: WasmBuffer;
   /** Raw labels from a BatchSource before one-hot encoding, [batch, outputSize]. */
   readonly rawLabels: WasmBuffer;
-  /** Per layer, the buffers of its forward and backward calls. */
+  /**
+   * The graph the plan runs: the model's own, or for a fused inference plan (fuse.ts) the
+   * model's with chains of layers replaced by fused steps. `layers` follows its layers.
+   */
+  readonly run: ModelGraph;
+  /** Per layer of `run`, the model layer whose timing it reports (null: `run` is the model's graph). */
+  readonly origin: readonly number[] | null;
+  /** Per layer of `run`, the buffers of its forward and backward calls. */
   readonly layers: readonly LayerBuffers[];
   /** Per layer, the moves to make after its backward: copies first, then sums. */
   readonly afterBackward: readonly (readonly GradMove[])[];
 }
+
+/** What a layer's backward reads when it does not say (see `Layer.backwardReads`). */
+const READS_ALL: BackwardReads = { inputs: true, output: true };
 
 // Windows start on 16-byte boundaries, which SIMD loads prefer.
 const ALIGN = 4;
@@ -136,8 +149,8 @@ export interface PlanSize {
  * choose a batch that fits before asking for memory. Throws (a kernel's size check) when
  * a buffer of the batch could not even be described.
  */
-export function planSize(core: WasmCore, graph: ModelGraph, batch: number, training: boolean): PlanSize {
-  const l = layout(core, graph, batch, training);
+export function planSize(core: WasmCore, graph: ModelGraph, batch: number, training: boolean, fuse = false): PlanSize {
+  const l = layout(core, fuse && !training ? fuseGraph(graph)?.graph ?? graph : graph, batch, training);
   return { floats: l.total, largest: l.recs.reduce((m, r) => Math.max(m, r.size), 0) };
 }
 
@@ -151,6 +164,7 @@ function layout(core: WasmCore, graph: ModelGraph, batch: number, training: bool
   const LOSS = L + 1;
   const bwd = (i: number): number => 2 * L + 1 - i;
   const width = (v: number): number => sizeOf(valueShape(graph, v));
+  const reads = (i: number): BackwardReads => layers[i]!.backwardReads ?? READS_ALL;
   const recs: Rec[] = [];
   const rec = (size: number, start: number, end: number): Rec => {
     const r = { size: align(size), start, end, at: 0 };
@@ -172,9 +186,10 @@ function layout(core: WasmCore, graph: ModelGraph, batch: number, training: bool
     actRoot.push(root);
     const r = actRec.get(root) ?? rec(batch * width(root), END, 0);
     actRec.set(root, r);
-    let end = v === L ? LOSS : 0;
-    for (const [i] of consumers[v]!) end = Math.max(end, training ? bwd(i) : fwd(i));
-    if (training && v > 0) end = Math.max(end, bwd(producer));
+    // A consumer's or the producer's backward keeps the value only if it reads it.
+    let end = v === L ? LOSS : v === 0 ? 0 : fwd(producer);
+    for (const [i] of consumers[v]!) end = Math.max(end, training && reads(i).inputs ? bwd(i) : fwd(i));
+    if (training && v > 0 && reads(producer).output) end = Math.max(end, bwd(producer));
     r.start = Math.min(r.start, v === 0 ? 0 : fwd(producer));
     r.end = Math.max(r.end, end);
   }
@@ -220,10 +235,13 @@ function layout(core: WasmCore, graph: ModelGraph, batch: number, training: bool
 }
 
 /**
- * Plans and allocates the buffers of `graph` (layers built) for `batch` samples: with
- * gradients when `training`, else for forward passes only.
+ * Plans and allocates the buffers of `model` (layers built) for `batch` samples: with
+ * gradients when `training`, else for forward passes only, of the fused graph when `fuse`
+ * (fuse.ts; inference only).
  */
-export function planBuffers(core: WasmCore, graph: ModelGraph, batch: number, training: boolean): Plan {
+export function planBuffers(core: WasmCore, model: ModelGraph, batch: number, training: boolean, fuse = false): Plan {
+  const fused = fuse && !training ? fuseGraph(model) : null;
+  const graph = fused?.graph ?? model;
   const { layers, inbound } = graph;
   const L = layers.length;
   const values = L + 1;
@@ -283,6 +301,8 @@ export function planBuffers(core: WasmCore, graph: ModelGraph, batch: number, tr
     labels: win(labelsRec, batch * outSize),
     probs: win(probsRec, batch * outSize),
     rawLabels: win(rawRec, batch * outSize),
+    run: graph,
+    origin: fused?.origin ?? null,
     layers: layerBufs,
     afterBackward: moves,
   };

@@ -6,6 +6,7 @@
  */
 import type { Layer, Pass } from "../layers/layer.js";
 import { countCorrect } from "../kernels/loss.js";
+import { addInto } from "../kernels/unary.js";
 import { addRegularization } from "../regularizers.js";
 import { sizeOf } from "../shapes.js";
 import { fusesSoftmax, lossAndGradient, type Loss } from "../training/losses.js";
@@ -17,6 +18,10 @@ import type { GradMove, Plan } from "./plan.js";
 export class Runner {
   private readonly pass: Pass = { count: 0, training: false, learning: false, seed: 0, step: 0 };
   private readonly layers: readonly Layer[];
+  /** What forward runs: the model's layers, or a fused inference plan's steps (plan.run). */
+  private readonly steps: readonly Layer[];
+  /** Per step, the layer whose timing entry it adds to (plan.origin; null: the same index). */
+  private readonly origin: readonly number[] | null;
   /** Per layer, the seed its randomness (dropout) uses in the current fit call. */
   readonly seeds: Uint32Array;
   /** True when the last layer's softmax is left to the fused softmax-cross-entropy loss. */
@@ -25,7 +30,8 @@ export class Runner {
   /**
    * When set (by a profiler such as bench/lenet.ts), each layer's forward and backward
    * wall time in milliseconds is added to it: entry `i` is layer i's forward, entry
-   * `layers + i` its backward. Null (the default) costs one branch per layer.
+   * `layers + i` its backward. Null (the default) costs one branch per layer. A fused
+   * step of an inference plan (fuse.ts) adds its time to its first layer's entry.
    */
   timings: Float64Array | null = null;
 
@@ -36,8 +42,10 @@ export class Runner {
     readonly loss: Loss | null,
   ) {
     this.layers = graph.layers;
+    this.steps = plan.run.layers;
+    this.origin = plan.origin;
     this.seeds = new Uint32Array(this.layers.length);
-    const last = this.layers[this.layers.length - 1]!;
+    const last = this.steps[this.steps.length - 1]!;
     this.fused = fusesSoftmax(loss, last.outputActivation);
     this.outSize = sizeOf(last.outputShape!);
   }
@@ -46,21 +54,27 @@ export class Runner {
    * Runs every layer on the first `count` samples of the plan's input. With
    * `forLoss`, a fused softmax output is left as logits (the loss applies softmax).
    * Each layer learns whether it is learning (training and trainable) from the pass.
+   * `afterLayer(i)` runs right after layer i (to read its output before the plan reuses
+   * the memory: a training plan keeps a value only while backward needs it); in a fused
+   * inference plan, after each fused step, with the index of its first layer.
    */
-  forward(count: number, training: boolean, step: number, forLoss: boolean): void {
+  forward(count: number, training: boolean, step: number, forLoss: boolean, afterLayer?: (i: number) => void): void {
     const pass = this.pass;
     pass.count = count;
     pass.training = training;
     pass.step = step;
-    const last = this.layers.length - 1;
+    const last = this.steps.length - 1;
     const timings = this.timings;
+    const origin = this.origin;
     for (let i = 0; i <= last; i++) {
-      const layer = this.layers[i]!;
-      pass.seed = this.seeds[i]!;
+      const layer = this.steps[i]!;
+      const at = origin ? origin[i]! : i;
+      pass.seed = this.seeds[at]!;
       pass.learning = training && layer.trainable;
       const t0 = timings ? performance.now() : 0;
       layer.forward(this.core, pass, this.plan.layers[i]!, !(forLoss && this.fused && i === last));
-      if (timings) timings[i] += performance.now() - t0;
+      if (timings) timings[at] += performance.now() - t0;
+      if (afterLayer) afterLayer(at);
     }
   }
 
@@ -102,18 +116,14 @@ export class Runner {
     addRegularization(this.core, this.layers, true);
   }
 
-  /** `to (+)= from` over `count` samples: plain loops over one view of the arena (memory-bound). */
+  /** `to (+)= from` over `count` samples: a wasm SIMD pass for sums, a copy within the arena otherwise (memory-bound). */
   private move(m: GradMove, count: number): void {
+    const n = count * m.width;
+    // The sum runs in wasm: a JavaScript loop over the view took several times longer.
+    if (m.add) return addInto(this.core, n, m.to, m.from, m.to);
     const arena = this.plan.arena;
-    const view = this.core.f32(arena);
     const base = arena.ptr >>> 2;
     const from = (m.from.ptr >>> 2) - base;
-    const to = (m.to.ptr >>> 2) - base;
-    const n = count * m.width;
-    if (m.add) {
-      for (let k = 0; k < n; k++) view[to + k] = view[to + k]! + view[from + k]!;
-    } else {
-      view.copyWithin(to, from, from + n);
-    }
+    this.core.f32(arena).copyWithin((m.to.ptr >>> 2) - base, from, from + n);
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The optimizer protocol the model's training step calls, and the argument checks the
- * three optimizers share.
+ * The optimizer protocol the model's training step calls, and what the built-in
+ * optimizers share: their base class and argument checks.
  */
 import { decayWeights } from "../kernels/adamw.js";
 import { checkKnownKeys } from "../options.js";
@@ -103,6 +103,55 @@ export class LearningRate {
   /** The number, or the schedule serialized as Keras does. */
   config(): number | SerializedSchedule {
     return this.schedule ? serializeSchedule(this.schedule) : this.value;
+  }
+}
+
+/**
+ * What the built-in optimizers share: a {@link LearningRate} and Keras's decoupled weight
+ * decay, which `apply` runs before the optimizer's own `update` on its state windows.
+ */
+export abstract class BaseOptimizer implements Optimizer {
+  abstract readonly className: string;
+  /** Decoupled weight decay per unit of learning rate, or null for none. */
+  readonly weightDecay: number | null;
+  /** The rate, fixed or scheduled. */
+  protected readonly lr: LearningRate;
+
+  /** `owner` names the optimizer in errors; `learningRate` is checked by {@link LearningRate}. */
+  protected constructor(private readonly owner: string, learningRate: unknown, weightDecay: number | null) {
+    this.lr = new LearningRate(owner, learningRate);
+    this.weightDecay = weightDecay;
+  }
+
+  get learningRate(): number {
+    return this.lr.current;
+  }
+
+  set learningRate(value: number) {
+    this.lr.set(value);
+  }
+
+  /** The schedule given as learningRate, or null. */
+  get schedule(): LearningRateSchedule | null {
+    return this.lr.schedule;
+  }
+
+  abstract getConfig(): OptimizerConfig;
+  abstract stateSlots(): number;
+
+  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): boolean {
+    const slots = stateWindows(this.owner, state, this.stateSlots(), n);
+    const lr = this.lr.forStep(step);
+    decayBeforeUpdate(core, this.owner, n, params, grads, this.weightDecay, lr);
+    return this.update(core, n, params, grads, slots, lr, step);
+  }
+
+  /** The optimizer's own update with the step's rate `lr` (`slots`: its state windows, in order). */
+  protected abstract update(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, slots: WasmBuffer[], lr: number, step: number): boolean;
+
+  /** The config keys every optimizer starts with: learning_rate, then weight_decay when set. */
+  protected baseConfig(): OptimizerConfig {
+    return { learning_rate: this.lr.config(), ...(this.weightDecay === null ? {} : { weight_decay: this.weightDecay }) };
   }
 }
 

@@ -1,7 +1,7 @@
 /** Keras's `RMSprop` (not centered). */
 import { rmspropUpdate } from "../kernels/optim.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { checkArgKeys, checkWeightDecay, decayBeforeUpdate, LearningRate, checkPositive, checkUnit, stateWindows, type Optimizer, type OptimizerConfig } from "./optimizer.js";
+import { BaseOptimizer, checkArgKeys, checkPositive, checkUnit, checkWeightDecay, type OptimizerConfig } from "./optimizer.js";
 import type { LearningRateSchedule } from "./schedules.js";
 
 /** Arguments of {@link RMSprop}, with Keras's defaults. */
@@ -23,7 +23,7 @@ export interface RMSpropArgs {
  * with momentum `vel = momentum vel + inc`, `p -= vel`. State slots: the mean square,
  * then the velocity when momentum > 0.
  */
-export class RMSprop implements Optimizer {
+export class RMSprop extends BaseOptimizer {
   readonly className = "RMSprop";
   /** Decay of the mean square, in [0, 1). */
   readonly rho: number;
@@ -31,46 +31,25 @@ export class RMSprop implements Optimizer {
   readonly momentum: number;
   /** Added to the mean square under the root; > 0. */
   readonly epsilon: number;
-  /** Decoupled weight decay per unit of learning rate, or null for none. */
-  readonly weightDecay: number | null;
-  private readonly lr: LearningRate;
 
   /** Checks `args` (unknown keys, ranges) and fills in Keras's defaults. */
   constructor(args: RMSpropArgs = {}) {
     checkArgKeys("RMSprop", args, ["learningRate", "weightDecay", "rho", "momentum", "epsilon"]);
-    this.weightDecay = checkWeightDecay("RMSprop", args.weightDecay, null);
-    this.lr = new LearningRate("RMSprop", args.learningRate ?? 0.001);
+    super("RMSprop", args.learningRate ?? 0.001, checkWeightDecay("RMSprop", args.weightDecay, null));
     this.rho = checkUnit("RMSprop", "rho", args.rho ?? 0.9, true);
     this.momentum = checkUnit("RMSprop", "momentum", args.momentum ?? 0, false);
     this.epsilon = checkPositive("RMSprop", "epsilon", args.epsilon ?? 1e-7);
   }
 
-  get learningRate(): number {
-    return this.lr.current;
-  }
-
-  set learningRate(value: number) {
-    this.lr.set(value);
-  }
-
-  /** The schedule given as learningRate, or null. */
-  get schedule(): LearningRateSchedule | null {
-    return this.lr.schedule;
-  }
-
   getConfig(): OptimizerConfig {
-    const decay: OptimizerConfig = this.weightDecay === null ? {} : { weight_decay: this.weightDecay };
-    return { learning_rate: this.lr.config(), ...decay, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: false };
+    return { ...this.baseConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: false };
   }
 
   stateSlots(): number {
     return this.momentum > 0 ? 2 : 1;
   }
 
-  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): boolean {
-    const [meanSquare, velocity] = stateWindows("RMSprop", state, this.stateSlots(), n);
-    const lr = this.lr.forStep(step);
-    decayBeforeUpdate(core, "RMSprop", n, params, grads, this.weightDecay, lr);
+  protected update(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, [meanSquare, velocity]: WasmBuffer[], lr: number): boolean {
     return rmspropUpdate(core, n, params, grads, meanSquare!, velocity ?? null, lr, this.rho, this.momentum, this.epsilon);
   }
 }

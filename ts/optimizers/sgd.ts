@@ -1,7 +1,7 @@
 /** Keras's `SGD`: plain, with momentum, or with Nesterov momentum. */
 import { sgdUpdate } from "../kernels/optim.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { checkArgKeys, checkWeightDecay, decayBeforeUpdate, LearningRate, checkUnit, stateWindows, type Optimizer, type OptimizerConfig } from "./optimizer.js";
+import { BaseOptimizer, checkArgKeys, checkUnit, checkWeightDecay, type OptimizerConfig } from "./optimizer.js";
 import type { LearningRateSchedule } from "./schedules.js";
 
 /** Arguments of {@link SGD}, with Keras's defaults. */
@@ -21,53 +21,32 @@ export interface SGDArgs {
  * `p += vel` (Nesterov: `p += momentum vel - lr g`). One state slot (the velocity) when
  * momentum > 0.
  */
-export class SGD implements Optimizer {
+export class SGD extends BaseOptimizer {
   readonly className = "SGD";
   /** Velocity decay, in [0, 1]; 0 keeps no velocity. */
   readonly momentum: number;
   /** True for Nesterov momentum. */
   readonly nesterov: boolean;
-  /** Decoupled weight decay per unit of learning rate, or null for none. */
-  readonly weightDecay: number | null;
-  private readonly lr: LearningRate;
 
   /** Checks `args` (unknown keys, ranges) and fills in Keras's defaults. */
   constructor(args: SGDArgs = {}) {
     checkArgKeys("SGD", args, ["learningRate", "weightDecay", "momentum", "nesterov"]);
-    this.weightDecay = checkWeightDecay("SGD", args.weightDecay, null);
-    this.lr = new LearningRate("SGD", args.learningRate ?? 0.01);
+    super("SGD", args.learningRate ?? 0.01, checkWeightDecay("SGD", args.weightDecay, null));
     this.momentum = checkUnit("SGD", "momentum", args.momentum ?? 0, false);
     const nesterov = args.nesterov ?? false;
     if (typeof nesterov !== "boolean") throw new Error(`SGD: nesterov must be true or false, received ${String(nesterov)}`);
     this.nesterov = nesterov;
   }
 
-  get learningRate(): number {
-    return this.lr.current;
-  }
-
-  set learningRate(value: number) {
-    this.lr.set(value);
-  }
-
-  /** The schedule given as learningRate, or null. */
-  get schedule(): LearningRateSchedule | null {
-    return this.lr.schedule;
-  }
-
   getConfig(): OptimizerConfig {
-    const decay: OptimizerConfig = this.weightDecay === null ? {} : { weight_decay: this.weightDecay };
-    return { learning_rate: this.lr.config(), ...decay, momentum: this.momentum, nesterov: this.nesterov };
+    return { ...this.baseConfig(), momentum: this.momentum, nesterov: this.nesterov };
   }
 
   stateSlots(): number {
     return this.momentum > 0 ? 1 : 0;
   }
 
-  apply(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, state: WasmBuffer | null, step: number): boolean {
-    const [velocity] = stateWindows("SGD", state, this.stateSlots(), n);
-    const lr = this.lr.forStep(step);
-    decayBeforeUpdate(core, "SGD", n, params, grads, this.weightDecay, lr);
+  protected update(core: WasmCore, n: number, params: WasmBuffer, grads: WasmBuffer, [velocity]: WasmBuffer[], lr: number): boolean {
     return sgdUpdate(core, n, params, grads, velocity ?? null, lr, this.momentum, this.nesterov);
   }
 }

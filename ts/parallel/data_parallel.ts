@@ -24,13 +24,16 @@
  * own batch statistics, and the moving statistics become the mean of the participants'
  * updates (see {@link averageStatistics}); replicas send them back in the job's params.
  *
- * Dropout masks are those of one-worker training: a worker's shard knows its batch
- * offset (see shard_dropout.ts). Shuffling, batch sources, validation and callbacks all
- * stay on the main thread, untouched.
+ * Dropout masks and the random preprocessing layers' transforms (randomFlip, ...) are
+ * those of one-worker training: both are drawn per batch position, and a worker's shard
+ * knows its batch offset (see shard_dropout.ts and replica.ts). Shuffling, batch
+ * sources, validation and callbacks all stay on the main thread, untouched.
  *
  * Exchange: a SharedArrayBuffer per worker, signalled with Atomics (Node; browsers when
  * cross-origin isolated and Atomics.waitAsync exists), else the same buffer passed back
  * and forth with postMessage as a transferable.
+ *
+ * Workers outlive the fit briefly: parked in pool.ts, the next fit takes them back.
  */
 import type { Runner } from "../model/runner.js";
 import type { LayerDescriptor } from "../io/topology.js";
@@ -40,16 +43,32 @@ import type { GradientStep } from "../training/fit.js";
 import { serializeLoss, type Loss } from "../training/losses.js";
 import type { WasmCore } from "../wasm/core.js";
 import { getModule } from "../wasm/loader.js";
-import { H_COUNT, H_DONE, H_OFFSET, H_SEQ, H_STEP, H_STOP, jobBytes, jobViews, type JobSizes, type JobViews } from "./job_buffer.js";
+import { H_COUNT, H_DONE, H_OFFSET, H_SEQ, H_STEP, H_STOP, STOP_EXIT, STOP_PARK, R_COMPUTED, R_CORRECT, R_LOADED, R_LOSS, R_STORED, R_WOKE, jobBytes, jobViews, wallClock, type JobSizes, type JobViews } from "./job_buffer.js";
 import type { FromWorker } from "./messages.js";
 import { replicaLayers, type ReplicaSpec } from "./replica.js";
-import { spawnWorker, type WorkerHandle } from "./spawn.js";
+import { lingerMs, parkWorker, takeWorker } from "./pool.js";
+import type { WorkerHandle } from "./spawn.js";
 
 /** How jobs travel: a SharedArrayBuffer with Atomics, or postMessage transfers. */
 export type Transport = "shared" | "message";
 
 /** @internal Test switches: force a transport; make every worker throw at a step (or, negative, stop answering there); shorten the timeout of a job. */
 export const parallelTesting: { transport: Transport | null; failAtStep: number; timeoutMs: number | null } = { transport: null, failAtStep: 0, timeoutMs: null };
+
+/** @internal One step's timeline (wall-clock ms, see job_buffer.ts's R_* slots), for bench/parallel.ts. */
+export interface StepTrace {
+  /** Main thread: gradients() called, jobs written and posted, own shard begun and done, workers' results in, combined. */
+  began: number;
+  posted: number;
+  ownDone: number;
+  joined: number;
+  combined: number;
+  /** Per busy worker: its job posted, it woke for the job, loaded it, computed, wrote the results back. */
+  workers: { posted: number; woke: number; loaded: number; computed: number; stored: number }[];
+}
+
+/** @internal When `steps` is an array, every data-parallel step appends its {@link StepTrace} there. */
+export const parallelTrace: { steps: StepTrace[] | null } = { steps: null };
 
 /**
  * How long a worker may take to build its replica or to answer one job before fit gives
@@ -94,12 +113,18 @@ export function shardSizes(count: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => base + (i < count % n ? 1 : 0));
 }
 
+/** How long a worker may take to confirm it is parked before it is stopped instead. */
+const PARK_TIMEOUT_MS = 2_000;
+
 /** One worker seen from the main thread. */
 class Peer {
   /** The job buffer's views, or null while the buffer is with the worker (message mode). */
   views: JobViews | null;
   private seq = 0;
   private onDone: (() => void) | null = null;
+  private onParked: (() => void) | null = null;
+  /** Set once a job failed or timed out: the worker is then stopped, never parked. */
+  broken = false;
   /** Rejects when the worker fails; never resolves. */
   readonly failed: Promise<never>;
   private fail!: (e: Error) => void;
@@ -108,7 +133,10 @@ class Peer {
     const bytes = jobBytes(sizes);
     this.views = jobViews(mode === "shared" ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes), sizes);
     this.failed = new Promise<never>((_, reject) => {
-      this.fail = (e) => reject(new Error(`fit: data-parallel worker ${index} failed: ${e.message}`));
+      this.fail = (e) => {
+        this.broken = true;
+        reject(new Error(`fit: data-parallel worker ${index} failed: ${e.message}`));
+      };
     });
     this.failed.catch(() => {}); // observed by whoever awaits a step
     handle.onFailure((e) => this.fail(e));
@@ -118,11 +146,12 @@ class Peer {
         this.views = jobViews(m.buffer, this.sizes);
         this.onDone?.();
       } else if (m.type === "ready") this.onDone?.();
+      else if (m.type === "parked") this.onParked?.();
     });
   }
 
-  /** Sends the replica spec; resolves when the worker has built its replica. */
-  async init(spec: ReplicaSpec, core: WasmCore): Promise<void> {
+  /** Sends the replica spec (null: keep the one the worker holds); resolves when the replica is ready. */
+  async init(spec: ReplicaSpec | null, core: WasmCore): Promise<void> {
     const ready = new Promise<void>((resolve) => (this.onDone = resolve));
     const shared = this.mode === "shared" ? (this.views!.buffer as SharedArrayBuffer) : null;
     this.handle.post({ type: "init", spec, flavor: core.simd ? "simd" : "scalar", module: getModule(core), buffer: shared, failAtStep: parallelTesting.failAtStep });
@@ -147,21 +176,54 @@ class Peer {
       Atomics.notify(header, H_SEQ);
       const wait = waitAsync!(header, H_DONE, seq - 1);
       const done = wait.async ? wait.value.then(() => undefined) : Promise.resolve();
-      return this.answered(done, `step ${header[H_STEP]}`);
+      return this.watched(this.answered(done, `step ${header[H_STEP]}`));
     }
     const buffer = this.views!.buffer as ArrayBuffer;
     const step = this.views!.header[H_STEP];
     this.views = null;
     const done = new Promise<void>((resolve) => (this.onDone = resolve));
     this.handle.post({ type: "job", buffer }, [buffer]);
-    return this.answered(done, `step ${step}`);
+    return this.watched(this.answered(done, `step ${step}`));
+  }
+
+  /** `job`, marking this peer broken if it rejects (a failure or a timeout). */
+  private watched(job: Promise<void>): Promise<void> {
+    return job.catch((e: unknown) => {
+      this.broken = true;
+      throw e;
+    });
+  }
+
+  /**
+   * Asks the idle worker to leave this fit's job loop and wait for the next "init";
+   * resolves true once it confirms, false if it fails or stays silent (then stop it).
+   */
+  async park(): Promise<boolean> {
+    if (this.broken || (this.mode === "message" && !this.views)) return false;
+    const parked = new Promise<void>((resolve) => (this.onParked = resolve));
+    if (this.mode === "shared") {
+      const header = this.views!.header;
+      Atomics.store(header, H_STOP, STOP_PARK);
+      // Also move the job number: a worker not yet back in Atomics.wait then returns at once
+      // instead of sleeping through this notify.
+      Atomics.add(header, H_SEQ, 1);
+      Atomics.notify(header, H_SEQ);
+    } else {
+      this.handle.post({ type: "park" });
+    }
+    try {
+      await this.answered(parked, "parking", PARK_TIMEOUT_MS);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Stops the worker (also one blocked waiting for a job) and waits until it is gone. */
   async close(): Promise<void> {
     if (this.mode === "shared" && this.views) {
       const header = this.views.header;
-      Atomics.store(header, H_STOP, 1);
+      Atomics.store(header, H_STOP, STOP_EXIT);
       Atomics.notify(header, H_SEQ);
       // Release a main-thread waiter left by a failed step.
       Atomics.add(header, H_DONE, 1);
@@ -173,9 +235,12 @@ class Peer {
 
 /** The workers of one fit call: computes batch gradients with them (see the module doc). */
 export class DataParallel implements GradientStep {
-  private constructor(private readonly args: DataParallelArgs, private readonly peers: Peer[], private readonly sizes: JobSizes) {}
+  private constructor(private readonly args: DataParallelArgs, private readonly peers: Peer[], private readonly sizes: JobSizes, private readonly specKey: string) {}
 
-  /** Starts `workers - 1` workers and builds a replica in each; rejects (leaving none running) if any fails. */
+  /**
+   * Starts `workers - 1` workers (taking parked ones first, see pool.ts) and builds a
+   * replica in each; rejects (leaving none running) if any fails.
+   */
   static async start(args: DataParallelArgs): Promise<DataParallel> {
     const plan = args.runner.plan;
     const sizes: JobSizes = {
@@ -190,15 +255,22 @@ export class DataParallel implements GradientStep {
       inputShape: [...args.inputShape], loss: serializeLoss(args.loss), batch: args.batch, sizes,
     };
     const mode: Transport = parallelTesting.transport ?? (sharedTransportAvailable() ? "shared" : "message");
+    const module = getModule(args.core);
+    const specKey = JSON.stringify(spec);
     const peers: Peer[] = [];
+    const reuse: boolean[] = [];
     try {
-      for (let i = 1; i < args.workers; i++) peers.push(new Peer(i, await spawnWorker(), mode, sizes));
-      await Promise.all(peers.map((p) => p.init(spec, args.core)));
+      for (let i = 1; i < args.workers; i++) {
+        const taken = await takeWorker(module, specKey);
+        peers.push(new Peer(i, taken.handle, mode, sizes));
+        reuse.push(taken.reuse);
+      }
+      await Promise.all(peers.map((p, i) => p.init(reuse[i] ? null : spec, args.core)));
     } catch (e) {
       await Promise.all(peers.map((p) => p.close()));
       throw e;
     }
-    return new DataParallel(args, peers, sizes);
+    return new DataParallel(args, peers, sizes, specKey);
   }
 
   /**
@@ -207,39 +279,60 @@ export class DataParallel implements GradientStep {
    */
   async gradients(count: number, step: number): Promise<{ loss: number; correct: number }> {
     const { core, runner, store } = this.args;
+    const began = wallClock();
     const shards = shardSizes(count, this.peers.length + 1);
     const own = shards[0]!;
     const running: Promise<void>[] = [];
+    const postedAt: number[] = [];
     let offset = own;
     for (const peer of this.peers) {
       const c = shards[peer.index]!;
       if (c > 0) {
         this.writeJob(peer.views!, offset, c, step);
+        postedAt.push(wallClock());
         running.push(peer.run());
       }
       offset += c;
     }
+    const posted = wallClock();
     runner.forward(own, true, step, true);
     let lossSum = runner.lossAndGradient(own) * own;
     let correct = runner.correct(own);
     runner.backward(own, step);
+    const ownDone = wallClock();
     await Promise.all(running);
+    const joined = wallClock();
 
     const g = core.f32(store.grads!);
     const busy = this.peers.filter((p) => shards[p.index]! > 0);
     for (const peer of busy) {
       const c = shards[peer.index]!;
-      lossSum += peer.views!.results[0]! * c;
-      correct += peer.views!.results[1]!;
+      lossSum += peer.views!.results[R_LOSS]! * c;
+      correct += peer.views!.results[R_CORRECT]!;
     }
     combine(g, own, busy.map((p) => ({ grads: p.views!.grads, count: shards[p.index]! })), count);
     averageStatistics(core.f32(store.params!), store.trainableCount, busy.map((p) => p.views!.params));
+    if (parallelTrace.steps) {
+      const workers = busy.map((p, i) => {
+        const r = p.views!.results;
+        return { posted: postedAt[i]!, woke: r[R_WOKE]!, loaded: r[R_LOADED]!, computed: r[R_COMPUTED]!, stored: r[R_STORED]! };
+      });
+      parallelTrace.steps.push({ began, posted, ownDone, joined, combined: wallClock(), workers });
+    }
     return { loss: lossSum / count, correct };
   }
 
-  /** Stops every worker. */
+  /**
+   * Ends the fit's use of its workers: parks them (pool.ts) when every job went well,
+   * else, or when one does not confirm, stops them.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.peers.map((p) => p.close()));
+    const keep = lingerMs() > 0 && this.peers.every((p) => !p.broken);
+    const module = getModule(this.args.core);
+    await Promise.all(this.peers.map(async (p) => {
+      if (keep && (await p.park())) parkWorker(p.handle, module, this.specKey);
+      else await p.close();
+    }));
   }
 
   private writeJob(job: JobViews, offset: number, count: number, step: number): void {

@@ -6,7 +6,8 @@ import type { ReplicaSpec } from "./replica.js";
 export type ToWorker =
   | {
       type: "init";
-      spec: ReplicaSpec;
+      /** The model to rebuild; null: keep the replica this (parked) worker already holds. */
+      spec: ReplicaSpec | null;
       /** The build the main thread's model runs, so that both compute alike. */
       flavor: WasmFlavor;
       /**
@@ -19,10 +20,14 @@ export type ToWorker =
       /** @internal Tests only: the worker throws on this step (0: never; -n: stops answering at step n). */
       failAtStep: number;
     }
-  | { type: "job"; buffer: ArrayBuffer };
+  | { type: "job"; buffer: ArrayBuffer }
+  /** Message mode: the fit is over; answer "parked" and wait for the next "init". */
+  | { type: "park" };
 
 /** Worker to main thread. */
 export type FromWorker =
   | { type: "ready" }
+  /** Stopped serving the last fit's jobs; waits for the next "init". */
+  | { type: "parked" }
   | { type: "done"; buffer: ArrayBuffer }
   | { type: "failed"; message: string };

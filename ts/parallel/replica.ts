@@ -5,6 +5,7 @@
  */
 import { Dropout } from "../layers/dropout.js";
 import { layerFromConfig } from "../layers/index.js";
+import { RandomImageLayer } from "../layers/preprocessing/random_image_layer.js";
 import type { Layer } from "../layers/layer.js";
 import { planBuffers, releasePlan, type Plan } from "../model/plan.js";
 import { Runner } from "../model/runner.js";
@@ -13,7 +14,7 @@ import { buildGraphLayers, type ModelGraph } from "../model/graph.js";
 import { WeightStore } from "../model/weights.js";
 import { getLoss, type LossId } from "../training/losses.js";
 import type { WasmCore } from "../wasm/core.js";
-import { H_COUNT, H_OFFSET, H_STEP, type JobSizes, type JobViews } from "./job_buffer.js";
+import { H_COUNT, H_OFFSET, H_STEP, R_COMPUTED, R_CORRECT, R_LOADED, R_LOSS, R_STORED, wallClock, type JobSizes, type JobViews } from "./job_buffer.js";
 import { ShardDropout } from "./shard_dropout.js";
 
 /** Everything a worker needs to rebuild a model (structured-cloneable). */
@@ -61,7 +62,8 @@ export function replicaLayers(descriptors: readonly LayerDescriptor[]): LayerDes
 export class Replica {
   private readonly layers: Layer[];
   private readonly graph: ModelGraph;
-  private readonly dropouts: ShardDropout[];
+  /** Layers whose random draws follow the sample's batch position (dropout, augmentation). */
+  private readonly positioned: { offset: number }[];
   private readonly store = new WeightStore();
   private readonly plan: Plan;
   private readonly runner: Runner;
@@ -76,7 +78,7 @@ export class Replica {
       const layer = makeLayer(d);
       return layer instanceof Dropout ? ShardDropout.of(layer, spec.batch) : layer;
     });
-    this.dropouts = this.layers.filter((l): l is ShardDropout => l instanceof ShardDropout);
+    this.positioned = this.layers.filter((l): l is ShardDropout | RandomImageLayer => l instanceof ShardDropout || l instanceof RandomImageLayer);
     this.layers.forEach((l, i) => (l.trainable = spec.trainable[i] ?? true));
     this.graph = buildGraphLayers(spec.inputShape, this.layers, spec.inbound);
     this.store.place(core, this.layers, this.layers.map(() => 0), [], spec.layout);
@@ -108,15 +110,20 @@ export class Replica {
     core.f32(plan.input).set(job.inputs.subarray(0, count * spec.sizes.inSize));
     core.f32(plan.labels).set(job.labels.subarray(0, count * spec.sizes.outSize));
     runner.seeds.set(job.seeds);
-    for (const d of this.dropouts) d.offset = offset;
+    // Each sample's dropout mask and augmentation are drawn from its position in the whole
+    // batch, so the shard draws what one-worker training draws for the same samples.
+    for (const l of this.positioned) l.offset = offset;
+    job.results[R_LOADED] = wallClock();
     runner.forward(count, true, step, true);
-    job.results[0] = runner.lossAndGradient(count);
-    job.results[1] = runner.correct(count);
+    job.results[R_LOSS] = runner.lossAndGradient(count);
+    job.results[R_CORRECT] = runner.correct(count);
     runner.backward(count, step);
+    job.results[R_COMPUTED] = wallClock();
     job.grads.set(core.f32(this.store.grads!));
     // Non-trainable weights the forward pass moved (moving statistics) go back to be averaged.
     const t = this.store.trainableCount;
     if (t < this.store.count) job.params.subarray(t).set(core.f32(this.store.params!).subarray(t));
+    job.results[R_STORED] = wallClock();
   }
 
   /** Frees the replica's wasm memory. */

@@ -7,10 +7,14 @@
  *   Atomics.wait for the next job number and signals completion with Atomics.notify;
  * - message mode: each "job" message carries the buffer (transferred), and the worker
  *   sends it back in a "done" message.
+ * When the fit ends the main thread parks it (pool.ts): shared mode H_STOP = 2, message
+ * mode a "park" message; it answers "parked" and waits for the next "init", which may
+ * keep its replica (spec null) or bring a new one (built on the same wasm instance).
  * Any error is reported as a "failed" message, after which the worker stops.
  */
+import type { WasmCore } from "../wasm/core.js";
 import { createCore } from "../wasm/loader.js";
-import { H_DONE, H_SEQ, H_STEP, H_STOP, jobViews } from "./job_buffer.js";
+import { H_DONE, H_SEQ, H_STEP, H_STOP, R_WOKE, STOP_EXIT, jobViews, wallClock } from "./job_buffer.js";
 import type { FromWorker, ToWorker } from "./messages.js";
 import { Replica } from "./replica.js";
 
@@ -40,6 +44,7 @@ async function parentPort(): Promise<Port> {
 }
 
 const port = await parentPort();
+let core: WasmCore | null = null;
 let replica: Replica | null = null;
 let failAtStep = 0;
 
@@ -48,20 +53,23 @@ function describe(e: unknown): string {
 }
 
 function runJob(buffer: ArrayBuffer | SharedArrayBuffer): void {
+  const woke = wallClock();
   const job = jobViews(buffer, replica!.sizes);
+  job.results[R_WOKE] = woke;
   if (failAtStep > 0 && job.header[H_STEP] === failAtStep) throw new Error(`simulated failure at step ${failAtStep}`);
   // Tests of the main thread's timeout: a worker that stops answering (blocks for good).
   if (failAtStep < 0 && job.header[H_STEP] === -failAtStep) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
   replica!.run(job);
 }
 
-/** Shared mode: run each job the main thread posts until it asks to stop. */
-function serveShared(buffer: SharedArrayBuffer): void {
+/** Shared mode: run each job the main thread posts until it asks to stop; returns H_STOP's value. */
+function serveShared(buffer: SharedArrayBuffer): number {
   const header = jobViews(buffer, replica!.sizes).header;
   let seen = 0; // job numbers start at 1; the first may be posted before we get here
   for (;;) {
     Atomics.wait(header, H_SEQ, seen);
-    if (Atomics.load(header, H_STOP) !== 0) return;
+    const stop = Atomics.load(header, H_STOP);
+    if (stop !== 0) return stop;
     const seq = Atomics.load(header, H_SEQ);
     if (seq === seen) continue;
     seen = seq;
@@ -75,14 +83,25 @@ port.listen((message) => {
   try {
     if (message.type === "init") {
       failAtStep = message.failAtStep;
-      void createCore(message.flavor, message.module).then((core) => {
-        replica = new Replica(core, message.spec);
+      // A parked worker keeps its wasm instance (pool.ts only hands it the same module).
+      const ready = core ? Promise.resolve(core) : createCore(message.flavor, message.module);
+      void ready.then((c) => {
+        core = c;
+        if (message.spec !== null) {
+          replica?.dispose();
+          replica = null;
+          replica = new Replica(c, message.spec);
+        } else if (!replica) {
+          throw new Error("simdnet worker: asked to keep a replica it does not have");
+        }
         port.post({ type: "ready" });
         if (message.buffer !== null) {
-          serveShared(message.buffer);
-          port.close();
+          if (serveShared(message.buffer) === STOP_EXIT) port.close();
+          else port.post({ type: "parked" });
         }
       }).catch(fail);
+    } else if (message.type === "park") {
+      port.post({ type: "parked" });
     } else if (message.type === "job") {
       runJob(message.buffer);
       port.post({ type: "done", buffer: message.buffer }, [message.buffer]);

@@ -14,19 +14,39 @@ import type { FromWorker, ToWorker } from "./messages.js";
 /** A started worker, whatever the platform. */
 export interface WorkerHandle {
   post(message: ToWorker, transfer?: ArrayBuffer[]): void;
-  /** Messages from the worker. */
+  /** Messages from the worker (replaces the previous handler: a parked worker serves fit after fit). */
   onMessage(handler: (message: FromWorker) => void): void;
-  /** An uncaught error in the worker, or its exit before {@link terminate}. */
+  /** An uncaught error in the worker, or its exit before {@link terminate} (replaces the previous handler). */
   onFailure(handler: (error: Error) => void): void;
+  /**
+   * Marks the worker parked between fit calls (true) or in use again (false). A parked
+   * Node worker does not keep the process alive (unref).
+   */
+  park(parked: boolean): void;
   /** Stops the worker; resolves once it is gone. */
   terminate(): Promise<void>;
 }
 
 let live = 0;
+let parkedCount = 0;
+let spawned = 0;
 
-/** @internal Workers started and not yet exited (tests check that fit leaks none). */
+/** @internal Workers started since the process began (tests check that parked ones are reused). */
+export function spawnedWorkers(): number {
+  return spawned;
+}
+
+/**
+ * @internal Workers started, not yet exited and not parked between fit calls (see
+ * pool.ts): tests check that fit leaves none running.
+ */
 export function liveWorkers(): number {
-  return live;
+  return live - parkedCount;
+}
+
+/** @internal Workers parked between fit calls (they stop by themselves, see pool.ts). */
+export function parkedWorkers(): number {
+  return parkedCount;
 }
 
 function isNode(): boolean {
@@ -42,6 +62,7 @@ export function workerEntryUrl(): URL {
 
 /** Starts a replica worker (it then waits for its "init" message). */
 export async function spawnWorker(): Promise<WorkerHandle> {
+  spawned++;
   return isNode() ? spawnNode(workerEntryUrl()) : spawnBrowser(workerEntryUrl());
 }
 
@@ -56,20 +77,34 @@ async function spawnNode(entry: URL): Promise<WorkerHandle> {
   }
   live++;
   let terminating = false;
+  let parked = false;
   let failure: ((e: Error) => void) | null = null;
+  let handler: ((m: FromWorker) => void) | null = null;
   const exited = new Promise<void>((resolve) => {
     worker.once("exit", (code) => {
       live--;
+      if (parked) parkedCount--;
+      parked = false;
       if (!terminating) failure?.(new Error(`the worker exited unexpectedly (code ${code})`));
       resolve();
     });
   });
   worker.on("error", (e) => failure?.(e instanceof Error ? e : new Error(String(e))));
+  worker.on("message", (m: FromWorker) => handler?.(m));
   return {
     post: (m, t) => worker.postMessage(m, t ?? []),
-    onMessage: (h) => worker.on("message", h),
+    onMessage: (h) => {
+      handler = h;
+    },
     onFailure: (h) => {
       failure = h;
+    },
+    park: (p) => {
+      if (p === parked) return;
+      parked = p;
+      parkedCount += p ? 1 : -1;
+      if (p) worker.unref();
+      else worker.ref();
     },
     terminate: async () => {
       terminating = true;
@@ -83,22 +118,36 @@ function spawnBrowser(entry: URL): WorkerHandle {
   const worker = new Worker(entry, { type: "module" });
   live++;
   let gone = false;
+  let parked = false;
   let failure: ((e: Error) => void) | null = null;
+  let handler: ((m: FromWorker) => void) | null = null;
   worker.addEventListener("error", (e) => {
     e.preventDefault();
     failure?.(new Error(e.message || `the worker failed to load ${entry.href}`));
   });
   worker.addEventListener("messageerror", () => failure?.(new Error("a message from the worker could not be read")));
+  worker.addEventListener("message", (e: MessageEvent<FromWorker>) => handler?.(e.data));
   return {
     post: (m, t) => worker.postMessage(m, t ?? []),
-    onMessage: (h) => worker.addEventListener("message", (e: MessageEvent<FromWorker>) => h(e.data)),
+    onMessage: (h) => {
+      handler = h;
+    },
     onFailure: (h) => {
       failure = h;
+    },
+    park: (p) => {
+      if (p === parked) return;
+      parked = p;
+      parkedCount += p ? 1 : -1;
     },
     terminate: () => {
       // Browsers terminate synchronously and report no exit.
       worker.terminate();
-      if (!gone) live--;
+      if (!gone) {
+        live--;
+        if (parked) parkedCount--;
+      }
+      parked = false;
       gone = true;
       return Promise.resolve();
     },

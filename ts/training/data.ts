@@ -20,6 +20,8 @@ export interface Feeder {
   startEpoch(epoch: number, random: Random | null): void;
   /** Writes samples `start .. start + count` of the current order into the plan. */
   fill(core: WasmCore, plan: Plan, start: number, count: number): void;
+  /** Readies those samples for `fill`, when the data needs asynchronous work (a BatchSource's `prepare`). */
+  prepare?(start: number, count: number): Promise<void> | undefined;
 }
 
 /** Throws unless `t` is a tensor; `where` names the call and `arg` the argument. */
@@ -189,6 +191,10 @@ export function checkSource(where: string, source: BatchSource, inputShape: read
   if (formatShape(source.sampleShape) !== formatShape(inputShape)) {
     throw new Error(`${where}: the batch source's samples have shape ${formatShape(source.sampleShape)}, expected ${formatShape(inputShape)} (the model's input shape)`);
   }
+  const prepare: unknown = source.prepare;
+  if (prepare !== undefined && typeof prepare !== "function") {
+    throw new Error(`${where}: the batch source's prepare is ${typeof prepare}, expected a function (start, count) returning a Promise, or no prepare`);
+  }
   const ls = source.labelShape;
   if (!labelShapeFits(ls, loss, outputShape)) {
     const expected = loss.sparse ? "[] (a class index)" : `${formatShape(outputShape)}${loss.crossEntropy ? " (a one-hot row)" : ""}`;
@@ -214,6 +220,10 @@ export class SourceFeeder implements Feeder {
 
   startEpoch(epoch: number): void {
     this.source.startEpoch(epoch);
+  }
+
+  prepare(start: number, count: number): Promise<void> | undefined {
+    return this.source.prepare?.(start, count);
   }
 
   fill(core: WasmCore, plan: Plan, start: number, count: number): void {

@@ -173,6 +173,8 @@ export async function trainLoop(t: Trainee, train: Feeder, validation: Feeder | 
       const count = Math.min(batch, n - start);
       const begin = list.onBatchBegin(b, { batch: b, size: count });
       if (begin) await begin;
+      const ready = train.prepare?.(start, count); // a source's asynchronous reading, e.g. decoding in a browser
+      if (ready) await ready;
       train.fill(core, runner.plan, start, count);
       const step = t.nextStep();
       let batchLoss: number;

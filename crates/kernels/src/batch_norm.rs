@@ -35,6 +35,11 @@ use core::arch::wasm32::*;
 /// Channels whose coefficients one pass keeps on the stack.
 pub const BLOCK: usize = 64;
 
+/// Rows one sweep of the sums covers (at most `CHUNK_ROWS * BLOCK` floats, 32 KiB, per
+/// input): each 16-channel group of a block sums them in registers, the first group
+/// bringing the rows into cache for the others.
+const CHUNK_ROWS: usize = 128;
+
 /// The channel blocks `[c0, c1)` of `channels`.
 fn blocks(channels: usize) -> impl Iterator<Item = (usize, usize)> {
     (0..channels)
@@ -74,8 +79,17 @@ pub fn batch_norm_forward_train(
         let n = c1 - c0;
         let shift = &x[c0..c1];
         let (mut s1, mut s2) = ([0.0f32; BLOCK], [0.0f32; BLOCK]);
-        for row in x.chunks_exact(channels).take(rows) {
-            accumulate_shifted(&row[c0..c1], shift, &mut s1[..n], &mut s2[..n]);
+        for r0 in (0..rows).step_by(CHUNK_ROWS) {
+            let r1 = (r0 + CHUNK_ROWS).min(rows);
+            let done = shifted_chunk_simd(x, channels, r0, r1, c0, shift, &mut s1, &mut s2);
+            for row in x.chunks_exact(channels).take(r1).skip(r0) {
+                accumulate_shifted(
+                    &row[c0 + done..c1],
+                    &shift[done..],
+                    &mut s1[done..n],
+                    &mut s2[done..n],
+                );
+            }
         }
         for i in 0..n {
             let m = s1[i] * inv_rows;
@@ -177,18 +191,24 @@ pub fn batch_norm_backward(
         }
         // Sums of dy and dy * (x - mean); dgamma is the second times inv_std.
         let (mut sdy, mut sdyx) = ([0.0f32; BLOCK], [0.0f32; BLOCK]);
-        for (xr, dyr) in x
-            .chunks_exact(channels)
-            .zip(dy.chunks_exact(channels))
-            .take(rows)
-        {
-            accumulate_products(
-                &xr[c0..c1],
-                &dyr[c0..c1],
-                &mean[c0..c1],
-                &mut sdy[..n],
-                &mut sdyx[..n],
-            );
+        for r0 in (0..rows).step_by(CHUNK_ROWS) {
+            let r1 = (r0 + CHUNK_ROWS).min(rows);
+            let sums = (&mut sdy, &mut sdyx);
+            let done = products_chunk_simd(x, dy, channels, r0, r1, c0, &mean[c0..c1], sums);
+            for (xr, dyr) in x
+                .chunks_exact(channels)
+                .zip(dy.chunks_exact(channels))
+                .take(r1)
+                .skip(r0)
+            {
+                accumulate_products(
+                    &xr[c0 + done..c1],
+                    &dyr[c0 + done..c1],
+                    &mean[c0 + done..c1],
+                    &mut sdy[done..n],
+                    &mut sdyx[done..n],
+                );
+            }
         }
         for i in 0..n {
             dbeta[c0 + i] = sdy[i];
@@ -328,6 +348,141 @@ fn affine2(u: &[f32], v: &[f32], a: &[f32], b: &[f32], c: &[f32], y: &mut [f32])
     for i in done..u.len() {
         y[i] = u[i] * a[i] + v[i] * b[i] + c[i];
     }
+}
+
+/// The sums of [`accumulate_shifted`] over rows `r0..r1` for the leading multiple of 16
+/// channels of the block at `c0` (`shift`, `s1`, `s2` hold the block's channels), in
+/// registers: 16 channels at a time, all rows in order. Returns the channels done.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[allow(clippy::too_many_arguments)]
+fn shifted_chunk_simd(
+    x: &[f32],
+    channels: usize,
+    r0: usize,
+    r1: usize,
+    c0: usize,
+    shift: &[f32],
+    s1: &mut [f32],
+    s2: &mut [f32],
+) -> usize {
+    let n16 = shift.len() & !15;
+    if n16 == 0 || r1 <= r0 {
+        return 0;
+    }
+    // The last float read, checked once for the unchecked loads below.
+    assert!((r1 - 1) * channels + c0 + n16 <= x.len());
+    let xp = x.as_ptr();
+    // SAFETY: loads read 4 floats at row * channels + c0 + g + 4k, r0 <= row < r1,
+    // g + 16 <= n16: inside the bound asserted above. No alignment is required.
+    let ld = |at: usize| unsafe { v128_load(xp.add(at) as *const v128) };
+    for g in (0..n16).step_by(16) {
+        let sh = [
+            load4(&shift[g..]),
+            load4(&shift[g + 4..]),
+            load4(&shift[g + 8..]),
+            load4(&shift[g + 12..]),
+        ];
+        let mut a1 = [f32x4_splat(0.0); 4];
+        let mut a2 = [f32x4_splat(0.0); 4];
+        for row in r0..r1 {
+            let at = row * channels + c0 + g;
+            for k in 0..4 {
+                let d = f32x4_sub(ld(at + 4 * k), sh[k]);
+                a1[k] = f32x4_add(a1[k], d);
+                a2[k] = f32x4_add(a2[k], f32x4_mul(d, d));
+            }
+        }
+        for k in 0..4 {
+            let i = g + 4 * k;
+            let v = f32x4_add(load4(&s1[i..]), a1[k]);
+            store4(&mut s1[i..], v);
+            let v = f32x4_add(load4(&s2[i..]), a2[k]);
+            store4(&mut s2[i..], v);
+        }
+    }
+    n16
+}
+
+/// The sums of [`accumulate_products`] over rows `r0..r1` for the leading multiple of 16
+/// channels of the block at `c0`, in registers (as [`shifted_chunk_simd`]).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[allow(clippy::too_many_arguments)]
+fn products_chunk_simd(
+    x: &[f32],
+    dy: &[f32],
+    channels: usize,
+    r0: usize,
+    r1: usize,
+    c0: usize,
+    mean: &[f32],
+    sums: (&mut [f32; BLOCK], &mut [f32; BLOCK]),
+) -> usize {
+    let (sdy, sdyx) = sums;
+    let n16 = mean.len() & !15;
+    if n16 == 0 || r1 <= r0 {
+        return 0;
+    }
+    assert!((r1 - 1) * channels + c0 + n16 <= x.len().min(dy.len()));
+    let (xp, yp) = (x.as_ptr(), dy.as_ptr());
+    // SAFETY: as in `shifted_chunk_simd`, for both inputs.
+    let ld = |p: *const f32, at: usize| unsafe { v128_load(p.add(at) as *const v128) };
+    for g in (0..n16).step_by(16) {
+        let mu = [
+            load4(&mean[g..]),
+            load4(&mean[g + 4..]),
+            load4(&mean[g + 8..]),
+            load4(&mean[g + 12..]),
+        ];
+        let mut a1 = [f32x4_splat(0.0); 4];
+        let mut a2 = [f32x4_splat(0.0); 4];
+        for row in r0..r1 {
+            let at = row * channels + c0 + g;
+            for k in 0..4 {
+                let gr = ld(yp, at + 4 * k);
+                let d = f32x4_sub(ld(xp, at + 4 * k), mu[k]);
+                a1[k] = f32x4_add(a1[k], gr);
+                a2[k] = f32x4_add(a2[k], f32x4_mul(gr, d));
+            }
+        }
+        for k in 0..4 {
+            let i = g + 4 * k;
+            let v = f32x4_add(load4(&sdy[i..]), a1[k]);
+            store4(&mut sdy[i..], v);
+            let v = f32x4_add(load4(&sdyx[i..]), a2[k]);
+            store4(&mut sdyx[i..], v);
+        }
+    }
+    n16
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[allow(clippy::too_many_arguments)]
+fn shifted_chunk_simd(
+    _: &[f32],
+    _: usize,
+    _: usize,
+    _: usize,
+    _: usize,
+    _: &[f32],
+    _: &mut [f32],
+    _: &mut [f32],
+) -> usize {
+    0
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[allow(clippy::too_many_arguments)]
+fn products_chunk_simd(
+    _: &[f32],
+    _: &[f32],
+    _: usize,
+    _: usize,
+    _: usize,
+    _: usize,
+    _: &[f32],
+    _: (&mut [f32; BLOCK], &mut [f32; BLOCK]),
+) -> usize {
+    0
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]

@@ -268,17 +268,40 @@ pub fn depthwise_forward(
 }
 
 /// [`depthwise_forward`] for multiplier 1: per output pixel, all inside taps at once.
+/// The taps of a row's interior pixels (every kernel column inside the image) differ only
+/// by the pixel's offset, so their list is made once per row; edge pixels list their own.
 fn forward_by_pixel(d: &DepthwiseDims, x: &[f32], w: &[f32], y: &mut [f32]) {
     let c = d.channels;
-    // (x offset, w offset) of each inside tap of the current pixel.
+    // (x offset, w offset) of each inside tap of the current pixel (or row, for the interior).
     let mut taps = [(0usize, 0usize); MAX_TAPS];
+    let mut row_taps = [(0usize, 0usize); MAX_TAPS];
+    let interior = interior_columns(d);
     let mut p = 0;
     for n in 0..d.batch {
         let image = n * d.in_h * d.in_w;
         for oh in 0..d.out_h {
             let (kh_lo, kh_hi) =
                 inside_taps(oh, d.stride_h, d.dilation_h, d.pad_top, d.in_h, d.k_h);
+            let mut row_count = 0;
+            for kh in kh_lo..kh_hi {
+                let ih = oh * d.stride_h + kh * d.dilation_h - d.pad_top;
+                for kw in 0..d.k_w {
+                    row_taps[row_count] = (
+                        (image + ih * d.in_w + kw * d.dilation_w) * c,
+                        (kh * d.k_w + kw) * c,
+                    );
+                    row_count += 1;
+                }
+            }
             for ow in 0..d.out_w {
+                let yp = &mut y[p * c..(p + 1) * c];
+                p += 1;
+                if ow >= interior.0 && ow < interior.1 {
+                    // Every column inside: ow * stride_w >= pad_left.
+                    let base = (ow * d.stride_w - d.pad_left) * c;
+                    pixel(x, w, &row_taps[..row_count], base, yp);
+                    continue;
+                }
                 let (kw_lo, kw_hi) =
                     inside_taps(ow, d.stride_w, d.dilation_w, d.pad_left, d.in_w, d.k_w);
                 let mut count = 0;
@@ -290,15 +313,32 @@ fn forward_by_pixel(d: &DepthwiseDims, x: &[f32], w: &[f32], y: &mut [f32]) {
                         count += 1;
                     }
                 }
-                let yp = &mut y[p * c..(p + 1) * c];
-                let done = pixel_simd(x, w, &taps[..count], yp);
-                for (ch, acc) in yp.iter_mut().enumerate().skip(done) {
-                    for &(xo, wo) in &taps[..count] {
-                        *acc += x[xo + ch] * w[wo + ch];
-                    }
-                }
-                p += 1;
+                pixel(x, w, &taps[..count], 0, yp);
             }
+        }
+    }
+}
+
+/// The output columns `lo..hi` whose every kernel column reads inside the image.
+fn interior_columns(d: &DepthwiseDims) -> (usize, usize) {
+    let (lo, _) = outputs_inside(0, d.stride_w, d.dilation_w, d.pad_left, d.in_w, d.out_w);
+    let (_, hi) = outputs_inside(
+        d.k_w - 1,
+        d.stride_w,
+        d.dilation_w,
+        d.pad_left,
+        d.in_w,
+        d.out_w,
+    );
+    (lo, hi.max(lo))
+}
+
+/// `yp[ch] += x[base + xo + ch] * w[wo + ch]` over `taps` in order, for every channel.
+fn pixel(x: &[f32], w: &[f32], taps: &[(usize, usize)], base: usize, yp: &mut [f32]) {
+    let done = pixel_simd(x, w, taps, base, yp);
+    for (ch, acc) in yp.iter_mut().enumerate().skip(done) {
+        for &(xo, wo) in taps {
+            *acc += x[base + xo + ch] * w[wo + ch];
         }
     }
 }
@@ -353,11 +393,39 @@ fn reader(i: usize, k: usize, s: usize, dil: usize, pad: usize, out: usize) -> O
 fn backward_input_by_pixel(d: &DepthwiseDims, dy: &[f32], w: &[f32], dx: &mut [f32]) {
     let c = d.channels;
     let mut taps = [(0usize, 0usize); MAX_TAPS];
+    let mut row_taps = [(0usize, 0usize); MAX_TAPS];
+    // With stride 1 along the width, the input columns read by every kernel column take
+    // their taps from one list per row (see `forward_by_pixel`): column iw is read by
+    // output ow = iw + pad_left - kw * dilation.
+    let span = (d.k_w - 1) * d.dilation_w;
+    let interior = if d.stride_w == 1 && d.out_w > d.pad_left {
+        (span.saturating_sub(d.pad_left), d.out_w - d.pad_left)
+    } else {
+        (0, 0)
+    };
     let mut i = 0;
     for n in 0..d.batch {
         let outputs = n * d.out_h * d.out_w;
         for ih in 0..d.in_h {
+            let mut row_count = 0;
+            for kh in 0..d.k_h {
+                if let Some(oh) = reader(ih, kh, d.stride_h, d.dilation_h, d.pad_top, d.out_h) {
+                    for kw in 0..d.k_w {
+                        let back = span - kw * d.dilation_w;
+                        row_taps[row_count] =
+                            ((outputs + oh * d.out_w + back) * c, (kh * d.k_w + kw) * c);
+                        row_count += 1;
+                    }
+                }
+            }
             for iw in 0..d.in_w {
+                let dxp = &mut dx[i * c..(i + 1) * c];
+                i += 1;
+                if iw >= interior.0 && iw < interior.1 {
+                    let base = (iw + d.pad_left - span) * c;
+                    pixel(dy, w, &row_taps[..row_count], base, dxp);
+                    continue;
+                }
                 let mut count = 0;
                 for kh in 0..d.k_h {
                     let oh = match reader(ih, kh, d.stride_h, d.dilation_h, d.pad_top, d.out_h) {
@@ -374,14 +442,7 @@ fn backward_input_by_pixel(d: &DepthwiseDims, dy: &[f32], w: &[f32], dx: &mut [f
                         }
                     }
                 }
-                let dxp = &mut dx[i * c..(i + 1) * c];
-                let done = pixel_simd(dy, w, &taps[..count], dxp);
-                for (ch, acc) in dxp.iter_mut().enumerate().skip(done) {
-                    for &(yo, wo) in &taps[..count] {
-                        *acc += dy[yo + ch] * w[wo + ch];
-                    }
-                }
-                i += 1;
+                pixel(dy, w, &taps[..count], 0, dxp);
             }
         }
     }
@@ -390,6 +451,11 @@ fn backward_input_by_pixel(d: &DepthwiseDims, dy: &[f32], w: &[f32], dx: &mut [f
 /// Filter gradient: `dw[kh, kw, c, m] = sum over n, oh, ow of x[n, ih, iw, c] * dy[n, oh, ow, c*M + m]`
 /// with `(ih, iw)` the cell tap `(kh, kw)` reads (taps in the padding add nothing).
 /// Overwrites `dw`.
+///
+/// With multiplier 1 the sums run per output row and tap: the outputs of a row whose tap
+/// reads inside the image form one contiguous range, along which blocks of 16 channels
+/// accumulate in four f32x4 registers before one store into `dw` (see
+/// [`filter_row_tap`]); `dw` is touched once per row and tap instead of once per pixel.
 ///
 /// # Panics
 /// When a slice is shorter than the dims require.
@@ -401,22 +467,161 @@ pub fn depthwise_backward_filter(d: &DepthwiseDims, x: &[f32], dy: &[f32], dw: &
         &mut dw[..d.kernel_len()],
     );
     dw.fill(0.0);
+    if m == 1 {
+        return backward_filter_by_row(d, x, dy, dw);
+    }
     d.for_each_tap(|p, t, i| {
         let (dyp, dwt, xi) = (
             &dy[p * oc..(p + 1) * oc],
             &mut dw[t * oc..(t + 1) * oc],
             &x[i * c..(i + 1) * c],
         );
-        if m == 1 {
-            mul_add(dwt, xi, dyp);
-        } else {
-            for (ch, &xv) in xi.iter().enumerate() {
-                for j in ch * m..(ch + 1) * m {
-                    dwt[j] += xv * dyp[j];
-                }
+        for (ch, &xv) in xi.iter().enumerate() {
+            for j in ch * m..(ch + 1) * m {
+                dwt[j] += xv * dyp[j];
             }
         }
     });
+}
+
+/// The outputs `o_lo..o_hi` along one axis whose tap `k` reads inside an input of length
+/// `n` (input coordinate `o*s + k*dil - pad`), for `out` outputs.
+fn outputs_inside(
+    k: usize,
+    s: usize,
+    dil: usize,
+    pad: usize,
+    n: usize,
+    out: usize,
+) -> (usize, usize) {
+    let off = k * dil;
+    // o*s + off >= pad, i.e. o >= ceil((pad - off) / s).
+    let lo = if off >= pad {
+        0
+    } else {
+        (pad - off + s - 1) / s
+    };
+    // o*s + off < n + pad, i.e. o < ceil((n + pad - off) / s).
+    let hi = if n + pad > off {
+        ((n + pad - off + s - 1) / s).min(out)
+    } else {
+        0
+    };
+    (lo.min(hi), hi)
+}
+
+/// [`depthwise_backward_filter`] for multiplier 1, one output row and tap at a time.
+fn backward_filter_by_row(d: &DepthwiseDims, x: &[f32], dy: &[f32], dw: &mut [f32]) {
+    let c = d.channels;
+    // The column range of each kw, the same for every row.
+    let mut cols = [(0usize, 0usize); MAX_TAPS];
+    let k_w = d.k_w.min(MAX_TAPS);
+    for (kw, r) in cols.iter_mut().enumerate().take(k_w) {
+        *r = outputs_inside(kw, d.stride_w, d.dilation_w, d.pad_left, d.in_w, d.out_w);
+    }
+    let in_row = d.in_w * c;
+    let out_row = d.out_w * c;
+    for n in 0..d.batch {
+        for oh in 0..d.out_h {
+            let (kh_lo, kh_hi) =
+                inside_taps(oh, d.stride_h, d.dilation_h, d.pad_top, d.in_h, d.k_h);
+            let dyr = &dy[(n * d.out_h + oh) * out_row..][..out_row];
+            for kh in kh_lo..kh_hi {
+                let ih = oh * d.stride_h + kh * d.dilation_h - d.pad_top;
+                let xr = &x[(n * d.in_h + ih) * in_row..][..in_row];
+                for kw in 0..d.k_w {
+                    let (lo, hi) = if kw < k_w {
+                        cols[kw]
+                    } else {
+                        outputs_inside(kw, d.stride_w, d.dilation_w, d.pad_left, d.in_w, d.out_w)
+                    };
+                    if lo >= hi {
+                        continue;
+                    }
+                    let iw0 = lo * d.stride_w + kw * d.dilation_w - d.pad_left;
+                    let dwt = &mut dw[(kh * d.k_w + kw) * c..][..c];
+                    let span = RowTap {
+                        x0: iw0 * c,
+                        x_step: d.stride_w * c,
+                        y0: lo * c,
+                        count: hi - lo,
+                    };
+                    filter_row_tap(xr, dyr, span, dwt);
+                }
+            }
+        }
+    }
+}
+
+/// One tap's run along an output row: `count` outputs from `dy` offset `y0` (step one
+/// pixel), reading `x` from offset `x0` in steps of `x_step` floats.
+#[derive(Clone, Copy)]
+struct RowTap {
+    x0: usize,
+    x_step: usize,
+    y0: usize,
+    count: usize,
+}
+
+/// `dwt[ch] += sum over the run of x[..ch] * dy[..ch]`, for every channel of `dwt`.
+fn filter_row_tap(x: &[f32], dy: &[f32], r: RowTap, dwt: &mut [f32]) {
+    let c = dwt.len();
+    let done = filter_row_tap_simd(x, dy, r, dwt);
+    for (ch, acc) in dwt.iter_mut().enumerate().skip(done) {
+        let mut s = 0.0;
+        for j in 0..r.count {
+            s += x[r.x0 + j * r.x_step + ch] * dy[r.y0 + j * c + ch];
+        }
+        *acc += s;
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn filter_row_tap_simd(x: &[f32], dy: &[f32], r: RowTap, dwt: &mut [f32]) -> usize {
+    let c = dwt.len();
+    // The last floats either run reads, checked once for the unchecked loads below.
+    assert!(r.count > 0 && r.x0 + (r.count - 1) * r.x_step + c <= x.len());
+    assert!(r.y0 + r.count * c <= dy.len());
+    let (xp, yp) = (x.as_ptr(), dy.as_ptr());
+    // SAFETY: every load reads 4 floats at x0 + j*x_step + ch or y0 + j*c + ch with
+    // j < count and ch + 4 <= c, inside the bounds asserted above; v128_load has no
+    // alignment requirement.
+    let ld = |p: *const f32, at: usize| unsafe { v128_load(p.add(at) as *const v128) };
+    let c16 = c & !15;
+    for c0 in (0..c16).step_by(16) {
+        let mut a = [f32x4_splat(0.0); 4];
+        let (mut xo, mut yo) = (r.x0 + c0, r.y0 + c0);
+        for _ in 0..r.count {
+            a[0] = f32x4_add(a[0], f32x4_mul(ld(xp, xo), ld(yp, yo)));
+            a[1] = f32x4_add(a[1], f32x4_mul(ld(xp, xo + 4), ld(yp, yo + 4)));
+            a[2] = f32x4_add(a[2], f32x4_mul(ld(xp, xo + 8), ld(yp, yo + 8)));
+            a[3] = f32x4_add(a[3], f32x4_mul(ld(xp, xo + 12), ld(yp, yo + 12)));
+            xo += r.x_step;
+            yo += c;
+        }
+        for (k, acc) in a.iter().enumerate() {
+            let v = f32x4_add(load4(&dwt[c0 + 4 * k..]), *acc);
+            store4(&mut dwt[c0 + 4 * k..], v);
+        }
+    }
+    let c4 = c & !3;
+    for c0 in (c16..c4).step_by(4) {
+        let mut acc = f32x4_splat(0.0);
+        let (mut xo, mut yo) = (r.x0 + c0, r.y0 + c0);
+        for _ in 0..r.count {
+            acc = f32x4_add(acc, f32x4_mul(ld(xp, xo), ld(yp, yo)));
+            xo += r.x_step;
+            yo += c;
+        }
+        let v = f32x4_add(load4(&dwt[c0..]), acc);
+        store4(&mut dwt[c0..], v);
+    }
+    c4
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn filter_row_tap_simd(_: &[f32], _: &[f32], _: RowTap, _: &mut [f32]) -> usize {
+    0
 }
 
 /// Bias gradient: `db[j] = sum over n, oh, ow of dy[n, oh, ow, j]`. Overwrites `db`.
@@ -449,8 +654,16 @@ fn mul_add_simd(acc: &mut [f32], a: &[f32], b: &[f32]) -> usize {
 /// `yp[ch] += x[xo + ch] * w[wo + ch]` over `taps` in order, 16 channels at a time in
 /// registers. Returns the channels done.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn pixel_simd(x: &[f32], w: &[f32], taps: &[(usize, usize)], yp: &mut [f32]) -> usize {
+fn pixel_simd(x: &[f32], w: &[f32], taps: &[(usize, usize)], base: usize, yp: &mut [f32]) -> usize {
     let c = yp.len();
+    // Every tap's whole channel vector in bounds, checked once for the unchecked loads.
+    for &(xo, wo) in taps {
+        assert!(base + xo + c <= x.len() && wo + c <= w.len());
+    }
+    let (xp, wp) = (x[base.min(x.len())..].as_ptr(), w.as_ptr());
+    // SAFETY: each load reads 4 floats at xo + ch or wo + ch with ch + 4 <= c, inside
+    // the bounds asserted above; v128_load has no alignment requirement.
+    let ld = |p: *const f32, at: usize| unsafe { v128_load(p.add(at) as *const v128) };
     let c16 = c & !15;
     for c0 in (0..c16).step_by(16) {
         let mut a = [
@@ -460,10 +673,11 @@ fn pixel_simd(x: &[f32], w: &[f32], taps: &[(usize, usize)], yp: &mut [f32]) -> 
             load4(&yp[c0 + 12..]),
         ];
         for &(xo, wo) in taps {
-            let (xs, ws) = (&x[xo + c0..xo + c0 + 16], &w[wo + c0..wo + c0 + 16]);
-            for (k, acc) in a.iter_mut().enumerate() {
-                *acc = f32x4_add(*acc, f32x4_mul(load4(&xs[4 * k..]), load4(&ws[4 * k..])));
-            }
+            let (xo, wo) = (xo + c0, wo + c0);
+            a[0] = f32x4_add(a[0], f32x4_mul(ld(xp, xo), ld(wp, wo)));
+            a[1] = f32x4_add(a[1], f32x4_mul(ld(xp, xo + 4), ld(wp, wo + 4)));
+            a[2] = f32x4_add(a[2], f32x4_mul(ld(xp, xo + 8), ld(wp, wo + 8)));
+            a[3] = f32x4_add(a[3], f32x4_mul(ld(xp, xo + 12), ld(wp, wo + 12)));
         }
         for (k, acc) in a.iter().enumerate() {
             store4(&mut yp[c0 + 4 * k..], *acc);
@@ -473,7 +687,7 @@ fn pixel_simd(x: &[f32], w: &[f32], taps: &[(usize, usize)], yp: &mut [f32]) -> 
     for c0 in (c16..c4).step_by(4) {
         let mut acc = load4(&yp[c0..]);
         for &(xo, wo) in taps {
-            acc = f32x4_add(acc, f32x4_mul(load4(&x[xo + c0..]), load4(&w[wo + c0..])));
+            acc = f32x4_add(acc, f32x4_mul(ld(xp, xo + c0), ld(wp, wo + c0)));
         }
         store4(&mut yp[c0..], acc);
     }
@@ -481,7 +695,7 @@ fn pixel_simd(x: &[f32], w: &[f32], taps: &[(usize, usize)], yp: &mut [f32]) -> 
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn pixel_simd(_: &[f32], _: &[f32], _: &[(usize, usize)], _: &mut [f32]) -> usize {
+fn pixel_simd(_: &[f32], _: &[f32], _: &[(usize, usize)], _: usize, _: &mut [f32]) -> usize {
     0
 }
 

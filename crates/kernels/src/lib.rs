@@ -22,6 +22,7 @@ pub mod conv2d;
 pub mod dense;
 pub mod depthwise;
 pub mod dropout;
+pub mod epilogue;
 pub mod gemm;
 pub mod loss;
 pub mod optim;

@@ -52,12 +52,32 @@ pub struct RmsProp {
     pub epsilon: f32,
 }
 
+/// Runs a pass `fn name<const WRITE: bool>(...) -> bool` first as a check and then, only
+/// when every value it would write is finite, again writing; evaluates to whether it wrote.
+/// (The writing pass tracks nothing, so it returns true.)
+macro_rules! check_then_write {
+    ($pass:ident($($arg:expr),* $(,)?)) => {
+        $pass::<false>($($arg),*) && $pass::<true>($($arg),*)
+    };
+}
+
 /// Sums `x - x` into `acc`: stays 0 while every `x` is finite, becomes NaN otherwise.
 // `x - x` is the point: it is 0 only for finite x (clippy's eq_op assumes it is always 0).
 #[allow(clippy::eq_op)]
 #[inline(always)]
 fn track(acc: &mut f32, x: f32) {
     *acc += x - x;
+}
+
+/// The one place a pass differs between its two runs: the writing run stores `x` in
+/// `dst`, the checking run only tracks it in `acc`.
+#[inline(always)]
+fn put<const WRITE: bool>(acc: &mut f32, dst: &mut f32, x: f32) {
+    if WRITE {
+        *dst = x;
+    } else {
+        track(acc, x);
+    }
 }
 
 /// One SGD step, applied only when every new parameter (and velocity) is finite;
@@ -79,21 +99,12 @@ pub fn sgd_update(
     let n = params.len();
     assert_eq!(grads.len(), n, "sgd_update: grads length");
     match velocity {
-        None => {
-            if !plain_sgd_pass::<false>(h.lr, params, grads) {
-                return false;
-            }
-            plain_sgd_pass::<true>(h.lr, params, grads);
-        }
+        None => check_then_write!(plain_sgd_pass(h.lr, params, grads)),
         Some(vel) => {
             assert_eq!(vel.len(), n, "sgd_update: velocity length");
-            if !momentum_sgd_pass::<false>(h, params, grads, vel) {
-                return false;
-            }
-            momentum_sgd_pass::<true>(h, params, grads, vel);
+            check_then_write!(momentum_sgd_pass(h, params, grads, vel))
         }
     }
-    true
 }
 
 /// Plain SGD over all of `params`: writes when `WRITE`, else only checks; true when every
@@ -103,11 +114,7 @@ fn plain_sgd_pass<const WRITE: bool>(lr: f32, params: &mut [f32], grads: &[f32])
     let mut acc = 0.0f32;
     for (p, g) in params[done..].iter_mut().zip(&grads[done..]) {
         let np = *p - *g * lr;
-        if WRITE {
-            *p = np;
-        } else {
-            track(&mut acc, np);
-        }
+        put::<WRITE>(&mut acc, p, np);
     }
     simd_ok && acc == 0.0
 }
@@ -130,13 +137,8 @@ fn momentum_sgd_pass<const WRITE: bool>(
             } else {
                 nv
             };
-        if WRITE {
-            vel[i] = nv;
-            p[i] = np;
-        } else {
-            track(&mut acc, nv);
-            track(&mut acc, np);
-        }
+        put::<WRITE>(&mut acc, &mut vel[i], nv);
+        put::<WRITE>(&mut acc, &mut p[i], np);
     }
     simd_ok && acc == 0.0
 }
@@ -177,11 +179,7 @@ pub fn adam_update(
         c2: (1.0 - h.beta2) as f32,
         epsilon: h.epsilon,
     };
-    if !adam_pass::<false>(&k, params, grads, m, v) {
-        return false;
-    }
-    adam_pass::<true>(&k, params, grads, m, v);
-    true
+    check_then_write!(adam_pass(&k, params, grads, m, v))
 }
 
 /// Adam over all of `params`: writes when `WRITE`, else only checks; true when every new
@@ -205,15 +203,9 @@ fn adam_pass<const WRITE: bool>(
         let nm = m[i] + (g[i] - m[i]) * k.c1;
         let nv = v[i] + (g[i] * g[i] - v[i]) * k.c2;
         let np = p[i] - nm * k.alpha / (nv.sqrt() + k.epsilon);
-        if WRITE {
-            m[i] = nm;
-            v[i] = nv;
-            p[i] = np;
-        } else {
-            track(&mut acc, nm);
-            track(&mut acc, nv);
-            track(&mut acc, np);
-        }
+        put::<WRITE>(&mut acc, &mut m[i], nm);
+        put::<WRITE>(&mut acc, &mut v[i], nv);
+        put::<WRITE>(&mut acc, &mut p[i], np);
     }
     simd_ok && acc == 0.0
 }
@@ -252,11 +244,14 @@ pub fn rmsprop_update(
         momentum: h.momentum,
         epsilon: h.epsilon,
     };
-    if !rmsprop_pass::<false>(&k, with_momentum, params, grads, mean_square, vel) {
-        return false;
-    }
-    rmsprop_pass::<true>(&k, with_momentum, params, grads, mean_square, vel);
-    true
+    check_then_write!(rmsprop_pass(
+        &k,
+        with_momentum,
+        params,
+        grads,
+        mean_square,
+        vel
+    ))
 }
 
 /// RMSprop over all of `params`: writes when `WRITE`, else only checks; true when every
@@ -285,17 +280,12 @@ fn rmsprop_pass<const WRITE: bool>(
             inc
         };
         let np = p[i] - step;
-        if WRITE {
-            ms[i] = nms;
-            if with_momentum {
-                vel[done + i] = step;
-            }
-            p[i] = np;
-        } else {
-            track(&mut acc, nms);
-            track(&mut acc, step);
-            track(&mut acc, np);
+        put::<WRITE>(&mut acc, &mut ms[i], nms);
+        if with_momentum {
+            put::<WRITE>(&mut acc, &mut vel[done + i], step);
         }
+        // Without momentum `step` is not stored: `np` is finite only when it is.
+        put::<WRITE>(&mut acc, &mut p[i], np);
     }
     simd_ok && acc == 0.0
 }
@@ -328,6 +318,17 @@ fn track4(acc: v128, x: v128) -> v128 {
     f32x4_add(acc, f32x4_sub(x, x))
 }
 
+/// [`put`] for four lanes: the writing run stores `x` at `dst`, the checking run tracks it.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn put4<const WRITE: bool>(acc: &mut v128, dst: &mut [f32], x: v128) {
+    if WRITE {
+        store4(dst, x);
+    } else {
+        *acc = track4(*acc, x);
+    }
+}
+
 /// True when every lane of `acc` is still 0 (no NaN reached it).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(always)]
@@ -342,11 +343,7 @@ fn plain_sgd_simd<const WRITE: bool>(lr: f32, params: &mut [f32], grads: &[f32])
     let mut acc = f32x4_splat(0.0);
     for i in (0..n4).step_by(4) {
         let p = f32x4_sub(load4(&params[i..]), f32x4_mul(load4(&grads[i..]), lr));
-        if WRITE {
-            store4(&mut params[i..], p);
-        } else {
-            acc = track4(acc, p);
-        }
+        put4::<WRITE>(&mut acc, &mut params[i..], p);
     }
     (n4, all_zero(acc))
 }
@@ -370,12 +367,8 @@ fn momentum_sgd_simd<const WRITE: bool>(
             v
         };
         let p = f32x4_add(load4(&params[i..]), step);
-        if WRITE {
-            store4(&mut vel[i..], v);
-            store4(&mut params[i..], p);
-        } else {
-            acc = track4(track4(acc, v), p);
-        }
+        put4::<WRITE>(&mut acc, &mut vel[i..], v);
+        put4::<WRITE>(&mut acc, &mut params[i..], p);
     }
     (n4, all_zero(acc))
 }
@@ -404,13 +397,9 @@ fn adam_simd<const WRITE: bool>(
         let vv = f32x4_add(vv, f32x4_mul(f32x4_sub(f32x4_mul(g, g), vv), c2));
         let delta = f32x4_div(f32x4_mul(mv, alpha), f32x4_add(f32x4_sqrt(vv), eps));
         let p = f32x4_sub(load4(&params[i..]), delta);
-        if WRITE {
-            store4(&mut m[i..], mv);
-            store4(&mut v[i..], vv);
-            store4(&mut params[i..], p);
-        } else {
-            acc = track4(track4(track4(acc, mv), vv), p);
-        }
+        put4::<WRITE>(&mut acc, &mut m[i..], mv);
+        put4::<WRITE>(&mut acc, &mut v[i..], vv);
+        put4::<WRITE>(&mut acc, &mut params[i..], p);
     }
     (n4, all_zero(acc))
 }
@@ -443,15 +432,11 @@ fn rmsprop_simd<const WRITE: bool>(
             step = f32x4_add(f32x4_mul(mom, load4(&vel[i..])), step);
         }
         let p = f32x4_sub(load4(&params[i..]), step);
-        if WRITE {
-            store4(&mut ms[i..], s);
-            if with_momentum {
-                store4(&mut vel[i..], step);
-            }
-            store4(&mut params[i..], p);
-        } else {
-            acc = track4(track4(track4(acc, s), step), p);
+        put4::<WRITE>(&mut acc, &mut ms[i..], s);
+        if with_momentum {
+            put4::<WRITE>(&mut acc, &mut vel[i..], step);
         }
+        put4::<WRITE>(&mut acc, &mut params[i..], p);
     }
     (n4, all_zero(acc))
 }

@@ -100,6 +100,222 @@ pub fn relu_general_backward(p: &ReluParams, x: &[f32], dxy: &mut [f32]) {
     }
 }
 
+/// The generalized ReLU out of place: `y = f(x)` (overwritten), one pass.
+///
+/// # Panics
+/// When `x` and `y` differ in length.
+pub fn relu_general_forward_into(p: &ReluParams, x: &[f32], y: &mut [f32]) {
+    assert_eq!(
+        x.len(),
+        y.len(),
+        "relu_general_forward_into: x and y lengths differ"
+    );
+    let done = relu_general_forward_into_simd(p, x, y);
+    for (y, &x) in y[done..].iter_mut().zip(&x[done..]) {
+        *y = relu_general(x, p);
+    }
+}
+
+/// `dx = dy * y'(x)` out of place (`dx` overwritten), one pass. With `from_output` the
+/// slope is read off the forward *output* `v = y` instead of the input: valid for a zero
+/// negative slope only (the caller's rule), where the slope is 1 exactly when
+/// `0 < y < max_value` (the lower branch gives +0, the clip gives `max_value`, and the
+/// range in between is `y = x > threshold >= 0`), so a layer need keep only its output.
+///
+/// # Panics
+/// When the lengths differ, or `from_output` with a nonzero slope.
+pub fn relu_general_backward_into(
+    p: &ReluParams,
+    from_output: bool,
+    v: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+) {
+    assert!(
+        v.len() == dx.len() && dy.len() == dx.len(),
+        "relu_general_backward_into: v, dy and dx lengths differ"
+    );
+    assert!(
+        !from_output || p.slope == 0.0,
+        "relu_general_backward_into: from_output needs a zero slope"
+    );
+    let done = relu_general_backward_into_simd(p, from_output, v, dy, dx);
+    for ((d, &g), &v) in dx[done..].iter_mut().zip(&dy[done..]).zip(&v[done..]) {
+        *d = if from_output {
+            if v > 0.0 && v < p.max_value {
+                g
+            } else {
+                0.0
+            }
+        } else {
+            g * relu_general_slope(v, p)
+        };
+    }
+}
+
+/// [`relu_general_backward_into`] in place: `dxy` holds dL/dy and becomes dL/dx.
+///
+/// # Panics
+/// As [`relu_general_backward_into`].
+pub fn relu_general_backward_output(p: &ReluParams, y: &[f32], dxy: &mut [f32]) {
+    assert_eq!(
+        y.len(),
+        dxy.len(),
+        "relu_general_backward_output: y and dxy lengths differ"
+    );
+    assert!(
+        p.slope == 0.0,
+        "relu_general_backward_output: needs a zero slope"
+    );
+    let done = relu_backward_output_inplace_simd(p, y, dxy);
+    for (d, &y) in dxy[done..].iter_mut().zip(&y[done..]) {
+        if !(y > 0.0 && y < p.max_value) {
+            *d = 0.0;
+        }
+    }
+}
+
+/// `y = a + b` (overwritten), Keras's `Add` of two tensors.
+///
+/// # Panics
+/// When the lengths differ.
+pub fn add_into(a: &[f32], b: &[f32], y: &mut [f32]) {
+    assert!(
+        a.len() == y.len() && b.len() == y.len(),
+        "add_into: a, b and y lengths differ"
+    );
+    let done = add_into_simd(a, b, y);
+    for ((y, &a), &b) in y[done..].iter_mut().zip(&a[done..]).zip(&b[done..]) {
+        *y = a + b;
+    }
+}
+
+/// `y += x` (a third input of `Add`, or a gradient summed where a tensor feeds several layers).
+///
+/// # Panics
+/// When the lengths differ.
+pub fn add_assign(y: &mut [f32], x: &[f32]) {
+    assert_eq!(x.len(), y.len(), "add_assign: x and y lengths differ");
+    let done = add_assign_simd(y, x);
+    for (y, &x) in y[done..].iter_mut().zip(&x[done..]) {
+        *y += x;
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn relu_general_forward_into_simd(p: &ReluParams, x: &[f32], y: &mut [f32]) -> usize {
+    let n4 = y.len() & !3;
+    let (t, m, s) = (
+        f32x4_splat(p.threshold),
+        f32x4_splat(p.max_value),
+        f32x4_splat(p.slope),
+    );
+    for i in (0..n4).step_by(4) {
+        let x = load4(&x[i..]);
+        // As relu_general_forward_simd.
+        let clipped = v128_bitselect(x, m, f32x4_lt(x, m));
+        let leak = if p.slope != 0.0 {
+            f32x4_mul(s, f32x4_sub(x, t))
+        } else {
+            v128_and(x, f32x4_ne(x, x))
+        };
+        store4(&mut y[i..], v128_bitselect(clipped, leak, f32x4_gt(x, t)));
+    }
+    n4
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn relu_general_backward_into_simd(
+    p: &ReluParams,
+    from_output: bool,
+    v: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+) -> usize {
+    let n4 = dx.len() & !3;
+    let (t, m, s) = (
+        f32x4_splat(p.threshold),
+        f32x4_splat(p.max_value),
+        f32x4_splat(p.slope),
+    );
+    let (one, zero) = (f32x4_splat(1.0), f32x4_splat(0.0));
+    for i in (0..n4).step_by(4) {
+        let x = load4(&v[i..]);
+        let g = load4(&dy[i..]);
+        let d = if from_output {
+            v128_and(g, v128_and(f32x4_gt(x, zero), f32x4_lt(x, m)))
+        } else {
+            let inside = v128_bitselect(one, zero, f32x4_lt(x, m));
+            f32x4_mul(g, v128_bitselect(inside, s, f32x4_gt(x, t)))
+        };
+        store4(&mut dx[i..], d);
+    }
+    n4
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn relu_backward_output_inplace_simd(p: &ReluParams, y: &[f32], dxy: &mut [f32]) -> usize {
+    let n4 = dxy.len() & !3;
+    let (m, zero) = (f32x4_splat(p.max_value), f32x4_splat(0.0));
+    for i in (0..n4).step_by(4) {
+        let y = load4(&y[i..]);
+        let keep = v128_and(f32x4_gt(y, zero), f32x4_lt(y, m));
+        let d = v128_and(load4(&dxy[i..]), keep);
+        store4(&mut dxy[i..], d);
+    }
+    n4
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn add_into_simd(a: &[f32], b: &[f32], y: &mut [f32]) -> usize {
+    let n4 = y.len() & !3;
+    for i in (0..n4).step_by(4) {
+        store4(&mut y[i..], f32x4_add(load4(&a[i..]), load4(&b[i..])));
+    }
+    n4
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn add_assign_simd(y: &mut [f32], x: &[f32]) -> usize {
+    let n4 = y.len() & !3;
+    for i in (0..n4).step_by(4) {
+        let v = f32x4_add(load4(&y[i..]), load4(&x[i..]));
+        store4(&mut y[i..], v);
+    }
+    n4
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn relu_general_forward_into_simd(_: &ReluParams, _: &[f32], _: &mut [f32]) -> usize {
+    0
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn relu_general_backward_into_simd(
+    _: &ReluParams,
+    _: bool,
+    _: &[f32],
+    _: &[f32],
+    _: &mut [f32],
+) -> usize {
+    0
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn relu_backward_output_inplace_simd(_: &ReluParams, _: &[f32], _: &mut [f32]) -> usize {
+    0
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn add_into_simd(_: &[f32], _: &[f32], _: &mut [f32]) -> usize {
+    0
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn add_assign_simd(_: &mut [f32], _: &[f32]) -> usize {
+    0
+}
+
 /// Keras 3's hard sigmoid: `y = relu6(x + 3) / 6`, i.e. `clip(x / 6 + 1/2, 0, 1)` computed
 /// as `min(max(x + 3, 0), 6) / 6` (TensorFlow.js's 0.2x + 0.5 is Keras 2's).
 pub fn hard_sigmoid_forward(xy: &mut [f32]) {

@@ -112,12 +112,13 @@ fn random_shapes_match_the_reference() {
         // Small chunks put chunk boundaries inside images and rows.
         let rows = rng.range(1, 7);
         check(&c, &d.with_chunk_rows(rows), &mut rng);
-        // Both methods on every shape, whichever the dispatcher picked.
-        let other = match d.method() {
-            Method::Direct => Method::Im2col,
-            Method::Im2col => Method::Direct,
-        };
-        check(&c, &d.with_method(other), &mut rng);
+        // Every method on every shape it takes, whichever the dispatcher picked.
+        for m in [Method::Im2col, Method::Direct, Method::Implicit] {
+            if let Some(other) = d.try_with_method(m).filter(|_| m != d.method()) {
+                check(&c, &other, &mut rng);
+                check(&c, &other.with_chunk_rows(rows), &mut rng);
+            }
+        }
     }
 }
 
@@ -135,7 +136,7 @@ fn direct_path_on_few_channels_and_wide_rows() {
             in_c: rng.range(1, DIRECT_MAX_IN_C),
             k_h: rng.range(1, k_max(in_h).min(6)),
             k_w: rng.range(1, k_max(in_w).min(7)),
-            out_c: rng.range(1, DIRECT_MAX_OUT_C),
+            out_c: rng.range(1, 16),
             stride_h: rng.range(1, 3),
             stride_w: rng.range(1, 4),
             same,
@@ -146,8 +147,12 @@ fn direct_path_on_few_channels_and_wide_rows() {
         let pointwise = c.k_h == 1 && c.k_w == 1 && c.stride_h == 1 && c.stride_w == 1;
         let expected = if pointwise {
             Method::Im2col
-        } else {
+        } else if c.out_c <= DIRECT_MAX_OUT_C {
             Method::Direct
+        } else if c.k_h * c.k_w == 1 {
+            Method::Im2col // a strided 1x1: one short copy a pixel, then a plain GEMM
+        } else {
+            Method::Implicit
         };
         assert_eq!(d.method(), expected, "{:?}", c);
         check(&c, &d.with_method(Method::Direct), &mut rng);
@@ -155,7 +160,7 @@ fn direct_path_on_few_channels_and_wide_rows() {
 }
 
 #[test]
-fn dispatcher_picks_direct_for_few_channels_only() {
+fn dispatcher_picks_direct_for_few_channels_then_implicit() {
     let pick = |in_c, out_c, k| {
         Conv2dDims::new(2, 9, 9, in_c, k, k, out_c, 1, 1, true)
             .unwrap()
@@ -163,9 +168,15 @@ fn dispatcher_picks_direct_for_few_channels_only() {
     };
     assert_eq!(pick(1, 6, 5), Method::Direct);
     assert_eq!(pick(DIRECT_MAX_IN_C, DIRECT_MAX_OUT_C, 3), Method::Direct);
-    assert_eq!(pick(DIRECT_MAX_IN_C + 1, 6, 3), Method::Im2col);
-    assert_eq!(pick(1, DIRECT_MAX_OUT_C + 1, 3), Method::Im2col);
+    assert_eq!(pick(DIRECT_MAX_IN_C + 1, 6, 3), Method::Implicit);
+    assert_eq!(pick(1, DIRECT_MAX_OUT_C + 1, 3), Method::Implicit);
     assert_eq!(pick(1, 6, 1), Method::Im2col); // pointwise: x is its own patch matrix
+                                               // More taps than the implicit path segments: im2col.
+    assert_eq!(pick(8, 8, 9), Method::Im2col);
+    // Strided 1x1 convs gather (one short copy a pixel) and run one plain GEMM.
+    let strided = Conv2dDims::new(2, 9, 9, 8, 1, 1, 8, 2, 2, true).unwrap();
+    assert_eq!(strided.method(), Method::Im2col);
+    assert!(strided.try_with_method(Method::Implicit).is_none());
 }
 
 #[test]
@@ -258,7 +269,7 @@ fn lenet5_layer_shapes() {
     }
     assert_eq!((dims(&c1).out_h, dims(&c1).pad_top), (28, 2));
     assert_eq!(dims(&c1).method(), Method::Direct);
-    assert_eq!(dims(&c2).method(), Method::Im2col);
+    assert_eq!(dims(&c2).method(), Method::Implicit);
     assert_eq!((dims(&c2).out_h, dims(&c2).out_w), (10, 10));
 }
 
@@ -311,11 +322,14 @@ fn scratch_is_bounded_whatever_the_batch() {
                 d.scratch_len(),
                 bound
             );
-            let im2col_len = d.chunk_rows() * d.patch_len() + im2col::padded_image_len(&d);
+            let im2col = d.with_method(Method::Im2col);
+            let im2col_len = im2col.chunk_rows() * d.patch_len() + im2col::padded_image_len(&d);
             // The direct path shares this scratch; its own need is a few images' worth.
-            assert!(d.scratch_len() >= im2col_len);
+            if d.method() == Method::Direct {
+                assert!(d.scratch_len() >= im2col_len);
+            }
             assert_eq!(
-                d.with_method(Method::Im2col).scratch_len(),
+                im2col.scratch_len(),
                 im2col_len,
                 "batch {} hw {}",
                 batch,
@@ -323,9 +337,11 @@ fn scratch_is_bounded_whatever_the_batch() {
             );
         }
     }
-    // LeNet-5's layers at batch 64 run as one GEMM each.
+    // LeNet-5's layers at batch 64 run as one GEMM each under im2col; the implicit path
+    // takes one image a chunk.
     let d = Conv2dDims::new(64, 14, 14, 6, 5, 5, 16, 1, 1, false).unwrap();
-    assert_eq!(d.chunk_rows(), d.rows());
+    assert_eq!(d.with_method(Method::Im2col).chunk_rows(), d.rows());
+    assert_eq!(d.chunk_rows(), 200); // two images of 100 output pixels
     assert_eq!(
         Conv2dDims::new(8, 9, 9, 4, 1, 1, 3, 1, 1, false)
             .unwrap()

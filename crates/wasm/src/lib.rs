@@ -15,6 +15,7 @@ mod conv;
 mod dense;
 mod depthwise;
 mod dropout;
+mod epilogue;
 mod gemm;
 mod loss;
 mod optim;

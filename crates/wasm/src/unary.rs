@@ -136,3 +136,66 @@ pub unsafe extern "C" fn scale_offset(
 ) {
     unary::scale_offset(scale, offset, slice(x, n), slice_mut(y, n));
 }
+
+/// [`unary::relu_general_forward_into`]; `x == y` runs in place.
+///
+/// # Safety
+/// `x` and `y` are live allocations of `n` floats, equal or not overlapping.
+#[no_mangle]
+pub unsafe extern "C" fn relu_general_forward_into(
+    n: usize,
+    max_value: f32,
+    slope: f32,
+    threshold: f32,
+    x: *const f32,
+    y: *mut f32,
+) {
+    let p = relu_params(max_value, slope, threshold);
+    if core::ptr::eq(x, y) {
+        unary::relu_general_forward(&p, slice_mut(y, n));
+    } else {
+        unary::relu_general_forward_into(&p, slice(x, n), slice_mut(y, n));
+    }
+}
+
+/// [`unary::relu_general_backward_into`] (`from_output` 0 or 1); `dy == dx` runs in place.
+///
+/// # Safety
+/// `v`, `dy` and `dx` are live allocations of `n` floats; `dx` overlaps `v` not at all
+/// and `dy` only by being equal.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn relu_general_backward_into(
+    n: usize,
+    max_value: f32,
+    slope: f32,
+    threshold: f32,
+    from_output: u32,
+    v: *const f32,
+    dy: *const f32,
+    dx: *mut f32,
+) {
+    let p = relu_params(max_value, slope, threshold);
+    let (v, from_output) = (slice(v, n), from_output != 0);
+    match (core::ptr::eq(dy, dx), from_output) {
+        (true, true) => unary::relu_general_backward_output(&p, v, slice_mut(dx, n)),
+        (true, false) => unary::relu_general_backward(&p, v, slice_mut(dx, n)),
+        (false, _) => {
+            unary::relu_general_backward_into(&p, from_output, v, slice(dy, n), slice_mut(dx, n))
+        }
+    }
+}
+
+/// [`unary::add_into`]; `y` may equal `a` (then `y += b`).
+///
+/// # Safety
+/// `a`, `b` and `y` are live allocations of `n` floats; `y` overlaps `b` not at all and `a`
+/// only by being equal.
+#[no_mangle]
+pub unsafe extern "C" fn add_into(n: usize, a: *const f32, b: *const f32, y: *mut f32) {
+    if core::ptr::eq(a, y) {
+        unary::add_assign(slice_mut(y, n), slice(b, n));
+    } else {
+        unary::add_into(slice(a, n), slice(b, n), slice_mut(y, n));
+    }
+}

@@ -6,6 +6,7 @@
 import { type ModelParts, type SavableModel, artifactsFromModel, partsFromArtifacts } from "../artifacts.js";
 import { type JsonObject, describeValue, fail } from "../json.js";
 import type { Model } from "../../model/model.js";
+import { checkClassNames } from "../class_names.js";
 import { reorderSlots } from "./optimizer_state.js";
 import { kerasTrainingOf, ourTrainableNames, readH5File, readKerasFile, sniffKerasFormat, writeH5File, writeKerasFile, type KerasFileContents, type NamedWeight } from "./keras_file.js";
 
@@ -27,7 +28,7 @@ export async function readKerasBytes(bytes: Uint8Array, where: string, expected:
 }
 
 /** Contents as the TF.js artifacts that partsFromArtifacts validates. */
-function artifactsOf(contents: KerasFileContents): { modelTopology: JsonObject; weightSpecs: unknown[]; weightData: Uint8Array } {
+function artifactsOf(contents: KerasFileContents): { modelTopology: JsonObject; weightSpecs: unknown[]; weightData: Uint8Array; userDefinedMetadata: { classNames: unknown } } {
   const total = contents.weights.reduce((s, w) => s + w.data.length, 0);
   const data = new Float32Array(total);
   let offset = 0;
@@ -37,7 +38,7 @@ function artifactsOf(contents: KerasFileContents): { modelTopology: JsonObject; 
   }
   const bytes = new Uint8Array(data.buffer);
   // The TF.js weight data is little-endian; so are all the machines wasm runs on.
-  return { modelTopology: contents.topology, weightSpecs: contents.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: "float32" })), weightData: bytes };
+  return { modelTopology: contents.topology, weightSpecs: contents.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: "float32" })), weightData: bytes, userDefinedMetadata: { classNames: contents.classNames } };
 }
 
 /**
@@ -67,6 +68,7 @@ export async function loadKerasParts(source: string | ArrayBuffer | Uint8Array |
     fail("loadModel: source", source, "a file:// path, an ArrayBuffer, a Uint8Array or a Blob");
   }
   const contents = await readKerasBytes(bytes, where, expected);
+  checkClassNames(`${where}: class_names`, contents.classNames);
   const parts = partsFromArtifacts(artifactsOf(contents), { modelJson: `${where} (config)`, weights: `${where} (weights)` });
   if (contents.compileSkipped !== null) {
     // As Keras's own load_model does when compiling fails: the model loads, for
@@ -118,7 +120,8 @@ async function kerasFileOf(model: SavableModel, options: KerasFileOptions, where
     if (!state) throw new Error(`${where}: includeOptimizer needs a compiled model (there is no optimizer state to save)`);
     training = kerasTrainingOf(topology, weights, state, where);
   }
-  return format === "keras" ? writeKerasFile(topology, weights, where, training) : writeH5File(topology, weights, where, training);
+  const classNames = model.classNames ?? null;
+  return format === "keras" ? writeKerasFile(topology, weights, where, training, classNames) : writeH5File(topology, weights, where, training, classNames);
 }
 
 /** Writes `model` to the `.keras` / `.h5` file at `path` (Node). */

@@ -54,6 +54,11 @@ export interface KerasFileContents {
   training: { state: TrainingState; trainable: string[] } | null;
   /** Why a file's compile settings were not loaded (the model loads uncompiled), or null. */
   compileSkipped: string | null;
+  /**
+   * simdnet's class names, when the file has them (metadata.json `class_names` in a
+   * `.keras`, the root attribute `class_names` in an `.h5`; Keras ignores both), unchecked.
+   */
+  classNames?: unknown;
 }
 
 /** The Keras version whose file layout we write (recorded in the files, as Keras does). */
@@ -162,10 +167,12 @@ export async function readKerasFile(bytes: Uint8Array, where = "model.keras"): P
   const head = await readZipEntries(bytes, [CONFIG], where, { entryBytes: 64 * 1024 * 1024 });
   const { topology, compile } = readConfig(decodeUtf8(head.get(CONFIG)!, `${where}: ${CONFIG}`), `${where}: ${CONFIG}`);
   let kerasVersion: string | null = null;
+  let classNames: unknown;
   if (listZip(bytes, where).some((e) => e.name === METADATA)) {
     const meta = parseBoundedJson(decodeUtf8((await readZipEntries(bytes, [METADATA], where, { entryBytes: 1024 * 1024 })).get(METADATA)!, `${where}: ${METADATA}`), `${where}: ${METADATA}`);
     const version = (meta as JsonObject | null)?.keras_version;
     kerasVersion = typeof version === "string" ? version : null;
+    classNames = isJsonObject(meta) ? meta.class_names : undefined;
   }
   const h5bytes = (await readZipEntries(bytes, [WEIGHTS], where)).get(WEIGHTS)!;
   const inner = `${where}: ${WEIGHTS}`;
@@ -198,7 +205,7 @@ export async function readKerasFile(bytes: Uint8Array, where = "model.keras"): P
       });
       return storedVariables(file, paths);
     }, inner);
-    return { format: "keras" as const, topology, weights, kerasVersion, ...training };
+    return { format: "keras" as const, topology, weights, kerasVersion, ...training, classNames };
   });
 }
 
@@ -252,7 +259,7 @@ export async function readH5File(bytes: Uint8Array, where = "model.h5"): Promise
         const names = splitStrings(file, "optimizer_weights", "weight_names") ?? [];
         return storedVariables(file, names.map((n) => `optimizer_weights/${n}`));
       }, where);
-    return { format: "h5" as const, topology, weights, kerasVersion: version, ...training };
+    return { format: "h5" as const, topology, weights, kerasVersion: version, ...training, classNames: file.stringsAttribute("/", "class_names") };
   });
 }
 
@@ -282,7 +289,7 @@ function weightsByLayer(topology: JsonObject, weights: readonly NamedWeight[], w
  * Writes a `.keras` file from a Keras-2-style topology (as ts/io makes for the TF.js
  * layers format) and its named weights, in the layout Keras 3 writes and reads.
  */
-export async function writeKerasFile(topology: JsonObject, weights: readonly NamedWeight[], where = "save .keras", training: KerasTrainingParts | null = null): Promise<Uint8Array> {
+export async function writeKerasFile(topology: JsonObject, weights: readonly NamedWeight[], where = "save .keras", training: KerasTrainingParts | null = null, classNames: readonly string[] | null = null): Promise<Uint8Array> {
   const checked = configToKeras2(topology.model_config ?? topology, where);
   checkSupported(checked, where);
   const config = configToKeras3(checked, where);
@@ -299,7 +306,8 @@ export async function writeKerasFile(topology: JsonObject, weights: readonly Nam
   }
   const h5 = await writeH5(items);
   const encoder = new TextEncoder();
-  const metadata = { keras_version: WRITTEN_KERAS_VERSION, date_saved: dateSaved(), written_by: SIMDNET_VERSION };
+  // Keras's loader never reads metadata.json, so an extra key travels through it unharmed.
+  const metadata = { keras_version: WRITTEN_KERAS_VERSION, date_saved: dateSaved(), written_by: SIMDNET_VERSION, ...(classNames ? { class_names: classNames } : {}) };
   return writeZip([
     { name: METADATA, data: encoder.encode(JSON.stringify(metadata)) },
     { name: CONFIG, data: encoder.encode(training ? `${JSON.stringify(config).slice(0, -1)},"compile_config":${kerasJson(training.compileConfig)}}` : JSON.stringify(config)) },
@@ -318,7 +326,7 @@ function dateSaved(): string {
  * and tf.keras 2 both read) and the weights under `model_weights` with tf.keras 2's
  * names ("conv2d/kernel:0").
  */
-export async function writeH5File(topology: JsonObject, weights: readonly NamedWeight[], where = "save .h5", training: KerasTrainingParts | null = null): Promise<Uint8Array> {
+export async function writeH5File(topology: JsonObject, weights: readonly NamedWeight[], where = "save .h5", training: KerasTrainingParts | null = null, classNames: readonly string[] | null = null): Promise<Uint8Array> {
   const checked = configToKeras2(topology.model_config ?? topology, where);
   checkSupported(checked, where);
   const grouped = weightsByLayer(checked, weights, where);
@@ -330,6 +338,8 @@ export async function writeH5File(topology: JsonObject, weights: readonly NamedW
     { kind: "attribute", path: "model_weights", name: "layer_names", value: grouped.map((g) => g.layer.name) },
     { kind: "attribute", path: "model_weights", name: "keras_version", value: WRITTEN_KERAS_VERSION },
     { kind: "attribute", path: "model_weights", name: "backend", value: "tensorflow" },
+    // Keras reads the root attributes it knows by name and leaves others alone.
+    ...(classNames ? [{ kind: "attribute" as const, path: "/", name: "class_names", value: [...classNames] }] : []),
   ];
   for (const { layer, values } of grouped) {
     const group = `model_weights/${layer.name}`;

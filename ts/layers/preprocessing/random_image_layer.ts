@@ -11,11 +11,10 @@
  */
 import { Random } from "../../random.js";
 import { sizeOf } from "../../shapes.js";
-import type { Tensor } from "../../tensor.js";
 import type { WasmCore } from "../../wasm/core.js";
 import * as args from "../args.js";
-import { copyFloats, LayerWeights, type Layer, type LayerBuffers, type Pass, type Workspace } from "../layer.js";
-import { applyLayer, type SymbolicTensor } from "../../model/symbolic.js";
+import { BaseLayer } from "../base.js";
+import { copyFloats, type LayerBuffers, type Pass, type Workspace } from "../layer.js";
 
 /** Height, width and channels of one image. */
 export interface ImageShape {
@@ -68,19 +67,10 @@ function mixSeedStep(seed: number, step: number): number {
 }
 
 /** A random image preprocessing layer (randomFlip, randomRotation, ...). */
-export class RandomImageLayer implements Layer {
+export class RandomImageLayer extends BaseLayer {
   readonly className: string;
-  name: string;
   /** The fixed seed, or null when draws follow `fit`'s seed. */
   readonly seed: number | null;
-  readonly declaredInputShape: number[] | null;
-  readonly aliasesInput = false;
-  /** No weights; kept for the Layer contract (Keras's `trainable`). */
-  trainable = true;
-  readonly outputActivation = "linear";
-  readonly weights = new LayerWeights(() => this.name);
-  inputShape: number[] | null = null;
-  outputShape: number[] | null = null;
   /**
    * Batch position of the first sample of the current pass (0 unless a worker trains on
    * a shard): each sample's draw depends on (seed, step, batch position) only, so
@@ -94,6 +84,7 @@ export class RandomImageLayer implements Layer {
 
   /** Checks the shared options; the factories (randomFlip, ...) check their own first. */
   constructor(augmentation: Augmentation, where: string, options: RandomLayerArgs) {
+    super(where, options);
     this.augmentation = augmentation;
     this.className = augmentation.className;
     const seed = options.seed ?? null;
@@ -101,17 +92,15 @@ export class RandomImageLayer implements Layer {
       throw new Error(`${where}: seed must be a whole number >= 0 (or null), received ${args.show(seed)}`);
     }
     this.seed = seed;
-    this.declaredInputShape = args.inputShape(where, options.inputShape);
-    this.name = args.layerName(where, options.name) ?? "";
   }
 
   /** Keras's config: the layer's own fields, then its seed. */
   get config(): Record<string, unknown> {
-    return { ...args.commonConfig(this.name, this.declaredInputShape), ...this.augmentation.config(), seed: this.seed };
+    return { ...this.commonConfig(), ...this.augmentation.config(), seed: this.seed };
   }
 
   /** Images only: [height, width, channels]. */
-  build(inputShape: readonly number[]): number[] {
+  override build(inputShape: readonly number[]): number[] {
     args.expectRank(`${this.className} ${this.name}`, inputShape, 3, "[height, width, channels] (images)");
     const [height, width, channels] = inputShape as [number, number, number];
     this.shape = { height, width, channels };
@@ -120,13 +109,8 @@ export class RandomImageLayer implements Layer {
     return this.outputShape;
   }
 
-  /** Connects the layer in a functional graph; see {@link Layer.apply}. */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
-    return applyLayer(this, inputs);
-  }
-
   /** Room for each sample's drawn parameters (backward needs the same step's transform). */
-  workspace(_core: WasmCore, batch: number): Workspace {
+  override workspace(_core: WasmCore, batch: number): Workspace {
     return { f32: batch * this.augmentation.paramCount, u32: 0, scratch: 0 };
   }
 
@@ -158,16 +142,6 @@ export class RandomImageLayer implements Layer {
     const aug = this.augmentation, shape = this.shape!, p = aug.paramCount;
     const params = core.f32(bufs.f32!), dy = core.f32(bufs.dy), dx = core.f32(bufs.dx), y = core.f32(bufs.y);
     for (let i = 0; i < pass.count; i++) aug.adjoint(dy, i * size, y, params, i * p, shape, dx, i * size);
-  }
-
-  /** No weights. */
-  getWeights(): Tensor[] {
-    return [];
-  }
-
-  /** Accepts only an empty list. */
-  setWeights(weights: readonly Tensor[]): void {
-    this.weights.set(weights);
   }
 }
 

@@ -32,12 +32,29 @@
 //! no scratch. The direct path's scratch (`direct.rs`) is a few images' worth, which does
 //! not grow with the batch either.
 //!
-//! Few input channels (a first layer) take the direct path instead (`direct.rs`) for the
-//! forward pass and the filter gradient: see [`Method`] and [`DIRECT_MAX_IN_C`].
+//! Which method [`Conv2dDims::new`] picks ([`Method`]):
+//! - 1 to [`DIRECT_MAX_IN_C`] input channels and at most [`DIRECT_MAX_OUT_C`] filters (a
+//!   first layer narrower than the GEMM tile): the direct path (`direct.rs`) for the forward pass and the filter
+//!   gradient; the input gradient (never needed there in a network) by im2col.
+//! - A 1x1 kernel: im2col. With stride 1 that is no copy at all (`x` is its own patch
+//!   matrix), so every pass is one plain GEMM per chunk; with a stride the gather is one
+//!   short copy per pixel, and the plain GEMM measured faster than the implicit path's
+//!   one-segment tiles.
+//! - Otherwise, undilated kernels of at most [`implicit::MAX_SEGS`] taps: the implicit GEMM
+//!   (`implicit.rs`): the same products as above with the micro-kernel reading the patch
+//!   rows in place from a zero-padded copy of one image, one GEMM segment per filter tap,
+//!   the filter packed once per call. The forward pass and the filter gradient always go
+//!   this way; the input gradient too when the stride is 1 (as the forward pass of `dy`
+//!   padded by `k - 1 - pad` with the filter flipped and transposed, so no col2im
+//!   scatter), else by im2col. Chunks are whole images, about [`IMPLICIT_CHUNK_ROWS`]
+//!   rows: what an epilogue after the GEMM sees while it is still in cache.
+//! - Dilated kernels, kernels of more taps, and filters too large for the pack workspace:
+//!   im2col (dilated ones through the per-tap gather of `dilated.rs`).
 
 mod dilated;
 mod direct;
 pub mod im2col;
+mod implicit;
 
 use crate::bias;
 use crate::depthwise::dilated_axis;
@@ -49,6 +66,9 @@ use core::fmt;
 /// stay planned memory rather than a copy of the batch.
 pub const SCRATCH_BUDGET: usize = 1 << 20;
 
+/// Output pixels per chunk of the implicit path, rounded to whole images (at least one).
+pub const IMPLICIT_CHUNK_ROWS: usize = 256;
+
 /// Fewest rows per chunk, so that layers with very long patches still make useful GEMMs.
 pub const MIN_CHUNK_ROWS: usize = 32;
 
@@ -57,9 +77,12 @@ pub const MIN_CHUNK_ROWS: usize = 32;
 /// per output pixel for a 6-column GEMM, and the direct path is faster.
 pub const DIRECT_MAX_IN_C: usize = 4;
 
-/// Most filters for which [`Conv2dDims::new`] picks [`Method::Direct`]: past this, the
-/// GEMM's register tiles pay for the gather.
-pub const DIRECT_MAX_OUT_C: usize = 16;
+/// Most filters for which [`Conv2dDims::new`] picks [`Method::Direct`]: fewer than the
+/// GEMM tile's 8 columns. Measured (bench/ab.ts): with 16 filters (ResNet-20's first
+/// layer, 3 channels) the implicit GEMM ran the forward pass in 0.56x and the filter
+/// gradient in 0.66x the direct path's time; with LeNet-5's 6 filters the direct filter
+/// gradient stayed faster (the implicit one took 1.17x).
+pub const DIRECT_MAX_OUT_C: usize = 7;
 
 /// How the forward pass and the filter gradient are computed. The input gradient always
 /// uses im2col (the first layer, where the direct path pays, never needs it).
@@ -69,6 +92,9 @@ pub enum Method {
     Im2col,
     /// Four output pixels per vector over a planar copy of each image (`direct.rs`).
     Direct,
+    /// The im2col GEMMs with A read in place from a zero-padded image (`implicit.rs`);
+    /// the input gradient too when the stride is 1.
+    Implicit,
 }
 
 /// Why a set of convolution or pooling dimensions was rejected.
@@ -270,13 +296,14 @@ impl Conv2dDims {
             method: Method::Im2col,
         };
         if !d.is_pointwise() {
-            let per_budget = SCRATCH_BUDGET / d.patch_len();
-            d.chunk_rows = per_budget.max(MIN_CHUNK_ROWS).min(rows);
+            d.chunk_rows = d.im2col_chunk_rows();
             let col = element_count(&[d.chunk_rows, d.patch_len()])?;
             // At most PADDED_IMAGE_LIMIT more: no overflow past the check above.
             element_count(&[col + im2col::padded_image_len(&d)])?;
             if in_c <= DIRECT_MAX_IN_C && out_c <= DIRECT_MAX_OUT_C && !d.is_dilated() {
                 d = d.try_method(Method::Direct).ok_or(DimsError::Overflow)?;
+            } else if let Some(implicit) = d.try_method(Method::Implicit) {
+                d = implicit;
             }
         }
         Ok(d)
@@ -287,21 +314,49 @@ impl Conv2dDims {
         if method == Method::Direct && self.is_dilated() {
             return None; // the direct path reads adjacent taps only
         }
+        if method == Method::Implicit && (self.is_dilated() || !implicit::fits(&self)) {
+            return None;
+        }
+        self.chunk_rows = if method == Method::Implicit && !self.is_pointwise() {
+            // Whole images, about IMPLICIT_CHUNK_ROWS rows: what an epilogue after the
+            // GEMM reads while it is still in cache.
+            let pixels = self.out_h * self.out_w;
+            (IMPLICIT_CHUNK_ROWS / pixels).clamp(1, self.batch) * pixels
+        } else {
+            self.im2col_chunk_rows()
+        };
         self.method = method;
         element_count(&[self.scratch_len_checked()?]).ok()?;
         Some(self)
     }
 
-    /// The same dims computed by `method` (either works for any dims; [`Conv2dDims::new`]
-    /// picks the faster). Changes [`scratch_len`](Self::scratch_len). For tests of both
+    /// The same dims computed by `method`, or `None` when `method` does not take them (see
+    /// [`with_method`](Self::with_method)).
+    pub fn try_with_method(self, method: Method) -> Option<Conv2dDims> {
+        self.try_method(method)
+    }
+
+    /// The same dims computed by `method` (im2col works for any dims; [`Conv2dDims::new`]
+    /// picks the fastest that applies). Changes [`scratch_len`](Self::scratch_len). For tests of both
     /// paths and for measuring them.
     ///
     /// # Panics
-    /// When the direct path's scratch would not be addressable, or for the direct path
-    /// on dilated dims.
+    /// When the direct path's scratch would not be addressable, for the direct path on
+    /// dilated dims, or for the implicit path on dims it does not take (dilated, a 1x1
+    /// kernel, more than 64 taps, filters or images too large for its buffers).
     pub fn with_method(self, method: Method) -> Conv2dDims {
         self.try_method(method)
             .expect("scratch of the chosen method is addressable")
+    }
+
+    /// Rows per im2col chunk: as many as [`SCRATCH_BUDGET`] holds (at least
+    /// [`MIN_CHUNK_ROWS`], at most all); all rows for a pointwise kernel (no scratch).
+    fn im2col_chunk_rows(&self) -> usize {
+        if self.is_pointwise() {
+            return self.rows();
+        }
+        let per_budget = SCRATCH_BUDGET / self.patch_len();
+        per_budget.max(MIN_CHUNK_ROWS).min(self.rows())
     }
 
     /// The method of the forward pass and the filter gradient.
@@ -361,6 +416,14 @@ impl Conv2dDims {
         match self.method {
             Method::Im2col => Some(im2col),
             Method::Direct => Some(direct::scratch_len(self)?.max(im2col)),
+            Method::Implicit => {
+                let input = if implicit::fits_backward_input(self) {
+                    implicit::Geom::backward_input(self).scratch_len()
+                } else {
+                    im2col
+                };
+                Some(implicit::Geom::forward(self).scratch_len().max(input))
+            }
         }
     }
 
@@ -433,21 +496,31 @@ pub fn conv2d_forward(
     if d.method == Method::Direct {
         return direct::forward(d, x, w, bias, y, &mut scratch[..d.scratch_len()]);
     }
+    let implicit = d.method == Method::Implicit;
+    let geom = implicit::Geom::forward(d);
+    if implicit {
+        implicit::pack_forward(d, w, pack);
+    }
     for (r0, r1) in d.chunks() {
         let y_rows = &mut y[r0 * d.out_c..r1 * d.out_c];
         if let Some(b) = bias {
             bias::fill_rows(y_rows, b);
         }
-        let col = d.patches(x, r0, r1, scratch);
-        let g = Gemm {
-            m: r1 - r0,
-            n: d.out_c,
-            k: d.patch_len(),
-            trans_a: false,
-            trans_b: false,
-            accumulate: bias.is_some(),
-        };
-        sgemm(&g, col, w, y_rows, pack);
+        if implicit {
+            let (n, acc) = (d.out_c, bias.is_some());
+            implicit::forward_rows(&geom, x, pack, n, r0, r1, y_rows, acc, scratch);
+        } else {
+            let col = d.patches(x, r0, r1, scratch);
+            let g = Gemm {
+                m: r1 - r0,
+                n: d.out_c,
+                k: d.patch_len(),
+                trans_a: false,
+                trans_b: false,
+                accumulate: bias.is_some(),
+            };
+            sgemm(&g, col, w, y_rows, pack);
+        }
     }
 }
 
@@ -469,6 +542,14 @@ pub fn conv2d_backward_input(
         &w[..d.kernel_len()],
         &mut dx[..d.input_len()],
     );
+    if d.method == Method::Implicit && implicit::fits_backward_input(d) {
+        // A stride-1 forward pass over dy with the flipped filter: no scatter.
+        let geom = implicit::Geom::backward_input(d);
+        implicit::pack_backward_input(d, w, pack);
+        let rows = d.batch * d.in_h * d.in_w;
+        implicit::forward_rows(&geom, dy, pack, d.in_c, 0, rows, dx, false, scratch);
+        return;
+    }
     let cols = d.patch_len();
     if !d.is_pointwise() {
         dx.fill(0.0);
@@ -515,6 +596,9 @@ pub fn conv2d_backward_filter(
     );
     if d.method == Method::Direct {
         return direct::backward_filter(d, x, dy, dw, &mut scratch[..d.scratch_len()]);
+    }
+    if d.method == Method::Implicit {
+        return implicit::backward_filter(d, x, dy, dw, scratch, pack);
     }
     for (i, (r0, r1)) in d.chunks().enumerate() {
         let col = d.patches(x, r0, r1, scratch);

@@ -15,7 +15,7 @@
 //! has on x64, so nothing spills.
 
 use super::blocking::{MR, NR};
-use super::View;
+use super::{Segments, View};
 use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_store};
 
 // The register layout above is written for this tile.
@@ -57,6 +57,65 @@ pub(crate) fn kernel(kc: usize, a: View, b: &[f32], c: &mut [f32], ldc: usize, a
             let d = dst[half * 4..half * 4 + 4].as_mut_ptr() as *mut v128;
             // SAFETY: `d` points at 4 floats inside `dst` (checked by the slicing above);
             // loads and stores of v128 need no alignment.
+            unsafe {
+                let sum = if accumulate {
+                    f32x4_add(v128_load(d), x)
+                } else {
+                    x
+                };
+                v128_store(d, sum);
+            }
+        }
+    }
+}
+
+/// One `MR x NR` tile of C over a segmented shared dimension; see
+/// `micro_scalar::kernel_segments` for the contract, which this function meets bit for bit.
+///
+/// # Panics
+/// When a slice is too short for its part of the tile.
+pub(crate) fn kernel_segments(
+    sg: &Segments,
+    a: &[f32],
+    rs: usize,
+    b: &[f32],
+    c: &mut [f32],
+    ldc: usize,
+    accumulate: bool,
+) {
+    // Segments::new bounds every segment's reads by a_end and b_end (row 0 of A; the
+    // other rows are at most (MR - 1) * rs further).
+    assert!(a.len() >= sg.a_end + (MR - 1) * rs && b.len() >= sg.b_end);
+    assert!(c.len() >= (MR - 1) * ldc + NR);
+    let (cs, ldb) = (sg.cs, sg.ldb);
+    let zero = f32x4_splat(0.0);
+    let mut acc = [[zero; 2]; MR];
+    for s in sg.segs {
+        // SAFETY: step p of segment s reads a[s.a + r * rs + p * cs] for r < MR and
+        // b[s.b + p * ldb .. + NR]; with p < s.len the asserts above bound both.
+        unsafe {
+            let mut ap = a.as_ptr().add(s.a);
+            let mut bp = b.as_ptr().add(s.b);
+            for _ in 0..s.len {
+                let (bv0, bv1) = (
+                    v128_load(bp as *const v128),
+                    v128_load(bp.add(4) as *const v128),
+                );
+                for (r, row) in acc.iter_mut().enumerate() {
+                    let ar = f32x4_splat(*ap.add(r * rs));
+                    row[0] = f32x4_add(row[0], f32x4_mul(ar, bv0));
+                    row[1] = f32x4_add(row[1], f32x4_mul(ar, bv1));
+                }
+                ap = ap.wrapping_add(cs);
+                bp = bp.wrapping_add(ldb);
+            }
+        }
+    }
+    for (r, row) in acc.iter().enumerate() {
+        let dst = &mut c[r * ldc..r * ldc + NR];
+        for (half, &x) in row.iter().enumerate() {
+            let d = dst[half * 4..half * 4 + 4].as_mut_ptr() as *mut v128;
+            // SAFETY: as in `kernel`.
             unsafe {
                 let sum = if accumulate {
                     f32x4_add(v128_load(d), x)

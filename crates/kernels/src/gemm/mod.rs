@@ -24,11 +24,15 @@ mod pack;
 mod micro_scalar;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 use micro_scalar::kernel as micro_kernel;
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+pub(crate) use micro_scalar::kernel_segments;
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod micro_simd;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use micro_simd::kernel as micro_kernel;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) use micro_simd::kernel_segments;
 
 use blocking::{KC, MC, MR, NC, NR};
 use pack::{pack_a, pack_b};
@@ -50,6 +54,49 @@ pub struct Gemm {
     /// `false`: `C = op(A) op(B)` and C is never read (it may hold NaN).
     /// `true`: `C += op(A) op(B)`.
     pub accumulate: bool,
+}
+
+/// One run of the shared dimension for `kernel_segments` (the micro-kernel over a
+/// segmented `k`): `len` steps whose A values start at offset `a` and B rows at offset `b`.
+/// Lets a convolution read A in place from an image, one segment per filter tap (or per
+/// output row), instead of copying patches into a matrix first.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Seg {
+    pub a: usize,
+    pub b: usize,
+    pub len: usize,
+}
+
+/// Segments with their column strides and the extent they read, computed once so that
+/// the micro-kernel checks its slices with two compares per tile rather than per segment.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Segments<'s> {
+    pub segs: &'s [Seg],
+    /// Step between A values of one segment (`p` to `p + 1`).
+    pub cs: usize,
+    /// Step between B rows of one segment.
+    pub ldb: usize,
+    /// One past the last A offset any segment reads for row 0.
+    pub a_end: usize,
+    /// One past the last B float any segment reads.
+    pub b_end: usize,
+}
+
+impl<'s> Segments<'s> {
+    pub fn new(segs: &'s [Seg], cs: usize, ldb: usize) -> Segments<'s> {
+        let (mut a_end, mut b_end) = (0, 0);
+        for s in segs.iter().filter(|s| s.len > 0) {
+            a_end = a_end.max(s.a + (s.len - 1) * cs + 1);
+            b_end = b_end.max(s.b + (s.len - 1) * ldb + blocking::NR);
+        }
+        Segments {
+            segs,
+            cs,
+            ldb,
+            a_end,
+            b_end,
+        }
+    }
 }
 
 /// A read-only view of a matrix through its strides: element `(i, j)` is
