@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildClassifier, COLOUR_CLASSES, loadBase, unfreezeTop, writeColourFolder } from "../../examples/transfer_steps.js";
-import { datasets, init, input, layers, loadModel, Model, optimizers, type Layer, type Tensor } from "../../ts/index.js";
+import { datasets, init, input, layers, loadModel, Model, optimizers, Sequential, type Layer, type Tensor } from "../../ts/index.js";
+import { keras, kerasSkipReason, runKeras } from "../helpers/keras.js";
 
 const SIZE = 32;
 const dir = mkdtempSync(join(tmpdir(), "simdnet-transfer-"));
@@ -33,6 +34,9 @@ function sameBits(a: readonly Tensor[], b: readonly Tensor[]): boolean {
 function trainableLayers(model: Model): Layer[] {
   return model.layers.filter((l) => l.trainable && l.weights.specs.length > 0);
 }
+
+/** The fine-tuned model's file, the images and its predictions, for the live Keras check. */
+let finalModel: { file: string; x: Tensor; predictions: Tensor } | null = null;
 
 describe("transfer learning (examples/transfer_learning.ts's steps)", () => {
   it("freezes the base, trains the head, fine-tunes the top, saves and loads back", async () => {
@@ -85,11 +89,30 @@ describe("transfer learning (examples/transfer_learning.ts's steps)", () => {
     const back = await loadModel(`file://${file}`);
     expect(back.layers.map((l) => l.name)).toEqual(model.layers.map((l) => l.name));
     expect(back.layers.map((l) => l.trainable)).toEqual(model.layers.map((l) => l.trainable));
-    expect(Array.from(back.predict(all.x).data)).toEqual(Array.from(model.predict(all.x).data));
+    const predictions = model.predict(all.x);
+    expect(Array.from(back.predict(all.x).data)).toEqual(Array.from(predictions.data));
+    finalModel = { file, x: all.x, predictions };
     back.dispose();
     model.dispose();
     base.dispose();
   }, 120_000);
+});
+
+describe.skipIf(!keras)(`the fine-tuned model in live Keras ${kerasSkipReason}`, () => {
+  it("Keras loads the .keras file (a flat functional model) and predicts the same", () => {
+    expect(finalModel).not.toBeNull();
+    const { file, x, predictions } = finalModel!;
+    const code = `
+m = keras.models.load_model(inp["file"], compile=False)
+x = np.array(inp["x"], dtype="float32").reshape(inp["shape"])
+out = {"predictions": m.predict(x, verbose=0).ravel().tolist()}
+`;
+    const r = runKeras<{ predictions: number[] }>(code, { file, x: Array.from(x.data), shape: x.shape });
+    let worst = 0;
+    r.predictions.forEach((p, i) => (worst = Math.max(worst, Math.abs(p - predictions.data[i]!))));
+    expect(r.predictions.length).toBe(predictions.data.length);
+    expect(worst).toBeLessThan(1e-4);
+  }, 180_000);
 });
 
 describe("buildClassifier with augmentation", () => {
@@ -142,6 +165,17 @@ describe("model.apply", () => {
     // Another spatial size is fine: the weights do not depend on it.
     const y = base.apply(input({ shape: [6, 6, 2] }));
     expect(y.shape).toEqual([6, 6, 3]);
+    base.dispose();
+    expect(() => base.apply(input({ shape: [4, 4, 2] }))).toThrow("apply: the model has been disposed");
+  });
+
+  it("two copies in one model clash by name; an empty Sequential has nothing to copy", () => {
+    const x0 = input({ shape: [4, 4, 2] });
+    const base = new Model({ inputs: x0, outputs: layers.conv2d({ filters: 2, kernelSize: 1, name: "c" }).apply(x0) });
+    const x1 = input({ shape: [4, 4, 2] });
+    const twice = base.apply(base.apply(x1));
+    expect(() => new Model({ inputs: x1, outputs: twice })).toThrow(/the name "c" is used twice/);
+    expect(() => new Sequential().apply(input({ shape: [3] }))).toThrow("apply: the model has no layers");
     base.dispose();
   });
 });
