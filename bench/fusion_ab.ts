@@ -3,7 +3,11 @@
  * (ResNet-20 32x32x3 and MobileNetV2 alpha 0.35 96x96x3, the Keras weights cached in
  * bench/.cache/models/), in one process, runs alternating so that all see the same load:
  *
- *   npx vite-node bench/fusion_ab.ts [--runs 9] [--only resnet20|mobilenetv2_0.35_96|lenet5] [--no-ort]
+ *   npx vite-node bench/fusion_ab.ts [--runs 9] [--only resnet20|mobilenetv2_0.35_96|lenet5] [--no-ort] [--cpu]
+ *
+ * `--cpu` times each call by the process's CPU time instead of the wall clock: on a machine
+ * busy with other jobs the wall clock mostly measures waiting for a core, the CPU time
+ * much less so (all calls here run on the calling thread).
  *
  * LeNet-5 (its Conv2D and Dense layers with their own ReLU fuse; seed-1 weights, no peer)
  * comes last, to check that fusion does not slow the small network down.
@@ -26,7 +30,7 @@ import { getCore, init } from "../ts/wasm/loader.js";
 import { lenet5 } from "../ts/models/lenet5.js";
 import { ortPredict, ortSession, useOrtThreads } from "./peers/onnx.js";
 import { ensureBenchModels, loadBenchModel, NETWORKS, randomImages, relativeError, type BenchModel } from "./peers/models.js";
-import { machineLine, markdownTable, measureInterleaved } from "./util.js";
+import { machineLine, markdownTable, measureInterleaved, type Timing } from "./util.js";
 
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -36,6 +40,30 @@ const option = (name: string): string | undefined => {
 const runs = Number(option("--runs") ?? 9);
 const only = option("--only");
 const withOrt = !argv.includes("--no-ort");
+const cpu = argv.includes("--cpu");
+
+/** Milliseconds of this process's CPU time (user and system). */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** {@link measureInterleaved} by CPU time: the same interleaving, warm-up and medians. */
+async function measureCpu(fns: (() => unknown)[], options: { warmup: number; runs: number; inner: number }): Promise<Timing[]> {
+  for (const fn of fns) for (let i = 0; i < options.warmup; i++) await fn();
+  const samples: number[][] = fns.map(() => []);
+  for (let r = 0; r < options.runs; r++) {
+    for (let f = 0; f < fns.length; f++) {
+      const t0 = cpuMs();
+      for (let i = 0; i < options.inner; i++) await fns[f]!();
+      samples[f]!.push((cpuMs() - t0) / options.inner);
+    }
+  }
+  return samples.map((x) => {
+    x.sort((a, b) => a - b);
+    return { median: x[Math.floor(x.length / 2)]!, min: x[0]!, runs: options.runs };
+  });
+}
 if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`fusion_ab: --runs must be a whole number >= 1, received ${option("--runs")}`);
 const NAMES = [...NETWORKS, "lenet5"] as const;
 if (only !== undefined && !(NAMES as readonly string[]).includes(only)) throw new Error(`fusion_ab: --only must be one of ${NAMES.join(", ")}, received ${only}`);
@@ -93,7 +121,8 @@ async function main(): Promise<void> {
       ];
       if (session) calls.push(ortPredict(session, x, batch, shape));
       const inner = batch === 1 ? 20 : 1;
-      const t = await measureInterleaved(calls, { warmup: batch === 1 ? 20 : 2, runs, inner });
+      const options = { warmup: batch === 1 ? 20 : 2, runs, inner };
+      const t = cpu ? await measureCpu(calls, options) : await measureInterleaved(calls, options);
       const ms = (i: number) => t[i]!.median.toFixed(3);
       rows.push([
         batch, ms(0), ms(1), (t[1]!.median / t[0]!.median).toFixed(3), (t[1]!.min / t[0]!.min).toFixed(3), ms(2),
@@ -111,7 +140,7 @@ async function main(): Promise<void> {
     ));
     model.dispose();
   }
-  console.log(`\nMedians of ${runs} interleaved runs (batch 1: 20 calls per run).`);
+  console.log(`\nMedians of ${runs} interleaved runs (batch 1: 20 calls per run), ${cpu ? "process CPU time" : "wall clock"}.`);
 }
 
 await main();

@@ -307,21 +307,25 @@ pub fn conv2d_forward_fused(
         let n1 = (n0 + step).min(d.batch);
         // A block is the same layer on fewer images: its method, chunks and scratch are
         // those of the whole (never more scratch than the whole batch's).
-        let sub = Conv2dDims::dilated(
-            n1 - n0,
-            d.in_h,
-            d.in_w,
-            d.in_c,
-            d.k_h,
-            d.k_w,
-            d.out_c,
-            d.stride_h,
-            d.stride_w,
-            d.dilation_h,
-            d.dilation_w,
-            d.same,
-        )
-        .expect("a block of valid dims is valid");
+        let sub = if n1 - n0 == d.batch {
+            *d // one block: the dims as they are (batch 1 pays nothing more)
+        } else {
+            Conv2dDims::dilated(
+                n1 - n0,
+                d.in_h,
+                d.in_w,
+                d.in_c,
+                d.k_h,
+                d.k_w,
+                d.out_c,
+                d.stride_h,
+                d.stride_w,
+                d.dilation_h,
+                d.dilation_w,
+                d.same,
+            )
+            .expect("a block of valid dims is valid")
+        };
         let block = &mut y[n0 * out_len..n1 * out_len];
         conv2d_forward(
             &sub,
@@ -356,21 +360,25 @@ pub fn depthwise_forward_fused(
     let mut n0 = 0;
     while n0 < d.batch {
         let n1 = (n0 + step).min(d.batch);
-        let sub = DepthwiseDims::new(
-            n1 - n0,
-            d.in_h,
-            d.in_w,
-            d.channels,
-            d.k_h,
-            d.k_w,
-            d.multiplier,
-            d.stride_h,
-            d.stride_w,
-            d.dilation_h,
-            d.dilation_w,
-            d.same,
-        )
-        .expect("a block of valid dims is valid");
+        let sub = if n1 - n0 == d.batch {
+            *d
+        } else {
+            DepthwiseDims::new(
+                n1 - n0,
+                d.in_h,
+                d.in_w,
+                d.channels,
+                d.k_h,
+                d.k_w,
+                d.multiplier,
+                d.stride_h,
+                d.stride_w,
+                d.dilation_h,
+                d.dilation_w,
+                d.same,
+            )
+            .expect("a block of valid dims is valid")
+        };
         let block = &mut y[n0 * out_len..n1 * out_len];
         depthwise_forward(&sub, &x[n0 * in_len..n1 * in_len], w, None, block);
         apply(e, oc, n0 * out_pixels, block);
