@@ -3,14 +3,22 @@
  * (ResNet-20 32x32x3 and MobileNetV2 alpha 0.35 96x96x3, the Keras weights cached in
  * bench/.cache/models/), in one process, runs alternating so that all see the same load:
  *
- *   npx vite-node bench/fusion_ab.ts [--runs 9] [--only resnet20|mobilenetv2_0.35_96] [--no-ort]
+ *   npx vite-node bench/fusion_ab.ts [--runs 9] [--only resnet20|mobilenetv2_0.35_96|lenet5] [--no-ort] [--cpu]
+ *
+ * `--cpu` times each call by the process's CPU time instead of the wall clock: on a machine
+ * busy with other jobs the wall clock mostly measures waiting for a core, the CPU time
+ * much less so (all calls here run on the calling thread).
+ *
+ * LeNet-5 (its Conv2D and Dense layers with their own ReLU fuse; seed-1 weights, no peer)
+ * comes last, to check that fusion does not slow the small network down.
  *
  * Per network and batch (64, 1):
  * - A: `Runner.forward` on an unfused inference plan (the model's own graph), B: on a fused
  *   one (the input already in the plan: the layers' work and their JavaScript only);
  * - `model.predict` (fused; everything a call costs: checks, copies in and out, chunking);
  * - onnxruntime-web on 1 thread, the issue's yardstick (omit with --no-ort).
- * Prints medians (ms per call), B / A, and predict against onnxruntime. Before timing it
+ * Prints medians (ms per call), B / A (of the medians, and of the fastest runs, steadier on
+ * a busy machine), and predict against onnxruntime. Before timing it
  * checks the fused outputs against the unfused plan's and Keras's probabilities.
  */
 import * as lib from "../ts/index.js";
@@ -19,9 +27,10 @@ import { Runner } from "../ts/model/runner.js";
 import type { Model } from "../ts/model/model.js";
 import type { Tensor } from "../ts/tensor.js";
 import { getCore, init } from "../ts/wasm/loader.js";
+import { lenet5 } from "../ts/models/lenet5.js";
 import { ortPredict, ortSession, useOrtThreads } from "./peers/onnx.js";
 import { ensureBenchModels, loadBenchModel, NETWORKS, randomImages, relativeError, type BenchModel } from "./peers/models.js";
-import { machineLine, markdownTable, measureInterleaved } from "./util.js";
+import { machineLine, markdownTable, measureInterleaved, type Timing } from "./util.js";
 
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -31,8 +40,33 @@ const option = (name: string): string | undefined => {
 const runs = Number(option("--runs") ?? 9);
 const only = option("--only");
 const withOrt = !argv.includes("--no-ort");
+const cpu = argv.includes("--cpu");
+
+/** Milliseconds of this process's CPU time (user and system). */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** {@link measureInterleaved} by CPU time: the same interleaving, warm-up and medians. */
+async function measureCpu(fns: (() => unknown)[], options: { warmup: number; runs: number; inner: number }): Promise<Timing[]> {
+  for (const fn of fns) for (let i = 0; i < options.warmup; i++) await fn();
+  const samples: number[][] = fns.map(() => []);
+  for (let r = 0; r < options.runs; r++) {
+    for (let f = 0; f < fns.length; f++) {
+      const t0 = cpuMs();
+      for (let i = 0; i < options.inner; i++) await fns[f]!();
+      samples[f]!.push((cpuMs() - t0) / options.inner);
+    }
+  }
+  return samples.map((x) => {
+    x.sort((a, b) => a - b);
+    return { median: x[Math.floor(x.length / 2)]!, min: x[0]!, runs: options.runs };
+  });
+}
 if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`fusion_ab: --runs must be a whole number >= 1, received ${option("--runs")}`);
-if (only !== undefined && !(NETWORKS as readonly string[]).includes(only)) throw new Error(`fusion_ab: --only must be one of ${NETWORKS.join(", ")}, received ${only}`);
+const NAMES = [...NETWORKS, "lenet5"] as const;
+if (only !== undefined && !(NAMES as readonly string[]).includes(only)) throw new Error(`fusion_ab: --only must be one of ${NAMES.join(", ")}, received ${only}`);
 
 /** The application with the Keras weights (Keras's get_weights order is the model's). */
 function build(net: BenchModel): Model {
@@ -59,18 +93,19 @@ async function main(): Promise<void> {
   ensureBenchModels();
   if (withOrt) useOrtThreads(1);
   console.log(machineLine());
-  for (const name of NETWORKS) {
+  for (const name of NAMES) {
     if (only && name !== only) continue;
-    const net = await loadBenchModel(name);
-    const model = build(net);
+    const net = name === "lenet5" ? null : await loadBenchModel(name);
+    const model: Model = net ? build(net) : lenet5({ seed: 1 });
     const core = getCore();
-    const shape = [...net.inputShape];
+    const shape = [...model.inputShape!];
     const size = shape.reduce((a, b) => a * b, 1);
     const x = randomImages(64, shape);
     // Correctness first: Keras's check inputs through predict (fused), and both plans agree.
-    const check: Tensor = lib.tensor(net.check.x, [net.check.n, ...shape]);
-    const errKeras = relativeError(model.predict(check).data, net.check.probs);
-    const session = withOrt ? await ortSession(net) : null;
+    const check: Tensor | null = net ? lib.tensor(net.check.x, [net.check.n, ...shape]) : null;
+    const errKeras = net && check ? relativeError(model.predict(check).data, net.check.probs) : NaN;
+    const session = withOrt && net ? await ortSession(net) : null;
+    if (!net) model.predict(lib.tensor(x.subarray(0, size), [1, ...shape])); // places the seed's weights
     const rows: (string | number)[][] = [];
     for (const batch of [64, 1]) {
       const a = planned(model, batch, false, x);
@@ -86,24 +121,26 @@ async function main(): Promise<void> {
       ];
       if (session) calls.push(ortPredict(session, x, batch, shape));
       const inner = batch === 1 ? 20 : 1;
-      const t = await measureInterleaved(calls, { warmup: batch === 1 ? 20 : 2, runs, inner });
+      const options = { warmup: batch === 1 ? 20 : 2, runs, inner };
+      const t = cpu ? await measureCpu(calls, options) : await measureInterleaved(calls, options);
       const ms = (i: number) => t[i]!.median.toFixed(3);
       rows.push([
-        batch, ms(0), ms(1), (t[1]!.median / t[0]!.median).toFixed(3), ms(2),
+        batch, ms(0), ms(1), (t[1]!.median / t[0]!.median).toFixed(3), (t[1]!.min / t[0]!.min).toFixed(3), ms(2),
         session ? ms(3) : "-", session ? (t[3]!.median / t[2]!.median).toFixed(2) : "-", errPlans.toExponential(1),
       ]);
       for (const p of [a.plan, b.plan]) releasePlan(core, p);
     }
     const steps = planBuffers(core, model.graph(), 1, false, true);
-    console.log(`\n### ${name}: ${model.layers.length} layers, ${steps.run.layers.length} fused steps; predict vs Keras ${errKeras.toExponential(1)}\n`);
+    const vsKeras = Number.isNaN(errKeras) ? "" : `; predict vs Keras ${errKeras.toExponential(1)}`;
+    console.log(`\n### ${name}: ${model.layers.length} layers, ${steps.run.layers.length} fused steps${vsKeras}\n`);
     releasePlan(core, steps);
     console.log(markdownTable(
-      ["batch", "A unfused forward ms", "B fused forward ms", "B / A", "predict ms", "onnxruntime 1 thread ms", "ort / predict", "B vs A max rel. err"],
+      ["batch", "A unfused forward ms", "B fused forward ms", "B / A", "B / A (fastest runs)", "predict ms", "onnxruntime 1 thread ms", "ort / predict", "B vs A max rel. err"],
       rows,
     ));
     model.dispose();
   }
-  console.log(`\nMedians of ${runs} interleaved runs (batch 1: 20 calls per run).`);
+  console.log(`\nMedians of ${runs} interleaved runs (batch 1: 20 calls per run), ${cpu ? "process CPU time" : "wall clock"}.`);
 }
 
 await main();
