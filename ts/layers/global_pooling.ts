@@ -82,19 +82,23 @@ export function globalMaxPooling2d(options: GlobalPooling2dArgs = {}): GlobalPoo
 const format = { options: [{ keras: "keepdims", camel: "keepdims", read: bool, fallback: false }], fixed: [channelsLast] };
 
 /** GlobalAveragePooling2D described once (see kind.ts). */
-export const GLOBAL_AVERAGE_POOLING2D: LayerKind = {
-  className: "GlobalAveragePooling2D",
-  stem: "global_average_pooling2d",
-  create: (config) => globalAveragePooling2d(config as GlobalPooling2dArgs),
-  keras: format,
-  explain: (layer) => [`output: the mean of each of the ${layer.inputShape![2]} channels over ${layer.inputShape![0]}*${layer.inputShape![1]} cells`, "0 params: pooling has no weights"],
-};
+export function globalAveragePooling2dKind(): LayerKind {
+  return {
+    className: "GlobalAveragePooling2D",
+    stem: "global_average_pooling2d",
+    create: (config) => globalAveragePooling2d(config as GlobalPooling2dArgs),
+    keras: format,
+    explain: (layer) => [`output: the mean of each of the ${layer.inputShape![2]} channels over ${layer.inputShape![0]}*${layer.inputShape![1]} cells`, "0 params: pooling has no weights"],
+  };
+}
 
 /** GlobalMaxPooling2D described once (see kind.ts). */
-export const GLOBAL_MAX_POOLING2D: LayerKind = {
-  className: "GlobalMaxPooling2D",
-  stem: "global_max_pooling2d",
-  create: (config) => globalMaxPooling2d(config as GlobalPooling2dArgs),
-  keras: format,
-  explain: (layer) => [`output: the maximum of each of the ${layer.inputShape![2]} channels over ${layer.inputShape![0]}*${layer.inputShape![1]} cells`, "0 params: pooling has no weights"],
-};
+export function globalMaxPooling2dKind(): LayerKind {
+  return {
+    className: "GlobalMaxPooling2D",
+    stem: "global_max_pooling2d",
+    create: (config) => globalMaxPooling2d(config as GlobalPooling2dArgs),
+    keras: format,
+    explain: (layer) => [`output: the maximum of each of the ${layer.inputShape![2]} channels over ${layer.inputShape![0]}*${layer.inputShape![1]} cells`, "0 params: pooling has no weights"],
+  };
+}
