@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { layerConfigFromKeras, layerConfigToKeras } from "../../ts/io/keras_layers.js";
 import { layers } from "../../ts/layers/index.js";
-import { PREPROCESSING_KERAS_FORMATS, PREPROCESSING_KINDS } from "../../ts/layers/preprocessing/keras_formats.js";
+import { preprocessingKinds } from "../../ts/layers/preprocessing/keras_formats.js";
+import { layerKind } from "../../ts/layers/registry.js";
 import { affineForward, mapCoordinate, type FillMode, type Interpolation } from "../../ts/layers/preprocessing/affine_sampler.js";
-import { PREPROCESSING_FACTORIES, preprocessingLayers, type RandomImageLayer } from "../../ts/layers/preprocessing/index.js";
+import { preprocessingLayers, type RandomImageLayer } from "../../ts/layers/preprocessing/index.js";
 import { rotationMatrix, translationMatrix, zoomMatrix } from "../../ts/layers/preprocessing/random_affine.js";
 import { adjustContrast } from "../../ts/layers/preprocessing/random_contrast.js";
 import { flipImage, type FlipMode } from "../../ts/layers/preprocessing/random_flip.js";
@@ -113,7 +114,7 @@ describe("configs", () => {
       const want = Object.fromEntries(Object.entries(keras).filter(([k]) => !skip.has(k)).map(([k, v]) => [camel(k), v]));
       expect(ours).toEqual(want);
       expect(layer.className).toBe(key.replace("Pair", ""));
-      const again = PREPROCESSING_FACTORIES[layer.className]!(ours as never) as unknown as RandomImageLayer;
+      const again = layerKind(layer.className)!.create(ours) as unknown as RandomImageLayer;
       expect(again.config).toEqual(ours);
     });
   }
@@ -122,7 +123,7 @@ describe("configs", () => {
     for (const [key, keras] of Object.entries(golden.configs)) {
       const className = key.replace("Pair", "");
       const camelConfig = layerConfigFromKeras(className, keras as never, key, ["name"]);
-      const layer = PREPROCESSING_FACTORIES[className]!(camelConfig as never) as unknown as RandomImageLayer;
+      const layer = layerKind(className)!.create(camelConfig) as unknown as RandomImageLayer;
       expect(layer.config, key).toEqual(made[key]!.config);
       const written = layerConfigToKeras(className, layer.config, key, ["name"]);
       const { name: _name, trainable: _trainable, dtype: _dtype, ...rest } = keras;
@@ -133,9 +134,13 @@ describe("configs", () => {
   });
 
   it("describes each layer once as a LayerKind (class name, stem, factory, format) for the registry", () => {
-    expect(PREPROCESSING_KINDS.map((k) => k.className)).toEqual(Object.keys(PREPROCESSING_FACTORIES));
-    for (const k of PREPROCESSING_KINDS) {
-      expect(k.keras).toBe(PREPROCESSING_KERAS_FORMATS[k.className]);
+    const kinds = preprocessingKinds();
+    expect(kinds.map((k) => k.className)).toEqual(["RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast"]);
+    for (const k of kinds) {
+      const registered = layerKind(k.className)!;
+      expect(registered.stem).toBe(k.stem);
+      const keys = (kind: typeof k) => kind.keras.options.map((opt) => [opt.keras, opt.camel, opt.fallback]);
+      expect(keys(registered)).toEqual(keys(k));
       const key = Object.keys(made).find((m) => m.replace("Pair", "") === k.className)!;
       const layer = k.create(made[key]!.config);
       expect(layer.className).toBe(k.className);

@@ -82,7 +82,9 @@ export const kernelInitializer: Option = {
   write: initializerToKeras,
   fallback: "glorotUniform",
 };
-export const biasInitializer: Option = { ...kernelInitializer, keras: "bias_initializer", camel: "biasInitializer", fallback: "zeros" };
+// Spelled out, not spread from kernelInitializer: a top-level spread is not provably pure
+// and would keep the initializer code in apps that never load a model (docs/browser.md).
+export const biasInitializer: Option = { keras: "bias_initializer", camel: "biasInitializer", read: initializerFromKeras, write: initializerToKeras, fallback: "zeros" };
 /**
  * A kernel regularizer: null (none) or a Keras/TF.js config, read as a {@link Regularizer}
  * and written as TensorFlow.js writes one (L1L2, the one class it registers; Keras 3

@@ -82,9 +82,11 @@ export function activation(options: ActivationArgs): Activation {
 }
 
 /** Activation described once (see kind.ts). */
-export const ACTIVATION: LayerKind = {
-  className: "Activation",
-  stem: "activation",
-  create: (config) => activation(config as unknown as ActivationArgs),
-  keras: { options: [{ ...activationOption, fallback: undefined }], fixed: [] },
-};
+export function activationKind(): LayerKind {
+  return {
+    className: "Activation",
+    stem: "activation",
+    create: (config) => activation(config as unknown as ActivationArgs),
+    keras: { options: [{ ...activationOption, fallback: undefined }], fixed: [] },
+  };
+}

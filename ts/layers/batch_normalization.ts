@@ -211,29 +211,31 @@ const constantFixed = (keras: string, value: unknown, expected: string): Fixed =
   ({ keras, value: undefined, accepts: (v) => v === value, expected });
 
 /** BatchNormalization described once (see kind.ts). */
-export const BATCH_NORMALIZATION: LayerKind = {
-  className: "BatchNormalization",
-  stem: "batch_normalization",
-  create: (config) => batchNormalization(config as BatchNormalizationArgs),
-  keras: {
-    options: [
-      { keras: "axis", camel: "axis", read: (v, w) => (v === -1 || (Array.isArray(v) && v.length === 1 && v[0] === -1) ? -1 : number(v, w)), fallback: -1 },
-      { keras: "momentum", camel: "momentum", read: number, fallback: 0.99 },
-      { keras: "epsilon", camel: "epsilon", read: number, fallback: 1e-3 },
-      { keras: "center", camel: "center", read: bool, fallback: true },
-      { keras: "scale", camel: "scale", read: bool, fallback: true },
-      initializerOption("beta_initializer", "betaInitializer", "zeros"),
-      initializerOption("gamma_initializer", "gammaInitializer", "ones"),
-      initializerOption("moving_mean_initializer", "movingMeanInitializer", "zeros"),
-      initializerOption("moving_variance_initializer", "movingVarianceInitializer", "ones"),
-    ],
-    fixed: [
-      ...nulls("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"),
-      constantFixed("synchronized", false, "false (synchronized batch statistics are not supported)"),
-      constantFixed("renorm", false, "false (batch renormalization is not supported)"),
-      { keras: "renorm_clipping", value: undefined, accepts: (v) => v === null, expected: "null" },
-      { keras: "renorm_momentum", value: undefined, accepts: (v) => typeof v === "number", expected: "a number (unused without renorm)" },
-    ],
-  },
-  explain: (layer) => explainBatchNorm({ channels: (layer as BatchNormalization).outputShape!.at(-1)!, center: (layer as BatchNormalization).center, scale: (layer as BatchNormalization).scale }),
-};
+export function batchNormalizationKind(): LayerKind {
+  return {
+    className: "BatchNormalization",
+    stem: "batch_normalization",
+    create: (config) => batchNormalization(config as BatchNormalizationArgs),
+    keras: {
+      options: [
+        { keras: "axis", camel: "axis", read: (v, w) => (v === -1 || (Array.isArray(v) && v.length === 1 && v[0] === -1) ? -1 : number(v, w)), fallback: -1 },
+        { keras: "momentum", camel: "momentum", read: number, fallback: 0.99 },
+        { keras: "epsilon", camel: "epsilon", read: number, fallback: 1e-3 },
+        { keras: "center", camel: "center", read: bool, fallback: true },
+        { keras: "scale", camel: "scale", read: bool, fallback: true },
+        initializerOption("beta_initializer", "betaInitializer", "zeros"),
+        initializerOption("gamma_initializer", "gammaInitializer", "ones"),
+        initializerOption("moving_mean_initializer", "movingMeanInitializer", "zeros"),
+        initializerOption("moving_variance_initializer", "movingVarianceInitializer", "ones"),
+      ],
+      fixed: [
+        ...nulls("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"),
+        constantFixed("synchronized", false, "false (synchronized batch statistics are not supported)"),
+        constantFixed("renorm", false, "false (batch renormalization is not supported)"),
+        { keras: "renorm_clipping", value: undefined, accepts: (v) => v === null, expected: "null" },
+        { keras: "renorm_momentum", value: undefined, accepts: (v) => typeof v === "number", expected: "a number (unused without renorm)" },
+      ],
+    },
+    explain: (layer) => explainBatchNorm({ channels: (layer as BatchNormalization).outputShape!.at(-1)!, center: (layer as BatchNormalization).center, scale: (layer as BatchNormalization).scale }),
+  };
+}

@@ -14,7 +14,7 @@ import { explainConv2d } from "../model/explain.js";
 import type { LayerKind } from "./kind.js";
 import * as args from "./args.js";
 import { BaseLayer } from "./base.js";
-import { checkKernelFits, CONV_KEYS, convGeometry, explainGeometry, geometryConfig, geometryOptions, type ConvGeometry } from "./conv_options.js";
+import { checkKernelFits, convGeometry, explainGeometry, geometryConfig, geometryOptions, type ConvGeometry } from "./conv_options.js";
 import { FusedActivation } from "./fused_activation.js";
 import { kernelAndBiasSpecs, type LayerBuffers, type Pass, type Workspace } from "./layer.js";
 
@@ -49,7 +49,7 @@ export interface Conv2dArgs {
   name?: string;
 }
 
-const KEYS = ["filters", ...CONV_KEYS, "activation", "useBias", "kernelInitializer", "biasInitializer", "kernelRegularizer", "inputShape", "name"];
+const KEYS = ["filters", "kernelSize", "strides", "padding", "dilationRate", "activation", "useBias", "kernelInitializer", "biasInitializer", "kernelRegularizer", "inputShape", "name"];
 
 /** A Conv2D layer (see {@link conv2d}). */
 export class Conv2D extends BaseLayer implements args.KernelOptions, ConvGeometry {
@@ -139,21 +139,23 @@ export function conv2d(options: Conv2dArgs): Conv2D {
 }
 
 /** Conv2D described once (see kind.ts). */
-export const CONV2D: LayerKind = {
-  className: "Conv2D",
-  stem: "conv2d",
-  create: (config) => conv2d(config as unknown as Conv2dArgs),
-  keras: {
-    options: [
-      { keras: "filters", camel: "filters", read: positive },
-      ...geometryOptions(false),
-      activation,
-      useBias,
-      kernelInitializer,
-      biasInitializer,
-      kernelRegularizer,
-    ],
-    fixed: [channelsLast, oneGroup, ...nulls("bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint")],
-  },
-  explain: (layer) => explainConv2d({ ...explainGeometry(layer as Conv2D), filters: (layer as Conv2D).filters, useBias: (layer as Conv2D).useBias }),
-};
+export function conv2dKind(): LayerKind {
+  return {
+    className: "Conv2D",
+    stem: "conv2d",
+    create: (config) => conv2d(config as unknown as Conv2dArgs),
+    keras: {
+      options: [
+        { keras: "filters", camel: "filters", read: positive },
+        ...geometryOptions(false),
+        activation,
+        useBias,
+        kernelInitializer,
+        biasInitializer,
+        kernelRegularizer,
+      ],
+      fixed: [channelsLast, oneGroup, ...nulls("bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint")],
+    },
+    explain: (layer) => explainConv2d({ ...explainGeometry(layer as Conv2D), filters: (layer as Conv2D).filters, useBias: (layer as Conv2D).useBias }),
+  };
+}

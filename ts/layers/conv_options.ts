@@ -28,9 +28,6 @@ export interface DepthwiseGeometry extends ConvGeometry {
   readonly depthMultiplier: number;
 }
 
-/** The option names of {@link ConvGeometry}, for args.optionsObject. */
-export const CONV_KEYS = ["kernelSize", "strides", "padding", "dilationRate"] as const;
-
 /** Checks the window options with Keras's defaults (strides 1, padding "valid", dilation 1). */
 export function convGeometry(where: string, options: { readonly [K in keyof ConvGeometry]?: unknown }): ConvGeometry {
   return {

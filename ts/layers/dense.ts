@@ -103,16 +103,18 @@ export function dense(options: DenseArgs): Dense {
 }
 
 /** Dense described once (see kind.ts). */
-export const DENSE: LayerKind = {
-  className: "Dense",
-  stem: "dense",
-  create: (config) => dense(config as unknown as DenseArgs),
-  keras: {
-    options: [{ keras: "units", camel: "units", read: positive }, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer],
-    fixed: [
-      ...nulls("bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"),
-      { keras: "lora_rank", value: undefined, accepts: (v) => v === null, expected: "null (LoRA is not supported)" },
-    ],
-  },
-  explain: (layer) => explainDense({ inputs: layer.inputShape![0]!, units: (layer as Dense).units, useBias: (layer as Dense).useBias }),
-};
+export function denseKind(): LayerKind {
+  return {
+    className: "Dense",
+    stem: "dense",
+    create: (config) => dense(config as unknown as DenseArgs),
+    keras: {
+      options: [{ keras: "units", camel: "units", read: positive }, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer],
+      fixed: [
+        ...nulls("bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"),
+        { keras: "lora_rank", value: undefined, accepts: (v) => v === null, expected: "null (LoRA is not supported)" },
+      ],
+    },
+    explain: (layer) => explainDense({ inputs: layer.inputShape![0]!, units: (layer as Dense).units, useBias: (layer as Dense).useBias }),
+  };
+}

@@ -14,7 +14,7 @@ import type { WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import { BaseLayer } from "./base.js";
 import {
-  buildDepthwise, CONV_KEYS, depthwiseGeometry, depthwiseKernelSpec, explainGeometry, geometryConfig, geometryOptions, type DepthwiseGeometry,
+  buildDepthwise, depthwiseGeometry, depthwiseKernelSpec, explainGeometry, geometryConfig, geometryOptions, type DepthwiseGeometry,
 } from "./conv_options.js";
 import { FusedActivation } from "./fused_activation.js";
 import { initializerOption, type LayerKind } from "./kind.js";
@@ -46,7 +46,7 @@ export interface DepthwiseConv2dArgs {
   name?: string;
 }
 
-const KEYS = [...CONV_KEYS, "depthMultiplier", "activation", "useBias", "depthwiseInitializer", "biasInitializer", "inputShape", "name"];
+const KEYS = ["kernelSize", "strides", "padding", "dilationRate", "depthMultiplier", "activation", "useBias", "depthwiseInitializer", "biasInitializer", "inputShape", "name"];
 
 /** A DepthwiseConv2D layer (see {@link depthwiseConv2d}). */
 export class DepthwiseConv2D extends BaseLayer implements DepthwiseGeometry {
@@ -144,16 +144,18 @@ export function depthwiseConv2d(options: DepthwiseConv2dArgs): DepthwiseConv2D {
 }
 
 /** DepthwiseConv2D described once (see kind.ts). */
-export const DEPTHWISE_CONV2D: LayerKind = {
-  className: "DepthwiseConv2D",
-  stem: "depthwise_conv2d",
-  create: (config) => depthwiseConv2d(config as unknown as DepthwiseConv2dArgs),
-  keras: {
-    options: [...geometryOptions(true), activation, useBias, initializerOption("depthwise_initializer", "depthwiseInitializer", "glorotUniform"), biasInitializer],
-    fixed: [channelsLast, ...nulls("depthwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint", "bias_constraint")],
-  },
-  explain: (layer) => {
-    const l = layer as DepthwiseConv2D;
-    return explainDepthwise({ ...explainGeometry(l), depthMultiplier: l.depthMultiplier, useBias: l.useBias });
-  },
-};
+export function depthwiseConv2dKind(): LayerKind {
+  return {
+    className: "DepthwiseConv2D",
+    stem: "depthwise_conv2d",
+    create: (config) => depthwiseConv2d(config as unknown as DepthwiseConv2dArgs),
+    keras: {
+      options: [...geometryOptions(true), activation, useBias, initializerOption("depthwise_initializer", "depthwiseInitializer", "glorotUniform"), biasInitializer],
+      fixed: [channelsLast, ...nulls("depthwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint", "bias_constraint")],
+    },
+    explain: (layer) => {
+      const l = layer as DepthwiseConv2D;
+      return explainDepthwise({ ...explainGeometry(l), depthMultiplier: l.depthMultiplier, useBias: l.useBias });
+    },
+  };
+}

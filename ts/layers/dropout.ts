@@ -89,18 +89,20 @@ const readSeed = (value: unknown, where: string): unknown =>
   value === null || Number.isSafeInteger(value) ? value : fail(where, value, "a whole number or null");
 
 /** Dropout described once (see kind.ts). */
-export const DROPOUT: LayerKind = {
-  className: "Dropout",
-  stem: "dropout",
-  create: (config) => dropout(config as unknown as DropoutArgs),
-  keras: {
-    options: [
-      { keras: "rate", camel: "rate", read: readRate },
-      { keras: "seed", camel: "seed", read: readSeed, fallback: null },
-    ],
-    fixed: nulls("noise_shape"),
-    afterRead(options) {
-      if (options.seed === null) delete options.seed;
+export function dropoutKind(): LayerKind {
+  return {
+    className: "Dropout",
+    stem: "dropout",
+    create: (config) => dropout(config as unknown as DropoutArgs),
+    keras: {
+      options: [
+        { keras: "rate", camel: "rate", read: readRate },
+        { keras: "seed", camel: "seed", read: readSeed, fallback: null },
+      ],
+      fixed: nulls("noise_shape"),
+      afterRead(options) {
+        if (options.seed === null) delete options.seed;
+      },
     },
-  },
-};
+  };
+}

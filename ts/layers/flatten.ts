@@ -54,10 +54,12 @@ export function flatten(options: FlattenArgs = {}): Flatten {
 }
 
 /** Flatten described once (see kind.ts). */
-export const FLATTEN: LayerKind = {
-  className: "Flatten",
-  stem: "flatten",
-  create: (config) => flatten(config as FlattenArgs),
-  keras: { options: [], fixed: [{ ...channelsLast, value: undefined }] },
-  explain: (layer) => explainFlatten({ inShape: layer.inputShape! }),
-};
+export function flattenKind(): LayerKind {
+  return {
+    className: "Flatten",
+    stem: "flatten",
+    create: (config) => flatten(config as FlattenArgs),
+    keras: { options: [], fixed: [{ ...channelsLast, value: undefined }] },
+    explain: (layer) => explainFlatten({ inShape: layer.inputShape! }),
+  };
+}

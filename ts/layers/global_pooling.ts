@@ -79,22 +79,23 @@ export function globalMaxPooling2d(options: GlobalPooling2dArgs = {}): GlobalPoo
   return new GlobalPooling2D("max", options);
 }
 
-const format = { options: [{ keras: "keepdims", camel: "keepdims", read: bool, fallback: false }], fixed: [channelsLast] };
+/** The kind of a global pooling layer taking the `what` ("mean", "maximum") of each channel. */
+function globalPoolingKind(className: string, stem: string, create: (options: GlobalPooling2dArgs) => GlobalPooling2D, what: string): LayerKind {
+  return {
+    className,
+    stem,
+    create: (config) => create(config as GlobalPooling2dArgs),
+    keras: { options: [{ keras: "keepdims", camel: "keepdims", read: bool, fallback: false }], fixed: [channelsLast] },
+    explain: (layer) => [`output: the ${what} of each of the ${layer.inputShape![2]} channels over ${layer.inputShape![0]}*${layer.inputShape![1]} cells`, "0 params: pooling has no weights"],
+  };
+}
 
 /** GlobalAveragePooling2D described once (see kind.ts). */
-export const GLOBAL_AVERAGE_POOLING2D: LayerKind = {
-  className: "GlobalAveragePooling2D",
-  stem: "global_average_pooling2d",
-  create: (config) => globalAveragePooling2d(config as GlobalPooling2dArgs),
-  keras: format,
-  explain: (layer) => [`output: the mean of each of the ${layer.inputShape![2]} channels over ${layer.inputShape![0]}*${layer.inputShape![1]} cells`, "0 params: pooling has no weights"],
-};
+export function globalAveragePooling2dKind(): LayerKind {
+  return globalPoolingKind("GlobalAveragePooling2D", "global_average_pooling2d", globalAveragePooling2d, "mean");
+}
 
 /** GlobalMaxPooling2D described once (see kind.ts). */
-export const GLOBAL_MAX_POOLING2D: LayerKind = {
-  className: "GlobalMaxPooling2D",
-  stem: "global_max_pooling2d",
-  create: (config) => globalMaxPooling2d(config as GlobalPooling2dArgs),
-  keras: format,
-  explain: (layer) => [`output: the maximum of each of the ${layer.inputShape![2]} channels over ${layer.inputShape![0]}*${layer.inputShape![1]} cells`, "0 params: pooling has no weights"],
-};
+export function globalMaxPooling2dKind(): LayerKind {
+  return globalPoolingKind("GlobalMaxPooling2D", "global_max_pooling2d", globalMaxPooling2d, "maximum");
+}

@@ -1,9 +1,15 @@
 /**
- * A layer class described once: its file exports one {@link LayerKind} saying its Keras
- * class name, name stem, factory, Keras JSON format and summary explanation; its weights
- * and shapes are what its `build` computes. registry.ts lists every kind, and the
- * factories table, the name stems, the Keras formats, the weights a saved topology
- * implies and `summary({ explain })` all derive from that list.
+ * A layer class described once: its file exports a function returning its
+ * {@link LayerKind} (its Keras class name, name stem, factory, Keras JSON format and
+ * summary explanation); its weights and shapes are what its `build` computes. registry.ts
+ * calls every kind's function once, on first use, and the factories table, the name
+ * stems, the Keras formats, the weights a saved topology implies and `summary({ explain })`
+ * all derive from that list.
+ *
+ * A function, not a constant: a kind's option tables are built with spreads and helper
+ * calls, which a bundler cannot prove free of side effects at a module's top level (and
+ * minified library bundles lose `@__PURE__` marks), so a constant would keep every layer
+ * in an app that imports only `tensor`. Keep layer modules' top levels to declarations.
  */
 import type { LayerFormat, Option } from "../io/keras_config.js";
 import { initializerFromKeras, initializerToKeras } from "../io/keras_initializers.js";

@@ -7,21 +7,25 @@ import { add, concatenate, type AddArgs, type ConcatenateArgs } from "./merge.js
 import type { LayerKind } from "./kind.js";
 
 /** Add described once (see kind.ts). */
-export const ADD: LayerKind = {
-  className: "Add",
-  stem: "add",
-  create: (config) => add(config as AddArgs),
-  // The shapes are checked when the layer is built.
-  keras: { options: [], fixed: [] },
-};
+export function addKind(): LayerKind {
+  return {
+    className: "Add",
+    stem: "add",
+    create: (config) => add(config as AddArgs),
+    // The shapes are checked when the layer is built.
+    keras: { options: [], fixed: [] },
+  };
+}
 
 /** Concatenate described once (see kind.ts). */
-export const CONCATENATE: LayerKind = {
-  className: "Concatenate",
-  stem: "concatenate",
-  create: (config) => concatenate(config as ConcatenateArgs),
-  keras: {
-    options: [{ keras: "axis", camel: "axis", read: (v, where) => (Number.isSafeInteger(v) ? v : fail(where, v, "a whole number")), fallback: -1 }],
-    fixed: [],
-  },
-};
+export function concatenateKind(): LayerKind {
+  return {
+    className: "Concatenate",
+    stem: "concatenate",
+    create: (config) => concatenate(config as ConcatenateArgs),
+    keras: {
+      options: [{ keras: "axis", camel: "axis", read: (v, where) => (Number.isSafeInteger(v) ? v : fail(where, v, "a whole number")), fallback: -1 }],
+      fixed: [],
+    },
+  };
+}

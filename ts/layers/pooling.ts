@@ -142,19 +142,23 @@ function explainPooling(layer: Layer): string[] {
 }
 
 /** MaxPooling2D described once (see kind.ts). */
-export const MAX_POOLING2D: LayerKind = {
-  className: "MaxPooling2D",
-  stem: "max_pooling2d",
-  create: (config) => maxPooling2d(config as Pooling2dArgs),
-  keras: poolingFormat(),
-  explain: explainPooling,
-};
+export function maxPooling2dKind(): LayerKind {
+  return {
+    className: "MaxPooling2D",
+    stem: "max_pooling2d",
+    create: (config) => maxPooling2d(config as Pooling2dArgs),
+    keras: poolingFormat(),
+    explain: explainPooling,
+  };
+}
 
 /** AveragePooling2D described once (see kind.ts). */
-export const AVERAGE_POOLING2D: LayerKind = {
-  className: "AveragePooling2D",
-  stem: "average_pooling2d",
-  create: (config) => averagePooling2d(config as Pooling2dArgs),
-  keras: poolingFormat(),
-  explain: explainPooling,
-};
+export function averagePooling2dKind(): LayerKind {
+  return {
+    className: "AveragePooling2D",
+    stem: "average_pooling2d",
+    create: (config) => averagePooling2d(config as Pooling2dArgs),
+    keras: poolingFormat(),
+    explain: explainPooling,
+  };
+}

@@ -4,37 +4,40 @@
  * topology implies and `summary({ explain })` all derive from this list: a new layer is
  * its own file plus one line here.
  */
-import { ACTIVATION } from "./activation.js";
-import { BATCH_NORMALIZATION } from "./batch_normalization.js";
-import { CONV2D } from "./conv2d.js";
-import { DENSE } from "./dense.js";
-import { DEPTHWISE_CONV2D } from "./depthwise_conv2d.js";
-import { DROPOUT } from "./dropout.js";
-import { FLATTEN } from "./flatten.js";
-import { GLOBAL_AVERAGE_POOLING2D, GLOBAL_MAX_POOLING2D } from "./global_pooling.js";
+import { activationKind } from "./activation.js";
+import { batchNormalizationKind } from "./batch_normalization.js";
+import { conv2dKind } from "./conv2d.js";
+import { denseKind } from "./dense.js";
+import { depthwiseConv2dKind } from "./depthwise_conv2d.js";
+import { dropoutKind } from "./dropout.js";
+import { flattenKind } from "./flatten.js";
+import { globalAveragePooling2dKind, globalMaxPooling2dKind } from "./global_pooling.js";
 import type { LayerKind } from "./kind.js";
-import { ADD, CONCATENATE } from "./merge_kinds.js";
-import { AVERAGE_POOLING2D, MAX_POOLING2D } from "./pooling.js";
-import { LEAKY_RELU, RELU, SOFTMAX } from "./relu.js";
-import { PREPROCESSING_KINDS } from "./preprocessing/keras_formats.js";
-import { RESCALING } from "./rescaling.js";
-import { RESHAPE } from "./reshape.js";
-import { SEPARABLE_CONV2D } from "./separable_conv2d.js";
-import { ZERO_PADDING2D } from "./zero_padding2d.js";
+import { addKind, concatenateKind } from "./merge_kinds.js";
+import { averagePooling2dKind, maxPooling2dKind } from "./pooling.js";
+import { leakyReLUKind, reLUKind, softmaxKind } from "./relu.js";
+import { preprocessingKinds } from "./preprocessing/keras_formats.js";
+import { rescalingKind } from "./rescaling.js";
+import { reshapeKind } from "./reshape.js";
+import { separableConv2dKind } from "./separable_conv2d.js";
+import { zeroPadding2dKind } from "./zero_padding2d.js";
 
 let kinds: ReadonlyMap<string, LayerKind> | undefined;
 
 /**
- * The layer kinds, by Keras class name. Built on first use, not at import, so that an
- * app's bundler drops the registry, and every layer with it, when nothing uses them (a
- * bundled library file loses pure annotations, so a top-level table would stay).
+ * The layer kinds, by Keras class name. Built on first use, not at import (as each kind
+ * is built by its file's function when called here): a module whose top level only
+ * declares lets an app's bundler drop the registry, and every layer with it, when
+ * nothing uses them. A bundled library file loses `@__PURE__` annotations, so a
+ * top-level table built with spreads or calls would stay.
  */
 export function layerKinds(): ReadonlyMap<string, LayerKind> {
   return (kinds ??= new Map(
     [
-      CONV2D, MAX_POOLING2D, AVERAGE_POOLING2D, FLATTEN, DENSE, DROPOUT, ACTIVATION,
-      BATCH_NORMALIZATION, DEPTHWISE_CONV2D, SEPARABLE_CONV2D, GLOBAL_AVERAGE_POOLING2D, GLOBAL_MAX_POOLING2D,
-      ZERO_PADDING2D, RELU, LEAKY_RELU, SOFTMAX, RESHAPE, RESCALING, ADD, CONCATENATE, ...PREPROCESSING_KINDS,
+      conv2dKind(), maxPooling2dKind(), averagePooling2dKind(), flattenKind(), denseKind(), dropoutKind(), activationKind(),
+      batchNormalizationKind(), depthwiseConv2dKind(), separableConv2dKind(), globalAveragePooling2dKind(), globalMaxPooling2dKind(),
+      zeroPadding2dKind(), reLUKind(), leakyReLUKind(), softmaxKind(), reshapeKind(), rescalingKind(), addKind(), concatenateKind(),
+      ...preprocessingKinds(),
     ].map((kind) => [kind.className, kind]),
   ));
 }

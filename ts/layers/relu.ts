@@ -175,35 +175,41 @@ const nonNegative = (value: unknown, where: string): unknown => {
 };
 
 /** ReLU described once (see kind.ts). */
-export const RELU: LayerKind = {
-  className: "ReLU",
-  stem: "re_lu",
-  create: (config) => reLU(config as ReLUArgs),
-  keras: {
-    options: [
-      { keras: "max_value", camel: "maxValue", read: (v, w) => (v === null ? null : nonNegative(v, w)), fallback: null },
-      { keras: "negative_slope", camel: "negativeSlope", read: nonNegative, fallback: 0 },
-      { keras: "threshold", camel: "threshold", read: nonNegative, fallback: 0 },
-    ],
-    fixed: [],
-  },
-};
+export function reLUKind(): LayerKind {
+  return {
+    className: "ReLU",
+    stem: "re_lu",
+    create: (config) => reLU(config as ReLUArgs),
+    keras: {
+      options: [
+        { keras: "max_value", camel: "maxValue", read: (v, w) => (v === null ? null : nonNegative(v, w)), fallback: null },
+        { keras: "negative_slope", camel: "negativeSlope", read: nonNegative, fallback: 0 },
+        { keras: "threshold", camel: "threshold", read: nonNegative, fallback: 0 },
+      ],
+      fixed: [],
+    },
+  };
+}
 
 /** LeakyReLU described once (see kind.ts). */
-export const LEAKY_RELU: LayerKind = {
-  className: "LeakyReLU",
-  stem: "leaky_re_lu",
-  create: (config) => leakyReLU(config as LeakyReLUArgs),
-  keras: { options: [{ keras: "negative_slope", camel: "negativeSlope", read: nonNegative, fallback: 0.3 }], fixed: [] },
-};
+export function leakyReLUKind(): LayerKind {
+  return {
+    className: "LeakyReLU",
+    stem: "leaky_re_lu",
+    create: (config) => leakyReLU(config as LeakyReLUArgs),
+    keras: { options: [{ keras: "negative_slope", camel: "negativeSlope", read: nonNegative, fallback: 0.3 }], fixed: [] },
+  };
+}
 
 /** Softmax described once (see kind.ts). */
-export const SOFTMAX: LayerKind = {
-  className: "Softmax",
-  stem: "softmax",
-  create: (config) => softmax(config as SoftmaxArgs),
-  keras: {
-    options: [{ keras: "axis", camel: "axis", read: (v, w) => (v === -1 || (Array.isArray(v) && v.length === 1 && v[0] === -1) ? -1 : fail(w, v, "-1")), fallback: -1 }],
-    fixed: [],
-  },
-};
+export function softmaxKind(): LayerKind {
+  return {
+    className: "Softmax",
+    stem: "softmax",
+    create: (config) => softmax(config as SoftmaxArgs),
+    keras: {
+      options: [{ keras: "axis", camel: "axis", read: (v, w) => (v === -1 || (Array.isArray(v) && v.length === 1 && v[0] === -1) ? -1 : fail(w, v, "-1")), fallback: -1 }],
+      fixed: [],
+    },
+  };
+}

@@ -56,15 +56,17 @@ export function rescaling(options: RescalingArgs): Rescaling {
 }
 
 /** Rescaling described once (see kind.ts). */
-export const RESCALING: LayerKind = {
-  className: "Rescaling",
-  stem: "rescaling",
-  create: (config) => rescaling(config as unknown as RescalingArgs),
-  keras: {
-    options: [
-      { keras: "scale", camel: "scale", read: number },
-      { keras: "offset", camel: "offset", read: number, fallback: 0 },
-    ],
-    fixed: [],
-  },
-};
+export function rescalingKind(): LayerKind {
+  return {
+    className: "Rescaling",
+    stem: "rescaling",
+    create: (config) => rescaling(config as unknown as RescalingArgs),
+    keras: {
+      options: [
+        { keras: "scale", camel: "scale", read: number },
+        { keras: "offset", camel: "offset", read: number, fallback: 0 },
+      ],
+      fixed: [],
+    },
+  };
+}

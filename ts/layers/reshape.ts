@@ -73,22 +73,24 @@ export function reshape(options: ReshapeArgs): Reshape {
 }
 
 /** Reshape described once (see kind.ts). */
-export const RESHAPE: LayerKind = {
-  className: "Reshape",
-  stem: "reshape",
-  create: (config) => reshape(config as unknown as ReshapeArgs),
-  keras: {
-    options: [{
-      keras: "target_shape", camel: "targetShape",
-      read: (v, w) => {
-        try {
-          return targetShapeOf(w, v);
-        } catch {
-          return fail(w, v, "a list of whole numbers >= 1 with at most one -1");
-        }
-      },
-    }],
-    fixed: [],
-  },
-  explain: (layer) => [`output: ${formatShape(layer.inputShape!)} read as ${formatShape(layer.outputShape!)} (${sizeOf(layer.outputShape!)} values)`, "0 params: reshape only relabels"],
-};
+export function reshapeKind(): LayerKind {
+  return {
+    className: "Reshape",
+    stem: "reshape",
+    create: (config) => reshape(config as unknown as ReshapeArgs),
+    keras: {
+      options: [{
+        keras: "target_shape", camel: "targetShape",
+        read: (v, w) => {
+          try {
+            return targetShapeOf(w, v);
+          } catch {
+            return fail(w, v, "a list of whole numbers >= 1 with at most one -1");
+          }
+        },
+      }],
+      fixed: [],
+    },
+    explain: (layer) => [`output: ${formatShape(layer.inputShape!)} read as ${formatShape(layer.outputShape!)} (${sizeOf(layer.outputShape!)} values)`, "0 params: reshape only relabels"],
+  };
+}

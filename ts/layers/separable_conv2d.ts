@@ -15,7 +15,7 @@ import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import * as args from "./args.js";
 import { BaseLayer } from "./base.js";
 import {
-  buildDepthwise, CONV_KEYS, depthwiseGeometry, depthwiseKernelSpec, explainGeometry, geometryConfig, geometryOptions, type DepthwiseGeometry,
+  buildDepthwise, depthwiseGeometry, depthwiseKernelSpec, explainGeometry, geometryConfig, geometryOptions, type DepthwiseGeometry,
 } from "./conv_options.js";
 import { FusedActivation } from "./fused_activation.js";
 import { initializerOption, type LayerKind } from "./kind.js";
@@ -51,7 +51,7 @@ export interface SeparableConv2dArgs {
   name?: string;
 }
 
-const KEYS = ["filters", ...CONV_KEYS, "depthMultiplier", "activation", "useBias", "depthwiseInitializer", "pointwiseInitializer", "biasInitializer",
+const KEYS = ["filters", "kernelSize", "strides", "padding", "dilationRate", "depthMultiplier", "activation", "useBias", "depthwiseInitializer", "pointwiseInitializer", "biasInitializer",
   "inputShape", "name"];
 
 /** A SeparableConv2D layer (see {@link separableConv2d}). */
@@ -202,28 +202,30 @@ export function separableConv2d(options: SeparableConv2dArgs): SeparableConv2D {
 }
 
 /** SeparableConv2D described once (see kind.ts). */
-export const SEPARABLE_CONV2D: LayerKind = {
-  className: "SeparableConv2D",
-  stem: "separable_conv2d",
-  create: (config) => separableConv2d(config as unknown as SeparableConv2dArgs),
-  keras: {
-    options: [
-      { keras: "filters", camel: "filters", read: positive },
-      ...geometryOptions(true),
-      activation,
-      useBias,
-      initializerOption("depthwise_initializer", "depthwiseInitializer", "glorotUniform"),
-      initializerOption("pointwise_initializer", "pointwiseInitializer", "glorotUniform"),
-      biasInitializer,
-    ],
-    fixed: [
-      channelsLast,
-      ...nulls("depthwise_regularizer", "pointwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint",
-        "pointwise_constraint", "bias_constraint"),
-    ],
-  },
-  explain: (layer) => {
-    const l = layer as SeparableConv2D;
-    return explainSeparable({ ...explainGeometry(l), depthMultiplier: l.depthMultiplier, filters: l.filters, useBias: l.useBias });
-  },
-};
+export function separableConv2dKind(): LayerKind {
+  return {
+    className: "SeparableConv2D",
+    stem: "separable_conv2d",
+    create: (config) => separableConv2d(config as unknown as SeparableConv2dArgs),
+    keras: {
+      options: [
+        { keras: "filters", camel: "filters", read: positive },
+        ...geometryOptions(true),
+        activation,
+        useBias,
+        initializerOption("depthwise_initializer", "depthwiseInitializer", "glorotUniform"),
+        initializerOption("pointwise_initializer", "pointwiseInitializer", "glorotUniform"),
+        biasInitializer,
+      ],
+      fixed: [
+        channelsLast,
+        ...nulls("depthwise_regularizer", "pointwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint",
+          "pointwise_constraint", "bias_constraint"),
+      ],
+    },
+    explain: (layer) => {
+      const l = layer as SeparableConv2D;
+      return explainSeparable({ ...explainGeometry(l), depthMultiplier: l.depthMultiplier, filters: l.filters, useBias: l.useBias });
+    },
+  };
+}

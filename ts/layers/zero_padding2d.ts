@@ -91,14 +91,16 @@ function readPadding(value: unknown, where: string): unknown {
 }
 
 /** ZeroPadding2D described once (see kind.ts). */
-export const ZERO_PADDING2D: LayerKind = {
-  className: "ZeroPadding2D",
-  stem: "zero_padding2d",
-  create: (config) => zeroPadding2d(config as ZeroPadding2dArgs),
-  keras: { options: [{ keras: "padding", camel: "padding", read: readPadding, fallback: [[1, 1], [1, 1]] }], fixed: [channelsLast] },
-  explain: (layer) => {
-    const [[t, b], [l, r]] = (layer as ZeroPadding2D).padding;
-    const [h, w] = layer.inputShape!;
-    return [`output: ${t} + ${h} + ${b} = ${t + h! + b} rows, ${l} + ${w} + ${r} = ${l + w! + r} columns`, "0 params: padding has no weights"];
-  },
-};
+export function zeroPadding2dKind(): LayerKind {
+  return {
+    className: "ZeroPadding2D",
+    stem: "zero_padding2d",
+    create: (config) => zeroPadding2d(config as ZeroPadding2dArgs),
+    keras: { options: [{ keras: "padding", camel: "padding", read: readPadding, fallback: [[1, 1], [1, 1]] }], fixed: [channelsLast] },
+    explain: (layer) => {
+      const [[t, b], [l, r]] = (layer as ZeroPadding2D).padding;
+      const [h, w] = layer.inputShape!;
+      return [`output: ${t} + ${h} + ${b} = ${t + h! + b} rows, ${l} + ${w} + ${r} = ${l + w! + r} columns`, "0 params: padding has no weights"];
+    },
+  };
+}

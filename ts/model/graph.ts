@@ -128,10 +128,16 @@ function nameLayers(where: string, input: SymbolicTensor, layers: readonly Layer
   };
   if (!input.autoName) claim(input.inputName, "by the input");
   for (const l of layers) if (!hasProvisionalName(l)) claim(l.name, `by layer ${l.name} (${l.className})`);
+  // Per stem, the lowest suffix not yet taken: names are only added here, so each stem's
+  // search resumes where it stopped (from 0 each time, naming n layers was quadratic).
+  const nextSuffix = new Map<string, number>();
   const free = (stem: string): string => {
-    for (let i = 0; ; i++) {
+    for (let i = nextSuffix.get(stem) ?? 0; ; i++) {
       const name = i === 0 ? stem : `${stem}_${i}`;
-      if (!taken.has(name)) return name;
+      if (!taken.has(name)) {
+        nextSuffix.set(stem, i + 1);
+        return name;
+      }
     }
   };
   const inputName = input.autoName ? free(input.inputName) : input.inputName;

@@ -10,14 +10,60 @@ import { formatShape, type Tensor } from "../tensor.js";
 import type { WasmCore } from "../wasm/core.js";
 
 /**
- * Checks that `layer` may be appended to `layers` and returns the per-sample shape it
- * will be built on (the first layer's declared inputShape, else the last layer's output).
+ * The layers of a stack and their names, indexed so that appending a layer checks and
+ * names it in constant time: scanning the list on every `add` made building n layers
+ * quadratic (and Keras's stem, stem_1, ... names cubic). A name is indexed when its layer
+ * is added; a layer renamed afterwards no longer holds its old name.
  */
-export function appendShape(layers: readonly Layer[], layer: Layer): readonly number[] {
+export class LayerIndex {
+  private readonly members = new Set<Layer>();
+  private readonly byName = new Map<string, Layer>();
+  /** Per name stem, the lowest suffix not yet found taken (names are only ever added). */
+  private readonly nextSuffix = new Map<string, number>();
+  /** Name lookups so far: tests count them to see that building n layers takes O(n). */
+  lookups = 0;
+
+  /** Whether `layer` is in the stack. */
+  includes(layer: Layer): boolean {
+    return this.members.has(layer);
+  }
+
+  /** Whether a layer of the stack is named `name`. */
+  taken(name: string): boolean {
+    this.lookups++;
+    return this.byName.get(name)?.name === name;
+  }
+
+  /** Indexes an appended layer under its (final) name. */
+  add(layer: Layer): void {
+    this.members.add(layer);
+    this.byName.set(layer.name, layer);
+  }
+
+  /** Keras's default name for a new `className` layer: the first free of its stem, stem_1, stem_2... */
+  defaultName(className: string): string {
+    const stem = layerNameStem(className) ?? className.toLowerCase();
+    for (let i = this.nextSuffix.get(stem) ?? 0; ; i++) {
+      const name = i === 0 ? stem : `${stem}_${i}`;
+      if (!this.taken(name)) {
+        // Not i + 1: the caller may not use the name (a failed build), and then it is free next time.
+        this.nextSuffix.set(stem, i);
+        return name;
+      }
+    }
+  }
+}
+
+/**
+ * Checks that `layer` may be appended to `layers` (indexed by `index`) and returns the
+ * per-sample shape it will be built on (the first layer's declared inputShape, else the
+ * last layer's output).
+ */
+export function appendShape(layers: readonly Layer[], index: LayerIndex, layer: Layer): readonly number[] {
   if (typeof layer !== "object" || layer === null || typeof (layer as Layer).build !== "function") {
     throw new Error(`add: expected a layer (e.g. layers.dense({ units: 10 })), received ${layer === null ? "null" : typeof layer}`);
   }
-  if (layer.weights.materialize || layers.includes(layer)) throw new Error(`add: layer "${layer.name}" already belongs to a model; make a new layer`);
+  if (layer.weights.materialize || index.includes(layer)) throw new Error(`add: layer "${layer.name}" already belongs to a model; make a new layer`);
   const last = layers[layers.length - 1];
   if (!last) {
     if (!layer.declaredInputShape) throw new Error(`add: the first layer (${layer.className}) needs an inputShape, e.g. { inputShape: [28, 28, 1] }`);
@@ -27,17 +73,8 @@ export function appendShape(layers: readonly Layer[], layer: Layer): readonly nu
   if (layer.declaredInputShape && formatShape(layer.declaredInputShape) !== formatShape(prev)) {
     throw new Error(`add: layer ${layer.className} declares inputShape ${formatShape(layer.declaredInputShape)} but the previous layer outputs ${formatShape(prev)}`);
   }
-  if (layer.name && layers.some((l) => l.name === layer.name)) throw new Error(`add: the model already has a layer named "${layer.name}"; layer names must be unique`);
+  if (layer.name && index.taken(layer.name)) throw new Error(`add: the model already has a layer named "${layer.name}"; layer names must be unique`);
   return prev;
-}
-
-/** Keras's default name for a new `className` layer: its stem, then stem_1, stem_2... */
-export function uniqueLayerName(layers: readonly Layer[], className: string): string {
-  const stem = layerNameStem(className) ?? className.toLowerCase();
-  for (let i = 0; ; i++) {
-    const name = i === 0 ? stem : `${stem}_${i}`;
-    if (!layers.some((l) => l.name === name)) return name;
-  }
 }
 
 /** The shape of every weight of `layers`, in Keras order. */

@@ -3,38 +3,37 @@
  * weights, save), made with the functional API (`new Model({ inputs, outputs })`) or,
  * as a chain, by {@link Sequential} (sequential.ts), which extends it. The class is a
  * façade: the graph and its order are in graph.ts, wasm memory (weights, plan, runner)
- * in memory.ts, inference in inference.ts, the optimizer slots of checkpoints in
- * training_state.ts, a fit call in ../training/fit_call.ts and saving in ../io/. What it
- * keeps is the model's own state: its graph, compile settings, the step and epoch
- * counters, and whether it is training or disposed.
+ * in memory.ts, inference in inference.ts, compile settings, counters and the glue of fit
+ * and checkpoints in model_training.ts (the slots' format in training_state.ts), a fit
+ * call in ../training/fit_call.ts, saving in ../io/, and the option types in
+ * model_args.ts. What it keeps is the model's own state: its graph and whether it is
+ * disposed.
  */
-import type { CallbackModel } from "../callbacks/callback.js";
 import type { History } from "../callbacks/history.js";
 import { isBatchSource, type BatchSource } from "../data/batch_source.js";
 import type { GraphDescription, LayerDescriptor } from "../io/topology.js";
 import type { Layer } from "../layers/layer.js";
-import { getOptimizer, type Optimizer } from "../optimizers/index.js";
+import type { Optimizer } from "../optimizers/index.js";
 import { Random, randomSeed } from "../random.js";
-import { formatShape, type Tensor } from "../tensor.js";
+import type { Tensor } from "../tensor.js";
 import { checkedArrayFeeder, checkInputs } from "../training/data.js";
-import { evaluateFeeder } from "../training/evaluate.js";
-import type { FitArgs, Trainee } from "../training/fit.js";
-import { prepareFit, runFit } from "../training/fit_call.js";
-import { getLoss, serializeLoss, type Loss, type LossArg } from "../training/losses.js";
-import { getMetrics, type MetricName } from "../training/metrics.js";
+import { adoptClassNames, evaluateFeeder, predictSource, sourceFeeder } from "../training/evaluate.js";
+import type { FitArgs } from "../training/fit.js";
+import { prepareFit } from "../training/fit_call.js";
 import type { WasmCore } from "../wasm/core.js";
 import { batchOption, emptyBatch, inferInChunks, type BatchArgs } from "./inference.js";
 import { describeGraph, describeLayers, graphFromTensors, type ModelGraph } from "./graph.js";
-import { gradientsInWeightOrder, setAllWeights, trainableShapes } from "./layer_stack.js";
-import { ModelMemory, type MemorySnapshot } from "./memory.js";
+import { gradientsInWeightOrder, setAllWeights } from "./layer_stack.js";
+import { ModelMemory } from "./memory.js";
 import { applyGraph } from "./inline.js";
+import { CHAIN, type ChainArgs, type CompileArgs, type EvaluateResult, type ModelArgs } from "./model_args.js";
+import { ModelTraining } from "./model_training.js";
 import type { Runner } from "./runner.js";
 import { printSummary, type SummaryArgs } from "./model_summary.js";
-import { checkTrainingState, readSlots, writeSlots, type TrainingState } from "./training_state.js";
+import type { TrainingState } from "./training_state.js";
 import { saveModel, type SaveOptions, type SavedModel } from "../io/handlers.js";
 import { checkKnownKeys } from "../options.js";
 import { checkClassNames } from "../io/class_names.js";
-import { adoptClassNames, predictSource, sourceFeeder } from "../training/evaluate.js";
 import type { SymbolicTensor } from "./symbolic.js";
 
 export type { BatchArgs } from "./inference.js";
@@ -42,59 +41,7 @@ export type { LayerDescriptor } from "../io/topology.js";
 export type { SymbolicTensor } from "./symbolic.js";
 export type { SummaryArgs } from "./model_summary.js";
 
-/** Options of the {@link Model} constructor. */
-export interface ModelArgs {
-  /** The model's input, from `input({ shape })` (one; several are not supported yet). */
-  inputs: SymbolicTensor | SymbolicTensor[];
-  /** The model's output, from a layer's `apply` (one; several are not supported yet). */
-  outputs: SymbolicTensor | SymbolicTensor[];
-  /** Model name (default "functional", as Keras 3). */
-  name?: string;
-  /** Seed of the weight initializers: same seed, bit-identical weights (default: random). */
-  seed?: number;
-}
-
-/** @internal How {@link Sequential} makes its (empty) chain: not part of the public API. */
-export const CHAIN = Symbol("chain");
-
-/** @internal The constructor argument of a chain model (Sequential). */
-export interface ChainArgs {
-  readonly [CHAIN]: true;
-  readonly name: string;
-  readonly seed: number | undefined;
-}
-
-/** Options of {@link Model.compile}. */
-export interface CompileArgs {
-  /** An optimizer object or name ("adam", "sgd", "rmsprop"). */
-  optimizer: string | Optimizer;
-  /** "categoricalCrossentropy", "sparseCategoricalCrossentropy", "meanSquaredError", or a loss from `losses` (with options). */
-  loss: LossArg;
-  /** ["accuracy"] (or "acc"). */
-  metrics?: string | string[];
-}
-
-/** Result of {@link Model.evaluate}: mean loss, and accuracy when compiled with it. */
-export interface EvaluateResult {
-  /** Mean loss over the samples. */
-  loss: number;
-  /** Fraction of samples classified right; present when compiled with metrics ["accuracy"]. */
-  accuracy?: number;
-}
-
-interface Compiled {
-  optimizer: Optimizer;
-  loss: Loss;
-  metrics: MetricName[];
-}
-
-/** What a failed `fit` puts back. */
-interface FitSnapshot {
-  memory: MemorySnapshot;
-  steps: number;
-  epochs: number;
-  lr: number;
-}
+export { CHAIN, type ChainArgs, type CompileArgs, type EvaluateResult, type ModelArgs } from "./model_args.js";
 
 /**
  * A graph of layers with one input and one output (Keras's functional `Model`):
@@ -123,12 +70,9 @@ export class Model {
   protected readonly layerSeeds: number[] = [];
   /** @internal The model's wasm memory. */
   protected readonly memory: ModelMemory;
-  private compiled: Compiled | null = null;
+  /** Compile settings, counters and the fit and checkpoint glue (model_training.ts). */
+  private readonly run: ModelTraining;
   private names: readonly string[] | null = null;
-  private steps = 0;
-  private epochs = 0;
-  /** @internal True while fit runs. */
-  protected training = false;
   /** @internal True once disposed. */
   protected disposed = false;
 
@@ -148,6 +92,7 @@ export class Model {
     if (seed !== undefined && (typeof seed !== "number" || !Number.isSafeInteger(seed))) throw new Error(`${where}: seed must be a whole number, received ${String(seed)}`);
     this.seedStream = new Random((seed as number | undefined) ?? randomSeed());
     this.memory = new ModelMemory(() => this.graph(), this.layerSeeds);
+    this.run = new ModelTraining(this.memory);
     if (chain) {
       this.name = (name as string | undefined) ?? "sequential";
       this.layers = [];
@@ -251,39 +196,13 @@ export class Model {
    */
   summary(options: SummaryArgs = {}): string {
     this.checkAlive("summary");
-    // Keras builds the optimizer's variables at the first step: its slots, the iteration
-    // counter and the learning rate.
-    const built = this.compiled !== null && this.steps > 0;
-    return printSummary({
-      name: this.name, graph: this.graph(), sequential: this.isSequential(),
-      optimizerParams: built ? this.compiled!.optimizer.stateSlots() * this.memory.store.trainableCount + 2 : null,
-    }, options);
+    return printSummary({ name: this.name, graph: this.graph(), sequential: this.isSequential(), optimizerParams: this.run.optimizerParams() }, options);
   }
 
   /** Sets the optimizer, the loss and the metrics; resets the optimizer's state. */
   compile(options: CompileArgs): void {
     this.checkIdle("compile");
-    if (typeof options !== "object" || options === null) throw new Error(`compile: expected { optimizer, loss, metrics }, received ${String(options)}`);
-    const out = this.outputShape;
-    if (!out) throw new Error("compile: the model has no layers; add some first");
-    if (options.optimizer === undefined) throw new Error('compile: optimizer is required, e.g. "adam"');
-    let optimizer: Optimizer;
-    try {
-      optimizer = getOptimizer(options.optimizer);
-    } catch (e) {
-      throw new Error(`compile: ${(e as Error).message}`);
-    }
-    const loss = getLoss(options.loss);
-    const metrics = getMetrics(options.metrics);
-    if (loss.crossEntropy && out.length !== 1) {
-      throw new Error(`compile: ${loss.name} needs a flat output [classes], but the last layer outputs ${formatShape(out)}`);
-    }
-    this.compiled = { optimizer, loss, metrics };
-    this.steps = 0;
-    this.epochs = 0;
-    // Layers frozen or unfrozen since the weights were placed take effect now, as in Keras.
-    this.memory.relayout();
-    this.memory.resetState(optimizer.stateSlots());
+    this.run.compile(options, this.outputShape);
   }
 
   /**
@@ -292,12 +211,12 @@ export class Model {
    * `initialEpoch` to resume. 0 after compile.
    */
   get epochsTrained(): number {
-    return this.epochs;
+    return this.run.epochs;
   }
 
   /** The optimizer set by compile, or null. */
   get optimizer(): Optimizer | null {
-    return this.compiled?.optimizer ?? null;
+    return this.run.compiled?.optimizer ?? null;
   }
 
   /**
@@ -309,27 +228,17 @@ export class Model {
   fit(source: BatchSource, options?: FitArgs): Promise<History>;
   async fit(x: Tensor | BatchSource, y?: Tensor | FitArgs, options?: FitArgs): Promise<History> {
     this.checkAlive("fit");
-    if (this.training) throw new Error("fit: the model is already training (fit is not re-entrant)");
-    const c = this.requireCompiled("fit");
+    if (this.run.running) throw new Error("fit: the model is already training (fit is not re-entrant)");
+    const c = this.run.require("fit");
     const fit = prepareFit(x, y, options, c.loss, this.inputShape!, this.outputShape!);
     // Planned for min(batchSize, samples), refused (naming the largest that fits) before anything changes.
     const core = this.ensurePlaced();
     const runner = this.memory.trainingRunner(fit.settings.batchSize, fit.train.length, c.loss, isBatchSource(x) ? "the BatchSource's batchSize" : "batchSize");
-    const snapshot = this.snapshot();
-    this.stopTraining = false;
-    this.training = true;
-    try {
-      const history = await runFit(this.trainee(core, runner, c), fit, {
-        layers: this.describeLayers(), inbound: this.inbound, trainable: this.layers.map((l) => l.trainable), inputShape: this.inputShape!, loss: c.loss,
-      });
-      if (this.names === null) this.names = adoptClassNames(x, this.outputShape!);
-      return history;
-    } catch (e) {
-      this.restore(snapshot);
-      throw e;
-    } finally {
-      this.training = false;
-    }
+    const history = await this.run.fit(this, core, runner, fit, {
+      layers: this.describeLayers(), inbound: this.inbound, trainable: this.layers.map((l) => l.trainable), inputShape: this.inputShape!, loss: c.loss,
+    });
+    if (this.names === null) this.names = adoptClassNames(x, this.outputShape!);
+    return history;
   }
 
   /**
@@ -340,7 +249,7 @@ export class Model {
   evaluate(source: BatchSource, options?: BatchArgs): EvaluateResult;
   evaluate(x: Tensor | BatchSource, y?: Tensor | BatchArgs, options: BatchArgs = {}): EvaluateResult {
     this.checkAlive("evaluate");
-    const c = this.requireCompiled("evaluate");
+    const c = this.run.require("evaluate");
     const { feeder, batchSize } = isBatchSource(x)
       ? sourceFeeder("evaluate", x, y, options, c.loss, this.inputShape!, this.outputShape!)
       : { batchSize: batchOption("evaluate", options), feeder: checkedArrayFeeder("evaluate", "x", "y", x, y, c.loss, this.inputShape!, this.outputShape!) };
@@ -391,7 +300,7 @@ export class Model {
    */
   lossAndGradients(x: Tensor, y: Tensor, seed: number, step: number): { loss: number; grads: Float32Array } {
     this.checkIdle("lossAndGradients");
-    const c = this.requireCompiled("lossAndGradients");
+    const c = this.run.require("lossAndGradients");
     const feeder = checkedArrayFeeder("lossAndGradients", "x", "y", x, y, c.loss, this.inputShape!, this.outputShape!);
     const n = feeder.length;
     const { core, runner } = this.ready(n, true);
@@ -447,12 +356,7 @@ export class Model {
    */
   getTrainingState(): TrainingState | null {
     this.checkAlive("getTrainingState");
-    if (!this.compiled) return null;
-    const core = this.ensurePlaced();
-    const { optimizer, loss, metrics } = this.compiled;
-    const { state, trainableCount: count } = this.memory.store;
-    const slots = readSlots(state ? core.f32(state) : null, optimizer.stateSlots(), count, trainableShapes(this.layers, this.memory.store.trainable));
-    return { optimizer: { className: optimizer.className, config: optimizer.getConfig() }, loss: serializeLoss(loss), metrics: [...metrics], step: this.steps, epoch: this.epochs, slots };
+    return this.run.compiled ? this.run.state(this.ensurePlaced(), this.layers) : null;
   }
 
   /**
@@ -463,13 +367,8 @@ export class Model {
   setTrainingState(state: TrainingState): void {
     const where = "setTrainingState";
     this.checkIdle(where);
-    const { optimizer } = this.requireCompiled(where);
-    const core = this.ensurePlaced();
-    checkTrainingState(where, state, optimizer.className, optimizer.stateSlots(), trainableShapes(this.layers, this.memory.store.trainable));
-    const store = this.memory.store;
-    if (store.state) writeSlots(core.f32(store.state), state.slots, store.trainableCount);
-    this.steps = state.step;
-    this.epochs = state.epoch;
+    this.run.require(where);
+    this.run.setState(where, this.ensurePlaced(), this.layers, state);
   }
 
   /**
@@ -494,7 +393,7 @@ export class Model {
   /** @internal For calls that change the model's state: refused while fit runs. */
   protected checkIdle(op: string): void {
     this.checkAlive(op);
-    if (this.training) {
+    if (this.run.running) {
       throw new Error(`${op}: the model is training (a fit call is running); call ${op} after fit resolves, or set model.stopTraining = true from a callback to end it`);
     }
   }
@@ -502,16 +401,6 @@ export class Model {
   /** @internal True for a Sequential (saved and summarized as a plain list of layers). */
   protected isSequential(): boolean {
     return false;
-  }
-
-
-  private requireCompiled(op: string): Compiled {
-    // compile needs layers and layers are never removed, so a compiled model has some.
-    // Saying why helps the common case: a model from loadModel, saved without includeOptimizer.
-    if (!this.compiled) {
-      throw new Error(`${op}: call compile({ optimizer, loss }) first (loadModel returns a compiled model only if it was saved with { includeOptimizer: true })`);
-    }
-    return this.compiled;
   }
 
   /** `predict`'s and `activations`' checks: returns the sample count and batch size. */
@@ -532,7 +421,7 @@ export class Model {
    * is alive and has layers; a disposed model's layers have no `materialize` hook.
    */
   protected placeWeights(keep: (Tensor[] | null)[] = []): WasmCore {
-    return this.memory.place(this.compiled?.optimizer.stateSlots() ?? 0, keep);
+    return this.memory.place(this.run.compiled?.optimizer.stateSlots() ?? 0, keep);
   }
 
   /**
@@ -542,7 +431,7 @@ export class Model {
    */
   private ready(batch: number, training = false): { core: WasmCore; runner: Runner } {
     const core = this.ensurePlaced();
-    return { core, runner: this.memory.runnerFor(batch, this.compiled?.loss ?? null, !this.training, training) };
+    return { core, runner: this.memory.runnerFor(batch, this.run.compiled?.loss ?? null, !this.run.running, training) };
   }
 
   /**
@@ -552,43 +441,6 @@ export class Model {
    */
   private inferenceReady(op: string, batchSize: number, n: number, training = false): { core: WasmCore; runner: Runner } {
     const core = this.ensurePlaced();
-    return { core, runner: this.memory.inferenceRunner(op, batchSize, n, this.compiled?.loss ?? null, !this.training, training) };
-  }
-
-  private trainee(core: WasmCore, runner: Runner, c: Compiled): Trainee {
-    return {
-      core, runner, optimizer: c.optimizer, store: this.memory.store, metrics: c.metrics,
-      callbackModel: this.callbackModel(c.optimizer),
-      nextStep: () => ++this.steps,
-      epochDone: (epoch: number) => {
-        this.epochs = epoch + 1;
-      },
-    };
-  }
-
-  private callbackModel(optimizer: Optimizer): CallbackModel {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const model = this;
-    return {
-      get stopTraining() { return model.stopTraining; },
-      set stopTraining(v: boolean) { model.stopTraining = v; },
-      get learningRate() { return optimizer.learningRate; },
-      set learningRate(v: number) { optimizer.learningRate = v; },
-      getWeights: () => model.getWeights(),
-      setWeights: (w: Tensor[]) => model.setWeights(w),
-      save: (destination: string, options?: SaveOptions) => model.save(destination, options),
-    };
-  }
-
-  private snapshot(): FitSnapshot {
-    return { memory: this.memory.snapshot(), steps: this.steps, epochs: this.epochs, lr: this.compiled!.optimizer.learningRate };
-  }
-
-  private restore(s: FitSnapshot): void {
-    this.memory.restore(s.memory);
-    this.steps = s.steps;
-    this.epochs = s.epochs;
-    // A scheduled rate is not settable (as in Keras) and depends only on the step count.
-    if (!this.compiled!.optimizer.schedule) this.compiled!.optimizer.learningRate = s.lr;
+    return { core, runner: this.memory.inferenceRunner(op, batchSize, n, this.run.compiled?.loss ?? null, !this.run.running, training) };
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { Layer } from "../layers/layer.js";
 import { isApplied } from "./symbolic.js";
-import { appendShape, uniqueLayerName } from "./layer_stack.js";
+import { appendShape, LayerIndex } from "./layer_stack.js";
 import { CHAIN, Model, type ChainArgs } from "./model.js";
 
 export type { BatchArgs, CompileArgs, EvaluateResult, LayerDescriptor, ModelArgs } from "./model.js";
@@ -23,6 +23,9 @@ export interface SequentialArgs {
 
 /** A linear stack of layers (Keras's `Sequential`): a {@link Model} whose graph is a chain. */
 export class Sequential extends Model {
+  /** The layers and their names, for constant-time checks on `add`. */
+  private readonly layerIndex = new LayerIndex();
+
   /** An empty model, or one with `options.layers` added in order (checked as {@link add} does). */
   constructor(options: SequentialArgs = {}) {
     if (typeof options !== "object" || options === null) throw new Error(`Sequential: options must be an object, received ${String(options)}`);
@@ -43,9 +46,9 @@ export class Sequential extends Model {
     if (typeof layer === "object" && layer !== null && isApplied(layer)) {
       throw new Error(`add: layer "${layer.name}" has been applied in a functional graph; make a new layer for a Sequential`);
     }
-    const inputShape = appendShape(this.layers, layer);
+    const inputShape = appendShape(this.layers, this.layerIndex, layer);
     const given = layer.name;
-    layer.name = given || uniqueLayerName(this.layers, layer.className);
+    layer.name = given || this.layerIndex.defaultName(layer.className);
     try {
       layer.build(inputShape);
     } catch (e) {
@@ -56,6 +59,7 @@ export class Sequential extends Model {
     const keep = this.memory.placed ? this.layers.map((l) => l.getWeights()) : null;
     this.inbound.push([this.layers.length]);
     this.layers.push(layer);
+    this.layerIndex.add(layer);
     this.layerSeeds.push(this.seedStream.seed());
     layer.weights.materialize = () => this.placeWeights();
     if (keep) {

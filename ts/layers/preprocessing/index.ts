@@ -1,12 +1,9 @@
 /**
  * Keras 3's random image preprocessing layers, for augmentation inside the model: active
- * only while training, identity otherwise. The integrator registers them with one line
- * in ts/layers/registry.ts (`...PREPROCESSING_KINDS` in LAYER_KINDS: factories, name
- * stems and Keras JSON formats all derive from it) and adds {@link preprocessingLayers}
- * to the `layers` namespace. PREPROCESSING_FACTORIES and PREPROCESSING_NAME_STEMS say the
- * same by class name.
+ * only while training, identity otherwise. ts/layers/registry.ts registers them with one
+ * line (`...preprocessingKinds()`: factories, name stems and Keras JSON formats all
+ * derive from it) and {@link preprocessingLayers} joins the `layers` namespace.
  */
-import type { Layer } from "../layer.js";
 import { randomRotation, randomTranslation, randomZoom } from "./random_affine.js";
 import { randomContrast } from "./random_contrast.js";
 import { randomFlip } from "./random_flip.js";
@@ -16,7 +13,7 @@ export type { AffineLayerArgs, RandomRotationArgs, RandomTranslationArgs, Random
 export type { RandomContrastArgs } from "./random_contrast.js";
 export type { FlipMode, RandomFlipArgs } from "./random_flip.js";
 export type { FillMode, Interpolation } from "./affine_sampler.js";
-export { PREPROCESSING_KERAS_FORMATS, PREPROCESSING_KINDS } from "./keras_formats.js";
+export { preprocessingKinds } from "./keras_formats.js";
 
 /** The factories, to merge into `layers`. */
 export const preprocessingLayers = {
@@ -30,22 +27,4 @@ export const preprocessingLayers = {
   randomTranslation,
   /** Scales each sample's contrast while training: `randomContrast({ factor: 0.2 })`. */
   randomContrast,
-};
-
-/** Keras class name to factory, for loading saved models (configs as `layer.config` gives them). */
-export const PREPROCESSING_FACTORIES: Readonly<Record<string, (config: never) => Layer>> = {
-  RandomFlip: randomFlip,
-  RandomRotation: randomRotation,
-  RandomZoom: randomZoom,
-  RandomTranslation: randomTranslation,
-  RandomContrast: randomContrast,
-};
-
-/** Keras's default name stems (random_flip, random_flip_1, ...). */
-export const PREPROCESSING_NAME_STEMS: Readonly<Record<string, string>> = {
-  RandomFlip: "random_flip",
-  RandomRotation: "random_rotation",
-  RandomZoom: "random_zoom",
-  RandomTranslation: "random_translation",
-  RandomContrast: "random_contrast",
 };
