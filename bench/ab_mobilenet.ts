@@ -65,7 +65,7 @@ function cases(core: WasmCore): [string, (() => void) | null][] {
   void has;
   const out: [string, (() => void) | null][] = [];
   for (const [name, d] of DEPTHWISE) {
-    if (only && !name.includes(only) && !"dw".includes(only)) continue;
+    if (only && !["forward", "backward filter", "backward input"].some((pass) => `${name} ${pass}`.includes(only))) continue;
     const x = filled(d.batch * d.inH * d.inW * d.channels);
     const w = filled(d.kH * d.kW * d.channels);
     const y = filled(d.batch * d.outH * d.outW * d.channels);

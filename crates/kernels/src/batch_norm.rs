@@ -35,10 +35,10 @@ use core::arch::wasm32::*;
 /// Channels whose coefficients one pass keeps on the stack.
 pub const BLOCK: usize = 64;
 
-/// Rows one sweep of the sums covers (at most `CHUNK_ROWS * BLOCK` floats, 32 KiB, per
+/// Rows one sweep of the sums covers (at most `CHUNK_ROWS * BLOCK` floats, 16 KiB, per
 /// input): each 16-channel group of a block sums them in registers, the first group
 /// bringing the rows into cache for the others.
-const CHUNK_ROWS: usize = 128;
+const CHUNK_ROWS: usize = 64;
 
 /// The channel blocks `[c0, c1)` of `channels`.
 fn blocks(channels: usize) -> impl Iterator<Item = (usize, usize)> {
@@ -233,6 +233,11 @@ pub fn batch_norm_backward(
             b[i] = -a[i] * dgamma[ch] * inv_std * inv_rows;
             c[i] = -a[i] * dbeta[ch] * inv_rows - b[i] * mean[ch];
         }
+        let coef = (&a[..n], &b[..n], &c[..n]);
+        let done = affine2_rows_simd(dy, x, dx, (rows, channels, c0), coef);
+        if done == n {
+            continue;
+        }
         for ((xr, dyr), dxr) in x
             .chunks_exact(channels)
             .zip(dy.chunks_exact(channels))
@@ -240,12 +245,12 @@ pub fn batch_norm_backward(
             .take(rows)
         {
             affine2(
-                &dyr[c0..c1],
-                &xr[c0..c1],
-                &a[..n],
-                &b[..n],
-                &c[..n],
-                &mut dxr[c0..c1],
+                &dyr[c0 + done..c1],
+                &xr[c0 + done..c1],
+                &a[done..n],
+                &b[done..n],
+                &c[done..n],
+                &mut dxr[c0 + done..c1],
             );
         }
     }
@@ -305,12 +310,17 @@ fn normalize(
             a[i] = gamma.map_or(1.0, |g| g[ch]) / (var[ch] + epsilon).sqrt();
             b[i] = beta.map_or(0.0, |b| b[ch]) - mean[ch] * a[i];
         }
+        let done = affine_rows_simd(x, y, (rows, channels, c0), &a[..n], &b[..n]);
+        if done == n {
+            continue;
+        }
         for (xr, yr) in x
             .chunks_exact(channels)
             .zip(y.chunks_exact_mut(channels))
             .take(rows)
         {
-            affine(&xr[c0..c1], &a[..n], &b[..n], &mut yr[c0..c1]);
+            let (xr, yr) = (&xr[c0 + done..c1], &mut yr[c0 + done..c1]);
+            affine(xr, &a[done..n], &b[done..n], yr);
         }
     }
 }
@@ -481,6 +491,168 @@ fn products_chunk_simd(
     _: usize,
     _: &[f32],
     _: (&mut [f32; BLOCK], &mut [f32; BLOCK]),
+) -> usize {
+    0
+}
+
+/// `(group, r0, r1)`: each chunk of [`CHUNK_ROWS`] rows and, within it, each group of 16
+/// channels below `n16` (chunks outside the groups, so the groups after the first find the
+/// chunk's rows in cache).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn groups_by_chunk(rows: usize, n16: usize) -> impl Iterator<Item = (usize, usize, usize)> {
+    (0..rows).step_by(CHUNK_ROWS).flat_map(move |r0| {
+        let r1 = (r0 + CHUNK_ROWS).min(rows);
+        (0..n16).step_by(16).map(move |g| (g, r0, r1))
+    })
+}
+
+/// `y = x * a + b` over every row for the leading multiple of 16 channels of the block at
+/// `c0` (`a`, `b` hold the block's coefficients), 16 channels at a time with their
+/// coefficients in registers. `shape` is `(rows, channels, c0)`. Returns the channels done.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn affine_rows_simd(
+    x: &[f32],
+    y: &mut [f32],
+    shape: (usize, usize, usize),
+    a: &[f32],
+    b: &[f32],
+) -> usize {
+    let (rows, channels, c0) = shape;
+    let n16 = a.len() & !15;
+    if n16 == 0 || rows == 0 {
+        return 0;
+    }
+    assert!((rows - 1) * channels + c0 + n16 <= x.len().min(y.len()));
+    let (xp, yp) = (x.as_ptr(), y.as_mut_ptr());
+    if n16 > 16 {
+        // Several groups: whole rows in order (streaming), coefficients from L1.
+        let (ap, bp) = (a.as_ptr(), b.as_ptr());
+        for row in 0..rows {
+            let at = row * channels + c0;
+            for j in (0..n16).step_by(4) {
+                // SAFETY: 4 floats at at + j (x read, y written) and at j of a and b,
+                // j + 4 <= n16 <= their lengths, inside the bounds asserted above.
+                unsafe {
+                    let ld = |p: *const f32, i: usize| v128_load(p.add(i) as *const v128);
+                    let r = f32x4_add(f32x4_mul(ld(xp, at + j), ld(ap, j)), ld(bp, j));
+                    v128_store(yp.add(at + j) as *mut v128, r);
+                }
+            }
+        }
+        return n16;
+    }
+    for (g, r0, r1) in groups_by_chunk(rows, n16) {
+        let ca = [
+            load4(&a[g..]),
+            load4(&a[g + 4..]),
+            load4(&a[g + 8..]),
+            load4(&a[g + 12..]),
+        ];
+        let cb = [
+            load4(&b[g..]),
+            load4(&b[g + 4..]),
+            load4(&b[g + 8..]),
+            load4(&b[g + 12..]),
+        ];
+        for row in r0..r1 {
+            let at = row * channels + c0 + g;
+            for k in 0..4 {
+                // SAFETY: 4 floats at at + 4k, inside the bound asserted above, of x
+                // (read) and y (written, borrowed mutably); no alignment is required.
+                unsafe {
+                    let v = v128_load(xp.add(at + 4 * k) as *const v128);
+                    let r = f32x4_add(f32x4_mul(v, ca[k]), cb[k]);
+                    v128_store(yp.add(at + 4 * k) as *mut v128, r);
+                }
+            }
+        }
+    }
+    n16
+}
+
+/// `y = u * a + v * b + c` over every row for the leading multiple of 16 channels of the
+/// block at `c0`, as [`affine_rows_simd`]. Returns the channels done.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn affine2_rows_simd(
+    u: &[f32],
+    v: &[f32],
+    y: &mut [f32],
+    shape: (usize, usize, usize),
+    coef: (&[f32], &[f32], &[f32]),
+) -> usize {
+    let (rows, channels, c0) = shape;
+    let (a, b, c) = coef;
+    let n16 = a.len() & !15;
+    if n16 == 0 || rows == 0 {
+        return 0;
+    }
+    assert!((rows - 1) * channels + c0 + n16 <= u.len().min(v.len()).min(y.len()));
+    let (up, vp, yp) = (u.as_ptr(), v.as_ptr(), y.as_mut_ptr());
+    if n16 > 16 {
+        // Several groups: whole rows in order (streaming), coefficients from L1.
+        let (ap, bp, cp) = (a.as_ptr(), b.as_ptr(), c.as_ptr());
+        for row in 0..rows {
+            let at = row * channels + c0;
+            for j in (0..n16).step_by(4) {
+                // SAFETY: 4 floats at at + j (u, v read; y written) and at j of the
+                // coefficients, j + 4 <= n16 <= their lengths, inside the bounds asserted.
+                unsafe {
+                    let ld = |p: *const f32, i: usize| v128_load(p.add(i) as *const v128);
+                    let s = f32x4_add(
+                        f32x4_mul(ld(up, at + j), ld(ap, j)),
+                        f32x4_mul(ld(vp, at + j), ld(bp, j)),
+                    );
+                    v128_store(yp.add(at + j) as *mut v128, f32x4_add(s, ld(cp, j)));
+                }
+            }
+        }
+        return n16;
+    }
+    for (g, r0, r1) in groups_by_chunk(rows, n16) {
+        let four = |s: &[f32]| {
+            [
+                load4(&s[g..]),
+                load4(&s[g + 4..]),
+                load4(&s[g + 8..]),
+                load4(&s[g + 12..]),
+            ]
+        };
+        let (ca, cb, cc) = (four(a), four(b), four(c));
+        for row in r0..r1 {
+            let at = row * channels + c0 + g;
+            for k in 0..4 {
+                // SAFETY: as in `affine_rows_simd`, for u and v (read) and y (written).
+                unsafe {
+                    let s = f32x4_add(
+                        f32x4_mul(v128_load(up.add(at + 4 * k) as *const v128), ca[k]),
+                        f32x4_mul(v128_load(vp.add(at + 4 * k) as *const v128), cb[k]),
+                    );
+                    v128_store(yp.add(at + 4 * k) as *mut v128, f32x4_add(s, cc[k]));
+                }
+            }
+        }
+    }
+    n16
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn affine_rows_simd(
+    _: &[f32],
+    _: &mut [f32],
+    _: (usize, usize, usize),
+    _: &[f32],
+    _: &[f32],
+) -> usize {
+    0
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn affine2_rows_simd(
+    _: &[f32],
+    _: &[f32],
+    _: &mut [f32],
+    _: (usize, usize, usize),
+    _: (&[f32], &[f32], &[f32]),
 ) -> usize {
     0
 }
