@@ -195,7 +195,7 @@ describe("fit, evaluate and predict on an image folder", () => {
     expect(() => m.evaluate(source, { batchSize: 0 })).toThrow("evaluate: batchSize must be a whole number > 0, received 0");
     // A source that reads asynchronously (a browser folder's prepare) cannot be filled unprepared.
     const later = Object.assign(imageFolder(root, { imageSize: [6, 6], colorMode: "grayscale", shuffle: false }), { prepare: async () => {} });
-    const asyncMessage = "this batch source reads its samples asynchronously (it has prepare(), e.g. a browser image folder)";
+    const asyncMessage = "this batch source reads its samples asynchronously (it has prepare(), e.g. imageFolderFromFiles with preload: false)";
     expect(() => m.evaluate(later)).toThrow(`evaluate: ${asyncMessage}`);
     expect(() => m.predict(later)).toThrow(`predict: ${asyncMessage}`);
     const wrong = imageFolder(root, { imageSize: [8, 8], colorMode: "grayscale", shuffle: false });

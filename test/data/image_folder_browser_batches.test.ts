@@ -126,8 +126,8 @@ describe("imageFolderFromFiles with preload: false", () => {
     const eager = await imageFolderFromFileList(files, { imageSize: [6, 5], seed: 3, batchSize: 4 }, countingDecoder().decode) as ImageFolderSource;
     const model = new Sequential({ seed: 5, layers: [layers.flatten({ inputShape: [6, 5, 3] }), layers.dense({ units: 3, activation: "softmax" })] });
     model.compile({ optimizer: "adam", loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
-    expect(() => model.evaluate(lazy)).toThrow(/evaluate: this batch source reads asynchronously \(it has prepare, e\.g\. imageFolderFromFiles with preload: false\), and evaluate is synchronous; make the source with preload: true/);
-    expect(() => model.predict(lazy)).toThrow(/predict: this batch source reads asynchronously .* and predict is synchronous/);
+    expect(() => model.evaluate(lazy)).toThrow(/evaluate: this batch source reads its samples asynchronously \(it has prepare\(\), e\.g\. imageFolderFromFiles with preload: false\), which evaluate cannot wait for; make the source with preload: true/);
+    expect(() => model.predict(lazy)).toThrow(/predict: this batch source reads its samples asynchronously .* which predict cannot wait for/);
     expect(model.predict(eager).shape).toEqual([21, 3]);
     expect(Number.isFinite(model.evaluate(eager).loss)).toBe(true);
   });

@@ -209,7 +209,7 @@ export function checkSource(where: string, source: BatchSource, inputShape: read
  */
 export function refuseAsync(where: string, source: BatchSource): void {
   if (typeof source.prepare === "function") {
-    throw new Error(`${where}: this batch source reads its samples asynchronously (it has prepare(), e.g. a browser image folder), which ${where} cannot wait for; pass its samples as tensors instead (an image folder's toTensors())`);
+    throw new Error(`${where}: this batch source reads its samples asynchronously (it has prepare(), e.g. imageFolderFromFiles with preload: false), which ${where} cannot wait for; make the source with preload: true, or pass its samples as tensors (an image folder's toTensors())`);
   }
 }
 

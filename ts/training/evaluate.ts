@@ -32,17 +32,6 @@ export function evaluateFeeder(core: WasmCore, runner: Runner, feeder: Feeder, b
 }
 
 /**
- * evaluate and predict run synchronously, so they cannot await a source's `prepare`
- * (`imageFolderFromFiles` with `preload: false` decodes there): such a source is refused
- * up front rather than failing at its first unprepared `fill`.
- */
-function refuseAsyncSource(where: string, source: BatchSource): void {
-  if (source.prepare !== undefined) {
-    throw new Error(`${where}: this batch source reads asynchronously (it has prepare, e.g. imageFolderFromFiles with preload: false), and ${where} is synchronous; make the source with preload: true, or use its toTensors()`);
-  }
-}
-
-/**
  * `evaluate(source, options)`'s checks: no separate labels (the source carries its own),
  * options with at most `batchSize` (default: the source's), shapes that fit the model.
  */
@@ -54,11 +43,10 @@ export function sourceFeeder(
   if (tensorLike || (typeof extra === "object" && extra !== null && Object.keys(extra).length > 0)) {
     throw new Error(`${where}: x is a BatchSource (e.g. datasets.imageFolder(dir)), which carries its own labels; call ${where}(source, options) without y`);
   }
-  refuseAsyncSource(where, source);
+  refuseAsync(where, source);
   const options = args === undefined ? {} : args;
   const batchSize = batchOption(where, { batchSize: checkBatchSize(where, source), ...(options as BatchArgs) });
   checkSource(where, source, inputShape, loss, outputShape);
-  refuseAsync(where, source);
   return { feeder: new SourceFeeder(source, loss, sizeOf(outputShape)), batchSize };
 }
 
@@ -69,7 +57,7 @@ export function sourceFeeder(
 export function predictSource(source: BatchSource, options: BatchArgs, inputShape: readonly number[] | null, predictChunk: (x: Tensor) => Tensor): Tensor {
   const where = "predict";
   if (typeof options !== "object" || options === null) throw new Error(`${where}: options must be an object, received ${String(options)}`);
-  refuseAsyncSource(where, source);
+  refuseAsync(where, source);
   const batchSize = batchOption(where, { batchSize: checkBatchSize(where, source), ...options });
   if (inputShape === null) throw new Error(`${where}: the model has no layers; add some first`);
   const n = source.length;
@@ -77,7 +65,6 @@ export function predictSource(source: BatchSource, options: BatchArgs, inputShap
   if (formatShape(source.sampleShape) !== formatShape(inputShape)) {
     throw new Error(`${where}: the batch source's samples have shape ${formatShape(source.sampleShape)}, expected ${formatShape(inputShape)} (the model's input shape)`);
   }
-  refuseAsync(where, source);
   const sample = sizeOf(inputShape);
   const labelSize = sizeOf(source.labelShape);
   const chunk = Math.min(batchSize, Math.max(n, 1));
