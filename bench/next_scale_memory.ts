@@ -17,6 +17,7 @@
  *   npx vite-node bench/next_scale_memory.ts -- --net resnet20     prints JSON (last line)
  */
 import * as lib from "../ts/index.js";
+import type { Layer } from "../ts/layers/layer.js";
 import type { Model } from "../ts/model/model.js";
 import type { ModelMemory } from "../ts/model/memory.js";
 import { planSize, type Plan } from "../ts/model/plan.js";
@@ -60,8 +61,11 @@ interface Use {
   producer?: string;
 }
 
+/** What the accounting needs of each layer: its class, and what its backward reads (`Layer.backwardReads`). */
+type LayerReads = Pick<Layer, "className" | "backwardReads">;
+
 /** Plan buffers with their kinds and lifetimes, rebuilt from the layers' calls (see the module doc). */
-function uses(plan: Plan, classes: readonly string[]): { list: Use[]; moments: number; name: (t: number) => string } {
+function uses(plan: Plan, layers: readonly LayerReads[]): { list: Use[]; moments: number; name: (t: number) => string } {
   const L = plan.layers.length;
   const LOSS = L + 1;
   const END = 2 * L + 2;
@@ -81,10 +85,12 @@ function uses(plan: Plan, classes: readonly string[]): { list: Use[]; moments: n
   byBuf.get(plan.input)!.producer = "input";
   plan.layers.forEach((b, i) => {
     use(b.y, "activations", fwd(i));
-    byBuf.get(b.y)!.producer ??= classes[i]!;
+    byBuf.get(b.y)!.producer ??= layers[i]!.className;
     for (const t of plan.training ? [fwd(i), bwd(i)] : [fwd(i)]) {
-      for (const x of b.xs) use(x, "activations", t);
-      use(b.y, "activations", t);
+      // Backward touches only the activations the layer says it reads (the plan's rule).
+      const reads = t === fwd(i) ? { inputs: true, output: true } : layers[i]!.backwardReads ?? { inputs: true, output: true };
+      if (reads.inputs) for (const x of b.xs) use(x, "activations", t);
+      if (reads.output) use(b.y, "activations", t);
       use(b.f32, "workspaces", t);
       use(b.u32, "workspaces", t);
       use(b.scratch, "scratch", t);
@@ -109,9 +115,9 @@ function uses(plan: Plan, classes: readonly string[]): { list: Use[]; moments: n
 }
 
 /** Bytes per kind of every buffer apart, and at the busiest moment (or why the rebuild failed). */
-export function planAccounting(plan: Plan, classes: readonly string[]): { unpacked: Record<Kind, number>; peak: MemoryReport["peak"] } {
+export function planAccounting(plan: Plan, layers: readonly LayerReads[]): { unpacked: Record<Kind, number>; peak: MemoryReport["peak"] } {
   const zero = () => Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
-  const { list, moments, name } = uses(plan, classes);
+  const { list, moments, name } = uses(plan, layers);
   // Windows of one record (an aliasing layer's output is its input's) count once.
   const records = new Map<string, Use>();
   for (const u of list) {
@@ -181,7 +187,7 @@ async function measureNetwork(name: NetworkName): Promise<MemoryReport> {
   const store = memory.store;
   const plan = memory.runnerFor(batch, null, false, true).plan;
   const graph = model.graph();
-  const accounting = planAccounting(plan, graph.layers.map((l) => l.className));
+  const accounting = planAccounting(plan, graph.layers);
   const report: MemoryReport = {
     net: name,
     batch,

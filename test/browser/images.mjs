@@ -23,21 +23,16 @@
  * Screenshots go to test/browser/screenshots/images-*.png (git-ignored).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDemo } from "../../scripts/build-browser.mjs";
 import { startServer } from "../../scripts/serve-demo.mjs";
+import { assert, check, chromiumPath, CHROMIUM_FLAGS, loadPlaywright, runChecks } from "./harness.mjs";
 import { CLASSES, PER_CLASS, encodePngRgb, generator, makeFolder, nodeSimdnet, picture, writeTree } from "./image_files.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const screenshots = join(root, "test/browser/screenshots");
-const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const CHROMIUM_FLAGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
 /**
  * Largest difference allowed between Chromium's and Node's decoding of the same JPEG
  * (levels of 255), and of their mean absolute difference. Node decodes with libjpeg-turbo
@@ -47,31 +42,6 @@ const CHROMIUM_FLAGS = [
 const JPEG_TOLERANCE = { max: 12, mean: 1.5 };
 const IMAGE_SIZE = 32;
 
-function loadPlaywright() {
-  for (const place of [root, ...(process.env.NODE_PATH ?? "").split(delimiter).filter(Boolean)]) {
-    try {
-      return createRequire(join(place, "noop.js"))("playwright-core");
-    } catch {
-      // next place
-    }
-  }
-  throw new Error("playwright-core is not installed (npm install --no-save playwright-core, or set NODE_PATH)");
-}
-
-const results = [];
-async function check(name, fn) {
-  try {
-    await fn();
-    results.push(true);
-    console.log(`ok    ${name}`);
-  } catch (e) {
-    results.push(false);
-    console.log(`FAIL  ${name}\n      ${(e instanceof Error ? e.message : String(e)).replaceAll("\n", "\n      ")}`);
-  }
-}
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 async function waitFor(page, predicate, arg, timeout, what) {
   try {
@@ -101,7 +71,7 @@ async function dropFile(page, selector, name, bytes, type) {
 }
 
 async function main() {
-  const { chromium } = loadPlaywright();
+  const { chromium } = await loadPlaywright();
   const demoDir = await buildDemo();
   const server = await startServer({ dir: demoDir, port: 0 });
   const scratch = await mkdtemp(join(tmpdir(), "simdnet-images-browser-"));
@@ -366,12 +336,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-} catch (e) {
-  results.push(false);
-  console.log(`FAIL  setup: ${e instanceof Error ? e.stack : String(e)}`);
-}
-const passed = results.filter(Boolean).length;
-console.log(`${passed} passed, ${results.length - passed} failed`);
-process.exit(results.length > passed ? 1 : 0);
+await runChecks(main);

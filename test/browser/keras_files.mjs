@@ -14,33 +14,14 @@
  * Prints one line per check, then "N passed, N failed"; exits 1 when any check failed.
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildLibrary } from "../../scripts/build-browser.mjs";
 import { startServer } from "../../scripts/serve-demo.mjs";
+import { chromiumPath, CHROMIUM_FLAGS, finish, loadPlaywright, record } from "./harness.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-
-function loadPlaywright() {
-  for (const place of [root, ...(process.env.NODE_PATH ?? "").split(delimiter).filter(Boolean)]) {
-    try {
-      return createRequire(join(place, "noop.js"))("playwright-core");
-    } catch {
-      // next place
-    }
-  }
-  throw new Error("playwright-core is not installed");
-}
-
-const results = [];
-function check(name, ok, detail) {
-  results.push(ok);
-  console.log(`${ok ? "ok  " : "FAIL"}  ${name}${ok ? "" : `\n      ${detail}`}`);
-}
-
 const dir = await mkdtemp(join(tmpdir(), "simdnet-keras-browser-"));
 const dist = await buildLibrary();
 for (const name of ["simdnet.js", "simdnet-keras.js", "simdnet-simd.wasm", "simdnet-scalar.wasm", "replica_worker.js"]) await copyFile(join(dist, name), join(dir, name));
@@ -95,9 +76,9 @@ window.result = (async () => {
 })().catch((e) => ({ ok: false, error: String(e && e.stack || e) }));
 </script>`);
 
-const { chromium } = loadPlaywright();
+const { chromium } = await loadPlaywright();
 const server = await startServer({ dir, port: 0 });
-const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_FLAGS });
 try {
   const page = await browser.newPage();
   const errors = [];
@@ -106,13 +87,13 @@ try {
   await page.waitForFunction(() => window.result, null, { timeout: 120_000 });
   const r = await page.evaluate(() => window.result);
   const detail = JSON.stringify(r);
-  check("a page loads Keras's LeNet-5 .keras from a Blob and from bytes and predicts Keras's numbers (1e-4)", r.ok && r.keras.blob < 1e-4 && r.keras.bytes < 1e-4, detail);
-  check("... and the .h5", r.ok && r.h5.blob < 1e-4 && r.h5.bytes < 1e-4, detail);
-  check("toKerasFile's bytes load back in the page, both formats", r.ok && r.keras.resaved < 1e-6 && r.h5.resaved < 1e-6, detail);
-  check("a page loads Keras's MobileNetV2 .keras (423,018 parameters) and predicts Keras's numbers (1e-4)", r.ok && r.mobilenet.params === 423018 && r.mobilenet.loaded < 1e-4, detail);
-  check("applications.mobileNetV2 with those weights predicts them too (1e-4)", r.ok && r.mobilenet.application < 1e-4, detail);
-  check("a broken file is refused by name", r.ok && /zip/.test(r.unsupported), detail);
-  check("no page errors", errors.length === 0, errors.join("; "));
+  record("a page loads Keras's LeNet-5 .keras from a Blob and from bytes and predicts Keras's numbers (1e-4)", r.ok && r.keras.blob < 1e-4 && r.keras.bytes < 1e-4, detail);
+  record("... and the .h5", r.ok && r.h5.blob < 1e-4 && r.h5.bytes < 1e-4, detail);
+  record("toKerasFile's bytes load back in the page, both formats", r.ok && r.keras.resaved < 1e-6 && r.h5.resaved < 1e-6, detail);
+  record("a page loads Keras's MobileNetV2 .keras (423,018 parameters) and predicts Keras's numbers (1e-4)", r.ok && r.mobilenet.params === 423018 && r.mobilenet.loaded < 1e-4, detail);
+  record("applications.mobileNetV2 with those weights predicts them too (1e-4)", r.ok && r.mobilenet.application < 1e-4, detail);
+  record("a broken file is refused by name", r.ok && /zip/.test(r.unsupported), detail);
+  record("no page errors", errors.length === 0, errors.join("; "));
   await page.close();
 
   const plain = await browser.newPage();
@@ -122,12 +103,10 @@ try {
   await plain.waitForFunction(() => window.result, null, { timeout: 60_000 });
   const p = await plain.evaluate(() => window.result);
   const keras = requested.filter((u) => /simdnet-keras|hdf5|fflate/.test(u));
-  check("a page that never touches a Keras file loads neither simdnet-keras.js nor h5wasm", p.ok && keras.length === 0, `${JSON.stringify(p)} requested ${keras.join(", ")}`);
+  record("a page that never touches a Keras file loads neither simdnet-keras.js nor h5wasm", p.ok && keras.length === 0, `${JSON.stringify(p)} requested ${keras.join(", ")}`);
 } finally {
   await browser.close();
   await server.close();
   await rm(dir, { recursive: true, force: true });
 }
-const passed = results.filter(Boolean).length;
-console.log(`${passed} passed, ${results.length - passed} failed`);
-process.exitCode = passed === results.length ? 0 : 1;
+finish();

@@ -15,48 +15,16 @@
  */
 import { build } from "esbuild";
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDemo, buildLibrary } from "../../scripts/build-browser.mjs";
 import { startServer } from "../../scripts/serve-demo.mjs";
+import { assert, check, chromiumPath, CHROMIUM_FLAGS, loadPlaywright, runChecks } from "./harness.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const screenshots = join(root, "test/browser/screenshots");
-const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const CHROMIUM_FLAGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
 const SHORT_RUN = { samples: 2000, epochs: 1, batchSize: 32 };
-
-async function loadPlaywright() {
-  const places = [root, ...(process.env.NODE_PATH ?? "").split(delimiter).filter(Boolean)];
-  for (const place of places) {
-    try {
-      return createRequire(join(place, "noop.js"))("playwright-core");
-    } catch {
-      // try the next place
-    }
-  }
-  throw new Error("playwright-core is not installed (npm install --no-save playwright-core, or set NODE_PATH)");
-}
-
-const results = [];
-async function check(name, fn) {
-  try {
-    await fn();
-    results.push(true);
-    console.log(`ok    ${name}`);
-  } catch (e) {
-    results.push(false);
-    console.log(`FAIL  ${name}\n      ${(e instanceof Error ? e.message : String(e)).replaceAll("\n", "\n      ")}`);
-  }
-}
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 /** A page that loads both library bundles and reports what init() returned. */
 async function libraryPage(dir) {
@@ -189,9 +157,6 @@ async function predictionAfterDrawing(page, points) {
 }
 
 async function main() {
-  await stat(chromiumPath).catch(() => {
-    throw new Error(`no Chromium at ${chromiumPath}: apt-get install -y chromium, or set CHROMIUM`);
-  });
   const { chromium } = await loadPlaywright();
   const demoDir = await buildDemo();
   const demo = await startServer({ dir: demoDir, port: 0 });
@@ -528,13 +493,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-} catch (e) {
-  results.push(false);
-  console.log(`FAIL  setup: ${e instanceof Error ? e.message : String(e)}`);
-}
-const passed = results.filter(Boolean).length;
-const failed = results.length - passed;
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed > 0 ? 1 : 0);
+await runChecks(main);

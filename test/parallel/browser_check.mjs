@@ -14,13 +14,12 @@
 import { execFileSync } from "node:child_process";
 import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chromiumPath, CHROMIUM_FLAGS, loadPlaywright } from "../browser/harness.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 const PAGE = `
 import { init, lenet5 } from "./simdnet.js";
@@ -78,8 +77,8 @@ let failed = 0;
 const server = await serve(dir);
 try {
   await bundle(dir);
-  const { chromium } = createRequire(join(root, "noop.js"))("playwright-core");
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu"] });
+  const { chromium } = await loadPlaywright();
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_FLAGS });
   try {
     for (const [path, expectShared] of [["isolated", true], ["plain", false]]) {
       const page = await browser.newPage();
