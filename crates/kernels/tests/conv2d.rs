@@ -149,8 +149,10 @@ fn direct_path_on_few_channels_and_wide_rows() {
             Method::Im2col
         } else if c.out_c <= DIRECT_MAX_OUT_C {
             Method::Direct
-        } else if c.k_h * c.k_w == 1 {
-            Method::Im2col // a strided 1x1: one short copy a pixel, then a plain GEMM
+        } else if c.k_h * c.k_w == 1 || c.k_h > IMPLICIT_MAX_KERNEL || c.k_w > IMPLICIT_MAX_KERNEL {
+            // A strided 1x1 (one short copy a pixel, then a plain GEMM), or a kernel larger
+            // than the implicit path takes.
+            Method::Im2col
         } else {
             Method::Implicit
         };
@@ -283,7 +285,7 @@ fn lenet5_layer_shapes() {
     }
     assert_eq!((dims(&c1).out_h, dims(&c1).pad_top), (28, 2));
     assert_eq!(dims(&c1).method(), Method::Direct);
-    assert_eq!(dims(&c2).method(), Method::Implicit);
+    assert_eq!(dims(&c2).method(), Method::Im2col); // 5x5: see IMPLICIT_MAX_KERNEL
     assert_eq!((dims(&c2).out_h, dims(&c2).out_w), (10, 10));
 }
 
@@ -352,10 +354,11 @@ fn scratch_is_bounded_whatever_the_batch() {
         }
     }
     // LeNet-5's layers at batch 64 run as one GEMM each under im2col; the implicit path
-    // takes one image a chunk.
+    // takes whole images a chunk.
     let d = Conv2dDims::new(64, 14, 14, 6, 5, 5, 16, 1, 1, false).unwrap();
-    assert_eq!(d.with_method(Method::Im2col).chunk_rows(), d.rows());
-    assert_eq!(d.chunk_rows(), 200); // two images of 100 output pixels
+    assert_eq!(d.method(), Method::Im2col);
+    assert_eq!(d.chunk_rows(), d.rows());
+    assert_eq!(d.with_method(Method::Implicit).chunk_rows(), 200); // two images of 100 output pixels
     assert_eq!(
         Conv2dDims::new(8, 9, 9, 4, 1, 1, 3, 1, 1, false)
             .unwrap()

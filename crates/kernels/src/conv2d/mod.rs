@@ -41,8 +41,8 @@
 //!   matrix), so every pass is one plain GEMM per chunk; with a stride the gather is one
 //!   short copy per pixel, and the plain GEMM measured faster than the implicit path's
 //!   one-segment tiles.
-//! - Otherwise, undilated kernels of 2 to [`implicit::MAX_SEGS`] taps whose packed filter
-//!   fits the GEMM's pack workspace and whose padded image fits [`SCRATCH_BUDGET`]
+//! - Otherwise, undilated kernels of at most [`IMPLICIT_MAX_KERNEL`] x
+//!   [`IMPLICIT_MAX_KERNEL`] whose packed filter fits the GEMM's pack workspace and whose padded image fits [`SCRATCH_BUDGET`]
 //!   (every ResNet-20 3x3 layer, its 3-channel first layer included): the implicit GEMM
 //!   (`implicit.rs`). It computes the same products as im2col, but the micro-kernel reads
 //!   the patch rows in place from a zero-padded copy of one image, one segment of the
@@ -58,8 +58,10 @@
 //!   Its chunks are whole images, about [`IMPLICIT_CHUNK_ROWS`] rows: what an epilogue
 //!   after the GEMM reads while the rows are still in cache. Its scratch is one padded
 //!   image and a partial A sliver (or the im2col scratch for a strided input gradient).
-//! - Dilated kernels, kernels of more taps, and filters too large for the pack workspace:
-//!   im2col (dilated ones through the per-tap gather of `dilated.rs`).
+//! - Dilated kernels, larger kernels (LeNet-5's 5x5 conv2, see [`IMPLICIT_MAX_KERNEL`]),
+//!   and filters too large for the pack workspace: im2col (dilated ones through the per-tap
+//!   gather of `dilated.rs`). [`Conv2dDims::try_with_method`] can still ask for the
+//!   implicit path for any kernel of up to [`implicit::MAX_SEGS`] rows (the tests do).
 
 mod dilated;
 mod direct;
@@ -78,6 +80,14 @@ pub const SCRATCH_BUDGET: usize = 1 << 20;
 
 /// Output pixels per chunk of the implicit path, rounded to whole images (at least one).
 pub const IMPLICIT_CHUNK_ROWS: usize = 256;
+
+/// Largest kernel height and width for which [`Conv2dDims::new`] picks
+/// [`Method::Implicit`]. The implicit path computes every column of the padded width and
+/// its stride-1 input gradient convolves `dy` padded by `k - 1`: with LeNet-5's 5x5 `valid`
+/// conv2 (14x14x6 -> 10x10x16) that wasted 4 of every 14 columns and more than doubled the
+/// input gradient's work, and its training step ran at about 0.75x the im2col one's speed
+/// (bench/lenet.ts, 2026-12-06). 3x3 kernels (all of ResNet-20's and MobileNetV2's) gain.
+pub const IMPLICIT_MAX_KERNEL: usize = 3;
 
 /// Fewest rows per chunk, so that layers with very long patches still make useful GEMMs.
 pub const MIN_CHUNK_ROWS: usize = 32;
@@ -313,8 +323,10 @@ impl Conv2dDims {
             element_count(&[col + im2col::padded_image_len(&d)])?;
             if in_c <= DIRECT_MAX_IN_C && out_c <= DIRECT_MAX_OUT_C && !d.is_dilated() {
                 d = d.try_method(Method::Direct).ok_or(DimsError::Overflow)?;
-            } else if let Some(implicit) = d.try_method(Method::Implicit) {
-                d = implicit;
+            } else if k_h <= IMPLICIT_MAX_KERNEL && k_w <= IMPLICIT_MAX_KERNEL {
+                if let Some(implicit) = d.try_method(Method::Implicit) {
+                    d = implicit;
+                }
             }
         }
         Ok(d)
