@@ -84,6 +84,7 @@ macro_rules! conv2d_export {
         }
     };
 }
+pub(crate) use conv2d_export;
 
 conv2d_export! {
     /// [`conv2d::conv2d_forward`]; `bias` 0 means no bias.

@@ -40,6 +40,7 @@ macro_rules! depthwise_export {
         }
     };
 }
+pub(crate) use depthwise_export;
 
 depthwise_export! {
     /// [`dw::depthwise_forward`]; `bias` may be 0.

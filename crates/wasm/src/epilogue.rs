@@ -4,6 +4,8 @@
 //! pointer 0 when absent. The TypeScript wrappers (`ts/kernels/epilogue.ts`) validate the
 //! dims and every buffer first, so invalid dims here are a bug and trap.
 
+use crate::conv::conv2d_export;
+use crate::depthwise::depthwise_export;
 use crate::memory::{gemm_pack, optional_slice, slice, slice_mut};
 use simdnet_kernels::conv2d::Conv2dDims;
 use simdnet_kernels::dense::Dense;
@@ -86,116 +88,64 @@ pub unsafe extern "C" fn epilogue_apply(
     ep::apply(&e, channels, 0, slice_mut(y, len));
 }
 
-/// [`ep::conv2d_forward_fused`]; the twelve dims as in `conv2d_forward` (`same` 0 or 1).
-///
-/// # Safety
-/// Live buffers of the lengths the dims give (`scratch`: `conv2d_scratch_len` floats);
-/// `y` and `scratch` overlap nothing.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn conv2d_forward_fused(
-    batch: usize,
-    in_h: usize,
-    in_w: usize,
-    in_c: usize,
-    k_h: usize,
-    k_w: usize,
-    out_c: usize,
-    stride_h: usize,
-    stride_w: usize,
-    dilation_h: usize,
-    dilation_w: usize,
-    same: u32,
-    x: *const f32,
-    w: *const f32,
-    scale: *const f32,
-    shift: *const f32,
-    residual: *const f32,
-    lo: f32,
-    hi: f32,
-    y: *mut f32,
-    scratch: *mut f32,
-) {
-    let d = Conv2dDims::dilated(
-        batch,
-        in_h,
-        in_w,
-        in_c,
-        k_h,
-        k_w,
-        out_c,
-        stride_h,
-        stride_w,
-        dilation_h,
-        dilation_w,
-        same != 0,
-    )
-    .expect("valid conv2d dims");
-    let e = epilogue(out_c, d.output_len(), scale, shift, residual, lo, hi);
-    // SAFETY: the caller guarantees the lengths and that the mutable buffers overlap
-    // nothing; the pack workspace is held by this call alone.
-    ep::conv2d_forward_fused(
-        &d,
-        slice(x, d.input_len()),
-        slice(w, d.kernel_len()),
-        &e,
-        slice_mut(y, d.output_len()),
-        slice_mut(scratch, d.scratch_len()),
-        gemm_pack(),
-    );
+conv2d_export! {
+    /// [`ep::conv2d_forward_fused`]; the twelve dims as in `conv2d_forward` (`same` 0 or 1).
+    ///
+    /// # Safety
+    /// Live buffers of the lengths the dims give (`scratch`: `conv2d_scratch_len` floats);
+    /// `y` and `scratch` overlap nothing.
+    fn conv2d_forward_fused(
+        d;
+        x: *const f32,
+        w: *const f32,
+        scale: *const f32,
+        shift: *const f32,
+        residual: *const f32,
+        lo: f32,
+        hi: f32,
+        y: *mut f32,
+        scratch: *mut f32,
+    ) {
+        let e = epilogue(d.out_c, d.output_len(), scale, shift, residual, lo, hi);
+        // SAFETY: the caller guarantees the lengths and that the mutable buffers overlap
+        // nothing; the pack workspace is held by this call alone.
+        ep::conv2d_forward_fused(
+            &d,
+            slice(x, d.input_len()),
+            slice(w, d.kernel_len()),
+            &e,
+            slice_mut(y, d.output_len()),
+            slice_mut(scratch, d.scratch_len()),
+            gemm_pack(),
+        );
+    }
 }
 
-/// [`ep::depthwise_forward_fused`]; the twelve dims as in `depthwise_forward`.
-///
-/// # Safety
-/// Live buffers of the lengths the dims give; `y` overlaps nothing.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn depthwise_forward_fused(
-    batch: usize,
-    in_h: usize,
-    in_w: usize,
-    channels: usize,
-    k_h: usize,
-    k_w: usize,
-    multiplier: usize,
-    stride_h: usize,
-    stride_w: usize,
-    dilation_h: usize,
-    dilation_w: usize,
-    same: u32,
-    x: *const f32,
-    w: *const f32,
-    scale: *const f32,
-    shift: *const f32,
-    residual: *const f32,
-    lo: f32,
-    hi: f32,
-    y: *mut f32,
-) {
-    let d = DepthwiseDims::new(
-        batch,
-        in_h,
-        in_w,
-        channels,
-        k_h,
-        k_w,
-        multiplier,
-        stride_h,
-        stride_w,
-        dilation_h,
-        dilation_w,
-        same != 0,
-    )
-    .expect("valid depthwise dims");
-    let e = epilogue(d.out_c(), d.output_len(), scale, shift, residual, lo, hi);
-    ep::depthwise_forward_fused(
-        &d,
-        slice(x, d.input_len()),
-        slice(w, d.kernel_len()),
-        &e,
-        slice_mut(y, d.output_len()),
-    );
+depthwise_export! {
+    /// [`ep::depthwise_forward_fused`]; the twelve dims as in `depthwise_forward`.
+    ///
+    /// # Safety
+    /// Live buffers of the lengths the dims give; `y` overlaps nothing.
+    fn depthwise_forward_fused(
+        d;
+        x: *const f32,
+        w: *const f32,
+        scale: *const f32,
+        shift: *const f32,
+        residual: *const f32,
+        lo: f32,
+        hi: f32,
+        y: *mut f32,
+    ) {
+        let e = epilogue(d.out_c(), d.output_len(), scale, shift, residual, lo, hi);
+        ep::depthwise_forward_fused(
+            &d,
+            slice(x, d.input_len()),
+            slice(w, d.kernel_len()),
+            &e,
+            slice_mut(y, d.output_len()),
+        );
+    }
 }
 
 /// [`ep::dense_forward_fused`].
