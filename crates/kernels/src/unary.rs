@@ -202,24 +202,56 @@ pub fn add_assign(y: &mut [f32], x: &[f32]) {
     }
 }
 
+/// The ReLU family's parameters splatted once, and its value and slope four lanes at a
+/// time: what every SIMD body below computes, in place or not.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+struct ReluLanes {
+    t: v128,
+    m: v128,
+    s: v128,
+    leaky: bool,
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+impl ReluLanes {
+    fn new(p: &ReluParams) -> ReluLanes {
+        ReluLanes {
+            t: f32x4_splat(p.threshold),
+            m: f32x4_splat(p.max_value),
+            s: f32x4_splat(p.slope),
+            leaky: p.slope != 0.0,
+        }
+    }
+
+    /// `relu_general` of each lane, with the same comparisons as the scalar twin: x > t
+    /// picks the clipped x, else the slope.
+    #[inline(always)]
+    fn value(&self, x: v128) -> v128 {
+        let clipped = v128_bitselect(x, self.m, f32x4_lt(x, self.m));
+        let leak = if self.leaky {
+            f32x4_mul(self.s, f32x4_sub(x, self.t))
+        } else {
+            // +0, except NaN lanes (x != x), which keep x.
+            v128_and(x, f32x4_ne(x, x))
+        };
+        v128_bitselect(clipped, leak, f32x4_gt(x, self.t))
+    }
+
+    /// `relu_general_slope` of each lane: 1 inside (t, max), 0 at or past max, the slope
+    /// at or below t.
+    #[inline(always)]
+    fn slope(&self, x: v128) -> v128 {
+        let inside = v128_bitselect(f32x4_splat(1.0), f32x4_splat(0.0), f32x4_lt(x, self.m));
+        v128_bitselect(inside, self.s, f32x4_gt(x, self.t))
+    }
+}
+
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn relu_general_forward_into_simd(p: &ReluParams, x: &[f32], y: &mut [f32]) -> usize {
     let n4 = y.len() & !3;
-    let (t, m, s) = (
-        f32x4_splat(p.threshold),
-        f32x4_splat(p.max_value),
-        f32x4_splat(p.slope),
-    );
+    let lanes = ReluLanes::new(p);
     for i in (0..n4).step_by(4) {
-        let x = load4(&x[i..]);
-        // As relu_general_forward_simd.
-        let clipped = v128_bitselect(x, m, f32x4_lt(x, m));
-        let leak = if p.slope != 0.0 {
-            f32x4_mul(s, f32x4_sub(x, t))
-        } else {
-            v128_and(x, f32x4_ne(x, x))
-        };
-        store4(&mut y[i..], v128_bitselect(clipped, leak, f32x4_gt(x, t)));
+        store4(&mut y[i..], lanes.value(load4(&x[i..])));
     }
     n4
 }
@@ -233,20 +265,15 @@ fn relu_general_backward_into_simd(
     dx: &mut [f32],
 ) -> usize {
     let n4 = dx.len() & !3;
-    let (t, m, s) = (
-        f32x4_splat(p.threshold),
-        f32x4_splat(p.max_value),
-        f32x4_splat(p.slope),
-    );
-    let (one, zero) = (f32x4_splat(1.0), f32x4_splat(0.0));
+    let lanes = ReluLanes::new(p);
+    let zero = f32x4_splat(0.0);
     for i in (0..n4).step_by(4) {
         let x = load4(&v[i..]);
         let g = load4(&dy[i..]);
         let d = if from_output {
-            v128_and(g, v128_and(f32x4_gt(x, zero), f32x4_lt(x, m)))
+            v128_and(g, v128_and(f32x4_gt(x, zero), f32x4_lt(x, lanes.m)))
         } else {
-            let inside = v128_bitselect(one, zero, f32x4_lt(x, m));
-            f32x4_mul(g, v128_bitselect(inside, s, f32x4_gt(x, t)))
+            f32x4_mul(g, lanes.slope(x))
         };
         store4(&mut dx[i..], d);
     }
@@ -493,22 +520,10 @@ pub fn erf(x: f64) -> f64 {
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn relu_general_forward_simd(p: &ReluParams, xy: &mut [f32]) -> usize {
     let n4 = xy.len() & !3;
-    let (t, m, s) = (
-        f32x4_splat(p.threshold),
-        f32x4_splat(p.max_value),
-        f32x4_splat(p.slope),
-    );
+    let lanes = ReluLanes::new(p);
     for i in (0..n4).step_by(4) {
-        let x = load4(&xy[i..]);
-        // The same comparisons as the scalar twin: x > t picks the clipped x, else the slope.
-        let clipped = v128_bitselect(x, m, f32x4_lt(x, m));
-        let leak = if p.slope != 0.0 {
-            f32x4_mul(s, f32x4_sub(x, t))
-        } else {
-            // +0, except NaN lanes (x != x), which keep x.
-            v128_and(x, f32x4_ne(x, x))
-        };
-        store4(&mut xy[i..], v128_bitselect(clipped, leak, f32x4_gt(x, t)));
+        let v = lanes.value(load4(&xy[i..]));
+        store4(&mut xy[i..], v);
     }
     n4
 }
@@ -516,17 +531,9 @@ fn relu_general_forward_simd(p: &ReluParams, xy: &mut [f32]) -> usize {
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn relu_general_backward_simd(p: &ReluParams, x: &[f32], dxy: &mut [f32]) -> usize {
     let n4 = dxy.len() & !3;
-    let (t, m, s) = (
-        f32x4_splat(p.threshold),
-        f32x4_splat(p.max_value),
-        f32x4_splat(p.slope),
-    );
-    let (one, zero) = (f32x4_splat(1.0), f32x4_splat(0.0));
+    let lanes = ReluLanes::new(p);
     for i in (0..n4).step_by(4) {
-        let x = load4(&x[i..]);
-        let inside = v128_bitselect(one, zero, f32x4_lt(x, m));
-        let slope = v128_bitselect(inside, s, f32x4_gt(x, t));
-        let v = f32x4_mul(load4(&dxy[i..]), slope);
+        let v = f32x4_mul(load4(&dxy[i..]), lanes.slope(load4(&x[i..])));
         store4(&mut dxy[i..], v);
     }
     n4
