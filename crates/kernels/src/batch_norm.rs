@@ -360,6 +360,29 @@ fn affine2(u: &[f32], v: &[f32], a: &[f32], b: &[f32], c: &[f32], y: &mut [f32])
     }
 }
 
+/// The 16 floats at `s[g..]` as four vectors: one channel group's coefficients or sums.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn load16(s: &[f32], g: usize) -> [v128; 4] {
+    [
+        load4(&s[g..]),
+        load4(&s[g + 4..]),
+        load4(&s[g + 8..]),
+        load4(&s[g + 12..]),
+    ]
+}
+
+/// `s[g..g + 16] += acc`: a channel group's sums from registers back to memory.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn add16(s: &mut [f32], g: usize, acc: &[v128; 4]) {
+    for (k, &a) in acc.iter().enumerate() {
+        let i = g + 4 * k;
+        let v = f32x4_add(load4(&s[i..]), a);
+        store4(&mut s[i..], v);
+    }
+}
+
 /// The sums of [`accumulate_shifted`] over rows `r0..r1` for the leading multiple of 16
 /// channels of the block at `c0` (`shift`, `s1`, `s2` hold the block's channels), in
 /// registers: 16 channels at a time, all rows in order. Returns the channels done.
@@ -386,12 +409,7 @@ fn shifted_chunk_simd(
     // g + 16 <= n16: inside the bound asserted above. No alignment is required.
     let ld = |at: usize| unsafe { v128_load(xp.add(at) as *const v128) };
     for g in (0..n16).step_by(16) {
-        let sh = [
-            load4(&shift[g..]),
-            load4(&shift[g + 4..]),
-            load4(&shift[g + 8..]),
-            load4(&shift[g + 12..]),
-        ];
+        let sh = load16(shift, g);
         let mut a1 = [f32x4_splat(0.0); 4];
         let mut a2 = [f32x4_splat(0.0); 4];
         for row in r0..r1 {
@@ -402,13 +420,8 @@ fn shifted_chunk_simd(
                 a2[k] = f32x4_add(a2[k], f32x4_mul(d, d));
             }
         }
-        for k in 0..4 {
-            let i = g + 4 * k;
-            let v = f32x4_add(load4(&s1[i..]), a1[k]);
-            store4(&mut s1[i..], v);
-            let v = f32x4_add(load4(&s2[i..]), a2[k]);
-            store4(&mut s2[i..], v);
-        }
+        add16(s1, g, &a1);
+        add16(s2, g, &a2);
     }
     n16
 }
@@ -437,12 +450,7 @@ fn products_chunk_simd(
     // SAFETY: as in `shifted_chunk_simd`, for both inputs.
     let ld = |p: *const f32, at: usize| unsafe { v128_load(p.add(at) as *const v128) };
     for g in (0..n16).step_by(16) {
-        let mu = [
-            load4(&mean[g..]),
-            load4(&mean[g + 4..]),
-            load4(&mean[g + 8..]),
-            load4(&mean[g + 12..]),
-        ];
+        let mu = load16(mean, g);
         let mut a1 = [f32x4_splat(0.0); 4];
         let mut a2 = [f32x4_splat(0.0); 4];
         for row in r0..r1 {
@@ -454,13 +462,8 @@ fn products_chunk_simd(
                 a2[k] = f32x4_add(a2[k], f32x4_mul(gr, d));
             }
         }
-        for k in 0..4 {
-            let i = g + 4 * k;
-            let v = f32x4_add(load4(&sdy[i..]), a1[k]);
-            store4(&mut sdy[i..], v);
-            let v = f32x4_add(load4(&sdyx[i..]), a2[k]);
-            store4(&mut sdyx[i..], v);
-        }
+        add16(sdy, g, &a1);
+        add16(sdyx, g, &a2);
     }
     n16
 }
@@ -542,18 +545,8 @@ fn affine_rows_simd(
         return n16;
     }
     for (g, r0, r1) in groups_by_chunk(rows, n16) {
-        let ca = [
-            load4(&a[g..]),
-            load4(&a[g + 4..]),
-            load4(&a[g + 8..]),
-            load4(&a[g + 12..]),
-        ];
-        let cb = [
-            load4(&b[g..]),
-            load4(&b[g + 4..]),
-            load4(&b[g + 8..]),
-            load4(&b[g + 12..]),
-        ];
+        let ca = load16(a, g);
+        let cb = load16(b, g);
         for row in r0..r1 {
             let at = row * channels + c0 + g;
             for k in 0..4 {
@@ -609,15 +602,7 @@ fn affine2_rows_simd(
         return n16;
     }
     for (g, r0, r1) in groups_by_chunk(rows, n16) {
-        let four = |s: &[f32]| {
-            [
-                load4(&s[g..]),
-                load4(&s[g + 4..]),
-                load4(&s[g + 8..]),
-                load4(&s[g + 12..]),
-            ]
-        };
-        let (ca, cb, cc) = (four(a), four(b), four(c));
+        let (ca, cb, cc) = (load16(a, g), load16(b, g), load16(c, g));
         for row in r0..r1 {
             let at = row * channels + c0 + g;
             for k in 0..4 {
