@@ -9,7 +9,7 @@
  * `?decode=batches` decodes the training images batch by batch even for a small folder.
  * `window.simdnetImages` mirrors what the page shows, for the browser test.
  */
-import { LineChart } from "./chart.js";
+import { LineChart, Smoother } from "./chart.js";
 import { connectClassByClass, connectFolderInputs, dropZone } from "./images_inputs.js";
 import type { FolderFile, FromImagesWorker, ToImagesWorker } from "./images_messages.js";
 import { download, number, percent, renderBars, renderClasses, showSeen } from "./images_view.js";
@@ -183,7 +183,8 @@ for (const control of [ui.imageSize, ui.validation, ui.batchSize]) {
 let batchesPerEpoch = 1;
 let totalBatches = 1;
 let batchSize = 16;
-let speed = 0;
+/** Milliseconds per full batch, averaged over about the last 10 (chart.ts's Smoother, as the digits page). */
+let speed = new Smoother(19);
 
 ui.train.addEventListener("click", () => {
   if (!enabled(ui.train)) return;
@@ -301,7 +302,7 @@ function onMessage(message: FromImagesWorker): void {
       batchesPerEpoch = message.batchesPerEpoch;
       batchSize = message.batchSize;
       totalBatches = message.epochs * batchesPerEpoch;
-      speed = 0;
+      speed = new Smoother(19);
       lossChart.reset(totalBatches, batchesPerEpoch);
       accuracyChart.reset(totalBatches, batchesPerEpoch);
       ui.progress.max = totalBatches;
@@ -316,12 +317,12 @@ function onMessage(message: FromImagesWorker): void {
       accuracyChart.add(0, step, message.accuracy);
       ui.progress.value = step;
       ui.status.textContent = `Epoch ${message.epoch + 1} of ${totalBatches / batchesPerEpoch}, batch ${message.batch + 1} of ${batchesPerEpoch}. Loss ${message.loss.toFixed(3)}, accuracy ${percent(message.accuracy)}.`;
-      // An exponential mean over about 10 batches, of full batches only (the last one of an epoch may be short).
-      if (message.size === batchSize) speed = speed === 0 ? message.ms : 0.9 * speed + 0.1 * message.ms;
-      if (speed > 0) {
-        state.imagesPerSecond = (batchSize / speed) * 1000;
+      // Full batches only: the last one of an epoch may be short.
+      if (message.size === batchSize) {
+        const ms = speed.add(message.ms);
+        state.imagesPerSecond = (batchSize / ms) * 1000;
         ui.speedImages.textContent = number(state.imagesPerSecond);
-        ui.speedBatch.textContent = `${speed.toFixed(1)} (${batchSize} images)`;
+        ui.speedBatch.textContent = `${ms.toFixed(1)} (${batchSize} images)`;
       }
       break;
     }
