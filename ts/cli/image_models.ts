@@ -5,7 +5,6 @@
  * with `--augment`, Keras 3's random preprocessing layers in front.
  */
 import { applications } from "../applications/index.js";
-import { layerFromDescriptor } from "../io/functional.js";
 import { loadSequential as loadModelFile } from "../io/sequential_io.js";
 import type { Layer } from "../layers/layer.js";
 import { layers } from "../layers/index.js";
@@ -115,27 +114,11 @@ export function augmentation(seed: number): Layer[] {
  * first. The front layers must have no weights (rescaling, augmentation).
  */
 export function withFront(model: Model, front: Layer[], seed: number): Model {
-  const shape = model.inputShape!;
-  const descriptors = model.describeLayers();
-  const graph = model.describeGraph();
-  const x0 = input({ shape: [...shape] });
+  const x0 = input({ shape: [...model.inputShape!] });
   let x: SymbolicTensor = x0;
   for (const layer of front) x = layer.apply(x);
-  // A Sequential's layers form a chain; a functional model says what each layer reads.
-  const inputName = graph?.input.name ?? "";
-  const tensors = new Map<string, SymbolicTensor>([[inputName, x]]);
-  let last = x;
-  descriptors.forEach((d, i) => {
-    const { inputShape: _drop, ...config } = d.config;
-    const layer = layerFromDescriptor({ ...d, config });
-    const from = graph ? graph.inbound[i]! : [i === 0 ? inputName : descriptors[i - 1]!.name];
-    const ins = from.map((name) => tensors.get(name)!);
-    last = layer.apply(layer.buildInputs ? ins : ins.length === 1 ? ins[0]! : ins);
-    tensors.set(d.name, last);
-  });
-  const output = graph ? tensors.get(graph.output)! : last;
-  const out = new Model({ inputs: x0, outputs: output, name: model.name, seed });
-  out.setWeights(model.getWeights());
+  // model.apply copies the model's layers, connections and weights after the front.
+  const out = new Model({ inputs: x0, outputs: model.apply(x), name: model.name, seed });
   out.classNames = model.classNames;
   return out;
 }
