@@ -162,6 +162,22 @@ describeEachCore("conv2d kernels", (getCore) => {
     expect(conv2dScratchLength(getCore(), conv2dDims(4, 6, 5, 9, 1, 1, 17, 1, 1, "valid"))).toBe(0);
   });
 
+  it("match the reference on the Winograd path (3x3, stride 1, 8-64 channels in fours)", () => {
+    const next = rng(6);
+    for (const d of [
+      conv2dDims(2, 8, 8, 16, 3, 3, 16, 1, 1, "same"), // ResNet-20's shapes, smaller
+      conv2dDims(1, 16, 16, 32, 3, 3, 32, 1, 1, "same"),
+      conv2dDims(3, 8, 8, 64, 3, 3, 64, 1, 1, "same"), // several blocks of 32 tiles
+      conv2dDims(2, 7, 9, 8, 3, 3, 12, 1, 1, "same"), // odd sizes: tiles over the edge
+      conv2dDims(2, 7, 6, 12, 3, 3, 8, 1, 1, "valid"),
+      conv2dDims(1, 3, 3, 8, 3, 3, 8, 1, 1, "valid"), // one output pixel
+      conv2dDims(2, 1, 2, 8, 3, 3, 8, 1, 1, "same"), // an image smaller than a tile window
+      conv2dDims(3, 21, 20, 8, 3, 3, 8, 1, 1, "same"), // several blocks of 256 tiles
+    ]) {
+      checkCase(getCore(), d, next);
+    }
+  });
+
   it("match the reference on the LeNet-5 layer shapes", () => {
     const next = rng(4);
     checkCase(getCore(), conv2dDims(2, 28, 28, 1, 5, 5, 6, 1, 1, "same"), next);

@@ -113,7 +113,12 @@ fn random_shapes_match_the_reference() {
         let rows = rng.range(1, 7);
         check(&c, &d.with_chunk_rows(rows), &mut rng);
         // Every method on every shape it takes, whichever the dispatcher picked.
-        for m in [Method::Im2col, Method::Direct, Method::Implicit] {
+        for m in [
+            Method::Im2col,
+            Method::Direct,
+            Method::Implicit,
+            Method::Winograd,
+        ] {
             if let Some(other) = d.try_with_method(m).filter(|_| m != d.method()) {
                 check(&c, &other, &mut rng);
                 check(&c, &other.with_chunk_rows(rows), &mut rng);
@@ -162,7 +167,7 @@ fn direct_path_on_few_channels_and_wide_rows() {
 }
 
 #[test]
-fn dispatcher_picks_direct_for_few_channels_then_implicit() {
+fn dispatcher_picks_direct_for_few_channels_then_winograd_or_implicit() {
     let pick = |in_c, out_c, k| {
         Conv2dDims::new(2, 9, 9, in_c, k, k, out_c, 1, 1, true)
             .unwrap()
@@ -179,20 +184,93 @@ fn dispatcher_picks_direct_for_few_channels_then_implicit() {
     let strided = Conv2dDims::new(2, 9, 9, 8, 1, 1, 8, 2, 2, true).unwrap();
     assert_eq!(strided.method(), Method::Im2col);
     assert!(strided.try_with_method(Method::Implicit).is_none());
-    // ResNet-20's 3x3 layers go implicit, within the scratch budget; an image whose padded
-    // copy would not fit the budget goes to im2col.
-    for (hw, c, f, s) in [
-        (32, 3, 16, 1),
-        (32, 16, 16, 1),
-        (32, 16, 32, 2),
-        (8, 64, 64, 1),
+    // 3x3 stride-1 kernels with channel counts that are multiples of 4, from 8 up, go to
+    // Winograd (ResNet-20's stage layers); its first layer (3 channels) and strided 3x3
+    // layers go implicit; all within the scratch budget.
+    assert_eq!(pick(8, 8, 3), Method::Winograd);
+    assert_eq!(pick(4, 8, 3), Method::Implicit); // fewer than MIN_CHANNELS
+    assert_eq!(pick(8, 12, 3), Method::Winograd);
+    assert_eq!(pick(8, 10, 3), Method::Implicit); // not a multiple of 4
+                                                  // Filters too large for the pack workspace, transformed or not: im2col.
+    assert_eq!(pick(128, 128, 3), Method::Im2col);
+    for (hw, c, f, s, method) in [
+        (32, 3, 16, 1, Method::Implicit),
+        (32, 16, 16, 1, Method::Winograd),
+        (32, 16, 32, 2, Method::Implicit),
+        (16, 32, 32, 1, Method::Winograd),
+        (8, 64, 64, 1, Method::Winograd),
     ] {
         let d = Conv2dDims::new(64, hw, hw, c, 3, 3, f, s, s, true).unwrap();
-        assert_eq!(d.method(), Method::Implicit, "{}x{}x{}", hw, hw, c);
+        assert_eq!(d.method(), method, "{}x{}x{} stride {}", hw, hw, c, s);
         assert!(d.scratch_len() <= SCRATCH_BUDGET);
     }
+    // Winograd needs no padded copy of the image; im2col takes a strided image whose
+    // padded copy would not fit the budget.
     let big = Conv2dDims::new(1, 200, 200, 32, 3, 3, 32, 1, 1, true).unwrap();
-    assert_eq!(big.method(), Method::Im2col);
+    assert_eq!(big.method(), Method::Winograd);
+    let big_strided = Conv2dDims::new(1, 400, 400, 32, 3, 3, 32, 2, 2, true).unwrap();
+    assert_eq!(big_strided.method(), Method::Im2col);
+}
+
+/// Winograd F(2x2, 3x3) on the shapes it takes: odd and even sizes (tiles over the edge),
+/// both paddings, images smaller than a tile, 8 to 64 channels, and batches long enough
+/// for several blocks of tiles (a block is 32 tiles at 64 channels, 256 at 8).
+#[test]
+fn winograd_matches_the_reference() {
+    let mut rng = Rng::new(23);
+    let mut cases = 0;
+    for &(in_c, out_c) in &[
+        (8, 8),
+        (8, 12),
+        (12, 8),
+        (16, 16),
+        (16, 32),
+        (32, 16),
+        (64, 64),
+    ] {
+        for _ in 0..6 {
+            let same = rng.range(0, 1) == 1;
+            let min = if same { 1 } else { 3 };
+            let c = ConvCase {
+                batch: rng.range(1, 4),
+                in_h: rng.range(min, 13),
+                in_w: rng.range(min, 13),
+                in_c,
+                k_h: 3,
+                k_w: 3,
+                out_c,
+                stride_h: 1,
+                stride_w: 1,
+                same,
+                dilation_h: 1,
+                dilation_w: 1,
+            };
+            let d = dims(&c);
+            assert_eq!(d.method(), Method::Winograd, "{:?}", c);
+            check(&c, &d, &mut rng);
+            cases += 1;
+        }
+    }
+    // Several blocks, the last one partial, at both ends of the channel range.
+    for (batch, hw, ch) in [(3, 20, 8), (5, 8, 64), (2, 9, 64)] {
+        let c = ConvCase {
+            batch,
+            in_h: hw,
+            in_w: hw + 1,
+            in_c: ch,
+            k_h: 3,
+            k_w: 3,
+            out_c: ch,
+            stride_h: 1,
+            stride_w: 1,
+            same: true,
+            dilation_h: 1,
+            dilation_w: 1,
+        };
+        check(&c, &dims(&c), &mut rng);
+        cases += 1;
+    }
+    assert_eq!(cases, 45);
 }
 
 #[test]

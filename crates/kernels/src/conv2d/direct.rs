@@ -23,8 +23,8 @@
 //! blocks of up to four, each block a separate monomorphized body so that its
 //! accumulators live in registers.
 
+use super::lanes::F4;
 use super::Conv2dDims;
-use lanes::F4;
 
 /// Floats of one zero-padded planar image row (one phase): `out_w + (k_w - 1) / stride_w`.
 fn phase_w(d: &Conv2dDims) -> usize {
@@ -390,99 +390,4 @@ fn filter_tail(d: &Conv2dDims, planar: &[f32], dy_t: &[f32], t: Tap, dw_tap: &mu
             }
         }
     }
-}
-
-/// Four f32 lanes: `v128` under `simd128`, its scalar twin (an array) elsewhere.
-mod lanes {
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    mod imp {
-        use core::arch::wasm32::{
-            f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, v128, v128_load,
-        };
-
-        #[derive(Clone, Copy)]
-        pub(in super::super) struct F4(v128);
-
-        impl F4 {
-            #[inline(always)]
-            pub fn zero() -> F4 {
-                F4(f32x4_splat(0.0))
-            }
-            #[inline(always)]
-            pub fn splat(v: f32) -> F4 {
-                F4(f32x4_splat(v))
-            }
-            /// `s[0..4]`; panics when `s` is shorter.
-            #[inline(always)]
-            pub fn load(s: &[f32]) -> F4 {
-                F4(crate::simd::load4(s))
-            }
-            /// `p[0..4]`.
-            ///
-            /// # Safety
-            /// `p` must point to four readable floats.
-            #[inline(always)]
-            pub unsafe fn load_ptr(p: *const f32) -> F4 {
-                // The caller guarantees 16 readable bytes; v128_load has no alignment
-                // requirement. (No inner `unsafe` block: Rust 1.63 flags it as redundant.)
-                F4(v128_load(p as *const v128))
-            }
-            /// `self + a * b`, lane by lane (rounded twice: wasm SIMD has no fused form).
-            #[inline(always)]
-            pub fn mul_add(self, a: F4, b: F4) -> F4 {
-                F4(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
-            }
-            #[inline(always)]
-            pub fn to_array(self) -> [f32; 4] {
-                [
-                    f32x4_extract_lane::<0>(self.0),
-                    f32x4_extract_lane::<1>(self.0),
-                    f32x4_extract_lane::<2>(self.0),
-                    f32x4_extract_lane::<3>(self.0),
-                ]
-            }
-        }
-    }
-
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    mod imp {
-        #[derive(Clone, Copy)]
-        pub(in super::super) struct F4([f32; 4]);
-
-        impl F4 {
-            #[inline(always)]
-            pub fn zero() -> F4 {
-                F4([0.0; 4])
-            }
-            #[inline(always)]
-            pub fn splat(v: f32) -> F4 {
-                F4([v; 4])
-            }
-            /// `s[0..4]`; panics when `s` is shorter.
-            #[inline(always)]
-            pub fn load(s: &[f32]) -> F4 {
-                F4([s[0], s[1], s[2], s[3]])
-            }
-            /// `p[0..4]`.
-            ///
-            /// # Safety
-            /// `p` must point to four readable floats.
-            #[inline(always)]
-            pub unsafe fn load_ptr(p: *const f32) -> F4 {
-                // The caller guarantees four readable floats.
-                F4(core::array::from_fn(|l| *p.add(l)))
-            }
-            /// `self + a * b`, lane by lane, rounded twice like the SIMD body.
-            #[inline(always)]
-            pub fn mul_add(self, a: F4, b: F4) -> F4 {
-                F4(core::array::from_fn(|l| self.0[l] + a.0[l] * b.0[l]))
-            }
-            #[inline(always)]
-            pub fn to_array(self) -> [f32; 4] {
-                self.0
-            }
-        }
-    }
-
-    pub(super) use imp::F4;
 }
