@@ -10,7 +10,8 @@
  * builds compare the same way (the flavor only names the module).
  *
  * The "r20" cases are ResNet-20's conv shapes at batch 64 and batch 1 (forward, filter and
- * input gradients), with GFLOP/s from the multiply-adds of the convolution's definition.
+ * input gradients), with GFLOP/s from the multiply-adds of the convolution's definition;
+ * the "wide" cases are 3x3 layers of 128 and 256 channels.
  * `--only=r20` runs just those; `--runs=5` shortens the runs; `--min` reports the fastest run
  * rather than the median; `--cpu` times by process CPU time instead of the wall clock.
  * On a machine shared with other work, `--cpu --min` gave repeatable ratios where
@@ -53,6 +54,12 @@ const resnetShapes = (n: number) => [
   [`r20 1x1 s2 32->64 b${n}`, conv2dDims(n, 16, 16, 32, 1, 1, 64, 2, 2, "same")],
 ] as const;
 
+/** Wider 3x3 layers than ResNet-20's (VGG-style CIFAR stages), at batch 16: "wide" cases. */
+const wideShapes = [
+  ["wide 16x16x128 3x3 b16", conv2dDims(16, 16, 16, 128, 3, 3, 128, 1, 1, "same")],
+  ["wide 8x8x128->256 3x3 b16", conv2dDims(16, 8, 8, 128, 3, 3, 256, 1, 1, "same")],
+] as const;
+
 /** Multiply-adds of one conv call's GEMM work (each pass does the same count), times two: FLOP. */
 const convFlop = (d: ReturnType<typeof conv2dDims>) => 2 * d.batch * d.outH * d.outW * d.outC * d.kH * d.kW * d.inC;
 
@@ -64,7 +71,7 @@ function cases(core: WasmCore): [string, () => void, number][] {
     return b;
   };
   const out: [string, () => void, number][] = [];
-  const convs: (readonly [string, ReturnType<typeof conv2dDims>])[] = [["conv1", conv1], ["conv2", conv2], ...resnetShapes(64), ...resnetShapes(1)];
+  const convs: (readonly [string, ReturnType<typeof conv2dDims>])[] = [["conv1", conv1], ["conv2", conv2], ...resnetShapes(64), ...resnetShapes(1), ...wideShapes];
   for (const [name, d] of convs) {
     const x = filled(d.batch * d.inH * d.inW * d.inC);
     const w = filled(d.kH * d.kW * d.inC * d.outC);

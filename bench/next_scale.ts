@@ -262,7 +262,7 @@ function simdnetDetails(r: NetResult): string {
       `whole fit calls of ${FIT_STEPS} steps took ${fmt(s.fitCallMs[0])} ms with one worker and ${fmt(s.fitCallMs[1])} ms with two started cold (${(s.fitCallMs[0] / s.fitCallMs[1]).toFixed(2)}x).`,
     ...memoryLines(r.memory),
     `Training at batch 64: ${(3 * r.gflopPerImage * s.train1).toFixed(1)} GFLOP/s (3x the forward work); inference at batch 64: ${(r.gflopPerImage * s.inference64).toFixed(1)} GFLOP/s. ` +
-      "GFLOP/s here and in the profiles count the multiply-adds of each layer's definition; 3x3 stride-1 convolutions with 8-64 channels run Winograd F(2x2, 3x3), " +
+      "GFLOP/s here and in the profiles count the multiply-adds of each layer's definition; 3x3 stride-1 convolutions with 8-256 channels run Winograd F(2x2, 3x3), " +
       "which does 2.25 times fewer, so their figures can exceed the GEMM's peak.",
     "",
     "Training step, batch 64 (instrumented runner, mean of 5 steps):",

@@ -162,7 +162,7 @@ describeEachCore("conv2d kernels", (getCore) => {
     expect(conv2dScratchLength(getCore(), conv2dDims(4, 6, 5, 9, 1, 1, 17, 1, 1, "valid"))).toBe(0);
   });
 
-  it("match the reference on the Winograd path (3x3, stride 1, 8-64 channels in fours)", () => {
+  it("match the reference on the Winograd path (3x3, stride 1, 8-256 channels in fours)", () => {
     const next = rng(6);
     for (const d of [
       conv2dDims(2, 8, 8, 16, 3, 3, 16, 1, 1, "same"), // ResNet-20's shapes, smaller
@@ -173,6 +173,7 @@ describeEachCore("conv2d kernels", (getCore) => {
       conv2dDims(1, 3, 3, 8, 3, 3, 8, 1, 1, "valid"), // one output pixel
       conv2dDims(2, 1, 2, 8, 3, 3, 8, 1, 1, "same"), // an image smaller than a tile window
       conv2dDims(3, 21, 20, 8, 3, 3, 8, 1, 1, "same"), // several blocks of 256 tiles
+      conv2dDims(2, 5, 4, 128, 3, 3, 96, 1, 1, "same"), // a transformed filter too wide for the pack
     ]) {
       checkCase(getCore(), d, next);
     }

@@ -190,9 +190,13 @@ fn dispatcher_picks_direct_for_few_channels_then_winograd_or_implicit() {
     assert_eq!(pick(8, 8, 3), Method::Winograd);
     assert_eq!(pick(4, 8, 3), Method::Implicit); // fewer than MIN_CHANNELS
     assert_eq!(pick(8, 12, 3), Method::Winograd);
-    assert_eq!(pick(8, 10, 3), Method::Implicit); // not a multiple of 4
-                                                  // Filters too large for the pack workspace, transformed or not: im2col.
-    assert_eq!(pick(128, 128, 3), Method::Im2col);
+    // Not a multiple of 4: implicit.
+    assert_eq!(pick(8, 10, 3), Method::Implicit);
+    // Wide filters keep their transformed copy in scratch, up to 128 x 256 channels; wider
+    // ones (and filters too large for the implicit path's pack) use im2col.
+    assert_eq!(pick(128, 128, 3), Method::Winograd);
+    assert_eq!(pick(128, 256, 3), Method::Winograd);
+    assert_eq!(pick(256, 256, 3), Method::Im2col);
     for (hw, c, f, s, method) in [
         (32, 3, 16, 1, Method::Implicit),
         (32, 16, 16, 1, Method::Winograd),
@@ -213,7 +217,7 @@ fn dispatcher_picks_direct_for_few_channels_then_winograd_or_implicit() {
 }
 
 /// Winograd F(2x2, 3x3) on the shapes it takes: odd and even sizes (tiles over the edge),
-/// both paddings, images smaller than a tile, 8 to 64 channels, and batches long enough
+/// both paddings, images smaller than a tile, 8 to 256 channels, and batches long enough
 /// for several blocks of tiles (a block is 32 tiles at 64 channels, 256 at 8).
 #[test]
 fn winograd_matches_the_reference() {
@@ -227,6 +231,8 @@ fn winograd_matches_the_reference() {
         (16, 32),
         (32, 16),
         (64, 64),
+        (128, 128), // the transformed filter in scratch rather than the pack
+        (96, 256),
     ] {
         for _ in 0..6 {
             let same = rng.range(0, 1) == 1;
@@ -270,7 +276,7 @@ fn winograd_matches_the_reference() {
         check(&c, &dims(&c), &mut rng);
         cases += 1;
     }
-    assert_eq!(cases, 45);
+    assert_eq!(cases, 57);
 }
 
 #[test]

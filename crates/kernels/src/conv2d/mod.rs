@@ -42,9 +42,9 @@
 //!   short copy per pixel, and the plain GEMM measured faster than the implicit path's
 //!   one-segment tiles.
 //! - 3x3 kernels with stride 1, undilated, whose channel counts are multiples of 4 from
-//!   `winograd::MIN_CHANNELS` (8) up and whose transformed filter fits the GEMM's pack
-//!   workspace (up to 64 x 64 channels: every ResNet-20 layer after the first, apart from
-//!   the strided ones): Winograd F(2x2, 3x3) (`winograd.rs`), 2.25 times fewer
+//!   `winograd::MIN_CHANNELS` (8) up and whose transformed filter takes at most half of
+//!   [`SCRATCH_BUDGET`] (up to 128 x 256 channels; every ResNet-20 layer after the first,
+//!   apart from the strided ones): Winograd F(2x2, 3x3) (`winograd.rs`), 2.25 times fewer
 //!   multiplications in all three passes. Measured (bench/ab.ts --cpu --min, ResNet-20's
 //!   layers at batch 64, against the implicit path): 0.47-0.63x the time with 32 and 64
 //!   channels, 0.78-0.85x with 16; at batch 1, 0.66-0.84x apart from the filter gradient of

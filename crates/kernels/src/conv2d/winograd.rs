@@ -30,15 +30,16 @@
 //! Tiles are numbered over the batch (image, tile row, tile column) and processed in blocks
 //! of `Geom::block` tiles, so the transformed block (`V` and `M`, about `BLOCK_FLOATS`)
 //! stays in L2 between its transform, its GEMMs and the output transform. The transformed
-//! filter is packed once per call into the GEMM's `NR`-column slivers in `pack` (which
-//! bounds the channels, see `fits`); the filter gradient accumulates `dU` there instead.
+//! filter is packed once per call into the GEMM's `NR`-column slivers, in `pack` when it
+//! fits there (up to 64 x 64 channels), else in scratch after the block (up to
+//! `MAX_FILTER` floats); the filter gradient accumulates `dU` in the same place.
 //!
 //! Rounding differs from the direct sum (the transforms add up to four inputs before
 //! multiplying): within a few float epsilons times the magnitude of the terms, which the
 //! kernel tests bound against the double-checked reference like every other method.
 
 use super::lanes::F4;
-use super::Conv2dDims;
+use super::{Conv2dDims, SCRATCH_BUDGET};
 use crate::gemm::blocking::{MR, NR};
 use crate::gemm::{kernel_segments, Seg, Segments, PACK_LEN};
 
@@ -57,6 +58,15 @@ const PLANE_SKEW: usize = 16;
 fn plane(block: usize, width: usize) -> usize {
     block * width + PLANE_SKEW
 }
+
+/// Fewest tiles per block: wide layers (128 channels and more) would otherwise get blocks
+/// too short to reuse each sliver of the transformed filter.
+const MIN_BLOCK: usize = 16;
+
+/// Most floats of a transformed filter (half the conv scratch budget: 128 x 256 channels).
+/// One that fits the GEMM's pack workspace (up to 64 x 64 channels) lives there, a larger
+/// one after the block in scratch.
+const MAX_FILTER: usize = SCRATCH_BUDGET / 2;
 
 /// Fewest input and output channels for which [`Conv2dDims::new`] picks the Winograd path:
 /// below a GEMM tile's width the transforms cost more than the multiplications saved.
@@ -93,7 +103,7 @@ impl Geom {
         let (tiles_h, tiles_w) = ((out.0 + 1) / 2, (out.1 + 1) / 2);
         let per_tile = POINTS * (src.2 + round_up(out.2, NR));
         let all = round_up(batch * tiles_h * tiles_w, MR);
-        let block = (BLOCK_FLOATS / per_tile / MR * MR).clamp(MR, all);
+        let block = (BLOCK_FLOATS / per_tile / MR * MR).max(MIN_BLOCK).min(all);
         Geom {
             batch,
             src_h: src.0,
@@ -139,9 +149,32 @@ impl Geom {
         self.batch * self.tiles_h * self.tiles_w
     }
 
-    /// Floats of scratch: one block of `V` and one of `M`.
-    pub(super) fn scratch_len(&self) -> usize {
+    /// Floats of one block of `V` and one of `M`.
+    fn work_len(&self) -> usize {
         POINTS * (plane(self.block, self.c_in) + plane(self.block, self.ldm()))
+    }
+
+    /// Floats of scratch: the block and, when it does not fit the pack workspace, the
+    /// transformed filter.
+    fn scratch_len(&self) -> usize {
+        let filter = self.filter_len();
+        self.work_len() + if filter <= PACK_LEN { 0 } else { filter }
+    }
+
+    /// The transformed filter (or `dU`) and the block's workspace: the filter in `pack`
+    /// when it fits there, else after the workspace in `scratch`.
+    fn split<'a>(
+        &self,
+        scratch: &'a mut [f32],
+        pack: &'a mut [f32],
+    ) -> (&'a mut [f32], &'a mut [f32]) {
+        let (filter, work) = (self.filter_len(), self.work_len());
+        if filter <= PACK_LEN {
+            (&mut pack[..filter], &mut scratch[..work])
+        } else {
+            let (work_part, rest) = scratch.split_at_mut(work);
+            (&mut rest[..filter], work_part)
+        }
     }
 
     /// Floats of the packed transformed filter (or of `dU`).
@@ -163,8 +196,7 @@ fn round_up(n: usize, m: usize) -> usize {
 
 /// True when the Winograd path computes `d`: a 3x3 stride-1 undilated kernel, channel
 /// counts that are multiples of 4 (the transforms' vectors) and at least `MIN_CHANNELS`,
-/// and transformed filters that fit the GEMM's pack workspace both ways (up to 64 x 64
-/// channels).
+/// and transformed filters of at most `MAX_FILTER` floats both ways.
 pub(super) fn fits(d: &Conv2dDims) -> bool {
     let shape = d.k_h == 3
         && d.k_w == 3
@@ -177,8 +209,8 @@ pub(super) fn fits(d: &Conv2dDims) -> bool {
     shape
         && channels(d.in_c)
         && channels(d.out_c)
-        && Geom::forward(d).filter_len() <= PACK_LEN
-        && Geom::backward_input(d).filter_len() <= PACK_LEN
+        && Geom::forward(d).filter_len() <= MAX_FILTER
+        && Geom::backward_input(d).filter_len() <= MAX_FILTER
 }
 
 /// Floats of scratch the three passes need.
@@ -200,12 +232,9 @@ pub(super) fn forward(
 ) {
     let g = Geom::forward(d);
     let (ic, oc) = (d.in_c, d.out_c);
-    pack_filter(
-        &g,
-        |tap, i, o| F4::load(&w[(tap * ic + i) * oc + o..]),
-        pack,
-    );
-    run(&g, x, pack, bias, y, scratch);
+    let (u, work) = g.split(scratch, pack);
+    pack_filter(&g, |tap, i, o| F4::load(&w[(tap * ic + i) * oc + o..]), u);
+    run(&g, x, u, bias, y, work);
 }
 
 /// Input gradient: the forward pass over `dy` with the filter flipped and its channels
@@ -221,16 +250,17 @@ pub(super) fn backward_input(
     let g = Geom::backward_input(d);
     let (ic, oc) = (d.in_c, d.out_c);
     let at = |tap: usize, i: usize, o: usize| w[((8 - tap) * ic + o) * oc + i];
+    let (u, work) = g.split(scratch, pack);
     pack_filter(
         &g,
         |tap, i, o| F4::new(core::array::from_fn(|l| at(tap, i, o + l))),
-        pack,
+        u,
     );
-    run(&g, dy, pack, None, dx, scratch);
+    run(&g, dy, u, None, dx, work);
 }
 
 /// Filter gradient: `dU = sum over tiles of V ⊗ dM`, then `dw = Gᵀ dU G`; `dw` is
-/// overwritten. `dU` lives in `pack`.
+/// overwritten. `dU` lives where the forward pass keeps the transformed filter.
 pub(super) fn backward_filter(
     d: &Conv2dDims,
     x: &[f32],
@@ -241,10 +271,10 @@ pub(super) fn backward_filter(
 ) {
     let g = Geom::forward(d);
     let (ci_n, ldm, block) = (g.c_in, g.ldm(), g.block);
-    let du = &mut pack[..g.filter_len()];
+    let (du, work) = g.split(scratch, pack);
     du.fill(0.0);
     let (pv, pm) = (plane(block, ci_n), plane(block, ldm));
-    let (v, dm) = scratch[..g.scratch_len()].split_at_mut(POINTS * pv);
+    let (v, dm) = work.split_at_mut(POINTS * pv);
     let slivers = ldm / NR;
     for t0 in (0..g.tiles()).step_by(block) {
         let count = block.min(g.tiles() - t0);
@@ -338,7 +368,7 @@ fn run(
 ) {
     let (ci_n, ldm, block) = (g.c_in, g.ldm(), g.block);
     let (pv, pm) = (plane(block, ci_n), plane(block, ldm));
-    let (v, m) = scratch[..g.scratch_len()].split_at_mut(POINTS * pv);
+    let (v, m) = scratch[..g.work_len()].split_at_mut(POINTS * pv);
     let seg = [Seg {
         a: 0,
         b: 0,
