@@ -74,7 +74,7 @@ pub const MIN_CHANNELS: usize = 8;
 
 /// One Winograd pass: the source it transforms and the output it writes.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Geom {
+struct Geom {
     batch: usize,
     /// One source image: `[src_h, src_w, c_in]` (`x`, or `dy` for the input gradient).
     src_h: usize,
@@ -121,7 +121,7 @@ impl Geom {
     }
 
     /// The forward pass (and the filter gradient) reads `x` and writes `y`.
-    pub(super) fn forward(d: &Conv2dDims) -> Geom {
+    fn forward(d: &Conv2dDims) -> Geom {
         Geom::new(
             d.batch,
             (d.in_h, d.in_w, d.in_c),
@@ -131,7 +131,7 @@ impl Geom {
     }
 
     /// The input gradient is a forward pass over `dy` padded by `2 - pad`, writing `dx`.
-    pub(super) fn backward_input(d: &Conv2dDims) -> Geom {
+    fn backward_input(d: &Conv2dDims) -> Geom {
         Geom::new(
             d.batch,
             (d.out_h, d.out_w, d.out_c),
