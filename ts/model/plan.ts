@@ -29,6 +29,7 @@ import type { BackwardReads, LayerBuffers } from "../layers/layer.js";
 import { sizeOf } from "../shapes.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import { fuseGraph } from "./fuse.js";
+import { packRecords, type PackRec } from "./pack.js";
 import { valueShape, type ModelGraph } from "./graph.js";
 
 /** A gradient move the runner makes after a layer's backward: `to (+)= from`, `width` floats per sample. */
@@ -87,45 +88,10 @@ function align(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
 }
 
-/** One buffer to place: floats, lifetime [start, end] (inclusive), and its offset once packed. */
-interface Rec {
-  size: number;
-  start: number;
-  end: number;
-  at: number;
-}
+/** One buffer to place (pack.ts packs them). */
+type Rec = PackRec;
 
-/**
- * Offsets for `recs` (written into each `at`): largest first, each at the lowest offset
- * clear of the records already placed whose lifetimes overlap; returns the arena size.
- */
-export function packRecords(recs: Rec[]): number {
-  const order = recs.map((_, i) => i).sort((a, b) => recs[b]!.size - recs[a]!.size || a - b);
-  // Placed records by offset (ties in placement order): one scan skipping those whose
-  // lifetimes do not overlap visits the overlapping ones as a stable sort of them would,
-  // without a list and a sort per record (a chain of 20,000 layers places 40,000).
-  const placed: Rec[] = [];
-  let total = 0;
-  for (const i of order) {
-    const r = recs[i]!;
-    let at = 0;
-    for (const p of placed) {
-      if (p.start > r.end || r.start > p.end) continue;
-      if (p.at >= at + r.size) break;
-      at = Math.max(at, p.at + p.size);
-    }
-    r.at = at;
-    let lo = 0;
-    for (let hi = placed.length; lo < hi; ) {
-      const mid = (lo + hi) >>> 1;
-      if (placed[mid]!.at <= at) lo = mid + 1;
-      else hi = mid;
-    }
-    placed.splice(lo, 0, r);
-    total = Math.max(total, at + r.size);
-  }
-  return total;
-}
+export { packRecords };
 
 /** The records of one plan, packed (offsets set), before anything is allocated. */
 interface Layout {
