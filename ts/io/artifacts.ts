@@ -6,6 +6,7 @@
 import type { Tensor } from "../tensor.js";
 import { type JsonObject, fail, isJsonObject, readArray, readObject, readString } from "./json.js";
 import { checkClassNames } from "./class_names.js";
+import { checkJsonDepth, parseBoundedJson } from "./keras/json_text.js";
 import { type GraphDescription, type LayerDescriptor, type ModelDescription, SIMDNET_VERSION, topologyFromKeras, topologyToKeras } from "./topology.js";
 import { type WeightSpec, expectedWeights } from "./weight_shapes.js";
 import { describedWeights } from "./functional.js";
@@ -194,14 +195,9 @@ export interface ModelJsonFields {
 
 /** Parses model.json text (or takes an object) and checks its outline. `where` names it. */
 export function readModelJson(json: unknown, where: string): ModelJsonFields {
-  let value = json;
-  if (typeof json === "string") {
-    try {
-      value = JSON.parse(json);
-    } catch (e) {
-      throw new Error(`${where} is not valid JSON: ${(e as Error).message}`);
-    }
-  }
+  // Bounded nesting (text or object): the walks over the topology are recursive.
+  const value = typeof json === "string" ? parseBoundedJson(json, where) : json;
+  if (typeof json !== "string") checkJsonDepth(json, where);
   const doc = readObject(value, where);
   if (doc.modelTopology === undefined || doc.modelTopology === null) throw new Error(`${where} has no modelTopology`);
   if (doc.weightsManifest === undefined) throw new Error(`${where} has no weightsManifest`);

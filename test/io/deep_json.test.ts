@@ -1,0 +1,91 @@
+/**
+ * Deep structures in model files: a TF.js model.json nested 100,000 levels deep (text, a
+ * parsed object, a file on disk) and a .keras config as deep are refused with an Error
+ * naming the argument or file and the limit, never a RangeError from a recursive walk (the
+ * Keras 3 call arguments, `inbound_nodes[0].args`, are walked recursively) nor a walk
+ * around a cycle until memory runs out. A long chain's model.json (a deep graph in shallow
+ * JSON) loads: test/graph/deep_graph.test.ts saves and loads 20,000 layers.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_JSON_DEPTH } from "../../ts/io/keras/json_text.js";
+import { writeZip } from "../../ts/io/keras/zip.js";
+import { loadSequential } from "../../ts/io/sequential_io.js";
+import { layers } from "../../ts/layers/index.js";
+import { Model } from "../../ts/model/model.js";
+import { input, type SymbolicTensor } from "../../ts/model/symbolic.js";
+import { init } from "../../ts/wasm/loader.js";
+
+const root = mkdtempSync(join(tmpdir(), "simdnet-deep-json-"));
+const DEPTH = 100_000;
+const deepArray = "[".repeat(DEPTH) + "]".repeat(DEPTH);
+
+beforeAll(async () => {
+  await init();
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A saved two-layer functional model: its model.json text and weights. */
+async function saved(): Promise<{ text: string; weights: Uint8Array }> {
+  const x0 = input({ shape: [4] });
+  const out = layers.dense({ units: 2 }).apply(layers.dense({ units: 4 }).apply(x0)) as SymbolicTensor;
+  const model = new Model({ inputs: x0, outputs: out });
+  const { modelJson, weights } = await model.save();
+  model.dispose();
+  return { text: JSON.stringify(modelJson), weights: new Uint8Array(weights) };
+}
+
+/** `text` with dense_1's inbound node in Keras 3's form, its args nested DEPTH deep. */
+function deepArgs(text: string): string {
+  const node = '"inbound_nodes":[[["dense",0,0,{}]]]';
+  expect(text).toContain(node);
+  return text.replace(node, `"inbound_nodes":[{"args":${deepArray},"kwargs":{}}]`);
+}
+
+describe(`model files nested ${DEPTH} levels deep`, () => {
+  it("model.json text in memory: a clear Error naming source.modelJson", async () => {
+    const { text, weights } = await saved();
+    const load = loadSequential({ modelJson: deepArgs(text), weights });
+    await expect(load).rejects.toThrow(`source.modelJson: the JSON nests deeper than ${MAX_JSON_DEPTH} levels`);
+    await expect(load).rejects.not.toBeInstanceOf(RangeError);
+  });
+
+  it("model.json parsed by the caller: the same refusal of the object", async () => {
+    const { text, weights } = await saved();
+    const modelJson = JSON.parse(deepArgs(text)) as object;
+    const load = loadSequential({ modelJson, weights });
+    await expect(load).rejects.toThrow(`source.modelJson: received arrays and objects nested deeper than ${MAX_JSON_DEPTH} levels, expected at most ${MAX_JSON_DEPTH}`);
+    await expect(load).rejects.not.toBeInstanceOf(RangeError);
+  });
+
+  it("a shared or cyclic object is refused at the limit, not walked forever", async () => {
+    const { text, weights } = await saved();
+    const modelJson = JSON.parse(text) as { userDefinedMetadata: Record<string, unknown> };
+    const loop: unknown[] = [];
+    loop.push(loop, loop);
+    modelJson.userDefinedMetadata.loop = loop;
+    await expect(loadSequential({ modelJson, weights })).rejects.toThrow(/source\.modelJson: received arrays and objects nested deeper than/);
+  });
+
+  it("model.json on disk: the Error names the file", async () => {
+    const { text, weights } = await saved();
+    const dir = join(root, "deep");
+    rmSync(dir, { recursive: true, force: true });
+    (await import("node:fs")).mkdirSync(dir);
+    writeFileSync(join(dir, "model.json"), deepArgs(text));
+    writeFileSync(join(dir, "weights.bin"), weights);
+    await expect(loadSequential(`file://${dir}`)).rejects.toThrow(/deep[/\\]model\.json: the JSON nests deeper than 100 levels/);
+  });
+
+  it(".keras bytes: config.json refused by name", async () => {
+    const text = (s: string) => new TextEncoder().encode(s);
+    const zip = writeZip([
+      { name: "metadata.json", data: text('{"keras_version": "3.15.1"}') },
+      { name: "config.json", data: text(`{"class_name": "Functional", "config": {"layers": ${deepArray}}}`) },
+      { name: "model.weights.h5", data: new Uint8Array(0) },
+    ]);
+    await expect(loadSequential(zip)).rejects.toThrow(/config\.json: the JSON nests deeper than 100 levels/);
+  });
+});
