@@ -10,12 +10,16 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initializers } from "../../ts/initializers.js";
+import { readH5 } from "../../ts/io/keras/hdf5.js";
+import { toKerasFile } from "../../ts/io/keras/public.js";
 import { MAX_JSON_DEPTH } from "../../ts/io/keras/json_text.js";
 import { writeZip } from "../../ts/io/keras/zip.js";
 import { loadSequential } from "../../ts/io/sequential_io.js";
 import { layers } from "../../ts/layers/index.js";
 import { Model } from "../../ts/model/model.js";
 import { input, type SymbolicTensor } from "../../ts/model/symbolic.js";
+import { tensor } from "../../ts/tensor.js";
 import { init } from "../../ts/wasm/loader.js";
 
 const root = mkdtempSync(join(tmpdir(), "simdnet-deep-json-"));
@@ -87,5 +91,30 @@ describe(`model files nested ${DEPTH} levels deep`, () => {
       { name: "model.weights.h5", data: new Uint8Array(0) },
     ]);
     await expect(loadSequential(zip)).rejects.toThrow(/config\.json: the JSON nests deeper than 100 levels/);
+  });
+});
+
+describe("a deep graph in a legacy .h5 file", () => {
+  it("writes layer_names of 4,100 layers in chunks as Keras does (one attribute would pass HDF5's 64 KiB header) and loads back", async () => {
+    const x0 = input({ shape: [4] });
+    let t: SymbolicTensor = x0;
+    for (let i = 0; i < 4_100; i++) {
+      const biasInitializer = initializers.randomUniform({ minval: -1, maxval: 1, seed: i });
+      t = layers.dense({ units: 4, kernelInitializer: initializers.constant({ value: 0.25 }), biasInitializer }).apply(t) as SymbolicTensor;
+    }
+    const model = new Model({ inputs: x0, outputs: t });
+    const bytes = await toKerasFile(model, { format: "h5" });
+    // 4,101 names (the InputLayer's too) of 16 bytes each in h5wasm's header pass 64,512
+    // bytes (4,032 fit): two parts.
+    const parts = await readH5(bytes, "deep.h5", (h5) => ["", "0", "1", "2"].map((k) => h5.stringsAttribute("model_weights", `layer_names${k}`)));
+    expect(parts.map((p) => p?.length)).toEqual([undefined, 2051, 2050, undefined]);
+    expect([...parts[1]!, ...parts[2]!]).toEqual(["input_layer", ...model.layers.map((l) => l.name)]);
+    const loaded = await loadSequential(bytes);
+    const x = tensor(Float32Array.from([1, -2, 3, -4]), [1, 4]);
+    const want = Array.from(model.predict(x).data);
+    expect(want.every(Number.isFinite)).toBe(true);
+    expect(Array.from(loaded.predict(x).data)).toEqual(want);
+    loaded.dispose();
+    model.dispose();
   });
 });
