@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { initializers } from "../../ts/initializers.js";
 import { loadSequential } from "../../ts/io/sequential_io.js";
-import { layers } from "../../ts/layers/index.js";
+import { layers, type Layer } from "../../ts/layers/index.js";
 import { Model } from "../../ts/model/model.js";
 import { input, type SymbolicTensor } from "../../ts/model/symbolic.js";
 import { keras3Connected } from "../../ts/model/summary_keras3.js";
@@ -39,7 +39,7 @@ function chain(n: number): { model: Model; applied: ReturnType<typeof layers.den
 const x = () => tensor(Float32Array.from([1, 1, 1, 1, 3, 3, 3, 3]), [2, 4]);
 const expected = (n: number) => [1, 1, 1, 1, 3, 3, 3, 3].map((v) => v + n * BIAS);
 
-describe(`a functional chain of ${DEEP} layers`, () => {
+describe(`functional graphs ${DEEP} layers deep`, () => {
   it("builds in apply order, summarizes, predicts exactly, saves and loads back", async () => {
     const { model, applied } = chain(DEEP);
     expect(model.layers.length).toBe(DEEP);
@@ -73,6 +73,28 @@ describe(`a functional chain of ${DEEP} layers`, () => {
     // A second consumer of l1: two layers at the same depth from the outputs.
     const fanOut = [...rows, { name: "side", className: "Dense", outputShape: [null, 4], params: 0, connectedTo: [{ layer: "l1", nodeIndex: 0, tensorIndex: 0 }] }];
     expect(keras3Connected(fanOut)).toBe(true);
+  });
+
+  it("a residual chain of 10,000 blocks (20,000 layers, each add reading two): the same walks with branches", () => {
+    const x0 = input({ shape: [4] });
+    let t: SymbolicTensor = x0;
+    const applied: Layer[] = [];
+    const blocks = 10_000;
+    for (let i = 0; i < blocks; i++) {
+      // Kernel 0: the branch is the bias, so each block adds 1/1024 exactly.
+      const dense = layers.dense({ units: 4, kernelInitializer: "zeros", biasInitializer: initializers.constant({ value: BIAS }) });
+      const add = layers.add();
+      applied.push(dense, add);
+      t = add.apply([t, dense.apply(t) as SymbolicTensor]) as SymbolicTensor;
+    }
+    const model = new Model({ inputs: x0, outputs: t });
+    // Keras's order: each add is deeper than the next block's dense, which is the apply order.
+    expect(model.layers.every((l, i) => l === applied[i])).toBe(true);
+    const keras3 = model.summary({ format: "keras3", print: () => {} });
+    expect(keras3).toContain("Connected to");
+    expect(keras3).toContain(`add_${blocks - 1} (Add)`);
+    expect(Array.from(model.predict(x()).data)).toEqual(expected(blocks));
+    model.dispose();
   });
 
   // fit trains a shorter chain, still deeper than the recursive walks managed (about

@@ -195,8 +195,9 @@ export interface ModelJsonFields {
 
 /** Parses model.json text (or takes an object) and checks its outline. `where` names it. */
 export function readModelJson(json: unknown, where: string): ModelJsonFields {
-  // Bounded nesting (text or object): the walks over the topology are recursive.
-  const value = typeof json === "string" ? parseBoundedJson(json, where) : json;
+  // Bounded nesting (text or object): the walks over the topology are recursive. Not its
+  // size: a file's is bounded where it is read (MAX_MODEL_JSON_BYTES in node_files.ts).
+  const value = typeof json === "string" ? parseBoundedJson(json, where, Infinity) : json;
   if (typeof json !== "string") checkJsonDepth(json, where);
   const doc = readObject(value, where);
   if (doc.modelTopology === undefined || doc.modelTopology === null) throw new Error(`${where} has no modelTopology`);

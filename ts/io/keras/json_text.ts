@@ -10,9 +10,12 @@ export const MAX_JSON_DEPTH = 100;
 /** Largest JSON text accepted, in UTF-16 code units (MobileNetV2's config is ~140 k). */
 export const MAX_JSON_CHARS = 64 * 1024 * 1024;
 
-/** Parses `text`, refusing more than {@link MAX_JSON_DEPTH} levels or {@link MAX_JSON_CHARS}. */
-export function parseBoundedJson(text: string, where: string): unknown {
-  if (text.length > MAX_JSON_CHARS) throw new Error(`${where}: ${text.length} characters of JSON, more than the limit of ${MAX_JSON_CHARS}`);
+/**
+ * Parses `text`, refusing more than {@link MAX_JSON_DEPTH} levels or `maxChars` characters
+ * (default {@link MAX_JSON_CHARS}; a TF.js model.json has its own size limit where it is read).
+ */
+export function parseBoundedJson(text: string, where: string, maxChars = MAX_JSON_CHARS): unknown {
+  if (text.length > maxChars) throw new Error(`${where}: ${text.length} characters of JSON, more than the limit of ${maxChars}`);
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
