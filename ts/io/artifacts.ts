@@ -4,9 +4,9 @@
  * model.json document that carries them next to the weight files.
  */
 import type { Tensor } from "../tensor.js";
-import { type JsonObject, fail, isJsonObject, readArray, readObject, readString } from "./json.js";
+import { type JsonObject, checkDepth, fail, isJsonObject, readArray, readObject, readString } from "./json.js";
 import { checkClassNames } from "./class_names.js";
-import { checkJsonDepth, parseBoundedJson } from "./keras/json_text.js";
+import { MAX_JSON_DEPTH } from "./keras/json_text.js";
 import { type GraphDescription, type LayerDescriptor, type ModelDescription, SIMDNET_VERSION, topologyFromKeras, topologyToKeras } from "./topology.js";
 import { type WeightSpec, expectedWeights } from "./weight_shapes.js";
 import { describedWeights } from "./functional.js";
@@ -195,10 +195,17 @@ export interface ModelJsonFields {
 
 /** Parses model.json text (or takes an object) and checks its outline. `where` names it. */
 export function readModelJson(json: unknown, where: string): ModelJsonFields {
-  // Bounded nesting (text or object): the walks over the topology are recursive. Not its
-  // size: a file's is bounded where it is read (MAX_MODEL_JSON_BYTES in node_files.ts).
-  const value = typeof json === "string" ? parseBoundedJson(json, where, Infinity) : json;
-  if (typeof json !== "string") checkJsonDepth(json, where);
+  let value = json;
+  if (typeof json === "string") {
+    try {
+      value = JSON.parse(json);
+    } catch (e) {
+      throw new Error(`${where} is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  // Reading walks and prints parts recursively: a hostile file nested thousands deep is
+  // refused here by path (Keras's configs reach ~12 levels, .keras files have this bound).
+  checkDepth(value, where, MAX_JSON_DEPTH);
   const doc = readObject(value, where);
   if (doc.modelTopology === undefined || doc.modelTopology === null) throw new Error(`${where} has no modelTopology`);
   if (doc.weightsManifest === undefined) throw new Error(`${where} has no weightsManifest`);
