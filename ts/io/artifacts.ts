@@ -4,8 +4,9 @@
  * model.json document that carries them next to the weight files.
  */
 import type { Tensor } from "../tensor.js";
-import { type JsonObject, fail, isJsonObject, readArray, readObject, readString } from "./json.js";
+import { type JsonObject, checkDepth, fail, isJsonObject, readArray, readObject, readString } from "./json.js";
 import { checkClassNames } from "./class_names.js";
+import { MAX_JSON_DEPTH } from "./keras/json_text.js";
 import { type GraphDescription, type LayerDescriptor, type ModelDescription, SIMDNET_VERSION, topologyFromKeras, topologyToKeras } from "./topology.js";
 import { type WeightSpec, expectedWeights } from "./weight_shapes.js";
 import { describedWeights } from "./functional.js";
@@ -202,6 +203,9 @@ export function readModelJson(json: unknown, where: string): ModelJsonFields {
       throw new Error(`${where} is not valid JSON: ${(e as Error).message}`);
     }
   }
+  // Reading walks and prints parts recursively: a hostile file nested thousands deep is
+  // refused here by path (Keras's configs reach ~12 levels, .keras files have this bound).
+  checkDepth(value, where, MAX_JSON_DEPTH);
   const doc = readObject(value, where);
   if (doc.modelTopology === undefined || doc.modelTopology === null) throw new Error(`${where} has no modelTopology`);
   if (doc.weightsManifest === undefined) throw new Error(`${where} has no weightsManifest`);

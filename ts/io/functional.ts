@@ -175,18 +175,36 @@ export function layerFromDescriptor(d: LayerDescriptor): Layer {
 export function connectDescribed(desc: ModelDescription, graph: GraphDescription): { input: SymbolicTensor; output: SymbolicTensor } {
   const made = desc.layers.map(layerFromDescriptor);
   const tensors = new Map<string, SymbolicTensor>([[graph.input.name, input({ shape: graph.input.shape, name: graph.input.name })]]);
-  let left = made.map((_, i) => i);
-  while (left.length > 0) {
-    const ready = left.filter((i) => graph.inbound[i]!.every((from) => tensors.has(from)));
+  // In rounds: each round applies, in index order, the layers whose inputs all exist after
+  // the previous one. Counts of missing inputs and, per name, the layers waiting on it keep
+  // this linear (rescanning every layer left each round was quadratic on a long chain).
+  const waiting = new Map<string, number[]>();
+  const missing = graph.inbound.map((ins, i) => {
+    const absent = new Set(ins.filter((from) => !tensors.has(from)));
+    for (const from of absent) {
+      const list = waiting.get(from);
+      if (list) list.push(i);
+      else waiting.set(from, [i]);
+    }
+    return absent.size;
+  });
+  let ready = made.map((_, i) => i).filter((i) => missing[i] === 0);
+  let applied = 0;
+  while (applied < made.length) {
     if (ready.length === 0) {
-      const i = left[0]!;
+      const i = missing.findIndex((m) => m > 0);
       throw new Error(`${layerWhere(i + 1, desc.layers[i]!.name, desc.layers[i]!.className)}: its inputs never become available (the layers form a cycle)`);
     }
+    const next: number[] = [];
     for (const i of ready) {
       const ins = graph.inbound[i]!.map((from) => tensors.get(from)!);
-      tensors.set(desc.layers[i]!.name, made[i]!.apply(made[i]!.buildInputs ? ins : ins.length === 1 ? ins[0]! : ins));
+      const name = desc.layers[i]!.name;
+      const fresh = !tensors.has(name);
+      tensors.set(name, made[i]!.apply(made[i]!.buildInputs ? ins : ins.length === 1 ? ins[0]! : ins));
+      applied++;
+      for (const j of fresh ? waiting.get(name) ?? [] : []) if (--missing[j]! === 0) next.push(j);
     }
-    left = left.filter((i) => !ready.includes(i));
+    ready = next.sort((a, b) => a - b);
   }
   return { input: tensors.get(graph.input.name)!, output: tensors.get(graph.output)! };
 }

@@ -69,6 +69,34 @@ export function fail(where: string, value: unknown, expected: string): never {
   throw new Error(`${where}: received ${describeValue(value)}, expected ${expected}`);
 }
 
+/**
+ * Refuses `value` when its arrays and objects nest deeper than `max` levels, naming
+ * `where` and the path to the too-deep part: the code that reads a model file walks and
+ * prints values recursively (a hostile file nested 100,000 deep would overflow the stack).
+ * An explicit stack, so the check cannot overflow; an object met again is walked again
+ * only when reached deeper than before (a cycle ends at `max`).
+ */
+export function checkDepth(value: unknown, where: string, max: number): void {
+  const deepestAt = new Map<object, number>();
+  // Per item on the stack: its value, depth, and its parent's entry and key (for the path).
+  interface Item { v: unknown; depth: number; parent: Item | null; key: string | number }
+  const stack: Item[] = [{ v: value, depth: 1, parent: null, key: "" }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    const { v, depth } = item;
+    if (typeof v !== "object" || v === null || (deepestAt.get(v) ?? 0) >= depth) continue;
+    if (depth > max) {
+      const keys: (string | number)[] = [];
+      for (let at: Item | null = item; at?.parent; at = at.parent) keys.unshift(at.key);
+      const path = keys.slice(0, 12).map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("") + (keys.length > 12 ? "..." : "");
+      throw new Error(`${where}${path ? ` at ${path}` : ""}: received arrays and objects nested deeper than ${max} levels, expected at most ${max}`);
+    }
+    deepestAt.set(v, depth);
+    const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
+    for (let i = entries.length - 1; i >= 0; i--) stack.push({ v: entries[i]![1], depth: depth + 1, parent: item, key: entries[i]![0] });
+  }
+}
+
 /** `value` as an object, or an error naming `where`. */
 export function readObject(value: unknown, where: string): JsonObject {
   if (!isJsonObject(value)) fail(where, value, "an object");

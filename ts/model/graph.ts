@@ -68,12 +68,16 @@ export function graphFromTensors(where: string, inputs: unknown, outputs: unknow
   if (input.layer !== null) throw new Error(`${where}: inputs must come from input(), received ${input}`);
   if (output === input) throw new Error(`${where}: the model has no layers (its output is its input)`);
 
-  // Depth-first from the output: first-visit order and the finished (post-)order.
+  // Depth-first from the output: first-visit order and the finished (post-)order. An
+  // explicit stack rather than recursion: a chain of tens of thousands of layers must not
+  // overflow the JS stack. `enter` is what the recursive walk did on a call, the loop
+  // below what it did between its calls on the inputs and on return (same order).
   const visitIndex = new Map<Layer, number>();
   const finished: SymbolicTensor[] = [];
   const inProgress = new Set<SymbolicTensor>();
   const done = new Set<SymbolicTensor>();
-  const visit = (t: SymbolicTensor, from: SymbolicTensor | null): void => {
+  const stack: { t: SymbolicTensor; next: number }[] = [];
+  const enter = (t: SymbolicTensor, from: SymbolicTensor | null): void => {
     if (done.has(t)) return;
     if (t.layer === null) {
       if (t !== input) {
@@ -85,12 +89,20 @@ export function graphFromTensors(where: string, inputs: unknown, outputs: unknow
     if (inProgress.has(t)) throw new Error(`${where}: ${t} is part of a cycle`);
     if (!visitIndex.has(t.layer)) visitIndex.set(t.layer, visitIndex.size);
     inProgress.add(t);
-    for (const x of t.inputs) visit(x, t);
-    inProgress.delete(t);
-    done.add(t);
-    finished.push(t);
+    stack.push({ t, next: 0 });
   };
-  visit(output, null);
+  enter(output, null);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next < top.t.inputs.length) {
+      enter(top.t.inputs[top.next++]!, top.t);
+      continue;
+    }
+    stack.pop();
+    inProgress.delete(top.t);
+    done.add(top.t);
+    finished.push(top.t);
+  }
 
   // Depth: longest path to the output, set from the output backwards.
   const depth = new Map<SymbolicTensor, number>([[output, 0]]);

@@ -29,6 +29,7 @@ import type { BackwardReads, LayerBuffers } from "../layers/layer.js";
 import { sizeOf } from "../shapes.js";
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
 import { fuseGraph } from "./fuse.js";
+import { packRecords, type PackRec } from "./pack.js";
 import { valueShape, type ModelGraph } from "./graph.js";
 
 /** A gradient move the runner makes after a layer's backward: `to (+)= from`, `width` floats per sample. */
@@ -87,36 +88,10 @@ function align(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
 }
 
-/** One buffer to place: floats, lifetime [start, end] (inclusive), and its offset once packed. */
-interface Rec {
-  size: number;
-  start: number;
-  end: number;
-  at: number;
-}
+/** One buffer to place (pack.ts packs them). */
+type Rec = PackRec;
 
-/**
- * Offsets for `recs` (written into each `at`): largest first, each at the lowest offset
- * clear of the records already placed whose lifetimes overlap; returns the arena size.
- */
-export function packRecords(recs: Rec[]): number {
-  const order = recs.map((_, i) => i).sort((a, b) => recs[b]!.size - recs[a]!.size || a - b);
-  const placed: Rec[] = [];
-  let total = 0;
-  for (const i of order) {
-    const r = recs[i]!;
-    const clash = placed.filter((p) => p.start <= r.end && r.start <= p.end).sort((a, b) => a.at - b.at);
-    let at = 0;
-    for (const p of clash) {
-      if (p.at >= at + r.size) break;
-      at = Math.max(at, p.at + p.size);
-    }
-    r.at = at;
-    placed.push(r);
-    total = Math.max(total, at + r.size);
-  }
-  return total;
-}
+export { packRecords };
 
 /** The records of one plan, packed (offsets set), before anything is allocated. */
 interface Layout {

@@ -245,21 +245,49 @@ export function keras3Connected(rows: readonly Keras3SummaryRow[]): boolean {
   if (rows.some((r) => (r.connectedTo ?? []).length > 1)) return true;
   const consumers = new Map<string, string[]>();
   for (const r of rows) {
-    for (const c of r.connectedTo ?? []) consumers.set(c.layer, [...(consumers.get(c.layer) ?? []), r.name]);
+    for (const c of r.connectedTo ?? []) {
+      const list = consumers.get(c.layer);
+      if (list) list.push(r.name);
+      else consumers.set(c.layer, [r.name]);
+    }
   }
+  // Depth of a row: 0 without consumers, else 1 + its deepest consumer's. Computed by a
+  // depth-first walk with an explicit stack (a chain of tens of thousands of layers must
+  // not overflow the JS stack); a name met again while still on the stack is a cycle.
   const depth = new Map<string, number>();
-  const depthOf = (name: string, seen: Set<string>): number => {
-    const known = depth.get(name);
-    if (known !== undefined) return known;
-    if (seen.has(name)) throw new Error(`keras3Connected: the rows form a cycle through layer ${JSON.stringify(name)}`);
-    seen.add(name);
-    const d = Math.max(-1, ...(consumers.get(name) ?? []).map((c) => depthOf(c, seen))) + 1;
-    depth.set(name, d);
-    return d;
+  const onStack = new Set<string>();
+  const depthOf = (root: string): number => {
+    const stack: { name: string; next: number; deepest: number }[] = [];
+    const enter = (name: string): number | undefined => {
+      const known = depth.get(name);
+      if (known !== undefined) return known;
+      if (onStack.has(name)) throw new Error(`keras3Connected: the rows form a cycle through layer ${JSON.stringify(name)}`);
+      onStack.add(name);
+      stack.push({ name, next: 0, deepest: -1 });
+      return undefined;
+    };
+    const rootDepth = enter(root);
+    if (rootDepth !== undefined) return rootDepth;
+    for (;;) {
+      const top = stack[stack.length - 1]!;
+      const next = consumers.get(top.name) ?? [];
+      if (top.next < next.length) {
+        const d = enter(next[top.next++]!);
+        if (d !== undefined) top.deepest = Math.max(top.deepest, d);
+        continue;
+      }
+      const d = top.deepest + 1;
+      depth.set(top.name, d);
+      onStack.delete(top.name);
+      stack.pop();
+      if (stack.length === 0) return d;
+      const parent = stack[stack.length - 1]!;
+      parent.deepest = Math.max(parent.deepest, d);
+    }
   };
   const atDepth = new Set<number>();
   for (const r of rows) {
-    const d = depthOf(r.name, new Set());
+    const d = depthOf(r.name);
     if (atDepth.has(d)) return true;
     atDepth.add(d);
   }

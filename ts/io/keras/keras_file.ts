@@ -321,6 +321,34 @@ function dateSaved(): string {
   return `${d.slice(0, 10)}@${d.slice(11, 19)}`;
 }
 
+/** Keras's HDF5_OBJECT_HEADER_LIMIT: bytes of one attribute, below HDF5's 64 KiB header message. */
+const HEADER_LIMIT = 64512;
+
+/**
+ * A list of strings as Keras's save_attributes_to_hdf5_group writes it: one attribute, or
+ * when that would pass {@link HEADER_LIMIT} (HDF5 refuses it: "object header message is
+ * too large", e.g. layer_names of ~4,000 layers), np.array_split's fewest equal parts that
+ * fit, as name0, name1, ... (Keras's loader and splitStrings join them). h5wasm stores
+ * each string as a variable-length reference of 16 bytes in the header, so a string
+ * counts max(16, its UTF-8 bytes) where Keras counts its fixed-length bytes.
+ */
+function stringListAttributes(path: string, name: string, values: readonly string[]): H5Item[] {
+  const encoder = new TextEncoder();
+  const each = values.reduce((m, v) => Math.max(m, encoder.encode(v).length), 16);
+  let parts = 1;
+  while (Math.ceil(values.length / parts) * each > HEADER_LIMIT && parts < values.length) parts++;
+  if (parts === 1) return [{ kind: "attribute", path, name, value: values }];
+  // np.array_split: the first (n mod parts) parts hold one more.
+  const small = Math.floor(values.length / parts);
+  const items: H5Item[] = [];
+  for (let k = 0, at = 0; k < parts; k++) {
+    const size = small + (k < values.length % parts ? 1 : 0);
+    items.push({ kind: "attribute", path, name: `${name}${k}`, value: values.slice(at, at + size) });
+    at += size;
+  }
+  return items;
+}
+
 /**
  * Writes a legacy `.h5` file: the Keras-2-style topology as `model_config` (which Keras 3
  * and tf.keras 2 both read) and the weights under `model_weights` with tf.keras 2's
@@ -335,7 +363,7 @@ export async function writeH5File(topology: JsonObject, weights: readonly NamedW
     { kind: "attribute", path: "/", name: "keras_version", value: WRITTEN_KERAS_VERSION },
     { kind: "attribute", path: "/", name: "backend", value: "tensorflow" },
     { kind: "group", path: "model_weights" },
-    { kind: "attribute", path: "model_weights", name: "layer_names", value: grouped.map((g) => g.layer.name) },
+    ...stringListAttributes("model_weights", "layer_names", grouped.map((g) => g.layer.name)),
     { kind: "attribute", path: "model_weights", name: "keras_version", value: WRITTEN_KERAS_VERSION },
     { kind: "attribute", path: "model_weights", name: "backend", value: "tensorflow" },
     // Keras reads the root attributes it knows by name and leaves others alone.
