@@ -157,6 +157,21 @@ impl DepthwiseDims {
         })
     }
 
+    /// The same layer on `batch` images. Nothing derived depends on the batch and every
+    /// length only shrinks, so the dims stay valid.
+    ///
+    /// # Panics
+    /// When `batch` is 0 or more than this batch.
+    pub fn with_batch(&self, batch: usize) -> DepthwiseDims {
+        assert!(
+            (1..=self.batch).contains(&batch),
+            "with_batch: {} images, expected 1 to {}",
+            batch,
+            self.batch
+        );
+        DepthwiseDims { batch, ..*self }
+    }
+
     /// Output channels: `channels * multiplier`.
     pub fn out_c(&self) -> usize {
         self.channels * self.multiplier

@@ -277,6 +277,13 @@ fn block_images(pixels: usize, channels: usize, batch: usize) -> usize {
     by_size.max(by_rows).clamp(1, batch.max(1))
 }
 
+/// Ranges `[n0, n1)` of `step` images over a batch (the last one maybe shorter).
+fn image_blocks(batch: usize, step: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..batch)
+        .step_by(step)
+        .map(move |n0| (n0, (n0 + step).min(batch)))
+}
+
 /// [`conv2d_forward`] without a bias, followed by `e` (whose `shift` holds the bias, if
 /// any), block by block of whole images. `scratch` holds [`Conv2dDims::scratch_len`] of
 /// `d` floats and `pack` [`crate::gemm::PACK_LEN`]; `y` is overwritten.
@@ -302,29 +309,14 @@ pub fn conv2d_forward_fused(
     } else {
         block_images(out_pixels, d.out_c, d.batch)
     };
-    let mut n0 = 0;
-    while n0 < d.batch {
-        let n1 = (n0 + step).min(d.batch);
+    for (n0, n1) in image_blocks(d.batch, step) {
         // A block is the same layer on fewer images: its method, chunks and scratch are
-        // those of the whole (never more scratch than the whole batch's).
+        // those of the whole (never more scratch than the whole batch's). One block: the
+        // dims as they are (batch 1 pays nothing more).
         let sub = if n1 - n0 == d.batch {
-            *d // one block: the dims as they are (batch 1 pays nothing more)
+            *d
         } else {
-            Conv2dDims::dilated(
-                n1 - n0,
-                d.in_h,
-                d.in_w,
-                d.in_c,
-                d.k_h,
-                d.k_w,
-                d.out_c,
-                d.stride_h,
-                d.stride_w,
-                d.dilation_h,
-                d.dilation_w,
-                d.same,
-            )
-            .expect("a block of valid dims is valid")
+            d.with_batch(n1 - n0)
         };
         let block = &mut y[n0 * out_len..n1 * out_len];
         conv2d_forward(
@@ -337,7 +329,6 @@ pub fn conv2d_forward_fused(
             pack,
         );
         apply(e, d.out_c, n0 * out_pixels, block);
-        n0 = n1;
     }
 }
 
@@ -357,32 +348,11 @@ pub fn depthwise_forward_fused(
     let oc = d.out_c();
     let out_len = out_pixels * oc;
     let step = block_images(out_pixels, oc, d.batch);
-    let mut n0 = 0;
-    while n0 < d.batch {
-        let n1 = (n0 + step).min(d.batch);
-        let sub = if n1 - n0 == d.batch {
-            *d
-        } else {
-            DepthwiseDims::new(
-                n1 - n0,
-                d.in_h,
-                d.in_w,
-                d.channels,
-                d.k_h,
-                d.k_w,
-                d.multiplier,
-                d.stride_h,
-                d.stride_w,
-                d.dilation_h,
-                d.dilation_w,
-                d.same,
-            )
-            .expect("a block of valid dims is valid")
-        };
+    for (n0, n1) in image_blocks(d.batch, step) {
+        let sub = d.with_batch(n1 - n0);
         let block = &mut y[n0 * out_len..n1 * out_len];
         depthwise_forward(&sub, &x[n0 * in_len..n1 * in_len], w, None, block);
         apply(e, oc, n0 * out_pixels, block);
-        n0 = n1;
     }
 }
 

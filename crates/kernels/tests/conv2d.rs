@@ -280,6 +280,23 @@ fn winograd_matches_the_reference() {
 }
 
 #[test]
+fn with_batch_is_the_same_layer_on_fewer_images() {
+    let d = Conv2dDims::new(64, 8, 9, 64, 3, 3, 32, 1, 1, true).unwrap();
+    let fresh = Conv2dDims::new(5, 8, 9, 64, 3, 3, 32, 1, 1, true).unwrap();
+    assert_eq!(d.with_batch(5), fresh);
+    // A chosen method and chunking are picked anew, as for any new dims.
+    let im2col = d.with_method(Method::Im2col).with_chunk_rows(7);
+    assert_eq!(im2col.with_batch(5), fresh);
+    for bad in [0, 65] {
+        assert!(
+            std::panic::catch_unwind(|| d.with_batch(bad)).is_err(),
+            "{}",
+            bad
+        );
+    }
+}
+
+#[test]
 fn kernel_equal_to_input_one_by_one_and_large_batches() {
     let mut rng = Rng::new(11);
     let case = |batch, in_h, in_w, in_c, k_h, k_w, out_c, s, same| ConvCase {

@@ -112,6 +112,21 @@ fn random_shapes_match_the_reference() {
 }
 
 #[test]
+fn with_batch_is_the_same_layer_on_fewer_images() {
+    let d = DepthwiseDims::new(64, 12, 11, 16, 3, 3, 2, 2, 2, 1, 1, true).unwrap();
+    let fresh = DepthwiseDims::new(3, 12, 11, 16, 3, 3, 2, 2, 2, 1, 1, true).unwrap();
+    assert_eq!(d.with_batch(3), fresh);
+    assert_eq!(d.with_batch(64), d);
+    for bad in [0, 65] {
+        assert!(
+            std::panic::catch_unwind(|| d.with_batch(bad)).is_err(),
+            "{}",
+            bad
+        );
+    }
+}
+
+#[test]
 fn rejects_bad_dims() {
     use simdnet_kernels::conv2d::DimsError;
     assert_eq!(

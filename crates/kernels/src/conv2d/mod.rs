@@ -400,6 +400,37 @@ impl Conv2dDims {
         per_budget.max(MIN_CHUNK_ROWS).min(self.rows())
     }
 
+    /// The same layer on `batch` images, its method and chunks picked anew as
+    /// [`Conv2dDims::dilated`] picks them (undoing [`with_method`](Self::with_method) and
+    /// [`with_chunk_rows`](Self::with_chunk_rows)). Every length only shrinks, so the dims
+    /// stay valid.
+    ///
+    /// # Panics
+    /// When `batch` is 0 or more than this batch.
+    pub fn with_batch(&self, batch: usize) -> Conv2dDims {
+        assert!(
+            (1..=self.batch).contains(&batch),
+            "with_batch: {} images, expected 1 to {}",
+            batch,
+            self.batch
+        );
+        Conv2dDims::dilated(
+            batch,
+            self.in_h,
+            self.in_w,
+            self.in_c,
+            self.k_h,
+            self.k_w,
+            self.out_c,
+            self.stride_h,
+            self.stride_w,
+            self.dilation_h,
+            self.dilation_w,
+            self.same,
+        )
+        .expect("fewer images of valid dims are valid")
+    }
+
     /// The method of the forward pass and the filter gradient.
     pub fn method(&self) -> Method {
         self.method
