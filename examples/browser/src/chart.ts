@@ -178,3 +178,52 @@ export class Smoother {
     return this.value / this.weight;
   }
 }
+
+/** One epoch's training and validation figures. */
+export interface EpochFigures {
+  loss: number;
+  accuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+}
+
+/**
+ * The loss and accuracy charts of both demo pages: series 0 is the training figure per
+ * batch (named by the page: how it is averaged), 1 and 2 the training and validation
+ * figures per epoch. Okabe-Ito blue and vermilion: told apart with every common
+ * colour-vision deficiency, and the markers differ in shape as well.
+ */
+export class TrainingCharts {
+  private readonly loss: LineChart;
+  private readonly accuracy: LineChart;
+
+  constructor(lossCanvas: HTMLCanvasElement, accuracyCanvas: HTMLCanvasElement, perBatchName: string) {
+    const series: Series[] = [
+      { name: perBatchName, color: "#0072b2" },
+      { name: "training, epoch", color: "#0072b2", marker: "circle" },
+      { name: "validation, epoch", color: "#d55e00", marker: "diamond" },
+    ];
+    this.loss = new LineChart(lossCanvas, { series, format: (y) => String(Number(y.toFixed(3))) });
+    this.accuracy = new LineChart(accuracyCanvas, { series, yMax: 1, yTicks: 5, format: (y) => `${Math.round(y * 100)}%` });
+  }
+
+  /** Empties both charts for a run of `totalBatches`, marking every `batchesPerEpoch`. */
+  reset(totalBatches: number, batchesPerEpoch: number): void {
+    this.loss.reset(totalBatches, batchesPerEpoch);
+    this.accuracy.reset(totalBatches, batchesPerEpoch);
+  }
+
+  /** The per-batch points at batch `step` (counted over the run). */
+  addBatch(step: number, loss: number, accuracy: number): void {
+    this.loss.add(0, step, loss);
+    this.accuracy.add(0, step, accuracy);
+  }
+
+  /** An epoch's points at batch `step`. */
+  addEpoch(step: number, e: EpochFigures): void {
+    this.loss.add(1, step, e.loss);
+    this.loss.add(2, step, e.valLoss);
+    this.accuracy.add(1, step, e.accuracy);
+    this.accuracy.add(2, step, e.valAccuracy);
+  }
+}

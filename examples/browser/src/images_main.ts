@@ -9,7 +9,7 @@
  * `?decode=batches` decodes the training images batch by batch even for a small folder.
  * `window.simdnetImages` mirrors what the page shows, for the browser test.
  */
-import { LineChart, Smoother } from "./chart.js";
+import { Smoother, TrainingCharts } from "./chart.js";
 import { connectClassByClass, connectFolderInputs, dropZone } from "./images_inputs.js";
 import type { FolderFile, FromImagesWorker, ToImagesWorker } from "./images_messages.js";
 import { download, number, percent, renderBars, renderClasses, showSeen } from "./images_view.js";
@@ -85,14 +85,7 @@ const ui = {
   summary: $("summary"),
 };
 
-// Okabe-Ito blue and vermilion, as on the digits page; the markers differ in shape too.
-const SERIES = [
-  { name: "training, running mean", color: "#0072b2" },
-  { name: "training, epoch", color: "#0072b2", marker: "circle" as const },
-  { name: "validation, epoch", color: "#d55e00", marker: "diamond" as const },
-];
-const lossChart = new LineChart(ui.lossCanvas, { series: SERIES, format: (y) => String(Number(y.toFixed(3))) });
-const accuracyChart = new LineChart(ui.accuracyCanvas, { series: SERIES, yMax: 1, yTicks: 5, format: (y) => `${Math.round(y * 100)}%` });
+const charts = new TrainingCharts(ui.lossCanvas, ui.accuracyCanvas, "training, running mean");
 
 const worker = new Worker(new URL("./images_worker.js", import.meta.url), { type: "module" });
 const send = (message: ToImagesWorker): void => worker.postMessage(message);
@@ -303,8 +296,7 @@ function onMessage(message: FromImagesWorker): void {
       batchSize = message.batchSize;
       totalBatches = message.epochs * batchesPerEpoch;
       speed = new Smoother(19);
-      lossChart.reset(totalBatches, batchesPerEpoch);
-      accuracyChart.reset(totalBatches, batchesPerEpoch);
+      charts.reset(totalBatches, batchesPerEpoch);
       ui.progress.max = totalBatches;
       ui.progress.value = 0;
       ui.summary.textContent = message.summary;
@@ -313,8 +305,7 @@ function onMessage(message: FromImagesWorker): void {
     case "batch": {
       const step = message.epoch * batchesPerEpoch + message.batch + 1;
       state.batches = step;
-      lossChart.add(0, step, message.loss);
-      accuracyChart.add(0, step, message.accuracy);
+      charts.addBatch(step, message.loss, message.accuracy);
       ui.progress.value = step;
       ui.status.textContent = `Epoch ${message.epoch + 1} of ${totalBatches / batchesPerEpoch}, batch ${message.batch + 1} of ${batchesPerEpoch}. Loss ${message.loss.toFixed(3)}, accuracy ${percent(message.accuracy)}.`;
       // Full batches only: the last one of an epoch may be short.
@@ -329,10 +320,7 @@ function onMessage(message: FromImagesWorker): void {
     case "epoch": {
       state.epochs.push({ epoch: message.epoch, loss: message.loss, accuracy: message.accuracy, valLoss: message.valLoss, valAccuracy: message.valAccuracy });
       const step = (message.epoch + 1) * batchesPerEpoch;
-      lossChart.add(1, step, message.loss);
-      lossChart.add(2, step, message.valLoss);
-      accuracyChart.add(1, step, message.accuracy);
-      accuracyChart.add(2, step, message.valAccuracy);
+      charts.addEpoch(step, message);
       ui.speedEpoch.textContent = `${message.seconds.toFixed(1)} s`;
       describeCharts();
       announce(`Epoch ${message.epoch + 1} of ${totalBatches / batchesPerEpoch} done: validation accuracy ${percent(message.valAccuracy)}.`);

@@ -5,7 +5,7 @@
  * URL parameters pre-fill the controls (e.g. `?samples=2000&epochs=1&batchSize=32&workers=2`).
  * `window.simdnetDemo` mirrors what the page shows, for the browser test.
  */
-import { LineChart, Smoother } from "./chart.js";
+import { Smoother, TrainingCharts } from "./chart.js";
 import { DrawPad } from "./draw_pad.js";
 import { digitCanvas, renderConvView } from "./map_view.js";
 import type { ConvView, FromWorker, ToWorker } from "./messages.js";
@@ -83,15 +83,7 @@ const ui = {
 
 const percent = (v: number): string => `${(v * 100).toFixed(1)}%`;
 const number = (v: number): string => Math.round(v).toLocaleString("en-US");
-// Okabe-Ito blue and vermilion: told apart with every common colour-vision deficiency,
-// and the markers differ in shape as well.
-const SERIES = [
-  { name: "training, smoothed", color: "#0072b2" },
-  { name: "training, epoch", color: "#0072b2", marker: "circle" as const },
-  { name: "validation, epoch", color: "#d55e00", marker: "diamond" as const },
-];
-const lossChart = new LineChart(ui.lossCanvas, { series: SERIES, format: (y) => String(Number(y.toFixed(3))) });
-const accuracyChart = new LineChart(ui.accuracyCanvas, { series: SERIES, yMax: 1, yTicks: 5, format: (y) => `${Math.round(y * 100)}%` });
+const charts = new TrainingCharts(ui.lossCanvas, ui.accuracyCanvas, "training, smoothed");
 
 const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
 const send = (message: ToWorker): void => worker.postMessage(message);
@@ -353,8 +345,7 @@ function onMessage(message: FromWorker): void {
       lossSmoother = new Smoother(10);
       accuracySmoother = new Smoother(10);
       speedSmoother = new Smoother(20);
-      lossChart.reset(totalBatches, batchesPerEpoch);
-      accuracyChart.reset(totalBatches, batchesPerEpoch);
+      charts.reset(totalBatches, batchesPerEpoch);
       ui.progress.max = totalBatches;
       ui.progress.value = 0;
       announce(`Training started on ${message.workers === 1 ? "1 thread" : `${message.workers} threads`}: ${message.epochs} epochs of ${batchesPerEpoch} batches, on ${number(message.samples - message.validation)} digits, ${number(message.validation)} held out.`);
@@ -362,8 +353,7 @@ function onMessage(message: FromWorker): void {
     case "batch": {
       const step = message.epoch * batchesPerEpoch + message.batch + 1;
       state.batches = step;
-      lossChart.add(0, step, lossSmoother.add(message.batchLoss));
-      accuracyChart.add(0, step, accuracySmoother.add(message.batchAccuracy));
+      charts.addBatch(step, lossSmoother.add(message.batchLoss), accuracySmoother.add(message.batchAccuracy));
       ui.progress.value = step;
       const epochs = totalBatches / batchesPerEpoch;
       ui.status.textContent = `Training on ${state.workers === 1 ? "1 thread" : `${state.workers} threads`}: epoch ${message.epoch + 1} of ${epochs}, batch ${message.batch + 1} of ${batchesPerEpoch}. Loss ${message.loss.toFixed(3)}, accuracy ${percent(message.accuracy)}.`;
@@ -377,10 +367,7 @@ function onMessage(message: FromWorker): void {
     case "epoch": {
       state.epochs.push({ epoch: message.epoch, loss: message.loss, accuracy: message.accuracy, valLoss: message.valLoss, valAccuracy: message.valAccuracy });
       const step = (message.epoch + 1) * batchesPerEpoch;
-      lossChart.add(1, step, message.loss);
-      lossChart.add(2, step, message.valLoss);
-      accuracyChart.add(1, step, message.accuracy);
-      accuracyChart.add(2, step, message.valAccuracy);
+      charts.addEpoch(step, message);
       ui.speedEpoch.textContent = `${message.seconds.toFixed(1)} s`;
       describeCharts();
       announce(`Epoch ${message.epoch + 1} of ${totalBatches / batchesPerEpoch} done: validation accuracy ${percent(message.valAccuracy)}.`);
