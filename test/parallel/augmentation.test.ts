@@ -13,8 +13,8 @@ import { RandomImageLayer } from "../../ts/layers/preprocessing/random_image_lay
 import { chainInbound } from "../../ts/model/graph.js";
 import { Sequential } from "../../ts/model/sequential.js";
 import { optimizers } from "../../ts/optimizers/index.js";
-import { combine, shardSizes } from "../../ts/parallel/data_parallel.js";
-import { H_COUNT, H_OFFSET, H_STEP, jobBytes, jobViews, R_LOSS, type JobSizes } from "../../ts/parallel/job_buffer.js";
+import { shardSizes } from "../../ts/parallel/data_parallel.js";
+import { jobBytes, jobViews, type JobSizes } from "../../ts/parallel/job_buffer.js";
 import { Replica, replicaLayers } from "../../ts/parallel/replica.js";
 import { liveWorkers } from "../../ts/parallel/spawn.js";
 import type { LayerDescriptor } from "../../ts/io/topology.js";
@@ -23,6 +23,7 @@ import { createCore, init } from "../../ts/wasm/loader.js";
 import type { WasmCore } from "../../ts/wasm/core.js";
 import { expectClose } from "../helpers/assert.js";
 import { randomArray, randomInt, rng } from "../helpers/random.js";
+import { runShards } from "../helpers/replica.js";
 
 const SHAPE = [7, 6, 2];
 const CLASSES = 3;
@@ -111,21 +112,7 @@ describe("random preprocessing layers in replicas", () => {
       const replica = new Replica(replicaCore, spec, makeLayer);
       const job = jobViews(new ArrayBuffer(jobBytes(sizes)), sizes);
       const params = model.getWeights().flatMap((w) => Array.from(w.data));
-      let lossSum = 0;
-      const results: { grads: Float32Array; count: number }[] = [];
-      for (const count of shards) {
-        job.header[H_COUNT] = count;
-        job.header[H_OFFSET] = offset;
-        job.header[H_STEP] = step;
-        job.seeds.fill(seed);
-        job.params.set(params);
-        job.inputs.set(x.data.subarray(offset * sizes.inSize, (offset + count) * sizes.inSize));
-        job.labels.set(y.data.subarray(offset * CLASSES, (offset + count) * CLASSES));
-        replica.run(job);
-        lossSum += job.results[R_LOSS]! * count;
-        results.push({ grads: job.grads.slice(), count });
-        offset += count;
-      }
+      const shardsRun = runShards(replica, job, sizes, shards, { x: x.data, y: y.data, params, seed, step }, (first) => (offset = first));
 
       expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
       expect(want.size).toBe(5);
@@ -137,10 +124,8 @@ describe("random preprocessing layers in replicas", () => {
       const flips = want.get(model.layers[0]!.name)!;
       expect(flips.some((row, i) => row.some((v, k) => v !== x.data[i * sizeOf(SHAPE) + k]))).toBe(true);
 
-      const combined = new Float32Array(sizes.params);
-      combine(combined, 0, results, batch);
-      expect(lossSum / batch).toBeCloseTo(full.loss, 5);
-      expectClose(combined, full.grads, `trial ${trial} gradient`, 1e-4, 1e-6);
+      expect(shardsRun.loss).toBeCloseTo(full.loss, 5);
+      expectClose(shardsRun.grads, full.grads, `trial ${trial} gradient`, 1e-4, 1e-6);
       replica.dispose();
       model.dispose();
     }

@@ -8,7 +8,7 @@ import { layers } from "../../ts/layers/index.js";
 import type { Layer } from "../../ts/layers/layer.js";
 import { Sequential } from "../../ts/model/sequential.js";
 import { sizeOf } from "../../ts/shapes.js";
-import { H_COUNT, H_OFFSET, H_STEP, jobBytes, jobViews, type JobSizes } from "../../ts/parallel/job_buffer.js";
+import { H_COUNT, H_OFFSET, jobBytes, jobViews, type JobSizes } from "../../ts/parallel/job_buffer.js";
 import { combine, shardSizes } from "../../ts/parallel/data_parallel.js";
 import { chainInbound } from "../../ts/model/graph.js";
 import { Replica, replicaLayers } from "../../ts/parallel/replica.js";
@@ -16,6 +16,7 @@ import { createCore, init } from "../../ts/wasm/loader.js";
 import type { WasmCore } from "../../ts/wasm/core.js";
 import { expectClose } from "../helpers/assert.js";
 import { randomArray, randomInt, rng } from "../helpers/random.js";
+import { runShards } from "../helpers/replica.js";
 
 let replicaCore: WasmCore;
 
@@ -90,26 +91,9 @@ describe("Replica", () => {
       const replica = new Replica(replicaCore, { layers: replicaLayers(model.describeLayers()), inbound: chainInbound(model.layers.length), trainable: model.layers.map(() => true), layout: model.getWeights().map(() => true), inputShape, loss: "categoricalCrossentropy", batch, sizes });
       const job = jobViews(new ArrayBuffer(jobBytes(sizes)), sizes);
       const params = model.getWeights().flatMap((w) => Array.from(w.data));
-      let offset = 0;
-      let lossSum = 0;
-      const results: { grads: Float32Array; count: number }[] = [];
-      for (const count of shards) {
-        job.header[H_COUNT] = count;
-        job.header[H_OFFSET] = offset;
-        job.header[H_STEP] = step;
-        job.seeds.fill(seed);
-        job.params.set(params);
-        job.inputs.set(x.data.subarray(offset * sizes.inSize, (offset + count) * sizes.inSize));
-        job.labels.set(y.data.subarray(offset * classes, (offset + count) * classes));
-        replica.run(job);
-        lossSum += job.results[0]! * count;
-        results.push({ grads: job.grads.slice(), count });
-        offset += count;
-      }
-      const combined = new Float32Array(sizes.params);
-      combine(combined, 0, results, batch);
-      expect(lossSum / batch).toBeCloseTo(full.loss, 5);
-      expectClose(combined, full.grads, `trial ${trial} gradient`, 1e-4, 1e-6);
+      const shardsRun = runShards(replica, job, sizes, shards, { x: x.data, y: y.data, params, seed, step });
+      expect(shardsRun.loss).toBeCloseTo(full.loss, 5);
+      expectClose(shardsRun.grads, full.grads, `trial ${trial} gradient`, 1e-4, 1e-6);
       replica.dispose();
       model.dispose();
     }
