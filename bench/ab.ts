@@ -27,7 +27,7 @@ import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dScratch
 import { avgPool2dBackward, avgPool2dForward } from "../ts/kernels/pool.js";
 import { conv2dDims, depthwiseDims, pool2dDims } from "../ts/shapes.js";
 import { depthwiseBackwardFilter, depthwiseBackwardInput, depthwiseForward } from "../ts/kernels/depthwise.js";
-import { markdownTable } from "./util.js";
+import { markdownTable, median, timeRun } from "./util.js";
 
 const [pathA, pathB] = process.argv.slice(2, 4);
 // Runs per build (9) and milliseconds per run (30) can be lowered for a quick look.
@@ -115,23 +115,10 @@ const now = useCpu
     }
   : () => performance.now();
 
-/** Milliseconds per call over a run of about `ms` milliseconds. */
-function timeRun(fn: () => void, ms: number): number {
-  let calls = 0;
-  const t0 = now();
-  let t = t0;
-  while (t - t0 < ms) {
-    fn();
-    calls++;
-    t = now();
-  }
-  return (t - t0) / calls;
-}
-
 // `--min`: the fastest run instead of the median, steadier when other work shares the cores
 // (load only ever adds time).
 const useMin = process.argv.includes("--min");
-const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[useMin ? 0 : Math.floor(xs.length / 2)]!;
+const pick = (xs: number[]) => (useMin ? Math.min(...xs) : median(xs));
 
 const a = cases(await createCore("simd", readFileSync(pathA)));
 const b = cases(await createCore("simd", readFileSync(pathB)));
@@ -139,15 +126,15 @@ const rows: string[][] = [];
 for (let i = 0; i < a.length; i++) {
   const [label, runA, flop] = a[i]!;
   const runB = b[i]![1];
-  timeRun(runA, 100);
-  timeRun(runB, 100);
+  timeRun(runA, 100, now);
+  timeRun(runB, 100, now);
   const ta: number[] = [];
   const tb: number[] = [];
   for (let r = 0; r < runs; r++) {
-    ta.push(timeRun(runA, 30));
-    tb.push(timeRun(runB, 30));
+    ta.push(timeRun(runA, 30, now));
+    tb.push(timeRun(runB, 30, now));
   }
-  const [ma, mb] = [median(ta), median(tb)];
+  const [ma, mb] = [pick(ta), pick(tb)];
   const gflops = (ms: number) => (flop > 0 ? (flop / ms / 1e6).toFixed(1) : "-");
   rows.push([label, ma.toFixed(3), mb.toFixed(3), gflops(ma), gflops(mb), (mb / ma).toFixed(2)]);
 }

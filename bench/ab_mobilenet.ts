@@ -19,7 +19,7 @@ import { depthwiseDims, type DepthwiseDims } from "../ts/shapes.js";
 import { depthwiseBackwardFilter, depthwiseBackwardInput, depthwiseForward, pad2dBackward, pad2dForward } from "../ts/kernels/depthwise.js";
 import { batchNormBackward, batchNormForwardInference, batchNormForwardTrain } from "../ts/kernels/batch_norm.js";
 import { unaryBackward, unaryForward, type UnaryFn } from "../ts/kernels/unary.js";
-import { markdownTable } from "./util.js";
+import { markdownTable, median, timeRun } from "./util.js";
 
 const [pathA, pathB] = process.argv.slice(2, 4);
 if (!pathA || !pathB) throw new Error("usage: npx vite-node bench/ab_mobilenet.ts A.wasm B.wasm [--only=label]");
@@ -96,20 +96,7 @@ function cases(core: WasmCore): [string, (() => void) | null][] {
   return only ? out.filter(([label]) => label.includes(only)) : out;
 }
 
-/** Milliseconds per call over a run of about `ms` milliseconds. */
-function timeRun(fn: () => void, ms: number): number {
-  let calls = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < ms) {
-    fn();
-    calls++;
-    t = performance.now();
-  }
-  return (t - t0) / calls;
-}
 
-const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
 
 const a = cases(await createCore("simd", readFileSync(pathA)));
 const b = cases(await createCore("simd", readFileSync(pathB)));

@@ -14,7 +14,7 @@ import { createCore } from "../ts/wasm/loader.js";
 import type { WasmBuffer } from "../ts/wasm/core.js";
 import { addInto, reluBackwardInto, reluForwardInto, unaryBackward, unaryForward, type UnaryFn } from "../ts/kernels/unary.js";
 import { copyFloats } from "../ts/layers/layer.js";
-import { markdownTable } from "./util.js";
+import { markdownTable, median, timeRun } from "./util.js";
 
 const core = await createCore("simd", readFileSync(new URL("../wasm/simdnet-simd.wasm", import.meta.url)));
 const filled = (n: number): WasmBuffer => {
@@ -41,18 +41,6 @@ for (const [name, n] of [["48x48x48", batch * 48 * 48 * 48], ["24x24x48", batch 
   }, () => addInto(core, n, x, dy, y)]);
 }
 
-function timeRun(fn: () => void, ms: number): number {
-  let calls = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < ms) {
-    fn();
-    calls++;
-    t = performance.now();
-  }
-  return (t - t0) / calls;
-}
-const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
 const rows: string[][] = [];
 for (const [label, a, b] of cases) {
   timeRun(a, 60);

@@ -18,7 +18,7 @@ import type { Sequential } from "../ts/model/sequential.js";
 import { gemm } from "../ts/kernels/gemm.js";
 import { getCore, init } from "../ts/wasm/loader.js";
 import { profileInference, profileTraining, type LayerProfile } from "./profile.js";
-import { measure, measureInterleaved, machineLine, markdownTable, writeResultsSection, type Timing } from "./util.js";
+import { machineLine, markdownTable, measure, measureInterleaved, median, type Timing, writeResultsSection } from "./util.js";
 import { tfjsLenet5, tfjsPredict, tfjsTrainStep, useBackend } from "./peers/tfjs.js";
 
 const TRAIN_BATCHES = [32, 64, 128];
@@ -120,10 +120,6 @@ async function gemmPeak(): Promise<number> {
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** Per layer and field, the median over several profiles of the same model. */
 function medianRows(profiles: LayerProfile[][]): LayerProfile[] {

@@ -15,7 +15,7 @@ import * as lib from "../ts/index.js";
 import type { Tensor } from "../ts/tensor.js";
 import { releaseWorkers } from "../ts/parallel/pool.js";
 import { getCore } from "../ts/wasm/loader.js";
-import { measureInterleaved, type Timing } from "./util.js";
+import { measureInterleaved, median, type Timing } from "./util.js";
 import { graphProfiler, type GraphLayerProfile } from "./profile_graph.js";
 import { relativeError, type BenchModel } from "./peers/models.js";
 
@@ -82,10 +82,6 @@ async function timedFit(model: SimdnetModel, x: Tensor, y: Tensor, workers: numb
   return { steps, startMs, totalMs: performance.now() - began };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** The Keras weights, in Keras's get_weights order, checked against the model's own order. */
 export function kerasWeights(net: BenchModel, model: SimdnetModel): Tensor[] {

@@ -26,7 +26,7 @@ import { tensor } from "../ts/tensor.js";
 import { init } from "../ts/wasm/loader.js";
 import { kerasWeights } from "./next_scale_simdnet.js";
 import { ensureBenchModels, loadBenchModel, oneHot, randomImages, type NetworkName } from "./peers/models.js";
-import { machineLine, markdownTable, writeResultsSection } from "./util.js";
+import { machineLine, markdownTable, median, writeResultsSection } from "./util.js";
 
 const argv = process.argv.slice(2);
 function option(name: string): string | null {
@@ -46,10 +46,6 @@ type Net = keyof typeof NETS;
 const BENCH_NAME: Record<Exclude<Net, "lenet5">, NetworkName> = { resnet20: "resnet20", mobilenetv2: "mobilenetv2_0.35_96" };
 const TITLE: Record<Net, string> = { lenet5: "LeNet-5 (Keras layout)", resnet20: "ResNet-20, 32x32x3", mobilenetv2: "MobileNetV2 alpha 0.35, 96x96x3" };
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 interface Workload {
   net: Net;

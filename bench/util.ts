@@ -27,6 +27,28 @@ export async function measure(fn: () => unknown, options: { warmup?: number; run
   return { median: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, runs };
 }
 
+/** The median of `values` (the upper middle one of an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/**
+ * Milliseconds per call of `fn`, called over and over for about `ms` milliseconds of
+ * `now`'s clock (the wall clock unless given): for A/Bs that interleave short runs.
+ */
+export function timeRun(fn: () => void, ms: number, now: () => number = () => performance.now()): number {
+  let calls = 0;
+  const t0 = now();
+  let t = t0;
+  while (t - t0 < ms) {
+    fn();
+    calls++;
+    t = now();
+  }
+  return (t - t0) / calls;
+}
+
 /** One line saying where and when a benchmark ran. */
 export function machineLine(): string {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
