@@ -26,12 +26,7 @@ pub(crate) fn kernel(kc: usize, a: View, b: &[f32], c: &mut [f32], ldc: usize, a
             }
         }
     }
-    for (r, row) in acc.iter().enumerate() {
-        let dst = &mut c[r * ldc..r * ldc + NR];
-        for (d, &x) in dst.iter_mut().zip(row) {
-            *d = if accumulate { *d + x } else { x };
-        }
-    }
+    store(&acc, c, ldc, accumulate);
 }
 
 /// One `MR x NR` tile of C from a shared dimension cut into segments (`Seg`), each a
@@ -70,6 +65,12 @@ pub(crate) fn kernel_segments(
             }
         }
     }
+    store(&acc, c, ldc, accumulate);
+}
+
+/// Writes (or, when `accumulate`, adds) the finished tile `acc` to `c` (row stride `ldc`).
+#[inline(always)]
+fn store(acc: &[[f32; NR]; MR], c: &mut [f32], ldc: usize, accumulate: bool) {
     for (r, row) in acc.iter().enumerate() {
         let dst = &mut c[r * ldc..r * ldc + NR];
         for (d, &x) in dst.iter_mut().zip(row) {

@@ -51,22 +51,7 @@ pub(crate) fn kernel(kc: usize, a: View, b: &[f32], c: &mut [f32], ldc: usize, a
             }
         }
     }
-    for (r, row) in acc.iter().enumerate() {
-        let dst = &mut c[r * ldc..r * ldc + NR];
-        for (half, &x) in row.iter().enumerate() {
-            let d = dst[half * 4..half * 4 + 4].as_mut_ptr() as *mut v128;
-            // SAFETY: `d` points at 4 floats inside `dst` (checked by the slicing above);
-            // loads and stores of v128 need no alignment.
-            unsafe {
-                let sum = if accumulate {
-                    f32x4_add(v128_load(d), x)
-                } else {
-                    x
-                };
-                v128_store(d, sum);
-            }
-        }
-    }
+    store(&acc, c, ldc, accumulate);
 }
 
 /// One `MR x NR` tile of C over a segmented shared dimension; see
@@ -111,11 +96,18 @@ pub(crate) fn kernel_segments(
             }
         }
     }
+    store(&acc, c, ldc, accumulate);
+}
+
+/// Writes (or, when `accumulate`, adds) the finished tile `acc` to `c` (row stride `ldc`).
+#[inline(always)]
+fn store(acc: &[[v128; 2]; MR], c: &mut [f32], ldc: usize, accumulate: bool) {
     for (r, row) in acc.iter().enumerate() {
         let dst = &mut c[r * ldc..r * ldc + NR];
         for (half, &x) in row.iter().enumerate() {
             let d = dst[half * 4..half * 4 + 4].as_mut_ptr() as *mut v128;
-            // SAFETY: as in `kernel`.
+            // SAFETY: `d` points at 4 floats inside `dst` (checked by the slicing above);
+            // loads and stores of v128 need no alignment.
             unsafe {
                 let sum = if accumulate {
                     f32x4_add(v128_load(d), x)
