@@ -13,9 +13,10 @@ import {
 
 export { MAX_KERNEL_DIM } from "./check.js";
 
-const inputLength = (d: Conv2dDims) => d.batch * d.inH * d.inW * d.inC;
-const outputLength = (d: Conv2dDims) => d.batch * d.outH * d.outW * d.outC;
-const kernelLength = (d: Conv2dDims) => d.kH * d.kW * d.inC * d.outC;
+/** Floats in `x`, `y` and `w` for conv2d dims `d`. */
+export const inputLength = (d: Conv2dDims) => d.batch * d.inH * d.inW * d.inC;
+export const outputLength = (d: Conv2dDims) => d.batch * d.outH * d.outW * d.outC;
+export const kernelLength = (d: Conv2dDims) => d.kH * d.kW * d.inC * d.outC;
 
 const SIZE_FIELDS = ["batch", "inH", "inW", "inC", "kH", "kW", "outC", "strideH", "strideW", "dilationH", "dilationW"] as const;
 const WINDOW_FIELDS = ["inH", "inW", "kH", "kW"] as const;
@@ -23,10 +24,12 @@ const shapesDims = (d: Conv2dDims) =>
   conv2dDims(d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.padding, d.dilationH, d.dilationW);
 
 /**
- * Checks a conv2d dims object (see {@link conv2dDims}) and returns the scratch length the
- * kernels need. Allocates nothing when the checks pass (it runs on every call).
+ * Checks a conv2d dims object (see {@link conv2dDims}) and the lengths it implies for the
+ * call named `op`, and returns the scratch length the kernels need (the fused forward of
+ * epilogue.ts checks its dims here too). Allocates nothing when the checks pass (it runs
+ * on every call).
  */
-function checkConv(core: WasmCore, op: string, d: Conv2dDims): number {
+export function checkConv2d(core: WasmCore, op: string, d: Conv2dDims): number {
   if (typeof d !== "object" || d === null) throw new Error(`${op}: dims is ${describe(d)}; expected an object from conv2dDims()`);
   checkWindowFields(op, d, SIZE_FIELDS, "kernel", WINDOW_FIELDS);
   checkDilatedWindow(op, d, d.kH, d.kW);
@@ -52,7 +55,7 @@ const same = (d: Conv2dDims) => (d.padding === "same" ? 1 : 0);
  * with stride 1). At most max(2^20, 32 * kH * kW * inC), whatever the batch size.
  */
 export function conv2dScratchLength(core: WasmCore, d: Conv2dDims): number {
-  return checkConv(core, "conv2dScratchLength", d);
+  return checkConv2d(core, "conv2dScratchLength", d);
 }
 
 /**
@@ -66,7 +69,7 @@ export function conv2dForward(
   core: WasmCore, d: Conv2dDims, x: WasmBuffer, w: WasmBuffer, bias: WasmBuffer | null, y: WasmBuffer, scratch: WasmBuffer,
 ): void {
   const op = "conv2dForward";
-  const scratchLength = checkConv(core, op, d);
+  const scratchLength = checkConv2d(core, op, d);
   beginBuffers();
   const xp = checkedBuffer(core, op, "x", x, inputLength(d), false);
   const wp = checkedBuffer(core, op, "w", w, kernelLength(d), false);
@@ -90,7 +93,7 @@ export function conv2dBackwardInput(
   core: WasmCore, d: Conv2dDims, dy: WasmBuffer, w: WasmBuffer, dx: WasmBuffer, scratch: WasmBuffer,
 ): void {
   const op = "conv2dBackwardInput";
-  const scratchLength = checkConv(core, op, d);
+  const scratchLength = checkConv2d(core, op, d);
   beginBuffers();
   const dyp = checkedBuffer(core, op, "dy", dy, outputLength(d), false);
   const wp = checkedBuffer(core, op, "w", w, kernelLength(d), false);
@@ -111,7 +114,7 @@ export function conv2dBackwardFilter(
   core: WasmCore, d: Conv2dDims, x: WasmBuffer, dy: WasmBuffer, dw: WasmBuffer, scratch: WasmBuffer,
 ): void {
   const op = "conv2dBackwardFilter";
-  const scratchLength = checkConv(core, op, d);
+  const scratchLength = checkConv2d(core, op, d);
   beginBuffers();
   const xp = checkedBuffer(core, op, "x", x, inputLength(d), false);
   const dyp = checkedBuffer(core, op, "dy", dy, outputLength(d), false);
@@ -126,7 +129,7 @@ export function conv2dBackwardFilter(
 /** Bias gradient: `db[co] = sum over n, oh, ow of dy[n, oh, ow, co]`; `db`: `[outC]` (overwritten). */
 export function conv2dBackwardBias(core: WasmCore, d: Conv2dDims, dy: WasmBuffer, db: WasmBuffer): void {
   const op = "conv2dBackwardBias";
-  checkConv(core, op, d);
+  checkConv2d(core, op, d);
   beginBuffers();
   const dyp = checkedBuffer(core, op, "dy", dy, outputLength(d), false);
   const dbp = checkedBuffer(core, op, "db", db, d.outC, true);

@@ -11,16 +11,18 @@ import {
   checkWindowGeometry, describe, MAX_KERNEL_DIM,
 } from "./check.js";
 
-const inputLength = (d: DepthwiseDims) => d.batch * d.inH * d.inW * d.channels;
-const outputLength = (d: DepthwiseDims) => d.batch * d.outH * d.outW * d.channels * d.multiplier;
-const kernelLength = (d: DepthwiseDims) => d.kH * d.kW * d.channels * d.multiplier;
+/** Floats in `x`, `y` and `w` for depthwise dims `d`. */
+export const inputLength = (d: DepthwiseDims) => d.batch * d.inH * d.inW * d.channels;
+export const outputLength = (d: DepthwiseDims) => d.batch * d.outH * d.outW * d.channels * d.multiplier;
+export const kernelLength = (d: DepthwiseDims) => d.kH * d.kW * d.channels * d.multiplier;
 
 const SIZE_FIELDS = ["batch", "inH", "inW", "channels", "kH", "kW", "multiplier", "strideH", "strideW", "dilationH", "dilationW"] as const;
 const WINDOW_FIELDS = ["inH", "inW", "kH", "kW"] as const;
 const shapesDims = (d: DepthwiseDims) =>
   depthwiseDims(d.batch, d.inH, d.inW, d.channels, d.kH, d.kW, d.multiplier, d.strideH, d.strideW, d.padding, d.dilationH, d.dilationW);
 
-function checkDims(op: string, d: DepthwiseDims): void {
+/** Checks a depthwise dims object and the lengths it implies for the call named `op` (the fused forward of epilogue.ts too). */
+export function checkDepthwiseDims(op: string, d: DepthwiseDims): void {
   if (typeof d !== "object" || d === null) throw new Error(`${op}: dims is ${describe(d)}; expected an object from depthwiseDims()`);
   checkWindowFields(op, d, SIZE_FIELDS, "kernel", WINDOW_FIELDS);
   checkDilatedWindow(op, d, d.kH, d.kW);
@@ -43,7 +45,7 @@ function call(core: WasmCore, name: string, d: DepthwiseDims, p0: number, p1: nu
  */
 export function depthwiseForward(core: WasmCore, d: DepthwiseDims, x: WasmBuffer, w: WasmBuffer, bias: WasmBuffer | null, y: WasmBuffer): void {
   const op = "depthwiseForward";
-  checkDims(op, d);
+  checkDepthwiseDims(op, d);
   beginBuffers();
   const xp = checkedBuffer(core, op, "x", x, inputLength(d), false);
   const wp = checkedBuffer(core, op, "w", w, kernelLength(d), false);
@@ -56,7 +58,7 @@ export function depthwiseForward(core: WasmCore, d: DepthwiseDims, x: WasmBuffer
 /** Input gradient (the transpose of the forward map); `dx` is overwritten. */
 export function depthwiseBackwardInput(core: WasmCore, d: DepthwiseDims, dy: WasmBuffer, w: WasmBuffer, dx: WasmBuffer): void {
   const op = "depthwiseBackwardInput";
-  checkDims(op, d);
+  checkDepthwiseDims(op, d);
   beginBuffers();
   const dyp = checkedBuffer(core, op, "dy", dy, outputLength(d), false);
   const wp = checkedBuffer(core, op, "w", w, kernelLength(d), false);
@@ -68,7 +70,7 @@ export function depthwiseBackwardInput(core: WasmCore, d: DepthwiseDims, dy: Was
 /** Filter gradient `[kH, kW, channels, multiplier]`; `dw` is overwritten. */
 export function depthwiseBackwardFilter(core: WasmCore, d: DepthwiseDims, x: WasmBuffer, dy: WasmBuffer, dw: WasmBuffer): void {
   const op = "depthwiseBackwardFilter";
-  checkDims(op, d);
+  checkDepthwiseDims(op, d);
   beginBuffers();
   const xp = checkedBuffer(core, op, "x", x, inputLength(d), false);
   const dyp = checkedBuffer(core, op, "dy", dy, outputLength(d), false);
@@ -80,7 +82,7 @@ export function depthwiseBackwardFilter(core: WasmCore, d: DepthwiseDims, x: Was
 /** Bias gradient: the sum of `dy` over every output pixel; `db` is overwritten. */
 export function depthwiseBackwardBias(core: WasmCore, d: DepthwiseDims, dy: WasmBuffer, db: WasmBuffer): void {
   const op = "depthwiseBackwardBias";
-  checkDims(op, d);
+  checkDepthwiseDims(op, d);
   beginBuffers();
   const dyp = checkedBuffer(core, op, "dy", dy, outputLength(d), false);
   const dbp = checkedBuffer(core, op, "db", db, d.channels * d.multiplier, true);

@@ -11,11 +11,10 @@
  * Each wrapper validates counts, dims and every buffer first, so no call can trap.
  */
 import type { WasmBuffer, WasmCore } from "../wasm/core.js";
-import { conv2dDims, depthwiseDims, dilatedSpan, type Conv2dDims, type DepthwiseDims } from "../shapes.js";
-import {
-  beginBuffers, checkCount, checkDilatedWindow, checkedBuffer, checkNoOverlap, checkRange, checkSliceLength, checkWindowFields,
-  checkWindowGeometry, describe,
-} from "./check.js";
+import type { Conv2dDims, DepthwiseDims } from "../shapes.js";
+import { beginBuffers, checkCount, checkedBuffer, checkNoOverlap, checkRange, checkSliceLength, describe } from "./check.js";
+import * as conv2d from "./conv2d.js";
+import * as depthwise from "./depthwise.js";
 
 /**
  * What follows a layer's product at inference: `scale` and `shift` (`[channels]`, null:
@@ -90,13 +89,6 @@ export function epilogueApply(core: WasmCore, rows: number, channels: number, e:
   core.fn("epilogue_apply")(rows, channels, sp, tp, rp, e.lo, e.hi, yp);
 }
 
-const CONV_FIELDS = ["batch", "inH", "inW", "inC", "kH", "kW", "outC", "strideH", "strideW", "dilationH", "dilationW"] as const;
-const DEPTHWISE_FIELDS = ["batch", "inH", "inW", "channels", "kH", "kW", "multiplier", "strideH", "strideW", "dilationH", "dilationW"] as const;
-const WINDOW_FIELDS = ["inH", "inW", "kH", "kW"] as const;
-const convDims = (d: Conv2dDims) =>
-  conv2dDims(d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.padding, d.dilationH, d.dilationW);
-const dwDims = (d: DepthwiseDims) =>
-  depthwiseDims(d.batch, d.inH, d.inW, d.channels, d.kH, d.kW, d.multiplier, d.strideH, d.strideW, d.padding, d.dilationH, d.dilationW);
 
 /**
  * `conv2dForward` without a bias, then `e` (its `shift` carries the bias), block by block
@@ -106,19 +98,10 @@ const dwDims = (d: DepthwiseDims) =>
  */
 export function conv2dForwardFused(core: WasmCore, d: Conv2dDims, x: WasmBuffer, w: WasmBuffer, e: Epilogue, y: WasmBuffer, scratch: WasmBuffer): void {
   const op = "conv2dForwardFused";
-  if (typeof d !== "object" || d === null) throw new Error(`${op}: dims is ${describe(d)}; expected an object from conv2dDims()`);
-  checkWindowFields(op, d, CONV_FIELDS, "kernel", WINDOW_FIELDS);
-  checkDilatedWindow(op, d, d.kH, d.kW);
-  checkWindowGeometry(op, d, dilatedSpan(d.kH, d.dilationH), dilatedSpan(d.kW, d.dilationW), convDims, "conv2dDims");
+  const scratchLength = conv2d.checkConv2d(core, op, d);
   checkClip(op, e);
-  const [inLen, outLen, wLen] = [d.batch * d.inH * d.inW * d.inC, d.batch * d.outH * d.outW * d.outC, d.kH * d.kW * d.inC * d.outC];
-  checkSliceLength(op, "x", inLen);
-  checkSliceLength(op, "y", outLen);
-  checkSliceLength(op, "w", wLen);
+  const [inLen, outLen, wLen] = [conv2d.inputLength(d), conv2d.outputLength(d), conv2d.kernelLength(d)];
   const same = d.padding === "same" ? 1 : 0;
-  const scratchLength = core.fn("conv2d_scratch_len")(d.batch, d.inH, d.inW, d.inC, d.kH, d.kW, d.outC, d.strideH, d.strideW, d.dilationH, d.dilationW, same) >>> 0;
-  const pointwise = d.kH === 1 && d.kW === 1 && d.strideH === 1 && d.strideW === 1;
-  if (scratchLength === 0 && !pointwise) throw new Error(`${op}: the scratch for these shapes would be over the 2 GiB a wasm32 kernel can address`);
   beginBuffers();
   const xp = checkedBuffer(core, op, "x", x, inLen, false);
   const wp = checkedBuffer(core, op, "w", w, wLen, false);
@@ -138,16 +121,10 @@ export function conv2dForwardFused(core: WasmCore, d: Conv2dDims, x: WasmBuffer,
  */
 export function depthwiseForwardFused(core: WasmCore, d: DepthwiseDims, x: WasmBuffer, w: WasmBuffer, e: Epilogue, y: WasmBuffer): void {
   const op = "depthwiseForwardFused";
-  if (typeof d !== "object" || d === null) throw new Error(`${op}: dims is ${describe(d)}; expected an object from depthwiseDims()`);
-  checkWindowFields(op, d, DEPTHWISE_FIELDS, "kernel", WINDOW_FIELDS);
-  checkDilatedWindow(op, d, d.kH, d.kW);
-  checkWindowGeometry(op, d, dilatedSpan(d.kH, d.dilationH), dilatedSpan(d.kW, d.dilationW), dwDims, "depthwiseDims");
+  depthwise.checkDepthwiseDims(op, d);
   checkClip(op, e);
   const oc = d.channels * d.multiplier;
-  const [inLen, outLen, wLen] = [d.batch * d.inH * d.inW * d.channels, d.batch * d.outH * d.outW * oc, d.kH * d.kW * oc];
-  checkSliceLength(op, "x", inLen);
-  checkSliceLength(op, "y", outLen);
-  checkSliceLength(op, "w", wLen);
+  const [inLen, outLen, wLen] = [depthwise.inputLength(d), depthwise.outputLength(d), depthwise.kernelLength(d)];
   beginBuffers();
   const xp = checkedBuffer(core, op, "x", x, inLen, false);
   const wp = checkedBuffer(core, op, "w", w, wLen, false);
