@@ -5,41 +5,31 @@
  * moving statistics. It records what each pass told it.
  */
 import { getInitializer } from "../../ts/initializers.js";
-import { LayerWeights, NO_WORKSPACE, type Layer, type LayerBuffers, type Pass, type Workspace } from "../../ts/layers/layer.js";
-import { applyLayer, type SymbolicTensor } from "../../ts/model/symbolic.js";
+import { BaseLayer } from "../../ts/layers/base.js";
+import type { LayerBuffers, Pass } from "../../ts/layers/layer.js";
 import { sizeOf } from "../../ts/shapes.js";
-import type { Tensor } from "../../ts/tensor.js";
 import type { WasmCore } from "../../ts/wasm/core.js";
 
-export class ScaleWithStats implements Layer {
+export class ScaleWithStats extends BaseLayer {
   readonly className = "ScaleWithStats";
-  name = "";
   readonly config = {};
-  readonly declaredInputShape = null;
-  readonly aliasesInput = false;
-  readonly outputActivation = "linear";
-  trainable = true;
-  readonly weights = new LayerWeights(() => this.name);
-  inputShape: number[] | null = null;
-  outputShape: number[] | null = null;
   /** `pass.learning` of every forward pass, in order. */
   readonly learning: boolean[] = [];
   /** A copy of `moving` as the last learning forward pass left it. */
   lastMoving: Float32Array | null = null;
 
-  build(inputShape: readonly number[]): number[] {
+  constructor() {
+    super("ScaleWithStats", {});
+  }
+
+  override build(inputShape: readonly number[]): readonly number[] {
     const c = inputShape[inputShape.length - 1]!;
-    this.inputShape = [...inputShape];
-    this.outputShape = [...inputShape];
+    super.build(inputShape);
     this.weights.specs = [
       { name: "scale", shape: [c], initializer: getInitializer("ones") },
       { name: "moving", shape: [c], initializer: getInitializer("zeros"), trainable: false },
     ];
-    return this.outputShape;
-  }
-
-  workspace(): Workspace {
-    return NO_WORKSPACE;
+    return this.outputShape!;
   }
 
   forward(core: WasmCore, pass: Pass, bufs: LayerBuffers): void {
@@ -78,17 +68,5 @@ export class ScaleWithStats implements Layer {
       const dx = core.f32(bufs.dx);
       for (let i = 0; i < n; i++) dx[i] = dy[i]! * scale[i % c]!;
     }
-  }
-
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
-    return applyLayer(this, inputs);
-  }
-
-  getWeights(): Tensor[] {
-    return this.weights.get();
-  }
-
-  setWeights(weights: readonly Tensor[]): void {
-    this.weights.set(weights);
   }
 }
